@@ -1,0 +1,133 @@
+import type { ZodType, ZodError } from 'zod';
+import { MAX_MESSAGE_BYTES } from './patterns';
+import {
+  NewsSchema,
+  PositionsSnapshotSchema,
+  TickSchema,
+  type NewsEvent,
+  type PositionsSnapshot,
+  type Tick,
+} from './input-messages';
+
+export enum DecodeErrorCode {
+  EmptyValue = 'EMPTY_VALUE',
+  TooLarge = 'TOO_LARGE',
+  InvalidUtf8 = 'INVALID_UTF8',
+  InvalidJson = 'INVALID_JSON',
+  NotAnObject = 'NOT_AN_OBJECT',
+  Schema = 'SCHEMA',
+  MissingKey = 'MISSING_KEY',
+  KeyMismatch = 'KEY_MISMATCH',
+}
+
+export interface DecodeError {
+  code: DecodeErrorCode;
+  message: string;
+}
+
+export type Decoded<T> = { ok: true; value: T } | { ok: false; error: DecodeError };
+
+export type InputKind = 'tick' | 'news' | 'positions';
+
+interface KindSpec<T> {
+  schema: ZodType<T, any, any>;
+  /** The body field the Kafka key must equal. */
+  keyOf: (value: T) => string;
+  keyField: string;
+}
+
+const SPECS: {
+  tick: KindSpec<Tick>;
+  news: KindSpec<NewsEvent>;
+  positions: KindSpec<PositionsSnapshot>;
+} = {
+  tick: { schema: TickSchema, keyOf: (v) => v.symbol, keyField: 'symbol' },
+  news: { schema: NewsSchema, keyOf: (v) => v.id, keyField: 'id' },
+  positions: {
+    schema: PositionsSnapshotSchema,
+    keyOf: (v) => v.portfolioId,
+    keyField: 'portfolioId',
+  },
+};
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function fail(code: DecodeErrorCode, message: string): { ok: false; error: DecodeError } {
+  return { ok: false, error: { code, message } };
+}
+
+export function formatZodError(err: ZodError): string {
+  return err.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+/**
+ * Turns a raw Kafka record into a contract message, or says exactly why it cannot be used.
+ * The key must be present and equal the body's key field (the contract's "a key that disagrees
+ * with the body"): partitioning by that key is what keeps a portfolio on one consumer.
+ */
+export function decodeInput(kind: 'tick', key: Buffer | null, value: Buffer | null): Decoded<Tick>;
+export function decodeInput(
+  kind: 'news',
+  key: Buffer | null,
+  value: Buffer | null,
+): Decoded<NewsEvent>;
+export function decodeInput(
+  kind: 'positions',
+  key: Buffer | null,
+  value: Buffer | null,
+): Decoded<PositionsSnapshot>;
+export function decodeInput(
+  kind: InputKind,
+  key: Buffer | null,
+  value: Buffer | null,
+): Decoded<Tick | NewsEvent | PositionsSnapshot>;
+export function decodeInput(
+  kind: InputKind,
+  key: Buffer | null,
+  value: Buffer | null,
+): Decoded<Tick | NewsEvent | PositionsSnapshot> {
+  if (!value || value.length === 0)
+    return fail(DecodeErrorCode.EmptyValue, 'message value is empty');
+  if (value.length > MAX_MESSAGE_BYTES) {
+    return fail(
+      DecodeErrorCode.TooLarge,
+      `message is ${value.length} bytes; the limit is ${MAX_MESSAGE_BYTES}`,
+    );
+  }
+  let text: string;
+  try {
+    text = utf8.decode(value);
+  } catch {
+    return fail(DecodeErrorCode.InvalidUtf8, 'message value is not valid UTF-8');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return fail(DecodeErrorCode.InvalidJson, `message value is not JSON: ${(e as Error).message}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return fail(DecodeErrorCode.NotAnObject, 'message value must be a JSON object');
+  }
+  const spec = SPECS[kind] as KindSpec<Tick | NewsEvent | PositionsSnapshot>;
+  const parsed = spec.schema.safeParse(json);
+  if (!parsed.success) return fail(DecodeErrorCode.Schema, formatZodError(parsed.error));
+  if (!key || key.length === 0) {
+    return fail(
+      DecodeErrorCode.MissingKey,
+      `message has no key; the key must equal ${spec.keyField}`,
+    );
+  }
+  const keyText = key.toString('utf8');
+  const expected = spec.keyOf(parsed.data);
+  if (keyText !== expected) {
+    return fail(
+      DecodeErrorCode.KeyMismatch,
+      `key ${JSON.stringify(keyText.slice(0, 140))} disagrees with ${spec.keyField} ${JSON.stringify(expected)}`,
+    );
+  }
+  return { ok: true, value: parsed.data };
+}

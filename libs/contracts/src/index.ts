@@ -1,0 +1,6 @@
+export * from './patterns';
+export * from './topics';
+export * from './input-messages';
+export * from './decode-message';
+export * from './dead-letter';
+export * from './evaluation';
