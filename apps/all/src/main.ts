@@ -1,0 +1,4 @@
+import { loadConfig } from '@risk/platform';
+import { startService } from './start-service';
+
+void startService(loadConfig());

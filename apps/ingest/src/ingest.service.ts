@@ -1,0 +1,123 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { buildDeadLetter, decodeInput, type InputKind, type TopicNames } from '@risk/contracts';
+import {
+  APP_CONFIG,
+  CLOCK,
+  KAFKA,
+  METRICS,
+  TOPICS,
+  groupIds,
+  type AppConfig,
+  type Clock,
+  type ServiceMetrics,
+} from '@risk/platform';
+
+/**
+ * Validates every input message against the contract and dead-letters what cannot be used.
+ * Offsets are committed only after the dead letters of a batch are acknowledged by Kafka.
+ */
+@Injectable()
+export class IngestService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(IngestService.name);
+  private consumer?: Consumer;
+  private producer?: Producer;
+  private readonly kinds: Map<string, InputKind>;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly cfg: AppConfig,
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(TOPICS) private readonly topics: TopicNames,
+    @Inject(METRICS) private readonly metrics: ServiceMetrics,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    this.kinds = new Map<string, InputKind>([
+      [topics.ticks, 'tick'],
+      [topics.news, 'news'],
+      [topics.positions, 'positions'],
+    ]);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
+    this.consumer = this.kafka.consumer({
+      groupId: groupIds(this.cfg).ingest,
+      maxWaitTimeInMs: 100,
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.kinds.keys()], fromBeginning: true });
+    await this.consumer.run({ autoCommit: false, eachBatch: (p) => this.handleBatch(p) });
+    this.log.log(
+      `validating ${[...this.kinds.keys()].join(', ')} → dead letters to ${this.topics.dlq}`,
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+  }
+
+  private async handleBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    commitOffsetsIfNecessary,
+  }: EachBatchPayload): Promise<void> {
+    const kind = this.kinds.get(batch.topic);
+    if (!kind) return;
+    const letters: string[] = [];
+    let valid = 0;
+    for (const m of batch.messages) {
+      const r = decodeInput(kind, m.key, m.value);
+      if (r.ok) {
+        valid++;
+        continue;
+      }
+      const letter = buildDeadLetter({
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: m.offset,
+        key: m.key,
+        value: m.value,
+        error: r.error,
+        now: this.clock.now(),
+      });
+      letters.push(JSON.stringify(letter));
+      this.metrics.deadLetters.inc({ kind, code: r.error.code });
+      this.log.warn(
+        { topic: batch.topic, offset: m.offset, code: r.error.code },
+        `dead letter: ${r.error.message}`,
+      );
+    }
+    if (letters.length > 0) {
+      // Keyed by the source partition so a replayed batch lands its letters in the same order.
+      await this.producer!.send({
+        topic: this.topics.dlq,
+        acks: -1,
+        messages: letters.map((value) => ({ key: `${batch.topic}:${batch.partition}`, value })),
+      });
+    }
+    this.metrics.messages.inc({ kind, outcome: 'valid' }, valid);
+    this.metrics.messages.inc({ kind, outcome: 'dead_letter' }, letters.length);
+    const last = batch.messages[batch.messages.length - 1];
+    if (last) {
+      resolveOffset(last.offset);
+      await this.consumer!.commitOffsets([
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: (BigInt(last.offset) + 1n).toString(),
+        },
+      ]);
+    }
+    await heartbeat();
+    await commitOffsetsIfNecessary();
+  }
+}

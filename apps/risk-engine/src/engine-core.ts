@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  Alert,
+  Evaluation,
+  EvaluationTrigger,
+  ExplanationStep,
+  RiskLevel,
+  Tick,
+} from '@risk/contracts';
+import type {
+  EvaluationOutcome,
+  OutboxDraft,
+  SnapshotRecord,
+  StoredPortfolioState,
+} from '@risk/persistence';
+import {
+  HoldingsIndex,
+  InstrumentBook,
+  type InstrumentBookSnapshot,
+  type RiskLimits,
+} from '@risk/risk-metrics';
+import { evaluatePortfolio } from '@risk/scoring';
+
+export interface PortfolioState {
+  id: string;
+  snapshot: SnapshotRecord;
+  peakNav: number | null;
+  lastLevel: RiskLevel | null;
+  breaches: string[];
+}
+
+export interface OutputTopics {
+  evaluations: string;
+  alerts: string;
+  partitionFor(topic: string, key: string): number;
+}
+
+export interface EngineCoreOptions {
+  ewmaLambda: number;
+  sampleIntervalMs: number;
+  largeMoveSigma: number;
+}
+
+/**
+ * The risk engine's in-memory state and use cases, free of Kafka and SQL: prices, holdings,
+ * the portfolios this instance owns, and which of them a tick made dirty. State changes only
+ * through `install` (after the outcome is durable) so a failed commit changes nothing.
+ */
+export class EngineCore {
+  readonly book: InstrumentBook;
+  readonly holdings = new HoldingsIndex();
+  readonly portfolios = new Map<string, PortfolioState>();
+  /** Dirty portfolio → the last tick that touched one of its holdings. */
+  private readonly dirty = new Map<string, { id: string; ts: number }>();
+
+  constructor(
+    private readonly opts: EngineCoreOptions,
+    bookSnapshot?: InstrumentBookSnapshot,
+  ) {
+    this.book = bookSnapshot
+      ? InstrumentBook.fromSnapshot(bookSnapshot)
+      : new InstrumentBook({
+          lambda: opts.ewmaLambda,
+          sampleIntervalMs: opts.sampleIntervalMs,
+          largeMoveZ: opts.largeMoveSigma,
+        });
+  }
+
+  static stateFromStore(s: StoredPortfolioState): PortfolioState | null {
+    if (!s.snapshot) return null;
+    return {
+      id: s.id,
+      snapshot: s.snapshot,
+      peakNav: s.peakNav,
+      lastLevel: (s.lastLevel as RiskLevel | null) ?? null,
+      breaches: s.breachedLimits,
+    };
+  }
+
+  /** Makes `state` the portfolio's current state (after its outcome is durable). */
+  install(state: PortfolioState): void {
+    this.portfolios.set(state.id, state);
+    this.holdings.setHoldings(
+      state.id,
+      state.snapshot.positions.filter((p) => p.quantity !== 0).map((p) => p.symbol),
+    );
+  }
+
+  drop(portfolioId: string): void {
+    this.portfolios.delete(portfolioId);
+    this.holdings.setHoldings(portfolioId, []);
+    this.dirty.delete(portfolioId);
+  }
+
+  /** Applies one tick: O(1) plus the portfolios holding its symbol. */
+  applyTick(t: Tick): { applied: boolean; stale: boolean; largeMove: boolean } {
+    const ts = Date.parse(t.ts);
+    const r = this.book.applyTick(t.symbol, t.price, ts);
+    if (r.applied) {
+      for (const pid of this.holdings.portfoliosHolding(t.symbol))
+        this.dirty.set(pid, { id: t.id, ts });
+    }
+    return { applied: r.applied, stale: r.stale, largeMove: r.largeMove };
+  }
+
+  hasDirty(): boolean {
+    return this.dirty.size > 0;
+  }
+
+  /** Takes the dirty set; `restore` puts entries back if their commit fails. */
+  takeDirty(): { portfolioId: string; tick: { id: string; ts: number } }[] {
+    const out = [...this.dirty].map(([portfolioId, tick]) => ({ portfolioId, tick }));
+    this.dirty.clear();
+    return out;
+  }
+
+  restoreDirty(entries: { portfolioId: string; tick: { id: string; ts: number } }[]): void {
+    for (const e of entries)
+      if (!this.dirty.has(e.portfolioId)) this.dirty.set(e.portfolioId, e.tick);
+  }
+
+  holdersOf(symbols: readonly string[]): string[] {
+    const out = new Set<string>();
+    for (const s of symbols) for (const pid of this.holdings.portfoliosHolding(s)) out.add(pid);
+    return [...out].filter((pid) => this.portfolios.has(pid)).sort();
+  }
+
+  /**
+   * Evaluates `state` (the current one, or a new snapshot's candidate) for `trigger`.
+   * Returns the outcome to commit and the state to install once it is durable.
+   */
+  evaluate(args: {
+    state: PortfolioState;
+    trigger: EvaluationTrigger;
+    ts: string;
+    incidentId: string;
+    out: OutputTopics;
+    context?: ExplanationStep[];
+    sourceScope?: string;
+  }): { outcome: EvaluationOutcome; next: PortfolioState } {
+    const started = performance.now();
+    const { state, trigger, out } = args;
+    const draft = evaluatePortfolio(
+      {
+        portfolioId: state.id,
+        cash: state.snapshot.cash,
+        positions: state.snapshot.positions,
+        limits: state.snapshot.limits as RiskLimits | null,
+        peakNav: state.peakNav,
+        previousLevel: state.lastLevel,
+        previousBreaches: state.breaches,
+      },
+      this.book,
+      {
+        warmupBuckets: this.book.config.warmupBuckets,
+        defaultAnnualVol: this.book.config.defaultAnnualVol,
+        context: args.context,
+      },
+    );
+    const evaluation: Evaluation = {
+      id: randomUUID(),
+      portfolioId: state.id,
+      ts: args.ts,
+      trigger,
+      score: draft.score,
+      level: draft.level,
+      metrics: draft.metrics,
+      explanation: { steps: draft.steps, models: draft.models },
+      timings: { totalMs: 0, reasoningMs: 0, cachedTokens: 0, newTokens: 0 },
+    };
+    const alert: Alert | null = draft.alertReason
+      ? {
+          id: randomUUID(),
+          portfolioId: state.id,
+          ts: args.ts,
+          level: draft.level,
+          previousLevel: state.lastLevel,
+          evaluationId: evaluation.id,
+          reason: draft.alertReason,
+          incidentId: args.incidentId,
+        }
+      : null;
+    evaluation.timings.totalMs = Math.round((performance.now() - started) * 1000) / 1000;
+    const outbox: OutboxDraft[] = [
+      {
+        topic: out.evaluations,
+        partition: out.partitionFor(out.evaluations, state.id),
+        key: state.id,
+        payload: JSON.stringify(evaluation),
+      },
+    ];
+    if (alert) {
+      outbox.push({
+        topic: out.alerts,
+        partition: out.partitionFor(out.alerts, state.id),
+        key: state.id,
+        payload: JSON.stringify(alert),
+      });
+    }
+    return {
+      outcome: {
+        source: {
+          topic: trigger.topic,
+          eventId: trigger.eventId,
+          scope: args.sourceScope ?? state.id,
+        },
+        evaluation,
+        alert,
+        portfolio: { peakNav: draft.peakNav, breachedLimits: draft.breaches },
+        outbox,
+      },
+      next: { ...state, peakNav: draft.peakNav, lastLevel: draft.level, breaches: draft.breaches },
+    };
+  }
+}

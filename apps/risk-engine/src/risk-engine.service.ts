@@ -1,0 +1,372 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Consumer, EachBatchPayload, EachMessagePayload, Kafka } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import {
+  decodeInput,
+  type NewsEvent,
+  type PositionsSnapshot,
+  type TopicNames,
+} from '@risk/contracts';
+import { RiskStore, type EvaluationOutcome } from '@risk/persistence';
+import {
+  APP_CONFIG,
+  AsyncMutex,
+  KAFKA,
+  METRICS,
+  TOPICS,
+  groupIds,
+  partitionForKey,
+  type AppConfig,
+  type ServiceMetrics,
+} from '@risk/platform';
+import type { InstrumentBookSnapshot } from '@risk/risk-metrics';
+import { EngineCore, type OutputTopics, type PortfolioState } from './engine-core';
+import { OutboxRelayService } from './outbox-relay.service';
+
+const next = (offset: string) => (BigInt(offset) + 1n).toString();
+
+/**
+ * Kafka in, evaluations out. Positions are read in the shared group (partitioned by portfolioId,
+ * so instances split the portfolios); ticks and news are read in full by every instance (a global
+ * table) and each instance evaluates only the portfolios it owns. Every effect commits to
+ * PostgreSQL before its offset is committed to Kafka.
+ */
+@Injectable()
+export class RiskEngineService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(RiskEngineService.name);
+  private readonly mutex = new AsyncMutex();
+  private readonly store: RiskStore;
+  private core!: EngineCore;
+  private out!: OutputTopics;
+  private positionsConsumer?: Consumer;
+  private ticksConsumer?: Consumer;
+  private newsConsumer?: Consumer;
+  private positionsPartitions = 1;
+  private ownedPartitions = new Set<number>();
+  /** Next tick offset to commit per partition, once the state covering it is durable. */
+  private tickOffsets: Record<string, string> = {};
+  private ticksSinceFlush = 0;
+  private flushTimer?: NodeJS.Timeout;
+  private flushRequested = false;
+  private stopping = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly cfg: AppConfig,
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(TOPICS) private readonly topics: TopicNames,
+    @Inject(METRICS) private readonly metrics: ServiceMetrics,
+    @Inject(DataSource) ds: DataSource,
+    private readonly relay: OutboxRelayService,
+  ) {
+    this.store = new RiskStore(ds);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const saved = await this.store.loadEngineState(this.cfg.instanceId);
+    this.core = new EngineCore(
+      {
+        ewmaLambda: this.cfg.ewmaLambda,
+        sampleIntervalMs: this.cfg.sampleIntervalMs,
+        largeMoveSigma: this.cfg.largeMoveSigma,
+      },
+      saved ? (saved.instruments as InstrumentBookSnapshot) : undefined,
+    );
+    this.tickOffsets = saved ? { ...saved.tickOffsets } : {};
+    await this.resolvePartitionCounts();
+    const groups = groupIds(this.cfg);
+
+    this.positionsConsumer = this.kafka.consumer({
+      groupId: groups.positions,
+      maxWaitTimeInMs: 100,
+    });
+    this.positionsConsumer.on(this.positionsConsumer.events.GROUP_JOIN, (e) => {
+      const assigned = e.payload.memberAssignment[this.topics.positions] ?? [];
+      void this.mutex.run(() => this.adoptPartitions(assigned));
+    });
+    await this.positionsConsumer.connect();
+    await this.positionsConsumer.subscribe({ topic: this.topics.positions, fromBeginning: true });
+
+    this.ticksConsumer = this.kafka.consumer({
+      groupId: groups.ticks,
+      maxWaitTimeInMs: 50,
+      maxBytesPerPartition: 4 << 20,
+    });
+    await this.ticksConsumer.connect();
+    await this.ticksConsumer.subscribe({ topic: this.topics.ticks, fromBeginning: true });
+
+    this.newsConsumer = this.kafka.consumer({ groupId: groups.news, maxWaitTimeInMs: 50 });
+    await this.newsConsumer.connect();
+    await this.newsConsumer.subscribe({ topic: this.topics.news, fromBeginning: true });
+
+    await this.positionsConsumer.run({
+      autoCommit: false,
+      eachMessage: (p) => this.onPositions(p),
+    });
+    await this.ticksConsumer.run({ autoCommit: false, eachBatch: (p) => this.onTicks(p) });
+    await this.newsConsumer.run({ autoCommit: false, eachMessage: (p) => this.onNews(p) });
+    this.flushTimer = setInterval(() => this.requestFlush(), Math.max(this.cfg.coalesceMs, 10));
+    this.log.log(
+      `risk engine ${this.cfg.instanceId} consuming ${this.topics.positions}, ${this.topics.ticks}, ${this.topics.news}`,
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    // Stop fetching first, then let in-flight work finish and flush what ticks left dirty.
+    await Promise.allSettled([
+      this.ticksConsumer?.stop(),
+      this.newsConsumer?.stop(),
+      this.positionsConsumer?.stop(),
+    ]);
+    await this.mutex.run(() => this.flush()).catch((e) => this.log.error(e));
+    await Promise.allSettled([
+      this.ticksConsumer?.disconnect(),
+      this.newsConsumer?.disconnect(),
+      this.positionsConsumer?.disconnect(),
+    ]);
+  }
+
+  private async resolvePartitionCounts(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const meta = await admin.fetchTopicMetadata({
+        topics: [this.topics.positions, this.topics.evaluations, this.topics.alerts],
+      });
+      const counts = new Map(meta.topics.map((t) => [t.name, t.partitions.length]));
+      this.positionsPartitions = counts.get(this.topics.positions) ?? 1;
+      this.out = {
+        evaluations: this.topics.evaluations,
+        alerts: this.topics.alerts,
+        partitionFor: (topic, key) => partitionForKey(topic, key, counts.get(topic) ?? 1),
+      };
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** A rebalance gave this instance `partitions` of the positions topic: own their portfolios. */
+  private async adoptPartitions(partitions: number[]): Promise<void> {
+    this.ownedPartitions = new Set(partitions);
+    for (const id of [...this.core.portfolios.keys()]) if (!this.owns(id)) this.core.drop(id);
+    const states = await this.store.loadPortfolioStates();
+    let n = 0;
+    for (const s of states) {
+      if (!this.owns(s.id)) continue;
+      const state = EngineCore.stateFromStore(s);
+      if (state) {
+        this.core.install(state);
+        n++;
+      }
+    }
+    this.log.log(`owning positions partitions [${partitions.join(',')}]: ${n} portfolios restored`);
+  }
+
+  private owns(portfolioId: string): boolean {
+    return this.ownedPartitions.has(
+      partitionForKey(this.topics.positions, portfolioId, this.positionsPartitions),
+    );
+  }
+
+  private async onPositions({ topic, partition, message }: EachMessagePayload): Promise<void> {
+    const r = decodeInput('positions', message.key, message.value);
+    if (r.ok) {
+      this.metrics.messages.inc({ kind: 'positions', outcome: 'applied' });
+      await this.mutex.run(() => this.applySnapshot(r.value, topic));
+    } else {
+      // Ingest dead-letters it; the engine only skips it.
+      this.metrics.messages.inc({ kind: 'positions', outcome: 'invalid' });
+    }
+    await this.positionsConsumer!.commitOffsets([
+      { topic, partition, offset: next(message.offset) },
+    ]);
+  }
+
+  private async applySnapshot(s: PositionsSnapshot, topic: string): Promise<void> {
+    const started = performance.now();
+    const current = this.core.portfolios.get(s.portfolioId);
+    const snapshotId = randomUUID();
+    const candidate: PortfolioState = {
+      id: s.portfolioId,
+      snapshot: {
+        id: snapshotId,
+        portfolioId: s.portfolioId,
+        sourceTopic: topic,
+        sourceId: s.id,
+        ts: s.ts,
+        baseCurrency: s.baseCurrency,
+        cash: s.cash,
+        positions: s.positions,
+        limits: s.limits ?? null,
+      },
+      peakNav: current?.peakNav ?? null,
+      lastLevel: current?.lastLevel ?? null,
+      breaches: current?.breaches ?? [],
+    };
+    const { outcome, next: nextState } = this.core.evaluate({
+      state: candidate,
+      trigger: { topic, eventId: s.id },
+      ts: new Date(Date.parse(s.ts)).toISOString(),
+      incidentId: `${topic}:${s.id}`,
+      out: this.out,
+      sourceScope: `${s.portfolioId}:evaluation`,
+      context: [
+        {
+          kind: 'metric',
+          text: `positions snapshot ${s.id}: ${s.positions.length} positions, cash ${s.cash}`,
+          data: { snapshotId: s.id, positions: s.positions.length },
+        },
+      ],
+    });
+    const res = await this.store.commitOutcomes([outcome], undefined, candidate.snapshot);
+    if (!res.snapshotApplied) {
+      this.metrics.messages.inc({ kind: 'positions', outcome: 'duplicate' });
+      return;
+    }
+    this.core.install(nextState);
+    this.afterCommit(res.committed, 'positions', started);
+  }
+
+  private async onTicks({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
+    let largeMove = false;
+    let applied = 0;
+    let stale = 0;
+    let invalid = 0;
+    for (const m of batch.messages) {
+      const r = decodeInput('tick', m.key, m.value);
+      if (!r.ok) {
+        invalid++;
+        continue;
+      }
+      const t = this.core.applyTick(r.value);
+      if (t.applied) applied++;
+      else if (t.stale) stale++;
+      if (t.largeMove) largeMove = true;
+    }
+    const last = batch.messages[batch.messages.length - 1];
+    if (last) {
+      resolveOffset(last.offset);
+      this.tickOffsets[`${batch.topic}:${batch.partition}`] = next(last.offset);
+    }
+    this.ticksSinceFlush += batch.messages.length;
+    this.metrics.messages.inc({ kind: 'tick', outcome: 'applied' }, applied);
+    if (stale) this.metrics.staleTicks.inc(stale);
+    if (invalid) this.metrics.messages.inc({ kind: 'tick', outcome: 'invalid' }, invalid);
+    if (largeMove) this.requestFlush();
+    await heartbeat();
+  }
+
+  private requestFlush(): void {
+    if (this.flushRequested || this.stopping) return;
+    this.flushRequested = true;
+    void this.mutex
+      .run(async () => {
+        this.flushRequested = false;
+        await this.flush();
+      })
+      .catch((e: unknown) => this.log.error({ err: e }, 'flush failed; will retry'));
+  }
+
+  /** Evaluates every portfolio a tick touched since the last flush, and saves the price state. */
+  private async flush(): Promise<void> {
+    if (this.ticksSinceFlush === 0 && !this.core.hasDirty()) return;
+    const started = performance.now();
+    const dirty = this.core.takeDirty();
+    const incidentId = `${this.topics.ticks}:${randomUUID()}`;
+    const results = dirty
+      .filter((d) => this.core.portfolios.has(d.portfolioId))
+      .map((d) =>
+        this.core.evaluate({
+          state: this.core.portfolios.get(d.portfolioId)!,
+          trigger: { topic: this.topics.ticks, eventId: d.tick.id },
+          ts: new Date(d.tick.ts).toISOString(),
+          incidentId,
+          out: this.out,
+        }),
+      );
+    const offsets = { ...this.tickOffsets };
+    try {
+      const res = await this.store.commitOutcomes(
+        results.map((r) => r.outcome),
+        {
+          instanceId: this.cfg.instanceId,
+          instruments: this.core.book.toSnapshot(),
+          tickOffsets: offsets,
+        },
+      );
+      const committed = new Set(res.committed);
+      for (const r of results) if (committed.has(r.outcome)) this.core.install(r.next);
+      this.ticksSinceFlush = 0;
+      this.afterCommit(res.committed, 'ticks', started);
+    } catch (e) {
+      this.core.restoreDirty(dirty);
+      throw e;
+    }
+    await this.commitTickOffsets(offsets);
+  }
+
+  private async commitTickOffsets(offsets: Record<string, string>): Promise<void> {
+    const list = Object.entries(offsets).map(([k, offset]) => {
+      const i = k.lastIndexOf(':');
+      return { topic: k.slice(0, i), partition: Number(k.slice(i + 1)), offset };
+    });
+    if (list.length > 0)
+      await this.ticksConsumer
+        ?.commitOffsets(list)
+        .catch((e: unknown) => this.log.warn({ err: e }, 'tick offset commit failed'));
+  }
+
+  private async onNews({ topic, partition, message }: EachMessagePayload): Promise<void> {
+    const r = decodeInput('news', message.key, message.value);
+    if (r.ok) await this.mutex.run(() => this.evaluateNews(r.value, topic));
+    else this.metrics.messages.inc({ kind: 'news', outcome: 'invalid' });
+    await this.newsConsumer!.commitOffsets([{ topic, partition, offset: next(message.offset) }]);
+  }
+
+  private async evaluateNews(n: NewsEvent, topic: string): Promise<void> {
+    const started = performance.now();
+    const holders = this.core.holdersOf(n.symbols);
+    this.metrics.messages.inc({ kind: 'news', outcome: holders.length > 0 ? 'held' : 'not_held' });
+    if (holders.length === 0) return;
+    const results = holders.map((pid) =>
+      this.core.evaluate({
+        state: this.core.portfolios.get(pid)!,
+        trigger: { topic, eventId: n.id },
+        ts: new Date(Date.parse(n.ts)).toISOString(),
+        incidentId: `${topic}:${n.id}`,
+        out: this.out,
+        context: [
+          {
+            kind: 'metric',
+            text: `news ${n.id} about ${n.symbols.filter((s) => this.core.holdings.portfoliosHolding(s).has(pid)).join(', ')}: "${n.headline}"`,
+            data: { newsId: n.id, headline: n.headline, symbols: n.symbols },
+          },
+        ],
+      }),
+    );
+    const res = await this.store.commitOutcomes(results.map((r) => r.outcome));
+    const committed = new Set(res.committed);
+    for (const r of results) if (committed.has(r.outcome)) this.core.install(r.next);
+    this.afterCommit(res.committed, 'news', started);
+  }
+
+  private afterCommit(committed: EvaluationOutcome[], trigger: string, started: number): void {
+    for (const o of committed) {
+      this.metrics.evaluations.inc({ trigger, level: o.evaluation.level });
+      if (o.alert) this.metrics.alerts.inc({ level: o.alert.level });
+    }
+    this.metrics.stageSeconds.observe(
+      { stage: `evaluate_${trigger}` },
+      (performance.now() - started) / 1000,
+    );
+    if (committed.length > 0) this.relay.kick();
+  }
+}

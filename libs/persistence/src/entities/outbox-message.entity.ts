@@ -1,0 +1,31 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+/**
+ * Transactional outbox: written in the same transaction as the evaluation or alert it carries,
+ * published to Kafka by the relay, which marks it published. The partition is fixed at write
+ * time so the relay can tell after a crash what a partition already holds.
+ */
+@Entity({ name: 'outbox' })
+@Index('ix_outbox_pending', ['id'], { where: 'published_at IS NULL' })
+export class OutboxMessageEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id!: string;
+
+  @Column({ type: 'text' })
+  topic!: string;
+
+  @Column({ type: 'integer' })
+  partition!: number;
+
+  @Column({ name: 'message_key', type: 'text' })
+  messageKey!: string;
+
+  @Column({ type: 'text' })
+  payload!: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'published_at', type: 'timestamptz', nullable: true })
+  publishedAt!: Date | null;
+}

@@ -1,0 +1,39 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+
+export interface SnapshotPosition {
+  symbol: string;
+  quantity: number;
+  price?: number;
+}
+
+@Entity({ name: 'portfolio_snapshots' })
+@Index('ix_snapshots_portfolio_ts', ['portfolioId', 'ts'])
+export class PortfolioSnapshotEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  id!: string;
+
+  @Column({ name: 'portfolio_id', type: 'text' })
+  portfolioId!: string;
+
+  /** The `id` of the portfolio.positions message. */
+  @Column({ name: 'source_id', type: 'text' })
+  sourceId!: string;
+
+  @Column({ type: 'timestamptz' })
+  ts!: Date;
+
+  @Column({ name: 'base_currency', type: 'text' })
+  baseCurrency!: string;
+
+  @Column({ type: 'double precision' })
+  cash!: number;
+
+  @Column({ type: 'jsonb' })
+  positions!: SnapshotPosition[];
+
+  @Column({ type: 'jsonb', nullable: true })
+  limits!: Record<string, number> | null;
+
+  @CreateDateColumn({ name: 'received_at', type: 'timestamptz' })
+  receivedAt!: Date;
+}

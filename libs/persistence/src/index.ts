@@ -1,0 +1,5 @@
+export * from './entities';
+export * from './database';
+export * from './risk-store';
+export * from './outbox.repository';
+export * from './read-models';

@@ -1,0 +1,245 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Alert, Evaluation } from '@risk/contracts';
+import type { SnapshotPosition } from './entities/portfolio-snapshot.entity';
+
+export interface OutboxDraft {
+  topic: string;
+  partition: number;
+  key: string;
+  payload: string;
+}
+
+/** Everything one evaluation changes, committed atomically. */
+export interface EvaluationOutcome {
+  /** Idempotency key of the effect: the source message and the portfolio it is for. */
+  source: { topic: string; eventId: string; scope: string };
+  evaluation: Evaluation;
+  alert: Alert | null;
+  portfolio: { peakNav: number | null; breachedLimits: string[] };
+  outbox: OutboxDraft[];
+}
+
+export interface SnapshotRecord {
+  id: string;
+  portfolioId: string;
+  sourceTopic: string;
+  sourceId: string;
+  ts: string;
+  baseCurrency: string;
+  cash: number;
+  positions: SnapshotPosition[];
+  limits: Record<string, number> | null;
+}
+
+export interface EngineStateRecord {
+  instanceId: string;
+  instruments: unknown;
+  tickOffsets: Record<string, string>;
+}
+
+export interface StoredPortfolioState {
+  id: string;
+  baseCurrency: string;
+  snapshot: SnapshotRecord | null;
+  peakNav: number | null;
+  lastLevel: string | null;
+  breachedLimits: string[];
+}
+
+interface SnapshotRow {
+  id: string;
+  portfolio_id: string;
+  source_id: string;
+  ts: Date;
+  base_currency: string;
+  cash: number;
+  positions: SnapshotPosition[];
+  limits: Record<string, number> | null;
+}
+
+/** The engine's writes and restart reads. Every write is idempotent on its source event. */
+export class RiskStore {
+  constructor(private readonly ds: DataSource) {}
+
+  /**
+   * Commits outcomes in one transaction, skipping any whose source event was already processed.
+   * Returns the outcomes that took effect.
+   */
+  async commitOutcomes(
+    outcomes: EvaluationOutcome[],
+    engineState?: EngineStateRecord,
+    snapshot?: SnapshotRecord,
+  ): Promise<{ committed: EvaluationOutcome[]; snapshotApplied: boolean }> {
+    return this.ds.transaction(async (em) => {
+      let snapshotApplied = false;
+      if (snapshot) {
+        snapshotApplied = await this.claim(em, snapshot.sourceTopic, snapshot.sourceId, '');
+        if (snapshotApplied) await this.insertSnapshot(em, snapshot);
+      }
+      const committed: EvaluationOutcome[] = [];
+      if (!snapshot || snapshotApplied) {
+        for (const o of outcomes) {
+          if (!(await this.claim(em, o.source.topic, o.source.eventId, o.source.scope))) continue;
+          if (await this.insertOutcome(em, o)) committed.push(o);
+        }
+      }
+      if (engineState) {
+        await em.query(
+          `INSERT INTO engine_state (instance_id, instruments, tick_offsets, updated_at)
+           VALUES ($1, $2, $3, now())
+           ON CONFLICT (instance_id) DO UPDATE
+             SET instruments = EXCLUDED.instruments, tick_offsets = EXCLUDED.tick_offsets, updated_at = now()`,
+          [
+            engineState.instanceId,
+            JSON.stringify(engineState.instruments),
+            JSON.stringify(engineState.tickOffsets),
+          ],
+        );
+      }
+      return { committed, snapshotApplied };
+    });
+  }
+
+  private async claim(
+    em: EntityManager,
+    topic: string,
+    eventId: string,
+    scope: string,
+  ): Promise<boolean> {
+    const rows: unknown[] = await em.query(
+      `INSERT INTO processed_events (topic, event_id, scope) VALUES ($1, $2, $3)
+       ON CONFLICT DO NOTHING RETURNING 1`,
+      [topic, eventId, scope],
+    );
+    return rows.length === 1;
+  }
+
+  private async insertSnapshot(em: EntityManager, s: SnapshotRecord): Promise<void> {
+    await em.query(
+      `INSERT INTO portfolio_snapshots (id, portfolio_id, source_id, ts, base_currency, cash, positions, limits)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        s.id,
+        s.portfolioId,
+        s.sourceId,
+        s.ts,
+        s.baseCurrency,
+        s.cash,
+        JSON.stringify(s.positions),
+        s.limits ? JSON.stringify(s.limits) : null,
+      ],
+    );
+    await em.query(
+      `INSERT INTO portfolios (id, base_currency, latest_snapshot_id) VALUES ($1, $2, $3)
+       ON CONFLICT (id) DO UPDATE SET base_currency = EXCLUDED.base_currency,
+         latest_snapshot_id = EXCLUDED.latest_snapshot_id, updated_at = now()`,
+      [s.portfolioId, s.baseCurrency, s.id],
+    );
+  }
+
+  private async insertOutcome(em: EntityManager, o: EvaluationOutcome): Promise<boolean> {
+    const e = o.evaluation;
+    const rows: unknown[] = await em.query(
+      `INSERT INTO evaluations (id, portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics, explanation, timings)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (portfolio_id, trigger_topic, trigger_event_id) DO NOTHING RETURNING 1`,
+      [
+        e.id,
+        e.portfolioId,
+        e.ts,
+        e.trigger.topic,
+        e.trigger.eventId,
+        e.score,
+        e.level,
+        JSON.stringify(e.metrics),
+        JSON.stringify(e.explanation),
+        JSON.stringify(e.timings),
+      ],
+    );
+    if (rows.length === 0) return false;
+    if (o.alert) {
+      const a = o.alert;
+      await em.query(
+        `INSERT INTO alerts (id, portfolio_id, ts, level, previous_level, evaluation_id, reason, incident_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          a.id,
+          a.portfolioId,
+          a.ts,
+          a.level,
+          a.previousLevel,
+          a.evaluationId,
+          a.reason,
+          a.incidentId ?? null,
+        ],
+      );
+    }
+    await em.query(
+      `UPDATE portfolios SET peak_nav = $2, last_evaluation_id = $3, last_score = $4, last_level = $5,
+         last_evaluated_at = $6, breached_limits = $7, updated_at = now() WHERE id = $1`,
+      [
+        e.portfolioId,
+        o.portfolio.peakNav,
+        e.id,
+        e.score,
+        e.level,
+        e.ts,
+        JSON.stringify(o.portfolio.breachedLimits),
+      ],
+    );
+    for (const m of o.outbox) {
+      await em.query(
+        `INSERT INTO outbox (topic, partition, message_key, payload) VALUES ($1, $2, $3, $4)`,
+        [m.topic, m.partition, m.key, m.payload],
+      );
+    }
+    return true;
+  }
+
+  async loadEngineState(instanceId: string): Promise<EngineStateRecord | null> {
+    const rows: { instruments: unknown; tick_offsets: Record<string, string> }[] =
+      await this.ds.query(
+        'SELECT instruments, tick_offsets FROM engine_state WHERE instance_id = $1',
+        [instanceId],
+      );
+    return rows[0]
+      ? { instanceId, instruments: rows[0].instruments, tickOffsets: rows[0].tick_offsets }
+      : null;
+  }
+
+  /** The state of the given portfolios (all when ids is omitted) as of their last commit. */
+  async loadPortfolioStates(ids?: string[]): Promise<StoredPortfolioState[]> {
+    const rows: (SnapshotRow & {
+      pid: string;
+      pbase: string;
+      peak_nav: number | null;
+      last_level: string | null;
+      breached_limits: string[];
+    })[] = await this.ds.query(
+      `SELECT p.id AS pid, p.base_currency AS pbase, p.peak_nav, p.last_level, p.breached_limits, s.*
+           FROM portfolios p LEFT JOIN portfolio_snapshots s ON s.id = p.latest_snapshot_id
+          WHERE ($1::text[] IS NULL OR p.id = ANY($1::text[]))`,
+      [ids ?? null],
+    );
+    return rows.map((r) => ({
+      id: r.pid,
+      baseCurrency: r.pbase,
+      peakNav: r.peak_nav,
+      lastLevel: r.last_level,
+      breachedLimits: r.breached_limits ?? [],
+      snapshot: r.id
+        ? {
+            id: r.id,
+            portfolioId: r.portfolio_id,
+            sourceTopic: '',
+            sourceId: r.source_id,
+            ts: r.ts.toISOString(),
+            baseCurrency: r.base_currency,
+            cash: r.cash,
+            positions: r.positions,
+            limits: r.limits,
+          }
+        : null,
+    }));
+  }
+}

@@ -1,0 +1,42 @@
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import type { AppConfig } from './app-config';
+import { topicNames, type TopicNames } from '@risk/contracts';
+
+export const KAFKA = Symbol('KAFKA');
+export const TOPICS = Symbol('TOPICS');
+
+type PinoLike = { warn: (o: object, m: string) => void; error: (o: object, m: string) => void };
+
+export function createKafka(cfg: AppConfig, logger?: PinoLike): Kafka {
+  return new Kafka({
+    clientId: cfg.kafkaClientId,
+    brokers: cfg.kafkaBrokers,
+    logLevel: logLevel.WARN,
+    retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 5000 },
+    logCreator:
+      () =>
+      ({ level, log }: LogEntry) => {
+        const { message, ...rest } = log;
+        if (!logger) return;
+        if (level === logLevel.ERROR) logger.error({ kafka: rest }, message);
+        else if (level === logLevel.WARN) logger.warn({ kafka: rest }, message);
+      },
+  });
+}
+
+export function configuredTopics(cfg: AppConfig): TopicNames {
+  return topicNames(cfg.topicPrefix);
+}
+
+/** Consumer group ids, one place so every app and test agrees on them. */
+export function groupIds(cfg: AppConfig) {
+  const p = cfg.groupPrefix;
+  return {
+    ingest: `${p}risk-ingest`,
+    positions: `${p}risk-engine`,
+    // Ticks and news are read by every engine instance in full (a global table), so each
+    // instance has its own group.
+    ticks: `${p}risk-engine-ticks.${cfg.instanceId}`,
+    news: `${p}risk-engine-news.${cfg.instanceId}`,
+  };
+}

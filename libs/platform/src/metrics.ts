@@ -1,0 +1,59 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const METRICS = Symbol('METRICS');
+
+/** Every Prometheus metric of the service, on one registry. */
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  readonly messages = new Counter({
+    name: 'risk_input_messages_total',
+    help: 'Input messages by topic kind and outcome',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly deadLetters = new Counter({
+    name: 'risk_dead_letters_total',
+    help: 'Messages sent to the dead-letter topic, by reason',
+    labelNames: ['kind', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly staleTicks = new Counter({
+    name: 'risk_stale_ticks_total',
+    help: 'Ticks older than (or as old as) the last applied tick of their symbol',
+    registers: [this.registry],
+  });
+  readonly evaluations = new Counter({
+    name: 'risk_evaluations_total',
+    help: 'Evaluations committed, by trigger and level',
+    labelNames: ['trigger', 'level'] as const,
+    registers: [this.registry],
+  });
+  readonly alerts = new Counter({
+    name: 'risk_alerts_total',
+    help: 'Alerts raised, by level',
+    labelNames: ['level'] as const,
+    registers: [this.registry],
+  });
+  readonly stageSeconds = new Histogram({
+    name: 'risk_stage_duration_seconds',
+    help: 'Latency per pipeline stage',
+    labelNames: ['stage'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly outboxPending = new Gauge({
+    name: 'risk_outbox_pending',
+    help: 'Outbox messages not yet published',
+    registers: [this.registry],
+  });
+  readonly consumerLag = new Gauge({
+    name: 'risk_consumer_lag',
+    help: 'Messages behind the high watermark, per topic and partition',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(withDefaults = true) {
+    if (withDefaults) collectDefaultMetrics({ register: this.registry });
+  }
+}

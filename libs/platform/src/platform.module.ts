@@ -1,0 +1,50 @@
+import { Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
+import type { Kafka } from 'kafkajs';
+import { openDatabase } from '@risk/persistence';
+import { APP_CONFIG, loadConfig, type AppConfig } from './app-config';
+import { CLOCK, systemClock } from './clock';
+import { KAFKA, TOPICS, configuredTopics, createKafka } from './kafka';
+import { METRICS, ServiceMetrics } from './metrics';
+
+@Injectable()
+class DataSourceCloser implements OnApplicationShutdown {
+  constructor(@Inject(DataSource) private readonly ds: DataSource) {}
+  async onApplicationShutdown(): Promise<void> {
+    if (this.ds.isInitialized) await this.ds.destroy();
+  }
+}
+
+/**
+ * Infrastructure every app shares: validated config, PostgreSQL (migrated at boot), Kafka,
+ * metrics, clock and logging. Pass a config to override the environment (tests do).
+ */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(config: AppConfig = loadConfig()) {
+    return {
+      module: PlatformModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            redact: ['req.headers.authorization', 'req.headers.cookie', '*.secret', '*.password'],
+            autoLogging: false,
+          },
+        }),
+      ],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: METRICS, useValue: new ServiceMetrics() },
+        { provide: CLOCK, useValue: systemClock },
+        { provide: TOPICS, useValue: configuredTopics(config) },
+        { provide: KAFKA, useFactory: (): Kafka => createKafka(config) },
+        { provide: DataSource, useFactory: () => openDatabase(config.databaseUrl) },
+        DataSourceCloser,
+      ],
+      exports: [APP_CONFIG, METRICS, CLOCK, TOPICS, KAFKA, DataSource],
+    };
+  }
+}
