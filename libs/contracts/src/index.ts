@@ -4,3 +4,4 @@ export * from './input-messages';
 export * from './decode-message';
 export * from './dead-letter';
 export * from './evaluation';
+export * from './malformed-fixtures';
