@@ -122,6 +122,7 @@ export class TopicReader {
     headers: KafkaMessage['headers'];
   }[] = [];
   private consumer?: Consumer;
+  private readonly seen = new Set<string>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -137,12 +138,17 @@ export class TopicReader {
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
     await this.consumer.run({
       eachMessage: async ({ partition, message }) => {
+        // A consumer may see an offset again after a rebalance; the log holds it once.
+        const at = `${partition}:${message.offset}`;
+        if (this.seen.has(at)) return;
+        this.seen.add(at);
         this.messages.push({
           partition,
           offset: message.offset,
           key: message.key?.toString() ?? null,
           value: message.value?.toString() ?? '',
           headers: message.headers,
+          timestamp: message.timestamp,
         });
       },
     });

@@ -15,7 +15,7 @@ export class OutboxRepository {
   async pending(limit: number): Promise<PendingOutboxMessage[]> {
     return this.ds.query(
       `SELECT id::text AS id, topic, partition, message_key AS key, payload
-         FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+         FROM outbox WHERE published_at IS NULL ORDER BY outbox.id LIMIT $1`,
       [limit],
     );
   }

@@ -1,0 +1,38 @@
+import { DataSource } from 'typeorm';
+import { dataSourceOptions, openDatabase } from '@risk/persistence';
+import { databaseUrlFor, dropDatabase, query, uniqueTag } from './support/harness';
+
+/** The migrations are the schema: after running them, the entities ask for no change. */
+describe('migrations', () => {
+  const url = databaseUrlFor(uniqueTag('migrations'));
+
+  afterAll(() => dropDatabase(url));
+
+  it('create the database, migrate it, and leave nothing for migration:generate', async () => {
+    const ds = await openDatabase(url);
+    try {
+      const pending = await ds.driver.createSchemaBuilder().log();
+      expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+      expect(await ds.showMigrations()).toBe(false);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it('run again idempotently and revert with down', async () => {
+    const again = await openDatabase(url);
+    await again.destroy();
+    const ds = new DataSource(dataSourceOptions(url));
+    await ds.initialize();
+    try {
+      for (let i = 0; i < ds.migrations.length; i++) await ds.undoLastMigration();
+      const tables = await query<{ table_name: string }>(
+        url,
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'typeorm_migrations'",
+      );
+      expect(tables).toEqual([]);
+    } finally {
+      await ds.destroy();
+    }
+  });
+});
