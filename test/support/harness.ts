@@ -148,7 +148,6 @@ export class TopicReader {
           key: message.key?.toString() ?? null,
           value: message.value?.toString() ?? '',
           headers: message.headers,
-          timestamp: message.timestamp,
         });
       },
     });

@@ -1,0 +1,243 @@
+import type { ExplanationStep } from '@risk/contracts';
+import type { Decimal } from 'decimal.js';
+import { ES99_FACTOR, Money, Z99 } from './config';
+import { formatExact, formatMoneyExact, formatPercent, formatRounded } from './format';
+import { DEFAULT_LIMITS, type LimitCheck } from './limits';
+import type { PortfolioMetricsResult, PositionValuation } from './portfolio-metrics';
+
+/** The contract's explanation step, restricted to the kinds this library writes. */
+export type MetricStep = ExplanationStep & { kind: 'metric' | 'limit' };
+
+export interface ExplainOptions {
+  /** From the instrument book's config, to say how far warm-up has got. */
+  readonly warmupBuckets?: number;
+  readonly defaultAnnualVol?: number;
+  readonly tradingDaysPerYear?: number;
+  /** Sums with more terms than this show Σ instead of every term. */
+  readonly maxTermsShown?: number;
+}
+
+/**
+ * Explanation steps whose arithmetic is exact for the numbers printed: "=" joins exact results,
+ * "≈" a result rounded half away from zero to the digits shown.
+ */
+export function explainMetrics(
+  result: PortfolioMetricsResult,
+  checks: readonly LimitCheck[],
+  options: ExplainOptions = {},
+): MetricStep[] {
+  const maxTerms = options.maxTermsShown ?? 12;
+  const tradingDays = options.tradingDaysPerYear ?? 252;
+  const { exact, positions } = result;
+  const nav = new Money(exact.nav);
+  const gross = new Money(exact.gross);
+  const sigma = new Money(exact.sigmaDay);
+  const money = formatMoneyExact;
+  const steps: MetricStep[] = [];
+  const metric = (text: string, data: Record<string, unknown>): void => {
+    steps.push({ kind: 'metric', text, data });
+  };
+  const limit = (text: string, data: Record<string, unknown>): void => {
+    steps.push({ kind: 'limit', text, data });
+  };
+
+  for (const p of positions) {
+    metric(
+      `${p.symbol} ${formatExact(p.exact.quantity)} × ${formatExact(p.exact.price)} = ${money(p.exact.value)} (${p.priceSource === 'tick' ? 'last tick' : 'snapshot mark'})`,
+      {
+        symbol: p.symbol,
+        quantity: p.quantity,
+        price: p.price,
+        priceSource: p.priceSource,
+        value: p.value,
+      },
+    );
+  }
+  if (result.metrics.unpriced.length > 0) {
+    metric(
+      `unpriced, left out of every metric: ${result.metrics.unpriced.join(', ')} (no tick and no snapshot mark yet)`,
+      { unpriced: result.metrics.unpriced },
+    );
+  }
+
+  const terms = (values: Decimal[]): string =>
+    values.length === 0
+      ? '0.00'
+      : values.map((v) => (v.isNegative() ? `(${money(v)})` : money(v))).join(' + ');
+  const valuesOf = (abs: boolean): Decimal[] =>
+    positions.map((p) => (abs ? new Money(p.exact.value).abs() : new Money(p.exact.value)));
+
+  metric(
+    `nav = cash ${money(exact.cash)} + Σ positions ${money(exact.net)} = ${money(exact.nav)}`,
+    {
+      cash: Number(exact.cash),
+      positions: Number(exact.net),
+      nav: result.metrics.nav,
+    },
+  );
+  metric(
+    positions.length <= maxTerms
+      ? `net exposure = Σ v_i = ${terms(valuesOf(false))} = ${money(exact.net)}`
+      : `net exposure = Σ v_i over ${positions.length} positions = ${money(exact.net)}`,
+    { netExposure: result.metrics.netExposure },
+  );
+  metric(
+    positions.length <= maxTerms
+      ? `gross exposure = Σ |v_i| = ${terms(valuesOf(true))} = ${money(exact.gross)}`
+      : `gross exposure = Σ |v_i| over ${positions.length} positions = ${money(exact.gross)}`,
+    { grossExposure: result.metrics.grossExposure },
+  );
+
+  const top = positions.find((p) => p.symbol === result.metrics.maxWeightSymbol);
+  if (top === undefined) {
+    metric('max weight = 0 (no priced position)', { maxWeight: 0, maxWeightSymbol: null });
+  } else if (result.navNonPositive) {
+    metric(`max weight undefined: nav ${money(exact.nav)} ≤ 0 (reported as 0)`, {
+      maxWeight: 0,
+      maxWeightSymbol: top.symbol,
+    });
+  } else {
+    const abs = new Money(top.exact.value).abs();
+    metric(
+      `max weight = ${top.symbol} |v| ${money(abs)} / nav ${money(exact.nav)} ≈ ${formatPercent(abs.div(nav))}`,
+      { maxWeight: result.metrics.maxWeight, maxWeightSymbol: top.symbol },
+    );
+  }
+
+  if (gross.isZero()) {
+    metric('HHI = 0 (no exposure)', { hhi: 0 });
+  } else {
+    const shares = valuesOf(true).map((v) => `(${money(v)} / ${money(gross)})²`);
+    const body =
+      positions.length <= maxTerms ? shares.join(' + ') : `over ${positions.length} positions`;
+    metric(`HHI = Σ (|v_i| / gross)² = ${body} ≈ ${formatRounded(result.metrics.hhi, 4)}`, {
+      hhi: result.metrics.hhi,
+    });
+  }
+
+  metric(
+    `σ_P (one day) = √(vᵀ Σ_day v) = √${money(exact.varianceDay)} ≈ ${money(exact.sigmaDay)}`,
+    {
+      varianceDay: result.varianceDay,
+      sigmaDay: result.sigmaDay,
+      volatilityDay: Object.fromEntries(positions.map((p) => [p.symbol, p.volatilityDay])),
+    },
+  );
+  if (result.warmingUp.length > 0)
+    metric(warmupText(result, options), { warmingUp: result.warmingUp });
+  metric(`VaR99 = z ${Z99.toString()} × σ_P ${money(exact.sigmaDay)} ≈ ${money(exact.var99)}`, {
+    z: Z99.toNumber(),
+    sigmaDay: result.sigmaDay,
+    var99: result.metrics.var99,
+    componentVar99: Object.fromEntries(positions.map((p) => [p.symbol, p.componentVar99])),
+  });
+  metric(
+    `ES99 = φ(z)/(1 − 0.99) ${ES99_FACTOR.toString()} × σ_P ${money(exact.sigmaDay)} ≈ ${money(exact.es99)}`,
+    { factor: ES99_FACTOR.toNumber(), sigmaDay: result.sigmaDay, es99: result.metrics.es99 },
+  );
+  metric(
+    result.navNonPositive
+      ? `annualised vol undefined: nav ${money(exact.nav)} ≤ 0 (reported as 0)`
+      : `annualised vol = σ_P ${money(exact.sigmaDay)} / nav ${money(exact.nav)} × √${tradingDays} ≈ ${formatPercent(sigma.div(nav).times(new Money(tradingDays).sqrt()))}`,
+    { volAnnualized: result.metrics.volAnnualized },
+  );
+  const peak = new Money(exact.peakNav);
+  metric(
+    peak.greaterThan(0)
+      ? `drawdown = (peak ${money(peak)} − nav ${money(nav)}) / peak ${money(peak)} ≈ ${formatPercent(peak.minus(nav).div(peak))}`
+      : `drawdown = 0 (peak nav ${money(peak)} ≤ 0 gives no percentage)`,
+    { peakNav: result.peakNav, nav: result.metrics.nav, drawdown: result.metrics.drawdown },
+  );
+
+  for (const c of checks) {
+    const text = limitText(c, result, top);
+    if (text !== null) limit(text, { ...c });
+  }
+  return steps;
+}
+
+function warmupText(result: PortfolioMetricsResult, options: ExplainOptions): string {
+  const bySymbol = new Map(result.positions.map((p) => [p.symbol, p]));
+  const list = result.warmingUp
+    .map((s) => {
+      const n = bySymbol.get(s)?.samples ?? 0;
+      return options.warmupBuckets === undefined
+        ? `${s} (${n} samples)`
+        : `${s} (${n} of ${options.warmupBuckets} samples)`;
+    })
+    .join(', ');
+  const seed =
+    options.defaultAnnualVol === undefined
+      ? 'the seed volatility'
+      : `the seed of ${formatPercent(options.defaultAnnualVol)} annual vol`;
+  return `volatility still warming up for ${list}: ${seed} still weighs in`;
+}
+
+function limitText(
+  c: LimitCheck,
+  result: PortfolioMetricsResult,
+  top: PositionValuation | undefined,
+): string | null {
+  const money = formatMoneyExact;
+  const { exact } = result;
+  const nav = new Money(exact.nav);
+  const threshold = new Money(c.threshold);
+  const cmp = c.breached ? '>' : '≤';
+  const use = `(utilisation ${formatPercent(c.utilisation)})`;
+  const source = c.source === 'default' ? 'default ' : '';
+  switch (c.limit) {
+    case 'solvency':
+      return c.breached
+        ? `nav ${money(exact.nav)} ≤ 0: insolvent; weights, leverage and the default VaR limit are undefined`
+        : null;
+    case 'maxWeight': {
+      if (top === undefined) return `max weight 0.00% ≤ ${source}limit ${formatPercent(threshold)}`;
+      const value = new Money(top.exact.value);
+      const [shown, limitShown] = comparable(value.abs().div(nav), threshold, formatPercent);
+      const abs = value.isNegative() ? `, |v| ${money(value.abs())}` : '';
+      return `${top.symbol} ${formatExact(top.exact.quantity)} × ${formatExact(top.exact.price)} = ${money(value)}${abs} ≈ ${shown} of nav ${money(nav)} ${cmp} ${source}limit ${limitShown} ${use}`;
+    }
+    case 'var99':
+    case 'es99': {
+      const name = c.limit === 'var99' ? 'VaR99' : 'ES99';
+      const value = c.limit === 'var99' ? exact.var99 : exact.es99;
+      const basis =
+        c.source === 'default'
+          ? ` (${formatPercent(DEFAULT_LIMITS.var99NavFraction, 0)} of nav ${money(nav)})`
+          : '';
+      return `${name} ${money(value)} ${cmp} ${source}limit ${money(threshold)}${basis} ${use}`;
+    }
+    case 'maxDrawdown': {
+      const peak = new Money(exact.peakNav);
+      const value = peak.greaterThan(0) ? peak.minus(nav).div(peak) : new Money(0);
+      const [shown, limitShown] = comparable(value, threshold, formatPercent);
+      return `drawdown ${shown} ${cmp} ${source}limit ${limitShown} ${use}`;
+    }
+    case 'maxGrossLeverage': {
+      const value = new Money(exact.gross).div(nav);
+      const [shown, limitShown] = comparable(
+        value,
+        threshold,
+        (d, dp) => `${formatRounded(d, dp)}×`,
+      );
+      return `gross leverage = gross ${money(exact.gross)} / nav ${money(nav)} ≈ ${shown} ${cmp} ${source}limit ${limitShown} ${use}`;
+    }
+  }
+}
+
+/** Adds decimals until a value that differs from its limit does not print the same as it. */
+function comparable(
+  value: Decimal,
+  threshold: Decimal,
+  format: (d: Decimal, decimals: number) => string,
+): [string, string] {
+  let decimals = 2;
+  while (
+    decimals < 10 &&
+    !value.equals(threshold) &&
+    format(value, decimals) === format(threshold, decimals)
+  ) {
+    decimals += 1;
+  }
+  return [format(value, decimals), format(threshold, decimals)];
+}

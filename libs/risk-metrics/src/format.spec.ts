@@ -1,0 +1,39 @@
+import {
+  formatExact,
+  formatMoneyExact,
+  formatPercent,
+  formatRounded,
+  parseFormatted,
+  roundCents,
+} from './format';
+import { ES99_FACTOR } from './config';
+
+describe('format', () => {
+  it('prints money with thousands separators and at least 2 decimals, never losing digits', () => {
+    expect(formatMoneyExact(701_200)).toBe('701,200.00');
+    expect(formatMoneyExact(-15_000)).toBe('-15,000.00');
+    expect(formatMoneyExact('3.015')).toBe('3.015');
+    expect(formatMoneyExact(0.1)).toBe('0.10');
+    expect(formatMoneyExact(1e-7)).toBe('0.0000001');
+  });
+
+  it('prints quantities and prices exactly and rounds half away from zero', () => {
+    expect(formatExact(1_200)).toBe('1,200');
+    expect(formatExact(397.428)).toBe('397.428');
+    expect(formatRounded('2.345', 2)).toBe('2.35');
+    expect(formatRounded('-2.345', 2)).toBe('-2.35');
+    expect(formatPercent(0.3119965773)).toBe('31.20%');
+    expect(roundCents('21119.0977970750').toString()).toBe('21119.1');
+  });
+
+  it('parses what it prints', () => {
+    expect(parseFormatted('701,200.00').toNumber()).toBe(701_200);
+    expect(parseFormatted('31.20%').toNumber()).toBe(31.2);
+    expect(parseFormatted('0.90×').toNumber()).toBe(0.9);
+  });
+
+  it('derives the ES factor φ(z)/(1 − 0.99) at z = 2.3263478740408408', () => {
+    // φ(z) = e^(−z²/2) / √(2π) = 0.026652142203458067…; / 0.01
+    expect(ES99_FACTOR.toString()).toBe('2.6652142203458067');
+  });
+});

@@ -1,0 +1,231 @@
+import type { RiskMetricsRecord } from '@risk/contracts';
+import type { Decimal } from 'decimal.js';
+import { DEFAULT_RISK_MODEL_CONFIG, ES99_FACTOR, Money, Z99 } from './config';
+import { roundCents } from './format';
+import type { MarketView } from './instrument-book';
+
+export interface PositionInput {
+  readonly symbol: string;
+  readonly quantity: number;
+  /** Snapshot mark, used until a tick for the symbol has been applied. */
+  readonly mark?: number;
+}
+
+export interface PortfolioInput {
+  readonly cash: number;
+  readonly positions: readonly PositionInput[];
+}
+
+/** The contract's metrics object, with the unpriced symbols always listed. */
+export interface RiskMetrics extends RiskMetricsRecord {
+  unpriced: string[];
+}
+
+export interface PositionValuation {
+  readonly symbol: string;
+  readonly quantity: number;
+  readonly price: number;
+  readonly priceSource: 'tick' | 'mark';
+  readonly value: number;
+  /** |v| / nav; 0 when nav ≤ 0. */
+  readonly weight: number;
+  /** |v| / gross. */
+  readonly grossShare: number;
+  /** One-day volatility of the symbol's log return used in σ_P. */
+  readonly volatilityDay: number;
+  readonly samples: number;
+  readonly warm: boolean;
+  /** Euler contribution z · v_i (Σ v)_i / σ_P; the contributions add up to VaR99 (before cents). */
+  readonly componentVar99: number;
+  /** Exact decimal strings, for explanations. */
+  readonly exact: { readonly quantity: string; readonly price: string; readonly value: string };
+}
+
+export interface PortfolioMetricsResult {
+  readonly metrics: RiskMetrics;
+  /** The running peak to keep for the next evaluation. */
+  readonly peakNav: number;
+  /** Priced, non-zero positions after aggregating duplicate symbols, in first-seen order. */
+  readonly positions: PositionValuation[];
+  /** Priced positions whose volatility is still (partly) the seed. */
+  readonly warmingUp: string[];
+  /** nav ≤ 0: weights, leverage and annualised vol are undefined and reported as 0. */
+  readonly navNonPositive: boolean;
+  /** One-day portfolio variance vᵀ Σ_day v, rounded to cents (money²). */
+  readonly varianceDay: number;
+  /** One-day σ_P = √varianceDay, rounded to cents. */
+  readonly sigmaDay: number;
+  /** Exact decimal strings of the money figures and ratios, for explanations. */
+  readonly exact: {
+    readonly cash: string;
+    readonly nav: string;
+    readonly gross: string;
+    readonly net: string;
+    readonly peakNav: string;
+    readonly varianceDay: string;
+    readonly sigmaDay: string;
+    readonly var99: string;
+    readonly es99: string;
+  };
+}
+
+export interface PortfolioMetricsOptions {
+  readonly tradingDaysPerYear?: number;
+}
+
+interface Aggregated {
+  quantity: Decimal;
+  mark: number | undefined;
+}
+
+/**
+ * The contract's metric definitions, exactly (docs/risk-methodology.md). `previousPeakNav` is the
+ * running peak kept by the caller, null on the portfolio's first evaluation.
+ */
+export function computePortfolioMetrics(
+  input: PortfolioInput,
+  market: MarketView,
+  previousPeakNav: number | null,
+  options: PortfolioMetricsOptions = {},
+): PortfolioMetricsResult {
+  if (!Number.isFinite(input.cash)) throw new RangeError('portfolio cash must be finite');
+  const tradingDays = options.tradingDaysPerYear ?? DEFAULT_RISK_MODEL_CONFIG.tradingDaysPerYear;
+
+  const bySymbol = new Map<string, Aggregated>();
+  for (const p of input.positions) {
+    if (!Number.isFinite(p.quantity))
+      throw new RangeError(`quantity of ${p.symbol} must be finite`);
+    const usableMark =
+      p.mark !== undefined && Number.isFinite(p.mark) && p.mark > 0 ? p.mark : undefined;
+    const entry = bySymbol.get(p.symbol);
+    if (entry === undefined) {
+      bySymbol.set(p.symbol, { quantity: new Money(p.quantity), mark: usableMark });
+    } else {
+      // Duplicate lines of one symbol are one position; the last mark given wins.
+      entry.quantity = entry.quantity.plus(p.quantity);
+      entry.mark = usableMark ?? entry.mark;
+    }
+  }
+
+  const unpriced: string[] = [];
+  const priced: {
+    symbol: string;
+    quantity: Decimal;
+    price: number;
+    source: 'tick' | 'mark';
+    value: Decimal;
+  }[] = [];
+  for (const [symbol, { quantity, mark }] of bySymbol) {
+    if (quantity.isZero()) continue;
+    const tick = market.lastPrice(symbol);
+    const price = tick ?? mark;
+    if (price === undefined) {
+      unpriced.push(symbol);
+      continue;
+    }
+    const source = tick === undefined ? 'mark' : 'tick';
+    priced.push({ symbol, quantity, price, source, value: quantity.times(price) });
+  }
+
+  const cash = new Money(input.cash);
+  let net = new Money(0);
+  let gross = new Money(0);
+  let sumSquares = new Money(0);
+  for (const p of priced) {
+    net = net.plus(p.value);
+    gross = gross.plus(p.value.abs());
+    sumSquares = sumSquares.plus(p.value.pow(2));
+  }
+  const nav = cash.plus(net);
+  const navPositive = nav.greaterThan(0);
+
+  let maxWeightSymbol: string | null = null;
+  let maxAbs = new Money(0);
+  for (const p of priced) {
+    if (p.value.abs().greaterThan(maxAbs)) {
+      maxAbs = p.value.abs();
+      maxWeightSymbol = p.symbol;
+    }
+  }
+  const maxWeight = navPositive && maxWeightSymbol !== null ? maxAbs.div(nav).toNumber() : 0;
+  const hhi = gross.isZero() ? 0 : sumSquares.div(gross.pow(2)).toNumber();
+
+  // Delta-normal: σ_P² = vᵀ Σ_day v over the priced positions.
+  const values = priced.map((p) => p.value.toNumber());
+  const sigmaV = priced.map((pi) =>
+    priced.reduce((acc, pj, j) => acc + market.covarianceDay(pi.symbol, pj.symbol) * values[j], 0),
+  );
+  const rawVariance = Math.max(
+    0,
+    values.reduce((acc, v, i) => acc + v * sigmaV[i], 0),
+  );
+  const varianceDay = roundCents(rawVariance);
+  const sigmaDay = roundCents(varianceDay.sqrt());
+  const var99 = roundCents(Z99.times(sigmaDay));
+  const es99 = roundCents(ES99_FACTOR.times(sigmaDay));
+  const volAnnualized = navPositive
+    ? sigmaDay.div(nav).times(new Money(tradingDays).sqrt()).toNumber()
+    : 0;
+
+  const peak =
+    previousPeakNav === null ||
+    !Number.isFinite(previousPeakNav) ||
+    nav.greaterThan(previousPeakNav)
+      ? nav
+      : new Money(previousPeakNav);
+  // A peak ≤ 0 gives no meaningful percentage: drawdown is 0 until nav has been positive.
+  const drawdown = peak.greaterThan(0) ? peak.minus(nav).div(peak).toNumber() : 0;
+
+  const rawSigma = Math.sqrt(rawVariance);
+  const positions: PositionValuation[] = priced.map((p, i) => ({
+    symbol: p.symbol,
+    quantity: p.quantity.toNumber(),
+    price: p.price,
+    priceSource: p.source,
+    value: values[i],
+    weight: navPositive ? p.value.abs().div(nav).toNumber() : 0,
+    grossShare: p.value.abs().div(gross).toNumber(),
+    volatilityDay: Math.sqrt(market.covarianceDay(p.symbol, p.symbol)),
+    samples: market.samples(p.symbol),
+    warm: market.isWarm(p.symbol),
+    componentVar99: rawSigma > 0 ? (Z99.toNumber() * values[i] * sigmaV[i]) / rawSigma : 0,
+    exact: {
+      quantity: p.quantity.toString(),
+      price: new Money(p.price).toString(),
+      value: p.value.toString(),
+    },
+  }));
+
+  return {
+    metrics: {
+      nav: nav.toNumber(),
+      grossExposure: gross.toNumber(),
+      netExposure: net.toNumber(),
+      maxWeight,
+      maxWeightSymbol,
+      hhi,
+      var99: var99.toNumber(),
+      es99: es99.toNumber(),
+      volAnnualized,
+      drawdown,
+      unpriced,
+    },
+    peakNav: peak.toNumber(),
+    positions,
+    warmingUp: positions.filter((p) => !p.warm).map((p) => p.symbol),
+    navNonPositive: !navPositive,
+    varianceDay: varianceDay.toNumber(),
+    sigmaDay: sigmaDay.toNumber(),
+    exact: {
+      cash: cash.toString(),
+      nav: nav.toString(),
+      gross: gross.toString(),
+      net: net.toString(),
+      peakNav: peak.toString(),
+      varianceDay: varianceDay.toString(),
+      sigmaDay: sigmaDay.toString(),
+      var99: var99.toString(),
+      es99: es99.toString(),
+    },
+  };
+}
