@@ -42,13 +42,11 @@ export class JsonExceptionFilter implements ExceptionFilter {
     }
     const errorId = randomUUID();
     this.log.error({ err, errorId }, 'unhandled error');
-    res
-      .status(500)
-      .json({
-        statusCode: 500,
-        error: 'Internal Server Error',
-        message: 'internal error',
-        errorId,
-      });
+    res.status(500).json({
+      statusCode: 500,
+      error: 'Internal Server Error',
+      message: 'internal error',
+      errorId,
+    });
   }
 }

@@ -6,7 +6,13 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
-import { buildDeadLetter, decodeInput, type InputKind, type TopicNames } from '@risk/contracts';
+import {
+  buildDeadLetter,
+  decodeInput,
+  decodeTickFast,
+  type InputKind,
+  type TopicNames,
+} from '@risk/contracts';
 import {
   APP_CONFIG,
   CLOCK,
@@ -75,7 +81,8 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
     const letters: string[] = [];
     let valid = 0;
     for (const m of batch.messages) {
-      const r = decodeInput(kind, m.key, m.value);
+      const r =
+        kind === 'tick' ? decodeTickFast(m.key, m.value) : decodeInput(kind, m.key, m.value);
       if (r.ok) {
         valid++;
         continue;

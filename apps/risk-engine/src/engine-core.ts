@@ -93,8 +93,7 @@ export class EngineCore {
   }
 
   /** Applies one tick: O(1) plus the portfolios holding its symbol. */
-  applyTick(t: Tick): { applied: boolean; stale: boolean; largeMove: boolean } {
-    const ts = Date.parse(t.ts);
+  applyTick(t: Tick, ts: number): { applied: boolean; stale: boolean; largeMove: boolean } {
     const r = this.book.applyTick(t.symbol, t.price, ts);
     if (r.applied) {
       for (const pid of this.holdings.portfoliosHolding(t.symbol))

@@ -10,6 +10,7 @@ import type { Consumer, EachBatchPayload, EachMessagePayload, Kafka } from 'kafk
 import { DataSource } from 'typeorm';
 import {
   decodeInput,
+  decodeTickFast,
   type NewsEvent,
   type PositionsSnapshot,
   type TopicNames,
@@ -56,6 +57,9 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
   private flushTimer?: NodeJS.Timeout;
   private flushRequested = false;
   private stopping = false;
+  /** Resolved once the first positions assignment is adopted: ticks and news wait for it. */
+  private firstAssignment!: Promise<void>;
+  private assigned!: () => void;
 
   constructor(
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
@@ -86,9 +90,10 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
       groupId: groups.positions,
       maxWaitTimeInMs: 100,
     });
+    this.firstAssignment = new Promise<void>((resolve) => (this.assigned = resolve));
     this.positionsConsumer.on(this.positionsConsumer.events.GROUP_JOIN, (e) => {
-      const assigned = e.payload.memberAssignment[this.topics.positions] ?? [];
-      void this.mutex.run(() => this.adoptPartitions(assigned));
+      const partitions = e.payload.memberAssignment[this.topics.positions] ?? [];
+      void this.mutex.run(() => this.adoptPartitions(partitions)).then(() => this.assigned());
     });
     await this.positionsConsumer.connect();
     await this.positionsConsumer.subscribe({ topic: this.topics.positions, fromBeginning: true });
@@ -241,12 +246,12 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     let stale = 0;
     let invalid = 0;
     for (const m of batch.messages) {
-      const r = decodeInput('tick', m.key, m.value);
+      const r = decodeTickFast(m.key, m.value);
       if (!r.ok) {
         invalid++;
         continue;
       }
-      const t = this.core.applyTick(r.value);
+      const t = this.core.applyTick(r.value.tick, r.value.tsMs);
       if (t.applied) applied++;
       else if (t.stale) stale++;
       if (t.largeMove) largeMove = true;

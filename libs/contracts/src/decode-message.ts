@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { ZodType, ZodError } from 'zod';
 import { MAX_MESSAGE_BYTES } from './patterns';
 import {
@@ -50,8 +51,6 @@ const SPECS: {
   },
 };
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 function fail(code: DecodeErrorCode, message: string): { ok: false; error: DecodeError } {
   return { ok: false, error: { code, message } };
 }
@@ -97,12 +96,8 @@ export function decodeInput(
       `message is ${value.length} bytes; the limit is ${MAX_MESSAGE_BYTES}`,
     );
   }
-  let text: string;
-  try {
-    text = utf8.decode(value);
-  } catch {
-    return fail(DecodeErrorCode.InvalidUtf8, 'message value is not valid UTF-8');
-  }
+  if (!isUtf8(value)) return fail(DecodeErrorCode.InvalidUtf8, 'message value is not valid UTF-8');
+  const text = value.toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);

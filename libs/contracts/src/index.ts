@@ -5,3 +5,4 @@ export * from './decode-message';
 export * from './dead-letter';
 export * from './evaluation';
 export * from './malformed-fixtures';
+export * from './decode-tick-fast';

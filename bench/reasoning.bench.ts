@@ -1,0 +1,301 @@
+/**
+ * Reasoning runtime benchmark (npm run bench:reasoning). Builds or reuses the `bench` preset
+ * model (fp32 and INT8) under .cache/models/ and measures, in one run:
+ *  - re-evaluation latency (32-token event + option scoring) with the portfolio cached vs a full
+ *    recompute, at 1k and 4k context tokens;
+ *  - throughput at 1, 8 and 32 concurrent portfolios, batched vs sequential;
+ *  - fp32 vs INT8 latency and resident memory (each in its own child process);
+ *  - K/V bytes copied in JS per generated token.
+ * Figures are medians of a few repetitions. Ends with one RESULT line.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import {
+  DECODER_PRESETS,
+  ReasoningEngine,
+  ReasoningRuntimeConfig,
+  writeModelFolder,
+} from '@risk/reasoning';
+
+const ROOT = path.resolve(__dirname, '..');
+const MODELS = path.join(ROOT, '.cache', 'models');
+const LEVELS = [' LOW', ' MEDIUM', ' HIGH', ' CRITICAL'];
+const EVENT_TOKENS = 32;
+const REPS = Number(process.env.BENCH_REPS ?? 3);
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const fmt = (x: number, d = 1): string => x.toFixed(d);
+
+async function ensureModel(quantization: 'none' | 'int8'): Promise<string> {
+  const dir = path.join(MODELS, `reasoning-bench-${quantization === 'int8' ? 'int8' : 'fp32'}`);
+  if (existsSync(path.join(dir, 'model.onnx')) && existsSync(path.join(dir, 'config.json'))) {
+    return dir;
+  }
+  const t0 = performance.now();
+  await writeModelFolder(dir, {
+    cfg: DECODER_PRESETS.bench,
+    weights: { seed: 42 },
+    quantization,
+    name: `random-bench${quantization === 'int8' ? '-int8' : ''}`,
+    version: '0.1.0',
+  });
+  console.log(`built ${dir} in ${fmt(performance.now() - t0, 0)} ms`);
+  return dir;
+}
+
+function config(overrides: Partial<ReasoningRuntimeConfig> = {}): ReasoningRuntimeConfig {
+  return {
+    session: { executionProviders: (process.env.REASONING_EP ?? 'cpu').split(',') },
+    budgetBytes: 2 * 1024 * 1024 * 1024,
+    maxBatch: 32,
+    maxWaitMs: 0,
+    maxStepTokens: 512,
+    ...overrides,
+  };
+}
+
+/** Deterministic filler text tokenized to exactly n tokens. */
+function tokensOf(engine: ReasoningEngine, seed: string, n: number): number[] {
+  const words = [
+    'portfolio',
+    'exposure',
+    'AAPL',
+    'MSFT',
+    'volatility',
+    'rates',
+    'guidance',
+    'drawdown',
+    'liquidity',
+    'hedge',
+    'limit',
+    'sector',
+    'earnings',
+    'downgrade',
+    'spread',
+    'margin',
+  ];
+  let h = 0;
+  for (const c of seed) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  const out: number[] = [];
+  while (out.length < n) {
+    const sentence = Array.from({ length: 12 }, () => {
+      h = (Math.imul(h, 1103515245) + 12345) >>> 0;
+      return words[h % words.length];
+    }).join(' ');
+    out.push(...engine.encode(`${sentence}. `));
+  }
+  return out.slice(0, n);
+}
+
+async function reEvaluate(engine: ReasoningEngine, id: string, tokens: number[]): Promise<number> {
+  const t0 = performance.now();
+  await engine.prefill(id, tokens);
+  await engine.scoreOptions(id, LEVELS);
+  return performance.now() - t0;
+}
+
+/** Cached vs full-recompute latency of a 32-token event on a context of `n` tokens. */
+async function kvSpeedup(
+  cached: ReasoningEngine,
+  uncached: ReasoningEngine,
+  n: number,
+): Promise<{ cachedMs: number; fullMs: number }> {
+  const context = tokensOf(cached, `ctx${n}`, n - EVENT_TOKENS);
+  await cached.prefill(`kv${n}`, context);
+  const cachedRuns: number[] = [];
+  const fullRuns: number[] = [];
+  for (let r = 0; r < REPS; r++) {
+    const target = [...context, ...tokensOf(cached, `event${n}-${r}`, EVENT_TOKENS)];
+    cachedRuns.push(await reEvaluate(cached, `kv${n}`, target));
+    fullRuns.push(await reEvaluate(uncached, `full${n}`, target));
+  }
+  return { cachedMs: median(cachedRuns), fullMs: median(fullRuns) };
+}
+
+interface ThroughputFigures {
+  evalsPerSec: number;
+  genTokens: number;
+  copiedBytes: number;
+}
+
+/** N portfolios each take a 32-token event, score the levels and generate a short rationale. */
+async function throughput(
+  engine: ReasoningEngine,
+  n: number,
+  batched: boolean,
+  contexts: number[][],
+  round: number,
+): Promise<ThroughputFigures> {
+  const ids = contexts.slice(0, n).map((_, i) => `t${i}`);
+  let genTokens = 0;
+  const evaluate = async (i: number): Promise<void> => {
+    const event = tokensOf(engine, `tp-event-${round}-${i}`, EVENT_TOKENS);
+    await engine.prefill(ids[i], [...contexts[i], ...event]);
+    await engine.scoreOptions(ids[i], LEVELS);
+    const g = await engine.generate(ids[i], { maxTokens: 16 });
+    genTokens += g.tokens.length;
+  };
+  const copied0 = engine.copies.bytes;
+  const t0 = performance.now();
+  if (batched) await Promise.all(ids.map((_, i) => evaluate(i)));
+  else for (let i = 0; i < n; i++) await evaluate(i);
+  const seconds = (performance.now() - t0) / 1000;
+  return { evalsPerSec: n / seconds, genTokens, copiedBytes: engine.copies.bytes - copied0 };
+}
+
+/** Child process: one model's latency and resident memory, isolated from the parent's heap. */
+async function probe(dir: string): Promise<void> {
+  const rss0 = process.memoryUsage().rss;
+  const engine = await ReasoningEngine.open(dir, config());
+  const rssLoaded = process.memoryUsage().rss;
+  const context = tokensOf(engine, 'probe', 1024 - EVENT_TOKENS);
+  const prefill: number[] = [];
+  const events: number[] = [];
+  for (let r = 0; r < REPS; r++) {
+    engine.forget('p');
+    let t0 = performance.now();
+    await engine.prefill('p', context);
+    prefill.push(performance.now() - t0);
+    t0 = performance.now();
+    await reEvaluate(engine, 'p', [
+      ...context,
+      ...tokensOf(engine, `probe-event-${r}`, EVENT_TOKENS),
+    ]);
+    events.push(performance.now() - t0);
+  }
+  const rssPeak = process.memoryUsage().rss;
+  await engine.close();
+  console.log(
+    JSON.stringify({
+      prefill1kMs: median(prefill),
+      eventMs: median(events),
+      modelRssBytes: rssLoaded - rss0,
+      peakRssBytes: rssPeak - rss0,
+    }),
+  );
+}
+
+function runProbe(dir: string): {
+  prefill1kMs: number;
+  eventMs: number;
+  modelRssBytes: number;
+  peakRssBytes: number;
+} {
+  const out = execFileSync(
+    process.execPath,
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      '-r',
+      'tsconfig-paths/register',
+      __filename,
+      '--probe',
+      dir,
+    ],
+    { cwd: ROOT, encoding: 'utf8', env: process.env, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const line = out.trim().split('\n').pop() ?? '{}';
+  return JSON.parse(line) as ReturnType<typeof runProbe>;
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  console.log(`reasoning bench: ${os.cpus().length} CPUs, node ${process.version}, reps ${REPS}`);
+  const fp32Dir = await ensureModel('none');
+  const int8Dir = await ensureModel('int8');
+
+  // 1. K/V cache: cached vs full recompute.
+  const cached = await ReasoningEngine.open(fp32Dir, config());
+  const uncached = await ReasoningEngine.open(fp32Dir, config({ budgetBytes: 0 }));
+  console.log(`execution provider: ${cached.executionProvider}`);
+  const kv: Record<number, { cachedMs: number; fullMs: number }> = {};
+  for (const n of [1024, 4096]) {
+    kv[n] = await kvSpeedup(cached, uncached, n);
+    console.log(
+      `context ${n}: event re-evaluation cached ${fmt(kv[n].cachedMs)} ms, full recompute ` +
+        `${fmt(kv[n].fullMs)} ms, speedup ${fmt(kv[n].fullMs / kv[n].cachedMs)}x`,
+    );
+  }
+  await uncached.close();
+  const stats = cached.stats();
+  console.log(
+    `cache: ${stats.entries} entries, ${fmt(stats.bytesInUse / 1048576)} MiB, hit ` +
+      `${stats.hitTokens}/${stats.queriedTokens} tokens`,
+  );
+  await cached.close();
+
+  // 2. Batching: N concurrent portfolios, batched vs sequential.
+  const batchedEngine = await ReasoningEngine.open(fp32Dir, config());
+  const sequentialEngine = await ReasoningEngine.open(fp32Dir, config({ maxBatch: 1 }));
+  const system = tokensOf(batchedEngine, 'system', 64);
+  const contexts = Array.from({ length: 32 }, (_, i) => [
+    ...system,
+    ...tokensOf(batchedEngine, `pf${i}`, 192),
+  ]);
+  for (const [i, ctx] of contexts.entries()) {
+    await batchedEngine.prefill(`t${i}`, ctx);
+    await sequentialEngine.prefill(`t${i}`, ctx);
+  }
+  const gains: Record<number, number> = {};
+  let copiedPerTokenBatched = 0;
+  let copiedPerTokenSingle = 0;
+  for (const n of [1, 8, 32]) {
+    const b: ThroughputFigures[] = [];
+    const s: ThroughputFigures[] = [];
+    for (let r = 0; r < Math.min(REPS, 2); r++) {
+      b.push(await throughput(batchedEngine, n, true, contexts, r));
+      s.push(await throughput(sequentialEngine, n, false, contexts, r));
+    }
+    const bt = median(b.map((x) => x.evalsPerSec));
+    const st = median(s.map((x) => x.evalsPerSec));
+    gains[n] = bt / st;
+    const last = b[b.length - 1];
+    if (n === 32) copiedPerTokenBatched = last.copiedBytes / Math.max(1, last.genTokens);
+    if (n === 1)
+      copiedPerTokenSingle = s[s.length - 1].copiedBytes / Math.max(1, s[s.length - 1].genTokens);
+    console.log(
+      `${n} portfolios: batched ${fmt(bt, 2)} evals/s, sequential ${fmt(st, 2)} evals/s, ` +
+        `gain ${fmt(gains[n], 2)}x (eval = 32-token event + scoring + 16 generated tokens)`,
+    );
+  }
+  console.log(
+    `K/V bytes copied in JS per generated token: single stream ${fmt(copiedPerTokenSingle, 0)}, ` +
+      `32-way batch ${fmt(copiedPerTokenBatched, 0)} (per row, includes the event prefill and scoring copies)`,
+  );
+  await batchedEngine.close();
+  await sequentialEngine.close();
+
+  // 3. fp32 vs INT8, each in its own process for a clean resident-memory figure.
+  const fp32 = runProbe(fp32Dir);
+  const int8 = runProbe(int8Dir);
+  const mib = (b: number): string => fmt(b / 1048576);
+  console.log(
+    `fp32: 1k prefill ${fmt(fp32.prefill1kMs)} ms, event ${fmt(fp32.eventMs)} ms, model RSS ` +
+      `${mib(fp32.modelRssBytes)} MiB, peak ${mib(fp32.peakRssBytes)} MiB`,
+  );
+  console.log(
+    `int8: 1k prefill ${fmt(int8.prefill1kMs)} ms, event ${fmt(int8.eventMs)} ms, model RSS ` +
+      `${mib(int8.modelRssBytes)} MiB, peak ${mib(int8.peakRssBytes)} MiB`,
+  );
+  const int8Speedup = fp32.prefill1kMs / int8.prefill1kMs;
+  const int8MemRatio = int8.modelRssBytes / fp32.modelRssBytes;
+  console.log(`total bench time ${fmt((performance.now() - started) / 1000)} s`);
+  console.log(
+    `RESULT kv_speedup_1k=${fmt(kv[1024].fullMs / kv[1024].cachedMs, 2)} ` +
+      `kv_speedup_4k=${fmt(kv[4096].fullMs / kv[4096].cachedMs, 2)} batch_gain_32=${fmt(gains[32], 2)} ` +
+      `int8_speedup=${fmt(int8Speedup, 2)} int8_mem_ratio=${fmt(int8MemRatio, 3)} ` +
+      `copied_bytes_per_token=${fmt(copiedPerTokenBatched, 0)}`,
+  );
+}
+
+const probeIndex = process.argv.indexOf('--probe');
+(probeIndex >= 0 ? probe(process.argv[probeIndex + 1]) : main()).catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
