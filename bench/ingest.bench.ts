@@ -8,7 +8,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { allTopics, topicNames } from '@risk/contracts';
-import { loadConfig } from '@risk/platform';
+import { METRICS, loadConfig, type ServiceMetrics } from '@risk/platform';
 // eslint-disable-next-line no-restricted-imports
 import { startService } from '../apps/all/src/start-service';
 // eslint-disable-next-line no-restricted-imports
@@ -136,11 +136,13 @@ async function main(): Promise<void> {
       (await db.query<{ n: string }>('SELECT count(*)::text AS n FROM evaluations')).rows[0].n,
     );
   // First applied tick → every tick applied and the state covering it persisted.
-  let first = 0;
-  while (first === 0) {
-    if ((await offsetsDone()) > 0 || (await evalCount()) > PORTFOLIOS) first = performance.now();
-    else await sleep(2);
-  }
+  const metrics = app.get<ServiceMetrics>(METRICS);
+  const applied = async (): Promise<number> =>
+    (await metrics.messages.get()).values.find(
+      (v) => v.labels.kind === 'tick' && v.labels.outcome === 'applied',
+    )?.value ?? 0;
+  while ((await applied()) === 0) await sleep(1);
+  const first = performance.now();
   while ((await offsetsDone()) < TICKS) await sleep(5);
   const last = performance.now();
   const pipelineRate = TICKS / ((last - first) / 1000);
@@ -157,7 +159,7 @@ async function main(): Promise<void> {
     const sentAt = Date.now();
     await producer.send({
       topic: topics.news,
-      acks: 1,
+      acks: -1,
       messages: [
         {
           key: id,
