@@ -9,9 +9,9 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { allTopics, topicNames } from '@risk/contracts';
 import { METRICS, loadConfig, type ServiceMetrics } from '@risk/platform';
-// eslint-disable-next-line no-restricted-imports
+
 import { startService } from '../apps/all/src/start-service';
-// eslint-disable-next-line no-restricted-imports
+
 import { ensureTopics } from '../scripts/infra/topics';
 import { percentile, resultLine, round } from './bench-support';
 

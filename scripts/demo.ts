@@ -6,18 +6,22 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadConfig } from '@risk/platform';
-// eslint-disable-next-line no-restricted-imports
+
 import { startService } from '../apps/all/src/start-service';
-// eslint-disable-next-line no-restricted-imports
+
 import { replayStream } from './simulator/replay';
 import { demoApiKey } from './demo-key';
 
 async function main(): Promise<void> {
   const root = join(__dirname, '..');
-  execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(root, 'scripts/infra/infra.ts'), 'up'], {
-    stdio: 'inherit',
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
-  });
+  execFileSync(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', join(root, 'scripts/infra/infra.ts'), 'up'],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+    },
+  );
   const cfg = loadConfig();
   const app = await startService(cfg);
   const base = `http://localhost:${cfg.port}`;

@@ -7,7 +7,7 @@ import {
   type InputKind,
   type TopicNames,
 } from '@risk/contracts';
-// eslint-disable-next-line no-restricted-imports
+
 import { startService } from '../apps/all/src/start-service';
 import {
   TopicReader,
@@ -66,7 +66,7 @@ describe('dead letters', () => {
       const match = letters.find(
         (l) =>
           l.topic === topic &&
-          l.errorCode === c.code &&
+          l.errorCode === String(c.code) &&
           (raw === null || raw.length === 0
             ? l.value === null || l.value === ''
             : l.encoding === 'base64'

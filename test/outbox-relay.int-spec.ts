@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import type { Kafka } from 'kafkajs';
 import type { TopicNames } from '@risk/contracts';
 import { PlatformModule } from '@risk/platform';
-// eslint-disable-next-line no-restricted-imports
+
 import { OUTBOX_ID_HEADER, OutboxRelayService } from '../apps/risk-engine/src/outbox-relay.service';
 import {
   TopicReader,
@@ -57,9 +57,9 @@ describe('outbox relay recovery', () => {
         [topics.evaluations, r.partition, r.key, r.payload],
       );
     }
-    const ids = (await ds.query(
-      'SELECT id::text AS id, partition, message_key, payload FROM outbox ORDER BY outbox.id',
-    )) as { id: string; partition: number; message_key: string; payload: string }[];
+    const ids = await ds.query<
+      { id: string; partition: number; message_key: string; payload: string }[]
+    >('SELECT id::text AS id, partition, message_key, payload FROM outbox ORDER BY outbox.id');
     // The "crashed" relay: sent the first 6 rows (3 per partition, in id order) and died.
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { Kafka } from 'kafkajs';
 import type { TopicNames } from '@risk/contracts';
-// eslint-disable-next-line no-restricted-imports
+
 import { startService } from '../apps/all/src/start-service';
 import {
   TopicReader,

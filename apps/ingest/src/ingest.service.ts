@@ -70,12 +70,8 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
     await this.producer?.disconnect();
   }
 
-  private async handleBatch({
-    batch,
-    resolveOffset,
-    heartbeat,
-    commitOffsetsIfNecessary,
-  }: EachBatchPayload): Promise<void> {
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
     const kind = this.kinds.get(batch.topic);
     if (!kind) return;
     const letters: string[] = [];
@@ -115,7 +111,7 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
     this.metrics.messages.inc({ kind, outcome: 'dead_letter' }, letters.length);
     const last = batch.messages[batch.messages.length - 1];
     if (last) {
-      resolveOffset(last.offset);
+      payload.resolveOffset(last.offset);
       await this.consumer!.commitOffsets([
         {
           topic: batch.topic,
@@ -124,7 +120,7 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
         },
       ]);
     }
-    await heartbeat();
-    await commitOffsetsIfNecessary();
+    await payload.heartbeat();
+    await payload.commitOffsetsIfNecessary();
   }
 }

@@ -13,12 +13,7 @@ import type {
   SnapshotRecord,
   StoredPortfolioState,
 } from '@risk/persistence';
-import {
-  HoldingsIndex,
-  InstrumentBook,
-  type InstrumentBookSnapshot,
-  type RiskLimits,
-} from '@risk/risk-metrics';
+import { HoldingsIndex, InstrumentBook, type InstrumentBookSnapshot } from '@risk/risk-metrics';
 import { evaluatePortfolio } from '@risk/scoring';
 
 export interface PortfolioState {
@@ -144,7 +139,7 @@ export class EngineCore {
         portfolioId: state.id,
         cash: state.snapshot.cash,
         positions: state.snapshot.positions,
-        limits: state.snapshot.limits as RiskLimits | null,
+        limits: state.snapshot.limits,
         peakNav: state.peakNav,
         previousLevel: state.lastLevel,
         previousBreaches: state.breaches,

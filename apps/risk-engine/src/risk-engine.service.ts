@@ -240,7 +240,8 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     this.afterCommit(res.committed, 'positions', started);
   }
 
-  private async onTicks({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
+  private async onTicks(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
     let largeMove = false;
     let applied = 0;
     let stale = 0;
@@ -258,7 +259,7 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     }
     const last = batch.messages[batch.messages.length - 1];
     if (last) {
-      resolveOffset(last.offset);
+      payload.resolveOffset(last.offset);
       this.tickOffsets[`${batch.topic}:${batch.partition}`] = next(last.offset);
     }
     this.ticksSinceFlush += batch.messages.length;
@@ -266,7 +267,7 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     if (stale) this.metrics.staleTicks.inc(stale);
     if (invalid) this.metrics.messages.inc({ kind: 'tick', outcome: 'invalid' }, invalid);
     if (largeMove) this.requestFlush();
-    await heartbeat();
+    await payload.heartbeat();
   }
 
   private requestFlush(): void {

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { ZodType, ZodError } from 'zod';
+import type { ZodError, ZodType, ZodTypeDef } from 'zod';
 import { MAX_MESSAGE_BYTES } from './patterns';
 import {
   NewsSchema,
@@ -31,7 +31,7 @@ export type Decoded<T> = { ok: true; value: T } | { ok: false; error: DecodeErro
 export type InputKind = 'tick' | 'news' | 'positions';
 
 interface KindSpec<T> {
-  schema: ZodType<T, any, any>;
+  schema: ZodType<T, ZodTypeDef, unknown>;
   /** The body field the Kafka key must equal. */
   keyOf: (value: T) => string;
   keyField: string;

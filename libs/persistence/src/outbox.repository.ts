@@ -55,9 +55,9 @@ export class OutboxRepository {
   async acquireRelayLock(): Promise<(() => Promise<void>) | null> {
     const runner = this.ds.createQueryRunner();
     await runner.connect();
-    const rows: { ok: boolean }[] = await runner.query(
+    const rows = (await runner.query(
       "SELECT pg_try_advisory_lock(hashtext('risk-outbox-relay')) AS ok",
-    );
+    )) as { ok: boolean }[];
     if (rows[0]?.ok !== true) {
       await runner.release();
       return null;

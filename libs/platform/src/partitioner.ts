@@ -1,4 +1,4 @@
-import { Partitioners, type PartitionerArgs } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 
 const partitioner = Partitioners.DefaultPartitioner();
 
@@ -19,5 +19,5 @@ export function partitionForKey(topic: string, key: string, count: number): numb
     topic,
     partitionMetadata,
     message: { key, value: null },
-  } as PartitionerArgs);
+  });
 }

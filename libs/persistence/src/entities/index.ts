@@ -1,10 +1,16 @@
 import { AlertEntity } from './alert.entity';
+import { ApiKeyEntity } from './api-key.entity';
 import { EngineStateEntity } from './engine-state.entity';
 import { EvaluationEntity } from './evaluation.entity';
 import { OutboxMessageEntity } from './outbox-message.entity';
 import { PortfolioSnapshotEntity } from './portfolio-snapshot.entity';
 import { PortfolioEntity } from './portfolio.entity';
 import { ProcessedEventEntity } from './processed-event.entity';
+import { StreamCursorEntity } from './stream-cursor.entity';
+import { StreamEventEntity } from './stream-event.entity';
+import { WebhookAttemptEntity } from './webhook-attempt.entity';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
 
 export {
   AlertEntity,
@@ -14,6 +20,12 @@ export {
   PortfolioSnapshotEntity,
   PortfolioEntity,
   ProcessedEventEntity,
+  ApiKeyEntity,
+  StreamEventEntity,
+  StreamCursorEntity,
+  WebhookSubscriptionEntity,
+  WebhookDeliveryEntity,
+  WebhookAttemptEntity,
 };
 
 export const ENTITIES = [
@@ -24,4 +36,10 @@ export const ENTITIES = [
   AlertEntity,
   OutboxMessageEntity,
   EngineStateEntity,
+  ApiKeyEntity,
+  StreamEventEntity,
+  StreamCursorEntity,
+  WebhookSubscriptionEntity,
+  WebhookDeliveryEntity,
+  WebhookAttemptEntity,
 ];
