@@ -7,6 +7,21 @@ const intFrom = (def: number, min: number, max: number) =>
 const numFrom = (def: number, min: number, max: number) =>
   z.coerce.number().min(min).max(max).default(def);
 
+const DURATION = /^(\d+)(ms|s|m|h)?$/;
+const DURATION_LIST = /^\s*\d+(ms|s|m|h)?(\s*,\s*\d+(ms|s|m|h)?)*\s*$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `0,5s,5m,2h` → milliseconds; a bare number is milliseconds. */
+export function parseDurationList(text: string): number[] {
+  return text.split(',').map((part) => {
+    const m = DURATION.exec(part.trim());
+    if (!m) throw new ConfigError(`bad duration ${JSON.stringify(part)}`);
+    return Number(m[1]) * UNIT_MS[m[2] ?? 'ms'];
+  });
+}
+
+const flag = (v: string): boolean => v === 'true' || v === '1';
+
 const EnvSchema = z.object({
   PORT: intFrom(3000, 0, 65535),
   KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
@@ -35,6 +50,19 @@ const EnvSchema = z.object({
   SAMPLE_INTERVAL_MS: intFrom(60_000, 1000, 86_400_000),
   OUTBOX_POLL_MS: intFrom(200, 5, 60_000),
   OUTBOX_BATCH: intFrom(500, 1, 10_000),
+  API_RATE_LIMIT_PER_SEC: numFrom(50, 0.01, 1_000_000),
+  API_RATE_LIMIT_BURST: intFrom(100, 1, 1_000_000),
+  API_KEY_CACHE_MS: intFrom(5000, 0, 600_000),
+  STREAM_POLL_MS: intFrom(250, 10, 60_000),
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false', '1', '0']).default('false'),
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .regex(DURATION_LIST, 'comma-separated durations like 0,5s,5m,2h')
+    .default('0,5s,5m,30m,2h,5h,10h,14h,20h,24h'),
+  WEBHOOK_JITTER: numFrom(0.2, 0, 1),
+  WEBHOOK_TIMEOUT_MS: intFrom(15_000, 100, 120_000),
+  WEBHOOK_POLL_MS: intFrom(200, 10, 60_000),
+  WEBHOOK_WORKER: z.enum(['true', 'false', '1', '0']).default('true'),
 });
 
 /** One validated configuration, read once at boot; a bad value stops the process with its name. */
@@ -53,6 +81,21 @@ export interface AppConfig {
   sampleIntervalMs: number;
   outboxPollMs: number;
   outboxBatch: number;
+  /** Token bucket per API key: sustained requests per second and burst size. */
+  apiRateLimitPerSec: number;
+  apiRateLimitBurst: number;
+  /** How long a looked-up key (and so a revocation) may be served from memory. */
+  apiKeyCacheMs: number;
+  streamPollMs: number;
+  /** Allow webhook URLs on private, loopback and link-local addresses (tests, private networks). */
+  webhookAllowPrivate: boolean;
+  /** Delay before each attempt, first to last, in ms (the first is normally 0). */
+  webhookRetryScheduleMs: number[];
+  webhookJitter: number;
+  webhookTimeoutMs: number;
+  webhookPollMs: number;
+  /** Run the webhook delivery worker in this process. */
+  webhookWorker: boolean;
 }
 
 /** Names of settings that hold secrets: never logged. */
@@ -82,6 +125,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sampleIntervalMs: e.SAMPLE_INTERVAL_MS,
     outboxPollMs: e.OUTBOX_POLL_MS,
     outboxBatch: e.OUTBOX_BATCH,
+    apiRateLimitPerSec: e.API_RATE_LIMIT_PER_SEC,
+    apiRateLimitBurst: e.API_RATE_LIMIT_BURST,
+    apiKeyCacheMs: e.API_KEY_CACHE_MS,
+    streamPollMs: e.STREAM_POLL_MS,
+    webhookAllowPrivate: flag(e.WEBHOOK_ALLOW_PRIVATE),
+    webhookRetryScheduleMs: parseDurationList(e.WEBHOOK_RETRY_SCHEDULE),
+    webhookJitter: e.WEBHOOK_JITTER,
+    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    webhookPollMs: e.WEBHOOK_POLL_MS,
+    webhookWorker: flag(e.WEBHOOK_WORKER),
   };
 }
 

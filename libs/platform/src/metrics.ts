@@ -53,6 +53,30 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly webhookAttempts = new Counter({
+    name: 'risk_webhook_attempts_total',
+    help: 'Webhook delivery attempts, by outcome (delivered, retry, failed, gone)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly webhookDeliverySeconds = new Histogram({
+    name: 'risk_webhook_delivery_seconds',
+    help: 'Alert committed to webhook acknowledged (2xx), across retries',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86_400],
+    registers: [this.registry],
+  });
+  readonly httpRejected = new Counter({
+    name: 'risk_http_rejected_total',
+    help: 'HTTP requests refused by access control, by reason (unauthenticated, forbidden, rate_limited)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly streamClients = new Gauge({
+    name: 'risk_stream_clients',
+    help: 'Open Server-Sent Events connections',
+    registers: [this.registry],
+  });
+
   constructor(withDefaults = true) {
     if (withDefaults) collectDefaultMetrics({ register: this.registry });
   }
