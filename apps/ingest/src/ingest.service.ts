@@ -20,6 +20,7 @@ import {
   METRICS,
   TOPICS,
   groupIds,
+  trackConsumerLag,
   type AppConfig,
   type Clock,
   type ServiceMetrics,
@@ -57,6 +58,7 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
       groupId: groupIds(this.cfg).ingest,
       maxWaitTimeInMs: 100,
     });
+    trackConsumerLag(this.consumer, this.metrics, groupIds(this.cfg).ingest);
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.kinds.keys()], fromBeginning: true });
     await this.consumer.run({ autoCommit: false, eachBatch: (p) => this.handleBatch(p) });

@@ -24,6 +24,7 @@ import {
   TOPICS,
   groupIds,
   partitionForKey,
+  trackConsumerLag,
   type AppConfig,
   type ServiceMetrics,
 } from '@risk/platform';
@@ -110,6 +111,9 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     await this.newsConsumer.connect();
     await this.newsConsumer.subscribe({ topic: this.topics.news, fromBeginning: true });
 
+    trackConsumerLag(this.positionsConsumer, this.metrics, groups.positions);
+    trackConsumerLag(this.ticksConsumer, this.metrics, groups.ticks);
+    trackConsumerLag(this.newsConsumer, this.metrics, groups.news);
     await this.positionsConsumer.run({
       autoCommit: false,
       eachMessage: (p) => this.onPositions(p),

@@ -1,3 +1,4 @@
+import type { Consumer } from 'kafkajs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const METRICS = Symbol('METRICS');
@@ -48,8 +49,8 @@ export class ServiceMetrics {
   });
   readonly consumerLag = new Gauge({
     name: 'risk_consumer_lag',
-    help: 'Messages behind the high watermark, per topic and partition',
-    labelNames: ['topic', 'partition'] as const,
+    help: 'Messages behind the high watermark, per consumer group, topic and partition',
+    labelNames: ['group', 'topic', 'partition'] as const,
     registers: [this.registry],
   });
 
@@ -80,4 +81,18 @@ export class ServiceMetrics {
   constructor(withDefaults = true) {
     if (withDefaults) collectDefaultMetrics({ register: this.registry });
   }
+}
+
+/** Reports a consumer's lag per partition into `risk_consumer_lag` after every batch. */
+export function trackConsumerLag(
+  consumer: { on: Consumer['on']; events: Consumer['events'] },
+  metrics: ServiceMetrics,
+  group: string,
+): void {
+  consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+    metrics.consumerLag.set(
+      { group, topic: e.payload.topic, partition: String(e.payload.partition) },
+      Number(e.payload.offsetLag),
+    );
+  });
 }
