@@ -18,7 +18,7 @@ import {
   ensureTopics,
   isLocalDefaultBroker,
   partitionsFromEnv,
-  PROJECT_TOPICS,
+  projectTopics,
 } from './topics';
 
 const log = (line: string): void => console.log(`[infra] ${line}`);
@@ -52,11 +52,12 @@ async function up(): Promise<void> {
     }
   }
 
-  const { created } = await ensureTopics(brokers, PROJECT_TOPICS, partitions);
+  const topics = projectTopics();
+  const { created } = await ensureTopics(brokers, topics, partitions);
   log(
     created.length > 0
       ? `created topics ${created.join(', ')} (${partitions} partitions)`
-      : `topics present: ${PROJECT_TOPICS.join(', ')}`,
+      : `topics present: ${topics.join(', ')}`,
   );
   log(`up in ${seconds(started)}`);
 }

@@ -3,7 +3,7 @@ import {
   isLocalDefaultBroker,
   parseBrokers,
   parsePartitions,
-  PROJECT_TOPICS,
+  projectTopics,
 } from './topics';
 
 describe('parseBrokers', () => {
@@ -41,9 +41,10 @@ describe('parsePartitions', () => {
   });
 });
 
-describe('PROJECT_TOPICS', () => {
-  it('lists the contract topics', () => {
-    expect(PROJECT_TOPICS).toEqual([
+describe('projectTopics', () => {
+  it('lists the contract topics, prefixed when asked', () => {
+    expect(projectTopics('x.')[0]).toBe('x.market.ticks');
+    expect(projectTopics('')).toEqual([
       'market.ticks',
       'news.events',
       'portfolio.positions',

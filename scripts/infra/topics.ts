@@ -1,10 +1,10 @@
 import { Kafka, logLevel, type ITopicConfig } from 'kafkajs';
+import { allTopics, topicNames } from '@risk/contracts';
 
-/** Topics the service reads (docs/CONTRACT: input topics). */
-export const INPUT_TOPICS = ['market.ticks', 'news.events', 'portfolio.positions'] as const;
-/** Topics the service writes. */
-export const OUTPUT_TOPICS = ['risk.evaluations', 'risk.alerts', 'risk.dlq'] as const;
-export const PROJECT_TOPICS: readonly string[] = [...INPUT_TOPICS, ...OUTPUT_TOPICS];
+/** The contract's topics, with the deployment's prefix (`TOPIC_PREFIX`, tests and demos use one). */
+export function projectTopics(prefix = process.env.TOPIC_PREFIX ?? ''): string[] {
+  return allTopics(topicNames(prefix));
+}
 
 export const DEFAULT_BROKERS = '127.0.0.1:9092';
 export const DEFAULT_PARTITIONS = 3;

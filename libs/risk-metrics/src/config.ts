@@ -20,6 +20,11 @@ export interface RiskModelConfig {
   readonly warmupBuckets: number;
   /** Floor on the annual volatility used in the large-move z-score only (guards against σ = 0). */
   readonly minZScoreAnnualVol: number;
+  /**
+   * Returns enter the EWMA clipped to ± this many σ of their symbol (0: no clipping).
+   * Scaling one-minute variance to a day would otherwise count a news jump ~390 times.
+   */
+  readonly returnClipSigma: number;
 }
 
 /** Buckets after which the seed weighs λ^n ≤ 25% of the EWMA variance. */
@@ -37,6 +42,7 @@ export const DEFAULT_RISK_MODEL_CONFIG: RiskModelConfig = {
   maxEmptyBucketsDecayed: 30,
   warmupBuckets: defaultWarmupBuckets(0.94),
   minZScoreAnnualVol: 0.01,
+  returnClipSigma: 4,
 };
 
 /** Fills defaults and rejects values the model cannot work with (fail fast at boot). */
@@ -67,6 +73,9 @@ export function resolveRiskModelConfig(overrides: Partial<RiskModelConfig> = {})
     if (!Number.isInteger(config[key]) || config[key] < 0) {
       throw new RangeError(`risk model config: ${key} must be an integer >= 0`);
     }
+  }
+  if (!Number.isFinite(config.returnClipSigma) || config.returnClipSigma < 0) {
+    throw new RangeError('risk model config: returnClipSigma must be a finite number >= 0');
   }
   if (!Number.isInteger(config.sampleIntervalMs)) {
     throw new RangeError('risk model config: sampleIntervalMs must be an integer');

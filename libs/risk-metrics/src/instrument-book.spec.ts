@@ -50,8 +50,30 @@ describe('InstrumentBook', () => {
     expect(book.covarianceDay('AAPL', 'MSFT')).toBe(0);
   });
 
-  it('updates the EWMA covariance on bucket closes (hand computed)', () => {
+  it('clips a return to ±4σ of its symbol before it enters the EWMA (hand computed)', () => {
     const book = new InstrumentBook();
+    book.applyTick('A', 100, 0);
+    book.applyTick('A', 100, MIN); // bucket 0 closes: A joins with the seed variance
+    book.applyTick('A', 110, MIN + 1); // a 10% jump, ~99σ of the seed
+    book.applyTick('A', 110, 2 * MIN); // bucket 1 closes with r = ln(1.1), clipped to 4·√SEED
+    // 0.94·SEED + 0.06·(4√SEED)² = (0.94 + 0.96)·SEED = 1.9·SEED
+    expect(book.intervalVariance('A')).toBeCloseTo(1.9 * SEED, 18);
+    const unclipped = new InstrumentBook({ returnClipSigma: 0 });
+    for (const [p, t] of [
+      [100, 0],
+      [100, MIN],
+      [110, MIN + 1],
+      [110, 2 * MIN],
+    ])
+      unclipped.applyTick('A', p, t);
+    expect(unclipped.intervalVariance('A')).toBeCloseTo(
+      0.94 * SEED + 0.06 * Math.log(1.1) ** 2,
+      18,
+    );
+  });
+
+  it('updates the EWMA covariance on bucket closes (hand computed, no clipping)', () => {
+    const book = new InstrumentBook({ returnClipSigma: 0 });
     book.applyTick('A', 100, 0);
     book.applyTick('B', 50, 1_000);
     // Bucket 0 closes: nothing in the matrix yet; A and B join with the seed, close prices 100, 50.

@@ -303,9 +303,12 @@ export class InstrumentBook implements MarketView {
     const decay = lambda ** decayed;
     const n = this.matrixSymbols.length;
     const r = new Array<number>(n);
+    const clip = this.config.returnClipSigma;
     for (let i = 0; i < n; i++) {
       const price = this.last.get(this.matrixSymbols[i])?.price ?? this.closePrices[i];
-      r[i] = price === this.closePrices[i] ? 0 : Math.log(price / this.closePrices[i]);
+      const raw = price === this.closePrices[i] ? 0 : Math.log(price / this.closePrices[i]);
+      const bound = clip > 0 ? clip * Math.sqrt(this.cov[i][i]) : Infinity;
+      r[i] = Math.max(-bound, Math.min(bound, raw));
       this.closePrices[i] = price;
       this.sampleCounts[i] += 1 + decayed;
     }
