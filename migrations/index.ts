@@ -1,4 +1,5 @@
 import { InitialSchema1796002284451 } from './1796002284451-InitialSchema';
+import { StreamAndWebhooks1796003296600 } from './1796003296600-StreamAndWebhooks';
 
 /** Every migration, oldest first. */
-export const MIGRATIONS = [InitialSchema1796002284451];
+export const MIGRATIONS = [InitialSchema1796002284451, StreamAndWebhooks1796003296600];
