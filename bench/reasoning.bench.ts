@@ -275,7 +275,9 @@ async function main(): Promise<void> {
     const copied0 = engine.copies.bytes;
     let tokens = 0;
     const gen = async (id: string): Promise<void> => {
-      tokens += (await engine.generate(id, { maxTokens: 32 })).tokens.length;
+      // minTokens: random weights often pick eos at once, which would hide the decode steps.
+      const g = await engine.generate(id, { maxTokens: 32, minTokens: 32 });
+      tokens += g.tokens.length;
     };
     if (batched) await Promise.all(ids.map(gen));
     else for (const id of ids) await gen(id);

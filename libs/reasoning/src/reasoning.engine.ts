@@ -1,0 +1,628 @@
+import { performance } from 'node:perf_hooks';
+import {
+  compactBlock,
+  CopyMeter,
+  emptyBlock,
+  KvBlock,
+  selectSlots,
+  truncateToPosition,
+} from './kv/kv-block';
+import { CachedContext, KvCacheManager, KvCacheStats, KvLease } from './kv/kv-cache.manager';
+import { planReuse } from './kv/reuse-plan';
+import { readModelJson } from './model-files';
+import { kvBytesPerToken, ModelSpec, parseModelSpec } from './model-spec';
+import type { ReasoningRuntimeConfig } from './reasoning.config';
+import { ReasoningMetrics } from './reasoning.metrics';
+import { BatchScheduler } from './runtime/batch-scheduler';
+import { DecoderBackend, openDecoderSession, SessionLogger } from './runtime/onnx-decoder.session';
+import { argmax, optionLogProb, softmax } from './runtime/option-scoring';
+import { packStep, RowResult, rowsCompatible, StepRow, unpackRow } from './runtime/step-packing';
+import { chunkText } from './text-units';
+import { loadTokenizer, TextTokenizer } from './tokenizer';
+
+/** A portfolio's context in three parts; the system prompt's K/V is shared by all portfolios. */
+export interface ContextParts {
+  readonly system: string;
+  readonly snapshot: string;
+  readonly events: readonly string[];
+}
+
+export interface ReasoningTimings {
+  /** Context tokens whose K/V came from the cache. */
+  readonly cachedTokens: number;
+  /** Tokens the model computed for this call. */
+  readonly newTokens: number;
+  readonly prefillMs: number;
+  /** From the call until the first next-token distribution (or generated token) was ready. */
+  readonly timeToFirstTokenMs: number;
+  /** newTokens per second of prefill, or generated tokens per second of decoding. */
+  readonly tokensPerSecond: number;
+}
+
+export interface ContextResult {
+  readonly contextTokens: number;
+  readonly timings: ReasoningTimings;
+}
+
+export interface OptionScores {
+  readonly options: readonly string[];
+  /** Softmax over the options' total log-probs; sums to 1. */
+  readonly probabilities: readonly number[];
+  readonly logProbs: readonly number[];
+  readonly timings: ReasoningTimings;
+}
+
+export interface GenerateOptions {
+  readonly maxTokens: number;
+  /** Eos is not picked before this many tokens (as Hugging Face's min_new_tokens). */
+  readonly minTokens?: number;
+  readonly stop?: readonly string[];
+  /** Text appended to the context for this generation only (not kept in the portfolio cache). */
+  readonly prompt?: string;
+  readonly onToken?: (token: number, textSoFar: string) => void;
+}
+
+export interface GenerateResult {
+  readonly text: string;
+  readonly tokens: readonly number[];
+  readonly stoppedBy: 'eos' | 'stop' | 'maxTokens';
+  readonly timings: ReasoningTimings;
+}
+
+export interface LongTextResult {
+  readonly chunks: readonly { readonly text: string; readonly scores: OptionScores }[];
+  /** The last chunk's scores, which saw every earlier chunk's judgement. */
+  readonly final: OptionScores;
+}
+
+export interface ReasoningEngineOptions {
+  readonly budgetBytes: number;
+  readonly maxBatch: number;
+  readonly maxWaitMs: number;
+  /** Longest run of new tokens per session.run (bounds the logits tensor of a long prefill). */
+  readonly maxStepTokens: number;
+  readonly metrics?: ReasoningMetrics;
+}
+
+export class ReasoningError extends Error {
+  override readonly name = 'ReasoningError';
+  constructor(
+    readonly code: 'NO_MODEL' | 'NO_CONTEXT' | 'EMPTY_OPTION' | 'CONTEXT_TOO_LONG',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A computed context held in hand, whether or not the cache could keep it. */
+interface Materialized {
+  readonly ctx: CachedContext;
+  readonly timings: ReasoningTimings;
+}
+
+function hashTokens(tokens: readonly number[]): string {
+  let h = 0x811c9dc5;
+  for (const t of tokens) {
+    h ^= t;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return `${tokens.length}:${h.toString(16)}`;
+}
+
+/**
+ * The reasoning runtime: per-portfolio K/V caches with longest-common-prefix reuse on top of a
+ * shared system-prompt root, dynamic batching of concurrent portfolios into one session.run, and
+ * constrained option scoring / greedy generation on branches that leave the cache untouched.
+ */
+export class ReasoningEngine {
+  readonly cache: KvCacheManager;
+  /** K/V bytes copied in JS since start (padding, row split, rewind, window trim). */
+  readonly copies: CopyMeter;
+  readonly metrics: ReasoningMetrics;
+  private readonly scheduler: BatchScheduler<StepRow, RowResult>;
+  private readonly contexts = new Map<string, number[]>();
+  private readonly locks = new Map<string, Promise<void>>();
+  private readonly rootsInFlight = new Map<string, Promise<CachedContext>>();
+  private readonly bytesPerToken: number;
+
+  constructor(
+    readonly spec: ModelSpec,
+    private readonly backend: DecoderBackend,
+    readonly tokenizer: TextTokenizer,
+    private readonly options: ReasoningEngineOptions,
+  ) {
+    this.metrics = options.metrics ?? new ReasoningMetrics();
+    const metrics = this.metrics;
+    this.copies = new CopyMeter((bytes) => metrics.copied(bytes));
+    this.cache = new KvCacheManager(options.budgetBytes, this.metrics);
+    this.metrics.bindStats(() => this.cache.stats());
+    this.bytesPerToken = kvBytesPerToken(spec);
+    this.scheduler = new BatchScheduler((rows) => this.runRows(rows), {
+      maxBatch: options.maxBatch,
+      maxWaitMs: options.maxWaitMs,
+      compatible: rowsCompatible,
+    });
+  }
+
+  /** Opens a model folder (model.onnx, config.json, tokenizer.json). */
+  static async open(
+    modelDir: string,
+    config: ReasoningRuntimeConfig,
+    deps: { metrics?: ReasoningMetrics; logger?: SessionLogger } = {},
+  ): Promise<ReasoningEngine> {
+    const cfg = await readModelJson(modelDir, 'config.json');
+    if (!cfg) throw new ReasoningError('NO_MODEL', `${modelDir}/config.json not found`);
+    // Chat models list their end-of-turn token in generation_config.json (Qwen2.5-Instruct).
+    const generation = await readModelJson(modelDir, 'generation_config.json');
+    const spec = parseModelSpec(cfg, generation);
+    const [tokenizer, backend] = await Promise.all([
+      loadTokenizer(modelDir),
+      openDecoderSession(modelDir, spec, config.session, deps.logger),
+    ]);
+    return new ReasoningEngine(spec, backend, tokenizer, {
+      budgetBytes: config.budgetBytes,
+      maxBatch: config.maxBatch,
+      maxWaitMs: config.maxWaitMs,
+      maxStepTokens: config.maxStepTokens,
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    });
+  }
+
+  get executionProvider(): string {
+    return this.backend.executionProvider;
+  }
+
+  /** Batch sizes of every session.run so far. */
+  get batchHistory(): readonly number[] {
+    return this.scheduler.history;
+  }
+
+  stats(): KvCacheStats & { copiedBytes: number } {
+    return { ...this.cache.stats(), copiedBytes: this.copies.bytes };
+  }
+
+  async close(): Promise<void> {
+    await this.backend.release();
+  }
+
+  encode(text: string): number[] {
+    return this.tokenizer.encode(text);
+  }
+
+  /** The portfolio's current context tokens (empty when none was set). */
+  contextOf(portfolioId: string): readonly number[] {
+    return this.contexts.get(portfolioId) ?? [];
+  }
+
+  /** Sets the portfolio's context to exactly this text/tokens, reusing the cached prefix. */
+  async prefill(portfolioId: string, input: string | readonly number[]): Promise<ContextResult> {
+    return this.setTokens(portfolioId, this.toTokens(input));
+  }
+
+  /** Extends the portfolio's context; only the new tokens are computed. */
+  async append(portfolioId: string, input: string | readonly number[]): Promise<ContextResult> {
+    return this.setTokens(portfolioId, [...this.contextOf(portfolioId), ...this.toTokens(input)]);
+  }
+
+  /**
+   * Sets system + snapshot + events. Parts are tokenized separately so an unchanged part keeps its
+   * tokens; the system prompt's K/V is computed once and is every portfolio's starting point.
+   */
+  async setContext(portfolioId: string, parts: ContextParts): Promise<ContextResult> {
+    const system = this.encode(parts.system);
+    await this.ensureRoot(system);
+    const target = [
+      ...system,
+      ...this.encode(parts.snapshot),
+      ...parts.events.flatMap((e) => this.encode(e)),
+    ];
+    return this.setTokens(portfolioId, target);
+  }
+
+  /** Scores each option as a continuation of the context: softmax over summed token log-probs. */
+  async scoreOptions(portfolioId: string, options: readonly string[]): Promise<OptionScores> {
+    if (options.length === 0) throw new ReasoningError('EMPTY_OPTION', 'no options to score');
+    const optionTokens = options.map((o) => {
+      const t = this.encode(o);
+      if (t.length === 0) throw new ReasoningError('EMPTY_OPTION', `option "${o}" has no tokens`);
+      return t;
+    });
+    return this.withContext(portfolioId, async ({ ctx, timings }, started) => {
+      const t0 = performance.now();
+      const lastLogits = ctx.lastLogits as Float32Array;
+      const start = ctx.tokens.length;
+      // Option tokens run on a branch of the context; their K/V is dropped.
+      const logProbs = await Promise.all(
+        optionTokens.map(async (tokens) => {
+          if (tokens.length === 1) return optionLogProb(lastLogits, new Float32Array(0), tokens);
+          const head = tokens.slice(0, -1);
+          const res = await this.scheduler.submit({
+            past: ctx.block,
+            tokens: head,
+            positions: head.map((_, i) => start + i),
+            keepCache: false,
+          });
+          return optionLogProb(lastLogits, res.logits, tokens);
+        }),
+      );
+      const scoringMs = performance.now() - t0;
+      const newTokens = timings.newTokens + optionTokens.reduce((n, t) => n + t.length - 1, 0);
+      const ms = performance.now() - started;
+      return {
+        options,
+        probabilities: softmax(logProbs),
+        logProbs,
+        timings: {
+          ...timings,
+          newTokens,
+          prefillMs: timings.prefillMs + scoringMs,
+          timeToFirstTokenMs: ms,
+          tokensPerSecond: ms > 0 ? (newTokens * 1000) / ms : 0,
+        },
+      };
+    });
+  }
+
+  /** Greedy decoding from the context, token by token, on a branch that leaves the cache as is. */
+  async generate(portfolioId: string, opts: GenerateOptions): Promise<GenerateResult> {
+    const prompt = opts.prompt ? this.encode(opts.prompt) : [];
+    return this.withContext(portfolioId, async ({ ctx, timings }, started) => {
+      let block = ctx.block;
+      let logits = ctx.lastLogits as Float32Array;
+      let pos = ctx.tokens.length;
+      const tp = performance.now();
+      if (prompt.length > 0) {
+        const r = await this.compute(block, prompt, pos);
+        block = r.block;
+        logits = r.lastLogits;
+        pos += prompt.length;
+      }
+      const promptMs = performance.now() - tp;
+      const out: number[] = [];
+      let text = '';
+      let stoppedBy: GenerateResult['stoppedBy'] = 'maxTokens';
+      let firstAt = 0;
+      const decodeStart = performance.now();
+      while (out.length < opts.maxTokens) {
+        // Like HF min_new_tokens: eos cannot end the text before minTokens.
+        const next =
+          out.length < (opts.minTokens ?? 0)
+            ? argmax(logits, this.spec.eosTokenIds)
+            : argmax(logits);
+        if (this.spec.eosTokenIds.includes(next)) {
+          stoppedBy = 'eos';
+          break;
+        }
+        out.push(next);
+        text = this.tokenizer.decode(out);
+        if (out.length === 1) firstAt = performance.now();
+        opts.onToken?.(next, text);
+        const hit = (opts.stop ?? []).find((s) => s.length > 0 && text.includes(s));
+        if (hit !== undefined) {
+          text = text.slice(0, text.indexOf(hit));
+          stoppedBy = 'stop';
+          break;
+        }
+        // A model without a sliding window cannot go past its position table.
+        if (
+          out.length >= opts.maxTokens ||
+          (!this.spec.slidingWindow && pos >= this.spec.maxPositions)
+        ) {
+          break;
+        }
+        const r = await this.compute(block, [next], pos++);
+        block = r.block;
+        logits = r.lastLogits;
+      }
+      const decodeMs = performance.now() - decodeStart;
+      return {
+        text,
+        tokens: out,
+        stoppedBy,
+        timings: {
+          cachedTokens: timings.cachedTokens,
+          newTokens: timings.newTokens + prompt.length + Math.max(0, out.length - 1),
+          prefillMs: timings.prefillMs + promptMs,
+          timeToFirstTokenMs: (out.length > 0 ? firstAt : performance.now()) - started,
+          tokensPerSecond: decodeMs > 0 ? (out.length * 1000) / decodeMs : 0,
+        },
+      };
+    });
+  }
+
+  /**
+   * Reasons over a text longer than the context: the text is split into paragraphs/sentences,
+   * packed into chunks that fit beside system + snapshot + events, and each chunk is scored with
+   * a one-line judgement of the previous chunks carried forward; the prefix stays cached.
+   */
+  async reasonOverLongText(
+    portfolioId: string,
+    parts: ContextParts,
+    body: string,
+    options: readonly string[],
+    opts: {
+      maxContextTokens?: number;
+      carry?: (best: string, p: number, index: number) => string;
+    } = {},
+  ): Promise<LongTextResult> {
+    const maxContext = Math.min(
+      opts.maxContextTokens ?? this.spec.maxPositions,
+      this.spec.maxPositions,
+    );
+    const carry =
+      opts.carry ??
+      ((best, p, i) => `\nJudgement after part ${i + 1}: ${best} (${p.toFixed(2)}).\n`);
+    const fixed =
+      this.encode(parts.system).length +
+      this.encode(parts.snapshot).length +
+      parts.events.reduce((n, e) => n + this.encode(e).length, 0);
+    const carryTokens = this.encode(
+      carry(
+        options.reduce((a, b) => (a.length > b.length ? a : b)),
+        1,
+        999,
+      ),
+    ).length;
+    const optionTokens = Math.max(...options.map((o) => this.encode(o).length));
+    const room = maxContext - fixed - carryTokens - optionTokens;
+    if (room < 8)
+      throw new ReasoningError('CONTEXT_TOO_LONG', 'no room left for the text in the context');
+    const chunks = chunkText(
+      body,
+      room,
+      (s) => this.encode(s).length,
+      (s, n) => {
+        const ids = this.encode(s);
+        const out: string[] = [];
+        for (let i = 0; i < ids.length; i += n)
+          out.push(this.tokenizer.decode(ids.slice(i, i + n)));
+        return out;
+      },
+    );
+    const results: { text: string; scores: OptionScores }[] = [];
+    let judgement = '';
+    for (const [i, text] of chunks.entries()) {
+      const events = judgement ? [...parts.events, judgement, text] : [...parts.events, text];
+      await this.setContext(portfolioId, { ...parts, events });
+      const scores = await this.scoreOptions(portfolioId, options);
+      results.push({ text, scores });
+      const best = scores.probabilities.indexOf(Math.max(...scores.probabilities));
+      judgement = carry(options[best], scores.probabilities[best], i);
+    }
+    return { chunks: results, final: results[results.length - 1].scores };
+  }
+
+  pin(portfolioId: string): void {
+    this.cache.pin(portfolioId);
+  }
+
+  unpin(portfolioId: string): void {
+    this.cache.unpin(portfolioId);
+  }
+
+  /** Drops the cached K/V (the context is kept and recomputed on next use). */
+  evict(portfolioId: string): boolean {
+    return this.cache.evict(portfolioId);
+  }
+
+  /** Drops the portfolio entirely. */
+  forget(portfolioId: string): void {
+    this.cache.evict(portfolioId);
+    this.contexts.delete(portfolioId);
+  }
+
+  /** Last-token logits of a sequence computed from scratch in one step, without any cache. */
+  async referenceLogits(tokens: readonly number[]): Promise<Float32Array> {
+    const empty = emptyBlock(this.spec.numLayers, this.spec.numKvHeads, this.spec.headDim);
+    const step: StepRow = {
+      past: empty,
+      tokens,
+      positions: tokens.map((_, i) => i),
+      keepCache: false,
+    };
+    const packed = packStep([step]);
+    const out = await this.backend.run(packed);
+    return unpackRow(packed, [step], 0, out).logits.slice(
+      (tokens.length - 1) * this.spec.vocabSize,
+    );
+  }
+
+  /** The portfolio's context logits after its last token, materializing the context if needed. */
+  async lastLogits(portfolioId: string): Promise<Float32Array> {
+    return this.withContext(portfolioId, async ({ ctx }) =>
+      (ctx.lastLogits as Float32Array).slice(),
+    );
+  }
+
+  private toTokens(input: string | readonly number[]): number[] {
+    return typeof input === 'string' ? this.encode(input) : [...input];
+  }
+
+  private checkLength(tokens: readonly number[]): void {
+    if (!this.spec.slidingWindow && tokens.length > this.spec.maxPositions) {
+      throw new ReasoningError(
+        'CONTEXT_TOO_LONG',
+        `context of ${tokens.length} tokens exceeds ${this.spec.maxPositions} positions`,
+      );
+    }
+  }
+
+  private async setTokens(portfolioId: string, target: number[]): Promise<ContextResult> {
+    if (target.length === 0) throw new ReasoningError('NO_CONTEXT', 'empty context');
+    this.checkLength(target);
+    return this.withLock(portfolioId, async () => {
+      this.contexts.set(portfolioId, target);
+      const lease = this.cache.acquire(portfolioId);
+      try {
+        const { timings } = await this.materialize(lease, target);
+        return { contextTokens: target.length, timings };
+      } finally {
+        lease.release();
+      }
+    });
+  }
+
+  /** Runs fn with the portfolio's context computed and its cache leased (never evicted meanwhile). */
+  private async withContext<T>(
+    portfolioId: string,
+    fn: (m: Materialized, started: number) => Promise<T>,
+  ): Promise<T> {
+    const started = performance.now();
+    return this.withLock(portfolioId, async () => {
+      const target = this.contexts.get(portfolioId);
+      if (!target) throw new ReasoningError('NO_CONTEXT', `no context set for ${portfolioId}`);
+      const lease = this.cache.acquire(portfolioId);
+      try {
+        return await fn(await this.materialize(lease, target), started);
+      } finally {
+        lease.release();
+      }
+    });
+  }
+
+  /** Serves target from the longest reusable cached prefix and computes the rest. */
+  private async materialize(lease: KvLease, target: readonly number[]): Promise<Materialized> {
+    const t0 = performance.now();
+    const plan = planReuse(target, lease.context, this.bestRoot(target), this.spec.slidingWindow);
+    if (plan.exact && plan.source) {
+      this.cache.recordTokens(target.length, target.length, 0);
+      return {
+        ctx: plan.source,
+        timings: {
+          cachedTokens: target.length,
+          newTokens: 0,
+          prefillMs: 0,
+          timeToFirstTokenMs: 0,
+          tokensPerSecond: 0,
+        },
+      };
+    }
+    const base = plan.source
+      ? truncateToPosition(plan.source.block, plan.reuse, this.copies)
+      : emptyBlock(this.spec.numLayers, this.spec.numKvHeads, this.spec.headDim);
+    const sw = this.spec.slidingWindow;
+    const finalSlots = sw
+      ? Math.min(target.length, sw.globalTokens + sw.window - 1)
+      : target.length;
+    const keep = lease.reserveReplacing(finalSlots * this.bytesPerToken);
+    const suffix = target.slice(plan.reuse);
+    const { block, lastLogits } = await this.compute(base, suffix, plan.reuse);
+    // The cache stores compact blocks only, so its byte count is exact.
+    const ctx: CachedContext = { tokens: [...target], block: compactBlock(block), lastLogits };
+    if (keep) lease.commit(ctx);
+    this.cache.recordTokens(target.length, plan.reuse, suffix.length);
+    const ms = performance.now() - t0;
+    return {
+      ctx,
+      timings: {
+        cachedTokens: plan.reuse,
+        newTokens: suffix.length,
+        prefillMs: ms,
+        timeToFirstTokenMs: ms,
+        tokensPerSecond: ms > 0 ? (suffix.length * 1000) / ms : 0,
+      },
+    };
+  }
+
+  private bestRoot(target: readonly number[]): CachedContext | undefined {
+    let best: CachedContext | undefined;
+    let bestLen = 0;
+    for (const root of this.cache.allRoots()) {
+      const n = root.tokens.length;
+      if (n > bestLen && n <= target.length && root.tokens.every((t, i) => t === target[i])) {
+        best = root;
+        bestLen = n;
+      }
+    }
+    return best;
+  }
+
+  /** Computes the system prompt's K/V once (single flight) and keeps it pinned as a root. */
+  private async ensureRoot(system: readonly number[]): Promise<void> {
+    if (system.length === 0) return;
+    const key = hashTokens(system);
+    const have = this.cache.getRoot(key);
+    if (
+      have &&
+      have.tokens.length === system.length &&
+      have.tokens.every((t, i) => t === system[i])
+    )
+      return;
+    let flight = this.rootsInFlight.get(key);
+    if (!flight) {
+      flight = (async () => {
+        const empty = emptyBlock(this.spec.numLayers, this.spec.numKvHeads, this.spec.headDim);
+        const { block, lastLogits } = await this.compute(empty, system, 0);
+        const root: CachedContext = { tokens: [...system], block: compactBlock(block), lastLogits };
+        this.cache.setRoot(key, root);
+        this.cache.recordTokens(system.length, 0, system.length);
+        return root;
+      })();
+      this.rootsInFlight.set(key, flight);
+      void flight.finally(() => this.rootsInFlight.delete(key)).catch(() => undefined);
+    }
+    await flight;
+  }
+
+  /** Runs new tokens after `past` in steps of at most maxStepTokens; returns the extended cache. */
+  private async compute(
+    past: KvBlock,
+    tokens: readonly number[],
+    startPos: number,
+  ): Promise<{ block: KvBlock; lastLogits: Float32Array }> {
+    let block = past;
+    let lastLogits = new Float32Array(0);
+    const step = this.options.maxStepTokens;
+    for (let i = 0; i < tokens.length; i += step) {
+      const chunk = tokens.slice(i, i + step);
+      const res = await this.scheduler.submit({
+        past: block,
+        tokens: chunk,
+        positions: chunk.map((_, j) => startPos + i + j),
+      });
+      block = this.trimToWindow(res.block as KvBlock);
+      // A copy, so the cache does not keep the whole [S, V] logits buffer alive.
+      lastLogits = res.logits.slice((chunk.length - 1) * this.spec.vocabSize);
+    }
+    return { block, lastLogits };
+  }
+
+  /** Under a sliding window keeps only the first G and the last W-1 positions. */
+  private trimToWindow(block: KvBlock): KvBlock {
+    const sw = this.spec.slidingWindow;
+    if (!sw) return block;
+    const bound = sw.globalTokens + sw.window - 1;
+    if (block.length <= bound) return block;
+    const g = Math.min(sw.globalTokens, block.length);
+    return selectSlots(
+      block,
+      [
+        { start: 0, end: g },
+        { start: block.length - (sw.window - 1), end: block.length },
+      ].filter((r) => r.end > r.start),
+      this.copies,
+    );
+  }
+
+  private async runRows(rows: StepRow[]): Promise<RowResult[]> {
+    const packed = packStep(rows, this.copies);
+    const t0 = performance.now();
+    const out = await this.backend.run(packed);
+    this.metrics.step(rows.length, (performance.now() - t0) / 1000);
+    return rows.map((_, b) => unpackRow(packed, rows, b, out, this.copies));
+  }
+
+  private async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(key) ?? Promise.resolve();
+    const run = previous.then(fn);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.locks.set(key, settled);
+    void settled.then(() => {
+      if (this.locks.get(key) === settled) this.locks.delete(key);
+    });
+    return run;
+  }
+}

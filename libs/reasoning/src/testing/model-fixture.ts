@@ -1,0 +1,47 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DECODER_PRESETS, DecoderConfig, writeModelFolder } from '../graph';
+import type { ReasoningRuntimeConfig } from '../reasoning.config';
+import { ReasoningEngine, ReasoningEngineOptions } from '../reasoning.engine';
+
+/** Writes a seeded random model folder into a temp dir (tests build their models on the fly). */
+export async function buildTempModel(
+  overrides: Partial<DecoderConfig> = {},
+  seed = 7,
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'reasoning-model-'));
+  await writeModelFolder(dir, {
+    cfg: { ...DECODER_PRESETS.tiny, ...overrides },
+    weights: { seed },
+    name: 'tiny-test',
+    version: '0.0.0',
+  });
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export function testConfig(
+  overrides: Partial<ReasoningEngineOptions> = {},
+): ReasoningRuntimeConfig {
+  return {
+    session: { executionProviders: ['cpu'], intraOpNumThreads: 1 },
+    budgetBytes: overrides.budgetBytes ?? 64 * 1024 * 1024,
+    maxBatch: overrides.maxBatch ?? 8,
+    maxWaitMs: overrides.maxWaitMs ?? 0,
+    maxStepTokens: overrides.maxStepTokens ?? 512,
+  };
+}
+
+export async function openTestEngine(
+  dir: string,
+  overrides: Partial<ReasoningEngineOptions> = {},
+): Promise<ReasoningEngine> {
+  return ReasoningEngine.open(dir, testConfig(overrides));
+}
+
+export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
