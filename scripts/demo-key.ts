@@ -1,9 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { ApiKeyRepository } from '../apps/api/src/auth/api-key.repository';
 
-/**
- * The API key the demo prints. Access control lands with the dashboard issue; until then the
- * read API is open and there is no key to print.
- */
-export async function demoApiKey(_app: INestApplication): Promise<string | null> {
-  return null;
+/** A fresh admin key for the demo (admin, so the person can also try the webhook routes). */
+export async function demoApiKey(app: INestApplication): Promise<string | null> {
+  const created = await new ApiKeyRepository(app.get(DataSource)).create('admin', 'demo');
+  return created.key;
 }

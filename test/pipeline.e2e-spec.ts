@@ -2,6 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { Kafka } from 'kafkajs';
 import type { TopicNames } from '@risk/contracts';
+import { DataSource } from 'typeorm';
+import { ApiKeyRepository } from '../apps/api/src/auth/api-key.repository';
 
 import { startService } from '../apps/all/src/start-service';
 import {
@@ -29,7 +31,12 @@ describe('pipeline end to end', () => {
   let topics: TopicNames;
   let evaluations: TopicReader;
   let alerts: TopicReader;
-  const http = () => request(app.getHttpServer());
+  let apiKey: string;
+  // Every route but /health needs a key: each call sends a viewer key.
+  const http = () => ({
+    get: (path: string) =>
+      request(app.getHttpServer()).get(path).set('Authorization', `Bearer ${apiKey}`),
+  });
   const evalRows = (pid: string) =>
     query<{ id: string; trigger_topic: string; trigger_event_id: string; level: string }>(
       cfg.databaseUrl,
@@ -41,6 +48,7 @@ describe('pipeline end to end', () => {
     topics = await createTopics(`${tag}.`);
     kafka = kafkaClient();
     app = await startService(cfg);
+    apiKey = (await new ApiKeyRepository(app.get(DataSource)).create('viewer')).key;
     evaluations = await new TopicReader(kafka, topics.evaluations).start();
     alerts = await new TopicReader(kafka, topics.alerts).start();
   });

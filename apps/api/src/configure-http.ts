@@ -9,6 +9,10 @@ export function configureHttp(app: INestApplication): void {
       { path: 'health', method: RequestMethod.GET },
       { path: 'ready', method: RequestMethod.GET },
       { path: 'metrics', method: RequestMethod.GET },
+      { path: '/', method: RequestMethod.GET },
+      { path: 'dashboard', method: RequestMethod.GET },
+      { path: 'dashboard/dashboard.css', method: RequestMethod.GET },
+      { path: 'dashboard/vendor/:file', method: RequestMethod.GET },
     ],
   });
   app.useGlobalPipes(
@@ -18,10 +22,19 @@ export function configureHttp(app: INestApplication): void {
   const doc = new DocumentBuilder()
     .setTitle('Risk decision service')
     .setDescription(
-      'Live portfolio risk: evaluations with their explanation, alerts. See docs/ for the contract.',
+      'Live portfolio risk: evaluations with their explanation, alerts, a live stream and webhooks. ' +
+        'Every route but /health needs Authorization: Bearer <API key> (roles: viewer reads, admin ' +
+        'also manages webhooks); /stream also takes ?access_token=. See docs/api.md.',
     )
     .setVersion('1')
     .addBearerAuth()
+    .addSecurityRequirements('bearer')
     .build();
-  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, doc));
+  SwaggerModule.setup('api/docs', app, () => {
+    const document = SwaggerModule.createDocument(app, doc);
+    // The one open route says so.
+    const health = document.paths['/health']?.get;
+    if (health) health.security = [];
+    return document;
+  });
 }

@@ -1,0 +1,15 @@
+import { SetMetadata } from '@nestjs/common';
+import type { ApiRole } from './api-keys';
+
+export const PUBLIC_ROUTE = 'risk:public';
+export const REQUIRED_ROLE = 'risk:role';
+export const QUERY_TOKEN = 'risk:query-token';
+
+/** No key needed (only /health). */
+export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+
+/** The role a route needs; routes without it need `viewer`. */
+export const RequireRole = (role: ApiRole) => SetMetadata(REQUIRED_ROLE, role);
+
+/** Also accept the key as `?access_token=` (EventSource cannot send headers). */
+export const AllowQueryToken = () => SetMetadata(QUERY_TOKEN, true);

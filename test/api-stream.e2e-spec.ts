@@ -1,0 +1,174 @@
+import type { INestApplication } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { DataSource } from 'typeorm';
+import { ApiKeyRepository } from '../apps/api/src/auth/api-key.repository';
+import { startService } from '../apps/all/src/start-service';
+import { createTopics, dropDatabase, testConfig, uniqueTag } from './support/harness';
+import { insertAlerts } from './support/risk-rows';
+import { SseClient, type SseEvent } from './support/sse-client';
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** GET /api/v1/stream: committed evaluations and alerts, live, filterable, resumable. */
+describe('SSE stream', () => {
+  const tag = uniqueTag('apistream');
+  const cfg = testConfig(tag, { STREAM_POLL_MS: '50', WEBHOOK_WORKER: 'false' });
+  let app: INestApplication;
+  let base: string;
+  let key: string;
+  const clients: SseClient[] = [];
+  const open = async (query = '', headers: Record<string, string> = {}) => {
+    const c = await SseClient.open(`${base}/api/v1/stream${query}`, {
+      Authorization: `Bearer ${key}`,
+      ...headers,
+    });
+    clients.push(c);
+    return c;
+  };
+  const refs = (events: SseEvent[]) =>
+    events.map((e) => `${e.event}:${(JSON.parse(e.data) as { id: string }).id}`);
+
+  beforeAll(async () => {
+    await createTopics(`${tag}.`);
+    app = await startService(cfg, { listen: false });
+    const server = app.getHttpServer() as Server;
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    key = (await new ApiKeyRepository(app.get(DataSource)).create('viewer')).key;
+  });
+
+  afterAll(async () => {
+    // One stream stays open: shutdown must end it rather than wait for the client.
+    await open();
+    await app?.close();
+    for (const c of clients) c.close();
+    await dropDatabase(cfg.databaseUrl);
+  });
+
+  it('streams evaluations and alerts as they commit, in commit order, with the payloads', async () => {
+    const c = await open();
+    expect(c.status).toBe(200);
+    const [a] = await insertAlerts(cfg.databaseUrl, [
+      { portfolioId: 'pf-s1', level: 'HIGH', incidentId: 'news.events:n-9' },
+    ]);
+    const events = await c.waitForCount(2);
+    expect(refs(events)).toEqual([`evaluation:${a.evaluationId}`, `alert:${a.alertId}`]);
+    const ev = JSON.parse(events[0].data);
+    expect(ev).toMatchObject({
+      portfolioId: 'pf-s1',
+      level: 'HIGH',
+      explanation: { steps: [expect.anything()] },
+    });
+    expect(JSON.parse(events[1].data)).toMatchObject({
+      id: a.alertId,
+      evaluationId: a.evaluationId,
+      incidentId: 'news.events:n-9',
+    });
+    expect(events.every((e) => e.id && /^\d+-\d+$/.test(e.id))).toBe(true);
+    c.close();
+  });
+
+  it('filters by portfolio', async () => {
+    const c = await open('?portfolioId=pf-f1,pf-f3');
+    await insertAlerts(cfg.databaseUrl, [
+      { portfolioId: 'pf-f1', level: 'HIGH', withAlert: false },
+      { portfolioId: 'pf-f2', level: 'HIGH', withAlert: false },
+      { portfolioId: 'pf-f3', level: 'HIGH', withAlert: false },
+    ]);
+    await c.waitForCount(2);
+    await pause(300);
+    expect(
+      c.events.map((e) => (JSON.parse(e.data) as { portfolioId: string }).portfolioId),
+    ).toEqual(['pf-f1', 'pf-f3']);
+    c.close();
+  });
+
+  it('resumes with Last-Event-ID without gaps or repeats', async () => {
+    const c = await open('?portfolioId=pf-r');
+    const first = await insertAlerts(cfg.databaseUrl, [{ portfolioId: 'pf-r', level: 'HIGH' }]);
+    await c.waitForCount(2);
+    const last = c.events[1].id!;
+    c.close();
+    // Written while nobody listens: one transaction with two alerts, then three more.
+    const missed = await insertAlerts(cfg.databaseUrl, [
+      { portfolioId: 'pf-r', level: 'HIGH' },
+      { portfolioId: 'pf-r', level: 'CRITICAL' },
+    ]);
+    for (let i = 0; i < 3; i++)
+      missed.push(
+        ...(await insertAlerts(cfg.databaseUrl, [
+          { portfolioId: 'pf-r', level: 'HIGH', withAlert: false },
+        ])),
+      );
+    const resumed = await open('?portfolioId=pf-r', { 'Last-Event-ID': last });
+    const later = await insertAlerts(cfg.databaseUrl, [
+      { portfolioId: 'pf-r', level: 'LOW', withAlert: false },
+    ]);
+    const events = await resumed.waitForCount(8);
+    await pause(300);
+    expect(refs(resumed.events)).toEqual([
+      `evaluation:${missed[0].evaluationId}`,
+      `alert:${missed[0].alertId}`,
+      `evaluation:${missed[1].evaluationId}`,
+      `alert:${missed[1].alertId}`,
+      `evaluation:${missed[2].evaluationId}`,
+      `evaluation:${missed[3].evaluationId}`,
+      `evaluation:${missed[4].evaluationId}`,
+      `evaluation:${later[0].evaluationId}`,
+    ]);
+    expect(events.map((e) => e.id)).not.toContain(last);
+    void first;
+    // The same through the query parameter (for the first connection of an EventSource).
+    const viaQuery = await open(`?portfolioId=pf-r&lastEventId=${last}`);
+    await viaQuery.waitForCount(8);
+    expect(refs(viaQuery.events)).toEqual(refs(resumed.events));
+  });
+
+  it('never skips a row whose transaction commits after a later one', async () => {
+    const c = await open('?portfolioId=pf-race');
+    let slowIds: string[] = [];
+    // Transaction A writes first (lower sequence) but commits last; B commits in between.
+    const slow = insertAlerts(
+      cfg.databaseUrl,
+      [{ portfolioId: 'pf-race', level: 'HIGH' }],
+      async () => {
+        const fast = await insertAlerts(cfg.databaseUrl, [
+          { portfolioId: 'pf-race', level: 'CRITICAL' },
+        ]);
+        slowIds = fast.map((f) => f.alertId);
+        await pause(600);
+        // B is committed, but the stream holds it back while A is open.
+        expect(c.events).toHaveLength(0);
+      },
+    );
+    const a = await slow;
+    await c.waitForCount(4);
+    const got = refs(c.events);
+    expect(got).toContain(`alert:${a[0].alertId}`);
+    expect(got).toContain(`alert:${slowIds[0]}`);
+    // A client that stopped after any prefix and resumed from its last id gets the rest.
+    for (let cut = 1; cut < 4; cut++) {
+      const r = await open('?portfolioId=pf-race', { 'Last-Event-ID': c.events[cut - 1].id! });
+      await r.waitForCount(4 - cut);
+      expect(refs(r.events)).toEqual(got.slice(cut));
+      r.close();
+    }
+    c.close();
+  });
+
+  it('refuses a Last-Event-ID it did not issue, and requests without a key', async () => {
+    const bad = await SseClient.open(`${base}/api/v1/stream`, {
+      Authorization: `Bearer ${key}`,
+      'Last-Event-ID': 'garbage',
+    });
+    expect(bad.status).toBe(400);
+    bad.close();
+    const none = await SseClient.open(`${base}/api/v1/stream`);
+    expect(none.status).toBe(401);
+    none.close();
+    const viaToken = await SseClient.open(`${base}/api/v1/stream?access_token=${key}`);
+    expect(viaToken.status).toBe(200);
+    viaToken.close();
+  });
+});

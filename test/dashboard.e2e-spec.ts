@@ -1,0 +1,145 @@
+import type { INestApplication } from '@nestjs/common';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { DataSource } from 'typeorm';
+import type { Kafka } from 'kafkajs';
+import type { TopicNames } from '@risk/contracts';
+import { ApiKeyRepository } from '../apps/api/src/auth/api-key.repository';
+import { startService } from '../apps/all/src/start-service';
+import {
+  createTopics,
+  dropDatabase,
+  json,
+  kafkaClient,
+  produce,
+  testConfig,
+  uniqueTag,
+} from './support/harness';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOT = join(__dirname, '..', 'test-results', 'dashboard.png');
+
+/**
+ * The dashboard in a real headless Chromium: it asks for a key, then shows a portfolio and an
+ * alert that arrive live over the stream (produced to Kafka after the page is open).
+ */
+describe('dashboard in headless Chromium', () => {
+  const tag = uniqueTag('dashboard');
+  const cfg = testConfig(tag, { STREAM_POLL_MS: '100' });
+  let app: INestApplication;
+  let kafka: Kafka;
+  let topics: TopicNames;
+  let base: string;
+  let key: string;
+  let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  const profile = mkdtempSync(join(tmpdir(), 'risk-chromium-'));
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(
+        `Chromium not found at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`,
+      );
+    topics = await createTopics(`${tag}.`);
+    kafka = kafkaClient();
+    app = await startService(cfg, { listen: false });
+    const server = app.getHttpServer() as Server;
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    key = (await new ApiKeyRepository(app.get(DataSource)).create('viewer')).key;
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    browser = context.browser() ?? undefined;
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await app?.close();
+    await dropDatabase(cfg.databaseUrl);
+    rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('asks for a key, then shows a portfolio, its chart, explanation and an alert live', async () => {
+    const page = await context!.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const external: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(base)) external.push(r.url());
+    });
+    await page.goto(`${base}/`);
+    await page.waitForSelector('#api-key', { state: 'visible' });
+
+    // A wrong key is refused and the form comes back.
+    await page.fill('#api-key', 'rsk_wrong');
+    await page.click('#save-key');
+    // Page-side expressions are strings: the test's TypeScript has no DOM types.
+    await page.waitForFunction(
+      "document.querySelector('#key-error')?.textContent?.includes('refused')",
+    );
+
+    await page.fill('#api-key', key);
+    await page.click('#save-key');
+    await page.waitForSelector('#board', { state: 'visible' });
+    await page.waitForSelector('#live.on', { timeout: 10_000 });
+    expect(await page.evaluate("sessionStorage.getItem('risk.apiKey')")).toBe(key);
+
+    // Only now does the portfolio exist: it must arrive over the stream.
+    await produce(kafka, topics.positions, [
+      json('pf-dash', {
+        id: 'p-dash-1',
+        portfolioId: 'pf-dash',
+        ts: '2026-11-30T09:00:00.000Z',
+        baseCurrency: 'USD',
+        cash: 50000,
+        positions: [
+          { symbol: 'AAPL', quantity: 1000, price: 180 },
+          { symbol: 'MSFT', quantity: 100, price: 400 },
+        ],
+        limits: { maxWeight: 0.25 },
+      }),
+    ]);
+    await page.waitForSelector('#portfolios tr[data-portfolio="pf-dash"]', { timeout: 30_000 });
+    await page.waitForSelector('#alerts li.alert', { timeout: 30_000 });
+    await page.waitForSelector('#explanation li', { timeout: 10_000 });
+    await page.waitForSelector('#chart canvas', { timeout: 10_000 });
+    const level = await page.textContent('#portfolios tr[data-portfolio="pf-dash"] .level');
+    expect(['MEDIUM', 'HIGH', 'CRITICAL']).toContain(level);
+    expect(await page.textContent('#alerts li.alert')).toContain('pf-dash');
+    expect(await page.locator('#explanation li').count()).toBeGreaterThan(1);
+
+    // A tick moves the price: a second evaluation is appended to the chart live.
+    await produce(kafka, topics.ticks, [
+      json('AAPL', { id: 't-dash-1', symbol: 'AAPL', price: 150, ts: '2026-11-30T09:30:00.000Z' }),
+    ]);
+    await page.waitForFunction(
+      "document.querySelector('#evaluation-meta')?.textContent?.includes('t-dash-1')",
+      undefined,
+      { timeout: 30_000 },
+    );
+
+    mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(existsSync(SCREENSHOT)).toBe(true);
+    expect(errors).toEqual([]);
+    expect(external).toEqual([]);
+  });
+});
