@@ -1,4 +1,3 @@
-export * from './alert-payload';
 export * from './delivery-worker';
 export * from './retry-policy';
 export * from './signing';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { RISK_LEVELS, type RiskLevel } from '@risk/contracts';
-import { alertFromRow, type AlertRow } from './alert-payload';
+import { alertFromRow, type AlertRow } from '@risk/persistence';
 import type { AttemptOutcome } from './retry-policy';
 import { newWebhookSecret } from './signing';
 import { STREAM_START, afterPositionSql } from './stream-position';

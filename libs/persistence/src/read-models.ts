@@ -26,7 +26,8 @@ export function decodeCursor(cursor: string): { ts: string; id: string } | null 
   return m ? { ts: m[1], id: m[2] } : null;
 }
 
-interface EvaluationRow {
+/** An `evaluations` row as PostgreSQL returns it. */
+export interface EvaluationRow {
   id: string;
   portfolio_id: string;
   ts: Date;
@@ -39,7 +40,8 @@ interface EvaluationRow {
   timings: Evaluation['timings'];
 }
 
-interface AlertRow {
+/** An `alerts` row as PostgreSQL returns it. */
+export interface AlertRow {
   id: string;
   portfolio_id: string;
   ts: Date;
@@ -50,7 +52,7 @@ interface AlertRow {
   incident_id: string | null;
 }
 
-function toEvaluation(r: EvaluationRow): Evaluation {
+export function evaluationFromRow(r: EvaluationRow): Evaluation {
   return {
     id: r.id,
     portfolioId: r.portfolio_id,
@@ -64,7 +66,8 @@ function toEvaluation(r: EvaluationRow): Evaluation {
   };
 }
 
-function toAlert(r: AlertRow): Alert {
+/** The contract's Alert, with the incident id that groups alerts raised by one event. */
+export function alertFromRow(r: AlertRow): Alert {
   const a: Alert = {
     id: r.id,
     portfolioId: r.portfolio_id,
@@ -119,14 +122,14 @@ export class RiskReadModel {
       'SELECT * FROM evaluations WHERE portfolio_id = $1 ORDER BY ts DESC, id DESC LIMIT 1',
       [portfolioId],
     );
-    return rows[0] ? toEvaluation(rows[0]) : null;
+    return rows[0] ? evaluationFromRow(rows[0]) : null;
   }
 
   async getEvaluation(id: string): Promise<Evaluation | null> {
     const rows: EvaluationRow[] = await this.ds.query('SELECT * FROM evaluations WHERE id = $1', [
       id,
     ]);
-    return rows[0] ? toEvaluation(rows[0]) : null;
+    return rows[0] ? evaluationFromRow(rows[0]) : null;
   }
 
   async evaluationHistory(q: {
@@ -152,7 +155,7 @@ export class RiskReadModel {
         q.limit + 1,
       ],
     );
-    return page(rows.map(toEvaluation), q.limit);
+    return page(rows.map(evaluationFromRow), q.limit);
   }
 
   async listAlerts(q: {
@@ -175,6 +178,6 @@ export class RiskReadModel {
         q.limit + 1,
       ],
     );
-    return page(rows.map(toAlert), q.limit);
+    return page(rows.map(alertFromRow), q.limit);
   }
 }

@@ -1,43 +1,16 @@
 import type { DataSource } from 'typeorm';
 import type { Alert, Evaluation } from '@risk/contracts';
+import { STREAM_START, afterPositionSql, type StreamPosition } from '@risk/alerting';
 import {
-  STREAM_START,
-  afterPositionSql,
   alertFromRow,
+  evaluationFromRow,
   type AlertRow,
-  type StreamPosition,
-} from '@risk/alerting';
+  type EvaluationRow,
+} from '@risk/persistence';
 
 export type StreamItem =
   | { position: StreamPosition; kind: 'evaluation'; data: Evaluation }
   | { position: StreamPosition; kind: 'alert'; data: Alert };
-
-interface EvaluationRow {
-  id: string;
-  portfolio_id: string;
-  ts: Date;
-  trigger_topic: string;
-  trigger_event_id: string;
-  score: number;
-  level: Evaluation['level'];
-  metrics: Evaluation['metrics'];
-  explanation: Evaluation['explanation'];
-  timings: Evaluation['timings'];
-}
-
-function evaluationFromRow(r: EvaluationRow): Evaluation {
-  return {
-    id: r.id,
-    portfolioId: r.portfolio_id,
-    ts: r.ts.toISOString(),
-    trigger: { topic: r.trigger_topic, eventId: r.trigger_event_id },
-    score: r.score,
-    level: r.level,
-    metrics: r.metrics,
-    explanation: r.explanation,
-    timings: r.timings,
-  };
-}
 
 /** Committed evaluations and alerts in commit-safe order (see stream-position.ts). */
 export class StreamEventsRepository {
