@@ -9,6 +9,7 @@ import {
 import type { Kafka } from 'kafkajs';
 import { KAFKA, METRICS, type ServiceMetrics } from '@risk/platform';
 import { RULE_SET_MODEL } from '@risk/risk-metrics';
+import { Public } from './auth/auth.decorators';
 
 @Controller()
 export class HealthController {
@@ -19,9 +20,10 @@ export class HealthController {
     @Inject(METRICS) private readonly metrics: ServiceMetrics,
   ) {}
 
-  /** Liveness: the process answers. */
+  /** Liveness: the process answers. The one API route open without a key (probes carry none). */
+  @Public()
   @Get('health')
-  health_(): { status: 'ok' } {
+  liveness(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
