@@ -5,7 +5,8 @@ const { compilerOptions } = require('./tsconfig.json');
 const base = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   rootDir: __dirname,
-  testEnvironment: 'node',
+  // onnxruntime-node's typed arrays must pass instanceof checks inside the test realm.
+  testEnvironment: '<rootDir>/libs/reasoning/src/graph/ort-test-environment.ts',
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
 };

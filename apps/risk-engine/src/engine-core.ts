@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type {
   Alert,
   Evaluation,
+  EvaluationTimings,
   EvaluationTrigger,
   ExplanationStep,
   RiskLevel,
@@ -14,7 +15,25 @@ import type {
   StoredPortfolioState,
 } from '@risk/persistence';
 import { HoldingsIndex, InstrumentBook, type InstrumentBookSnapshot } from '@risk/risk-metrics';
-import { evaluatePortfolio } from '@risk/scoring';
+import {
+  RecentMoves,
+  assessPortfolio,
+  decideEvaluation,
+  type Assessment,
+  type PortfolioContext,
+  type ReasoningJudgement,
+  type TreeVerdict,
+} from '@risk/scoring';
+
+/** The portfolio's exposure to one symbol, as the reasoning model is told it. */
+export interface SymbolExposure {
+  symbol: string;
+  side: 'long' | 'short' | 'none';
+  quantity: number;
+  price: number;
+  /** |v| / nav in percent (of gross exposure when nav ≤ 0). */
+  sharePct: number;
+}
 
 export interface PortfolioState {
   id: string;
@@ -22,6 +41,17 @@ export interface PortfolioState {
   peakNav: number | null;
   lastLevel: RiskLevel | null;
   breaches: string[];
+  /** The reasoning engine's latest judgement of news about a held symbol (in memory only). */
+  lastNews?: {
+    newsId: string;
+    tsMs: number;
+    symbols: string[];
+    sharePct: number;
+    pSevereNegative: number;
+    pNegative: number;
+    pNeutral: number;
+    pPositive: number;
+  };
 }
 
 export interface OutputTopics {
@@ -45,6 +75,8 @@ export class EngineCore {
   readonly book: InstrumentBook;
   readonly holdings = new HoldingsIndex();
   readonly portfolios = new Map<string, PortfolioState>();
+  /** Recent large price moves per symbol (z-scores), a tree feature. */
+  readonly moves = new RecentMoves();
   /** Dirty portfolio → the last tick that touched one of its holdings. */
   private readonly dirty = new Map<string, { id: string; ts: number }>();
 
@@ -72,6 +104,18 @@ export class EngineCore {
     };
   }
 
+  static contextOf(state: PortfolioState): PortfolioContext {
+    return {
+      portfolioId: state.id,
+      cash: state.snapshot.cash,
+      positions: state.snapshot.positions,
+      limits: state.snapshot.limits,
+      peakNav: state.peakNav,
+      previousLevel: state.lastLevel,
+      previousBreaches: state.breaches,
+    };
+  }
+
   /** Makes `state` the portfolio's current state (after its outcome is durable). */
   install(state: PortfolioState): void {
     this.portfolios.set(state.id, state);
@@ -91,6 +135,7 @@ export class EngineCore {
   applyTick(t: Tick, ts: number): { applied: boolean; stale: boolean; largeMove: boolean } {
     const r = this.book.applyTick(t.symbol, t.price, ts);
     if (r.applied) {
+      this.moves.record(t.symbol, ts, r.zScore);
       for (const pid of this.holdings.portfoliosHolding(t.symbol))
         this.dirty.set(pid, { id: t.id, ts });
     }
@@ -113,6 +158,43 @@ export class EngineCore {
       if (!this.dirty.has(e.portfolioId)) this.dirty.set(e.portfolioId, e.tick);
   }
 
+  /** The held symbol among `symbols` with the largest |value|, with the portfolio's exposure to it. */
+  largestExposure(portfolioId: string, symbols: readonly string[]): SymbolExposure | null {
+    const state = this.portfolios.get(portfolioId);
+    if (!state) return null;
+    let nav = state.snapshot.cash;
+    let gross = 0;
+    const values = new Map<string, { q: number; p: number; v: number }>();
+    for (const pos of state.snapshot.positions) {
+      const p = this.book.lastPrice(pos.symbol) ?? pos.price;
+      if (p === undefined) continue;
+      const prev = values.get(pos.symbol);
+      const q = (prev?.q ?? 0) + pos.quantity;
+      values.set(pos.symbol, { q, p, v: q * p });
+    }
+    for (const { v } of values.values()) {
+      nav += v;
+      gross += Math.abs(v);
+    }
+    const base = nav > 0 ? nav : gross;
+    let best: SymbolExposure | null = null;
+    for (const symbol of symbols) {
+      const e = values.get(symbol);
+      if (!e || e.q === 0) continue;
+      const sharePct = base > 0 ? (Math.abs(e.v) / base) * 100 : 0;
+      if (!best || sharePct > best.sharePct) {
+        best = {
+          symbol,
+          side: e.q > 0 ? 'long' : 'short',
+          quantity: Math.abs(e.q),
+          price: e.p,
+          sharePct,
+        };
+      }
+    }
+    return best;
+  }
+
   holdersOf(symbols: readonly string[]): string[] {
     const out = new Set<string>();
     for (const s of symbols) for (const pid of this.holdings.portfoliosHolding(s)) out.add(pid);
@@ -131,24 +213,30 @@ export class EngineCore {
     out: OutputTopics;
     context?: ExplanationStep[];
     sourceScope?: string;
+    reasoning?: { judgement: ReasoningJudgement; timings: EvaluationTimings };
+    assessment?: Assessment;
+    tree?: TreeVerdict | null;
   }): { outcome: EvaluationOutcome; next: PortfolioState } {
     const started = performance.now();
     const { state, trigger, out } = args;
-    const draft = evaluatePortfolio(
-      {
-        portfolioId: state.id,
-        cash: state.snapshot.cash,
-        positions: state.snapshot.positions,
-        limits: state.snapshot.limits,
-        peakNav: state.peakNav,
-        previousLevel: state.lastLevel,
-        previousBreaches: state.breaches,
-      },
+    const ctx = EngineCore.contextOf(state);
+    const draft = decideEvaluation(
+      ctx,
       this.book,
+      args.assessment ?? assessPortfolio(ctx, this.book),
       {
         warmupBuckets: this.book.config.warmupBuckets,
         defaultAnnualVol: this.book.config.defaultAnnualVol,
         context: args.context,
+        reasoning: args.reasoning?.judgement,
+        tree: args.tree ?? null,
+        news: state.lastNews
+          ? {
+              pSevereNegative: state.lastNews.pSevereNegative,
+              sharePct: state.lastNews.sharePct,
+              newsId: state.lastNews.newsId,
+            }
+          : null,
       },
     );
     const evaluation: Evaluation = {
@@ -160,7 +248,12 @@ export class EngineCore {
       level: draft.level,
       metrics: draft.metrics,
       explanation: { steps: draft.steps, models: draft.models },
-      timings: { totalMs: 0, reasoningMs: 0, cachedTokens: 0, newTokens: 0 },
+      timings: args.reasoning?.timings ?? {
+        totalMs: 0,
+        reasoningMs: 0,
+        cachedTokens: 0,
+        newTokens: 0,
+      },
     };
     const alert: Alert | null = draft.alertReason
       ? {
@@ -174,7 +267,8 @@ export class EngineCore {
           incidentId: args.incidentId,
         }
       : null;
-    evaluation.timings.totalMs = Math.round((performance.now() - started) * 1000) / 1000;
+    evaluation.timings.totalMs =
+      Math.round((performance.now() - started + evaluation.timings.reasoningMs) * 1000) / 1000;
     const outbox: OutboxDraft[] = [
       {
         topic: out.evaluations,

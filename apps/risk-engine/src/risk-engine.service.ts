@@ -13,8 +13,10 @@ import {
   decodeTickFast,
   type NewsEvent,
   type PositionsSnapshot,
+  type EvaluationTimings,
   type TopicNames,
 } from '@risk/contracts';
+import { assessPortfolio, type ReasoningJudgement } from '@risk/scoring';
 import { RiskStore, type EvaluationOutcome } from '@risk/persistence';
 import {
   APP_CONFIG,
@@ -30,7 +32,9 @@ import {
 } from '@risk/platform';
 import type { InstrumentBookSnapshot } from '@risk/risk-metrics';
 import { EngineCore, type OutputTopics, type PortfolioState } from './engine-core';
+import { NewsReasoningService } from './news-reasoning.service';
 import { OutboxRelayService } from './outbox-relay.service';
+import { TreeScoringService } from './tree-scoring.service';
 
 const next = (offset: string) => (BigInt(offset) + 1n).toString();
 
@@ -69,6 +73,8 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     @Inject(METRICS) private readonly metrics: ServiceMetrics,
     @Inject(DataSource) ds: DataSource,
     private readonly relay: OutboxRelayService,
+    private readonly reasoning: NewsReasoningService,
+    private readonly trees: TreeScoringService,
   ) {
     this.store = new RiskStore(ds);
   }
@@ -220,7 +226,7 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
       lastLevel: current?.lastLevel ?? null,
       breaches: current?.breaches ?? [],
     };
-    const { outcome, next: nextState } = this.core.evaluate({
+    const { outcome, next: nextState } = await this.evaluateScored(Date.parse(s.ts), {
       state: candidate,
       trigger: { topic, eventId: s.id },
       ts: new Date(Date.parse(s.ts)).toISOString(),
@@ -291,19 +297,22 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     const started = performance.now();
     const dirty = this.core.takeDirty();
     const incidentId = `${this.topics.ticks}:${randomUUID()}`;
-    const results = dirty
-      .filter((d) => this.core.portfolios.has(d.portfolioId))
-      .map((d) =>
-        this.core.evaluate({
-          state: this.core.portfolios.get(d.portfolioId)!,
-          trigger: { topic: this.topics.ticks, eventId: d.tick.id },
-          ts: new Date(d.tick.ts).toISOString(),
-          incidentId,
-          out: this.out,
-        }),
-      );
     const offsets = { ...this.tickOffsets };
     try {
+      const results = [];
+      for (const d of dirty) {
+        const state = this.core.portfolios.get(d.portfolioId);
+        if (!state) continue;
+        results.push(
+          await this.evaluateScored(d.tick.ts, {
+            state,
+            trigger: { topic: this.topics.ticks, eventId: d.tick.id },
+            ts: new Date(d.tick.ts).toISOString(),
+            incidentId,
+            out: this.out,
+          }),
+        );
+      }
       const res = await this.store.commitOutcomes(
         results.map((r) => r.outcome),
         {
@@ -346,26 +355,102 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     const holders = this.core.holdersOf(n.symbols);
     this.metrics.messages.inc({ kind: 'news', outcome: holders.length > 0 ? 'held' : 'not_held' });
     if (holders.length === 0) return;
-    const results = holders.map((pid) =>
-      this.core.evaluate({
-        state: this.core.portfolios.get(pid)!,
-        trigger: { topic, eventId: n.id },
-        ts: new Date(Date.parse(n.ts)).toISOString(),
-        incidentId: `${topic}:${n.id}`,
-        out: this.out,
-        context: [
-          {
-            kind: 'metric',
-            text: `news ${n.id} about ${n.symbols.filter((s) => this.core.holdings.portfoliosHolding(s).has(pid)).join(', ')}: "${n.headline}"`,
-            data: { newsId: n.id, headline: n.headline, symbols: n.symbols },
-          },
-        ],
-      }),
-    );
+    // A redelivered item must not run the language model again (nor extend its context).
+    const done = await this.store.processedScopes(topic, n.id, holders);
+    const results = [];
+    for (const pid of holders.filter((h) => !done.has(h))) {
+      const reasoning = await this.judgeNews(pid, n);
+      const state = this.core.portfolios.get(pid)!;
+      const j = reasoning?.judgement;
+      results.push(
+        await this.evaluateScored(Date.parse(n.ts), {
+          state: j
+            ? {
+                ...state,
+                lastNews: {
+                  newsId: n.id,
+                  tsMs: Date.parse(n.ts),
+                  symbols: n.symbols,
+                  sharePct: j.exposure.sharePct,
+                  pSevereNegative: j.probabilities.severe_negative,
+                  pNegative: j.probabilities.negative,
+                  pNeutral: j.probabilities.neutral,
+                  pPositive: j.probabilities.positive,
+                },
+              }
+            : state,
+          trigger: { topic, eventId: n.id },
+          ts: new Date(Date.parse(n.ts)).toISOString(),
+          incidentId: `${topic}:${n.id}`,
+          out: this.out,
+          reasoning,
+          context: [
+            {
+              kind: 'metric',
+              text: `news ${n.id} about ${n.symbols.filter((s) => this.core.holdings.portfoliosHolding(s).has(pid)).join(', ')}: "${n.headline}"`,
+              data: { newsId: n.id, headline: n.headline, symbols: n.symbols },
+            },
+          ],
+        }),
+      );
+    }
     const res = await this.store.commitOutcomes(results.map((r) => r.outcome));
     const committed = new Set(res.committed);
     for (const r of results) if (committed.has(r.outcome)) this.core.install(r.next);
     this.afterCommit(res.committed, 'news', started);
+  }
+
+  /** Assessment → tree verdict → evaluation: the one way every trigger evaluates a portfolio. */
+  private async evaluateScored(
+    tsMs: number,
+    args: Omit<Parameters<EngineCore['evaluate']>[0], 'assessment' | 'tree'>,
+  ): Promise<ReturnType<EngineCore['evaluate']>> {
+    const assessment = assessPortfolio(EngineCore.contextOf(args.state), this.core.book);
+    const tree = await this.trees.verdict(this.core, args.state, assessment, tsMs);
+    return this.core.evaluate({ ...args, assessment, tree });
+  }
+
+  /** The reasoning model's judgement of `n` for one portfolio, or undefined without a model. */
+  private async judgeNews(
+    portfolioId: string,
+    n: NewsEvent,
+  ): Promise<{ judgement: ReasoningJudgement; timings: EvaluationTimings } | undefined> {
+    const exposure = this.core.largestExposure(portfolioId, n.symbols);
+    if (!exposure || !this.reasoning.modelId) return undefined;
+    const started = performance.now();
+    const j = await this.reasoning.judge(portfolioId, {
+      headline: n.headline,
+      body: n.body,
+      exposure,
+    });
+    if (!j) return undefined;
+    this.metrics.stageSeconds.observe({ stage: 'reasoning' }, (performance.now() - started) / 1000);
+    return {
+      judgement: {
+        newsId: n.id,
+        headline: n.headline,
+        symbol: exposure.symbol,
+        exposure: {
+          side: exposure.side,
+          quantity: exposure.quantity,
+          price: exposure.price,
+          sharePct: exposure.sharePct,
+        },
+        probabilities: j.probabilities,
+        impact: j.impact,
+        severity: j.severity,
+        rawChainOfThought: j.rawChainOfThought,
+        shownChainOfThought: j.grounded?.text ?? null,
+        grounding: j.grounded?.counts ?? null,
+        model: this.reasoning.modelId,
+      },
+      timings: {
+        totalMs: 0,
+        reasoningMs: j.timings.reasoningMs,
+        cachedTokens: j.timings.cachedTokens,
+        newTokens: j.timings.newTokens,
+      },
+    };
   }
 
   private afterCommit(committed: EvaluationOutcome[], trigger: string, started: number): void {

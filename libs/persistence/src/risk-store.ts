@@ -196,6 +196,15 @@ export class RiskStore {
     return true;
   }
 
+  /** Which of `scopes` already have an effect of (topic, eventId). */
+  async processedScopes(topic: string, eventId: string, scopes: string[]): Promise<Set<string>> {
+    const rows: { scope: string }[] = await this.ds.query(
+      'SELECT scope FROM processed_events WHERE topic = $1 AND event_id = $2 AND scope = ANY($3::text[])',
+      [topic, eventId, scopes],
+    );
+    return new Set(rows.map((r) => r.scope));
+  }
+
   async loadEngineState(instanceId: string): Promise<EngineStateRecord | null> {
     const rows: { instruments: unknown; tick_offsets: Record<string, string> }[] =
       await this.ds.query(

@@ -49,6 +49,11 @@ const EnvSchema = z.object({
   EWMA_LAMBDA: numFrom(0.94, 0.5, 0.9999),
   SAMPLE_INTERVAL_MS: intFrom(60_000, 1000, 86_400_000),
   OUTBOX_POLL_MS: intFrom(200, 5, 60_000),
+  REASONING_MODEL_DIR: z.string().default('models/risk-reasoner/int8'),
+  TREE_MODEL_PATH: z.string().default('models/risk-trees/model.onnx'),
+  REASONING_ENABLED: z.enum(['true', 'false']).default('true'),
+  REASONING_GENERATE: z.enum(['true', 'false']).default('true'),
+  REASONING_MAX_TOKENS: intFrom(48, 4, 512),
   OUTBOX_BATCH: intFrom(500, 1, 10_000),
   API_RATE_LIMIT_PER_SEC: numFrom(50, 0.01, 1_000_000),
   API_RATE_LIMIT_BURST: intFrom(100, 1, 1_000_000),
@@ -80,6 +85,14 @@ export interface AppConfig {
   ewmaLambda: number;
   sampleIntervalMs: number;
   outboxPollMs: number;
+  /** Folder of the reasoning model (model.onnx, config.json, tokenizer.json). */
+  reasoningModelDir: string;
+  reasoningEnabled: boolean;
+  /** The tree ensemble's ONNX file. */
+  treeModelPath: string;
+  /** Generate the chain of thought (not only the judgement probabilities). */
+  reasoningGenerate: boolean;
+  reasoningMaxTokens: number;
   outboxBatch: number;
   /** Token bucket per API key: sustained requests per second and burst size. */
   apiRateLimitPerSec: number;
@@ -124,6 +137,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ewmaLambda: e.EWMA_LAMBDA,
     sampleIntervalMs: e.SAMPLE_INTERVAL_MS,
     outboxPollMs: e.OUTBOX_POLL_MS,
+    reasoningModelDir: e.REASONING_MODEL_DIR,
+    reasoningEnabled: e.REASONING_ENABLED === 'true',
+    treeModelPath: e.TREE_MODEL_PATH,
+    reasoningGenerate: e.REASONING_GENERATE === 'true',
+    reasoningMaxTokens: e.REASONING_MAX_TOKENS,
     outboxBatch: e.OUTBOX_BATCH,
     apiRateLimitPerSec: e.API_RATE_LIMIT_PER_SEC,
     apiRateLimitBurst: e.API_RATE_LIMIT_BURST,

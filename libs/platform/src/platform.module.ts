@@ -2,6 +2,7 @@ import {
   Global,
   Inject,
   Injectable,
+  Logger,
   Module,
   RequestMethod,
   type OnApplicationShutdown,
@@ -49,7 +50,16 @@ export class PlatformModule {
         { provide: METRICS, useValue: new ServiceMetrics() },
         { provide: CLOCK, useValue: systemClock },
         { provide: TOPICS, useValue: configuredTopics(config) },
-        { provide: KAFKA, useFactory: (): Kafka => createKafka(config) },
+        {
+          provide: KAFKA,
+          useFactory: (): Kafka => {
+            const log = new Logger('Kafka');
+            return createKafka(config, {
+              warn: (o, m) => log.warn({ ...o, msg: m }),
+              error: (o, m) => log.error({ ...o, msg: m }),
+            });
+          },
+        },
         { provide: DataSource, useFactory: () => openDatabase(config.databaseUrl) },
         DataSourceCloser,
       ],

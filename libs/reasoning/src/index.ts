@@ -12,3 +12,4 @@ export * from './runtime/onnx-decoder.session';
 export * from './reasoning.config';
 export * from './reasoning.metrics';
 export * from './reasoning.engine';
+export * from './risk-reasoner';

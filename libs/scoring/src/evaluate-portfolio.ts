@@ -7,9 +7,16 @@ import {
   newlyBreached,
   ruleScore,
   shouldAlert,
+  type LimitCheck,
+  type LimitName,
   type MarketView,
+  type PortfolioMetricsResult,
   type RiskLimits,
+  type RuleScore,
 } from '@risk/risk-metrics';
+import { distanceSteps, distancesToLimits } from './distance-to-limit';
+import { MERGE_MODEL, mergeDecision } from './merge';
+import { reasoningSteps, type ReasoningJudgement } from './reasoning-steps';
 
 export interface PortfolioContext {
   portfolioId: string;
@@ -36,19 +43,35 @@ export interface EvaluationDraft {
 export interface EvaluateOptions {
   warmupBuckets?: number;
   defaultAnnualVol?: number;
-  /** Extra steps placed before the decision (e.g. what triggered the evaluation). */
+  /** Steps placed first (what triggered the evaluation). */
   context?: ExplanationStep[];
+  /** The reasoning engine's judgement of the news that triggered the evaluation. */
+  reasoning?: ReasoningJudgement;
+  /** The tree ensemble's verdict on this evaluation's features (none: the interim rules decide). */
+  tree?: TreeVerdict | null;
+  /** The portfolio's latest news judgement (for the merge's news floor). */
+  news?: { pSevereNegative: number; sharePct: number; newsId: string } | null;
 }
 
-/**
- * One evaluation, pure: metrics → limit checks → score and level → alert decision, with every
- * step of the explanation. The interim rule set scores until the tree ensemble lands.
- */
-export function evaluatePortfolio(
-  ctx: PortfolioContext,
-  market: MarketView,
-  options: EvaluateOptions = {},
-): EvaluationDraft {
+export interface TreeVerdict {
+  modelId: string;
+  featuresVersion: string;
+  probability: number;
+  expectedValue: number;
+  top: readonly { feature: string; value: number; shap: number }[];
+  paths: readonly string[];
+}
+
+/** Phase 1 of an evaluation: everything that does not need a model. */
+export interface Assessment {
+  result: PortfolioMetricsResult;
+  checks: LimitCheck[];
+  rules: RuleScore;
+  fresh: LimitName[];
+}
+
+/** Metrics, limit checks and the interim rules' score (pure). */
+export function assessPortfolio(ctx: PortfolioContext, market: MarketView): Assessment {
   const result = computePortfolioMetrics(
     {
       cash: ctx.cash,
@@ -62,9 +85,59 @@ export function evaluatePortfolio(
     ctx.peakNav,
   );
   const checks = checkLimits(result.metrics, ctx.limits);
-  const rules = ruleScore(checks);
-  const fresh = newlyBreached(ctx.previousBreaches, checks);
-  const level = rules.level;
+  return {
+    result,
+    checks,
+    rules: ruleScore(checks),
+    fresh: newlyBreached(ctx.previousBreaches, checks),
+  };
+}
+
+const pts = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(2)} pts`;
+
+/** `tree` steps: the trees' probability, their top contributions (TreeSHAP) and a decision path. */
+export function treeSteps(t: TreeVerdict): ExplanationStep[] {
+  const steps: ExplanationStep[] = [
+    {
+      kind: 'tree',
+      text:
+        `trees ${t.modelId}: P(loss > 2% of nav in 10 min) = ${(t.probability * 100).toFixed(2)}% ` +
+        `= expected ${(t.expectedValue * 100).toFixed(2)}% ` +
+        t.top
+          .map((c) => `${pts(c.shap)} (${c.feature} ${Number(c.value.toPrecision(4))})`)
+          .join(' ') +
+        (t.top.length > 0 ? ' + the rest' : ''),
+      data: {
+        model: t.modelId,
+        features: t.featuresVersion,
+        probability: t.probability,
+        expectedValue: t.expectedValue,
+        top: t.top,
+      },
+    },
+  ];
+  for (const path of t.paths) steps.push({ kind: 'tree', text: path, data: { model: t.modelId } });
+  return steps;
+}
+
+/**
+ * Phase 2: the decision and the whole explanation chain, in order — context, metric steps,
+ * limit checks, distance to limits, reasoning, trees, decision (pure).
+ */
+export function decideEvaluation(
+  ctx: PortfolioContext,
+  market: MarketView,
+  a: Assessment,
+  options: EvaluateOptions = {},
+): EvaluationDraft {
+  const { result, checks, rules, fresh } = a;
+  const merged = mergeDecision({
+    treeProbability: options.tree ? options.tree.probability : null,
+    rules,
+    checks,
+    news: options.news ?? null,
+  });
+  const level = merged.level;
   const alert = shouldAlert(ctx.previousLevel, level, fresh);
   const steps: ExplanationStep[] = [
     ...(options.context ?? []),
@@ -72,21 +145,18 @@ export function evaluatePortfolio(
       warmupBuckets: options.warmupBuckets,
       defaultAnnualVol: options.defaultAnnualVol,
     }),
-    {
-      kind: 'decision',
-      text: rules.reason,
-      data: {
-        score: rules.score,
-        level,
-        driver: rules.driver,
-        breached: rules.breached,
-        previousLevel: ctx.previousLevel,
-      },
-    },
+    ...distanceSteps(distancesToLimits(result, checks, market, result.peakNav)),
+    ...(options.reasoning ? reasoningSteps(options.reasoning) : []),
+    ...(options.tree ? treeSteps(options.tree) : []),
+    merged.step,
   ];
   const m = result.metrics;
+  const models: Record<string, string> = options.tree
+    ? { tree: options.tree.modelId, merge: MERGE_MODEL, limits: RULE_SET_MODEL }
+    : { rules: RULE_SET_MODEL };
+  if (options.reasoning) models.reasoning = options.reasoning.model;
   return {
-    score: rules.score,
+    score: merged.score,
     level,
     metrics: {
       nav: m.nav,
@@ -102,9 +172,18 @@ export function evaluatePortfolio(
       unpriced: m.unpriced,
     },
     steps,
-    models: { rules: RULE_SET_MODEL },
+    models,
     peakNav: result.peakNav,
     breaches: rules.breached,
     alertReason: alert.raise ? alert.reason : null,
   };
+}
+
+/** One evaluation without models beyond what `options` carries (tests, the rules-only path). */
+export function evaluatePortfolio(
+  ctx: PortfolioContext,
+  market: MarketView,
+  options: EvaluateOptions = {},
+): EvaluationDraft {
+  return decideEvaluation(ctx, market, assessPortfolio(ctx, market), options);
 }

@@ -1,1 +1,5 @@
 export * from './evaluate-portfolio';
+export * from './reasoning-steps';
+export * from './merge';
+export * from './distance-to-limit';
+export * from './trees';

@@ -1,0 +1,81 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  ReasoningEngine,
+  ReasoningMetrics,
+  RiskReasoner,
+  readReasoningConfig,
+  type NewsInput,
+  type NewsJudgement,
+} from '@risk/reasoning';
+import { APP_CONFIG, METRICS, type AppConfig, type ServiceMetrics } from '@risk/platform';
+
+/**
+ * The reasoning model as the risk engine uses it: opened once at boot from
+ * REASONING_MODEL_DIR (the shipped model by default). Without a model folder the engine runs
+ * on metrics, limits and trees alone, and says so in /ready and in each evaluation's models.
+ */
+@Injectable()
+export class NewsReasoningService implements OnModuleInit, OnApplicationShutdown {
+  private readonly log = new Logger(NewsReasoningService.name);
+  private reasoner: RiskReasoner | null = null;
+  private failure: string | null = null;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly cfg: AppConfig,
+    @Inject(METRICS) private readonly metrics: ServiceMetrics,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    if (!this.cfg.reasoningEnabled) {
+      this.failure = 'disabled by REASONING_ENABLED=false';
+      return;
+    }
+    // Relative to the working directory: npm scripts, Docker and the tests run from the root.
+    const dir = resolve(this.cfg.reasoningModelDir);
+    if (!existsSync(join(dir, 'model.onnx'))) {
+      this.failure = `no model at ${dir}`;
+      this.log.warn(
+        `reasoning model not found at ${dir}: news is scored without the language model`,
+      );
+      return;
+    }
+    const engine = await ReasoningEngine.open(dir, readReasoningConfig(), {
+      metrics: new ReasoningMetrics(this.metrics.registry),
+      logger: { warn: (m: string) => this.log.warn(m), log: (m: string) => this.log.log(m) },
+    });
+    this.reasoner = await RiskReasoner.open(dir, engine, {
+      generate: this.cfg.reasoningGenerate,
+      maxReasoningTokens: this.cfg.reasoningMaxTokens,
+    });
+    this.log.log(`reasoning model ${this.reasoner.modelId} on ${engine.executionProvider}`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.reasoner?.engine.close();
+  }
+
+  get modelId(): string | null {
+    return this.reasoner?.modelId ?? null;
+  }
+
+  /** Why there is no model, or null when there is one. */
+  get unavailableReason(): string | null {
+    return this.reasoner ? null : this.failure;
+  }
+
+  async judge(portfolioId: string, input: NewsInput): Promise<NewsJudgement | null> {
+    return this.reasoner ? this.reasoner.judge(portfolioId, input) : null;
+  }
+
+  forget(portfolioId: string): void {
+    this.reasoner?.forget(portfolioId);
+  }
+}

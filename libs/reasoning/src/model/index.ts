@@ -1,0 +1,13 @@
+/**
+ * The risk reasoner's task: corpus, prompt format, answer options, label rule, grounded figures
+ * and evaluation metrics (pure). Training (TensorFlow.js) and ONNX evaluation helpers are imported
+ * by path from models/scripts, so the service never loads the training library.
+ */
+export * from './event-kinds';
+export * from './judgement';
+export * from './corpus';
+export * from './grounding';
+export * from './metrics';
+export * from './lexicon-baseline';
+export * from './reasoner-config';
+export * from './encoding';
