@@ -7,7 +7,13 @@ import {
   type HealthIndicatorResult,
 } from '@nestjs/terminus';
 import type { Kafka } from 'kafkajs';
-import { KAFKA, METRICS, type ServiceMetrics } from '@risk/platform';
+import {
+  KAFKA,
+  METRICS,
+  MODEL_STATUS,
+  type ModelStatusRegistry,
+  type ServiceMetrics,
+} from '@risk/platform';
 import { RULE_SET_MODEL } from '@risk/risk-metrics';
 import { Public } from './auth/auth.decorators';
 
@@ -18,6 +24,7 @@ export class HealthController {
     private readonly db: TypeOrmHealthIndicator,
     @Inject(KAFKA) private readonly kafka: Kafka,
     @Inject(METRICS) private readonly metrics: ServiceMetrics,
+    @Inject(MODEL_STATUS) private readonly models: ModelStatusRegistry,
   ) {}
 
   /** Liveness: the process answers. The one API route open without a key (probes carry none). */
@@ -34,7 +41,13 @@ export class HealthController {
     return this.health.check([
       () => this.db.pingCheck('postgres', { timeout: 2000 }),
       () => this.kafkaCheck(),
-      (): HealthIndicatorResult => ({ models: { status: 'up', scoring: RULE_SET_MODEL } }),
+      (): HealthIndicatorResult => ({
+        models: {
+          status: this.models.ready() ? 'up' : 'down',
+          limits: RULE_SET_MODEL,
+          ...this.models.all(),
+        },
+      }),
     ]);
   }
 

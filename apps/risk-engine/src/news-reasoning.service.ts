@@ -15,7 +15,14 @@ import {
   type NewsInput,
   type NewsJudgement,
 } from '@risk/reasoning';
-import { APP_CONFIG, METRICS, type AppConfig, type ServiceMetrics } from '@risk/platform';
+import {
+  APP_CONFIG,
+  METRICS,
+  MODEL_STATUS,
+  type AppConfig,
+  type ModelStatusRegistry,
+  type ServiceMetrics,
+} from '@risk/platform';
 
 /**
  * The reasoning model as the risk engine uses it: opened once at boot from
@@ -31,9 +38,19 @@ export class NewsReasoningService implements OnModuleInit, OnApplicationShutdown
   constructor(
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
     @Inject(METRICS) private readonly metrics: ServiceMetrics,
+    @Inject(MODEL_STATUS) private readonly status: ModelStatusRegistry,
   ) {}
 
   async onModuleInit(): Promise<void> {
+    await this.open();
+    this.status.set('reasoning', {
+      model: this.modelId,
+      reason: this.failure ?? undefined,
+      required: false,
+    });
+  }
+
+  private async open(): Promise<void> {
     if (!this.cfg.reasoningEnabled) {
       this.failure = 'disabled by REASONING_ENABLED=false';
       return;

@@ -1,7 +1,14 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { APP_CONFIG, METRICS, type AppConfig, type ServiceMetrics } from '@risk/platform';
+import {
+  APP_CONFIG,
+  METRICS,
+  MODEL_STATUS,
+  type AppConfig,
+  type ModelStatusRegistry,
+  type ServiceMetrics,
+} from '@risk/platform';
 import {
   FEATURES_VERSION,
   TreeScorer,
@@ -23,16 +30,19 @@ export class TreeScoringService implements OnModuleInit {
   constructor(
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
     @Inject(METRICS) private readonly metrics: ServiceMetrics,
+    @Inject(MODEL_STATUS) private readonly status: ModelStatusRegistry,
   ) {}
 
   async onModuleInit(): Promise<void> {
     const path = resolve(this.cfg.treeModelPath);
     if (!existsSync(path)) {
       this.log.warn(`tree model not found at ${path}: the interim rules decide`);
+      this.status.set('trees', { model: null, reason: `no model at ${path}`, required: false });
       return;
     }
     this.scorer = await TreeScorer.load(path);
     this.log.log(`tree model ${this.scorer.modelId} (${this.scorer.featureCount} features)`);
+    this.status.set('trees', { model: this.scorer.modelId, required: false });
   }
 
   get modelId(): string | null {

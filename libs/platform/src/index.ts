@@ -6,3 +6,4 @@ export * from './errors';
 export * from './platform.module';
 export * from './async-mutex';
 export * from './partitioner';
+export * from './model-status';

@@ -15,6 +15,7 @@ import { APP_CONFIG, loadConfig, type AppConfig } from './app-config';
 import { CLOCK, systemClock } from './clock';
 import { KAFKA, TOPICS, configuredTopics, createKafka } from './kafka';
 import { METRICS, ServiceMetrics } from './metrics';
+import { MODEL_STATUS, ModelStatusRegistry } from './model-status';
 
 @Injectable()
 class DataSourceCloser implements OnApplicationShutdown {
@@ -49,6 +50,7 @@ export class PlatformModule {
         { provide: APP_CONFIG, useValue: config },
         { provide: METRICS, useValue: new ServiceMetrics() },
         { provide: CLOCK, useValue: systemClock },
+        { provide: MODEL_STATUS, useValue: new ModelStatusRegistry() },
         { provide: TOPICS, useValue: configuredTopics(config) },
         {
           provide: KAFKA,
@@ -63,7 +65,7 @@ export class PlatformModule {
         { provide: DataSource, useFactory: () => openDatabase(config.databaseUrl) },
         DataSourceCloser,
       ],
-      exports: [APP_CONFIG, METRICS, CLOCK, TOPICS, KAFKA, DataSource],
+      exports: [APP_CONFIG, METRICS, CLOCK, MODEL_STATUS, TOPICS, KAFKA, DataSource],
     };
   }
 }
