@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { RandomForestRegression } from 'ml-random-forest';
 import * as prettier from 'prettier';
+import type { NewsEvent } from '@risk/contracts';
 import {
   checkLimits,
   computePortfolioMetrics,
@@ -76,7 +77,7 @@ export const HYPERPARAMETERS = {
   },
 } as const;
 
-interface Sample {
+export interface Sample {
   x: Float32Array;
   bad: 0 | 1;
   loss: number;
@@ -172,8 +173,50 @@ function priceAt(series: { ms: number[]; px: number[] }, ms: number): number {
   return series.px[lo];
 }
 
+/** A story about held names, as one book's judgement is asked for (RunHooks.judge). */
+export interface JudgeRequest {
+  readonly portfolioId: string;
+  readonly ms: number;
+  readonly news: NewsEvent;
+  /** The story's symbols the book holds. */
+  readonly about: readonly string[];
+  readonly cash: number;
+  readonly positions: readonly { symbol: string; quantity: number; price?: number }[];
+  /** The market as of the story (last prices, EWMA state). */
+  readonly book: InstrumentBook;
+  /** The training proxy's judgement, drawn as in training (the judge RNG advances either way). */
+  readonly proxy: [number, number, number, number];
+  /** trueNewsClass of the story for this book (what the proxy is a noisy copy of). */
+  readonly trueClass: number;
+}
+
+/** One evaluation with everything it was built from (RunHooks.onEvaluate). */
+export interface EvaluationRecord {
+  readonly portfolioId: string;
+  readonly ms: number;
+  readonly trigger: Sample['trigger'];
+  /** The book as evaluated (peakNav before this evaluation). */
+  readonly cash: number;
+  readonly positions: readonly { symbol: string; quantity: number; price?: number }[];
+  readonly limits: RiskLimits;
+  readonly peakNav: number | null;
+  readonly input: TreeFeatureInput;
+  readonly sample: Sample;
+  readonly book: InstrumentBook;
+}
+
+/**
+ * Optional observers of a replay, for the scoring benchmark; training passes none and the
+ * replay is then exactly the one the shipped model was trained on.
+ */
+export interface RunHooks {
+  /** The judgement probabilities to use instead of the proxy's. */
+  judge?: (req: JudgeRequest) => [number, number, number, number];
+  onEvaluate?: (ev: EvaluationRecord) => void;
+}
+
 /** One simulated market, replayed: every grid point and every news about a held name is a sample. */
-export function simulateRun(seed: number, run: number): Sample[] {
+export function simulateRun(seed: number, run: number, hooks: RunHooks = {}): Sample[] {
   const portfolios = randomPortfolios(seed, SIM.portfoliosPerRun);
   const volScale = VOL_SCALES[run % VOL_SCALES.length];
   const { records, labels } = simulateMarket({
@@ -203,6 +246,7 @@ export function simulateRun(seed: number, run: number): Sample[] {
   const out: Sample[] = [];
 
   const evaluate = (st: BookState, ms: number, trigger: Sample['trigger']): void => {
+    const peakBefore = st.peakNav;
     const result = computePortfolioMetrics(
       { cash: st.cash, positions: st.positions.map((p) => ({ ...p, mark: p.price })) },
       book,
@@ -237,7 +281,7 @@ export function simulateRun(seed: number, run: number): Sample[] {
     }
     const nav = result.metrics.nav;
     const loss = nav > 0 ? -pnl / nav : 0;
-    out.push({
+    const sample: Sample = {
       x,
       bad: loss > LOSS_THRESHOLD ? 1 : 0,
       loss,
@@ -245,6 +289,19 @@ export function simulateRun(seed: number, run: number): Sample[] {
       run,
       trigger,
       input: out.length < 200 ? input : undefined,
+    };
+    out.push(sample);
+    hooks.onEvaluate?.({
+      portfolioId: st.spec.portfolioId,
+      ms,
+      trigger,
+      cash: st.cash,
+      positions: st.positions,
+      limits: st.limits,
+      peakNav: peakBefore,
+      input,
+      sample,
+      book,
     });
   };
 
@@ -281,7 +338,23 @@ export function simulateRun(seed: number, run: number): Sample[] {
         const held = new Set(st.positions.filter((p) => p.quantity !== 0).map((p) => p.symbol));
         const about = r.value.symbols.filter((s) => held.has(s));
         if (about.length === 0) continue;
-        st.news = { p: proxyJudgement(trueNewsClass(label, held), judgeRng), ms, symbols: about };
+        const trueClass = trueNewsClass(label, held);
+        const proxy = proxyJudgement(trueClass, judgeRng);
+        const p =
+          hooks.judge === undefined
+            ? proxy
+            : hooks.judge({
+                portfolioId: st.spec.portfolioId,
+                ms,
+                news: r.value,
+                about,
+                cash: st.cash,
+                positions: st.positions,
+                book,
+                proxy,
+                trueClass,
+              });
+        st.news = { p, ms, symbols: about };
         if (ms >= firstEvalMs && ms <= lastEvalMs) evaluate(st, ms, 'news');
       }
     }

@@ -46,7 +46,9 @@ export function readReasoningConfig(env: NodeJS.ProcessEnv = process.env): Reaso
     },
     budgetBytes: intFrom(env, 'REASONING_KV_BUDGET_MB', 512, 0) * 1024 * 1024,
     maxBatch: intFrom(env, 'REASONING_MAX_BATCH', 32, 1),
-    maxWaitMs: intFrom(env, 'REASONING_MAX_WAIT_MS', 2, 0),
+    // 0: requests of the same event-loop turn still share a run (setImmediate); a positive wait
+    // would be paid on every generated token of a lone request.
+    maxWaitMs: intFrom(env, 'REASONING_MAX_WAIT_MS', 0, 0),
     maxStepTokens: intFrom(env, 'REASONING_MAX_STEP_TOKENS', 512, 1),
   };
 }
