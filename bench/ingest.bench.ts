@@ -142,6 +142,8 @@ async function measurePipeline(
     INSTANCE_ID: 'bench',
     LOG_LEVEL: 'warn',
     PORT: '0',
+    // The goals are without the language model (bench:scoring measures it).
+    REASONING_ENABLED: 'false',
   });
   let app: INestApplicationContext;
   let ingest: ReturnType<typeof spawnApp> | undefined;
