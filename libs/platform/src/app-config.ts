@@ -53,7 +53,7 @@ const EnvSchema = z.object({
   TREE_MODEL_PATH: z.string().default('models/risk-trees/model.onnx'),
   REASONING_ENABLED: z.enum(['true', 'false']).default('true'),
   REASONING_GENERATE: z.enum(['true', 'false']).default('true'),
-  REASONING_MAX_TOKENS: intFrom(48, 4, 512),
+  REASONING_MAX_TOKENS: intFrom(60, 4, 512),
   OUTBOX_BATCH: intFrom(500, 1, 10_000),
   API_RATE_LIMIT_PER_SEC: numFrom(50, 0.01, 1_000_000),
   API_RATE_LIMIT_BURST: intFrom(100, 1, 1_000_000),

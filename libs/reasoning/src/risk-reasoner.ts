@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  END_OF_ANSWER,
   IMPACT_OPTIONS,
   IMPACTS,
-  eventKindNamedIn,
+  STEP_STOPS,
   formatPrompt,
-  groundChainOfThought,
+  judgementContext,
+  reasonGrounded,
   type Exposure,
+  type GroundedReasoning,
   type GroundingResult,
   type Impact,
   type Severity,
@@ -71,13 +72,44 @@ export class RiskReasoner {
     return new RiskReasoner(engine, `${name}${quant}@${cfg.risk_model_version ?? '0'}`, opts);
   }
 
+  /**
+   * Judges one news item for one portfolio, the way the model was trained and evaluated
+   * (docs/reasoning-model.md): the chain of thought is generated step by step, each step's
+   * figures, side and ticker checked against the inputs before the model continues; then the four
+   * impacts are scored after `Impact:`. The portfolio's earlier items stay in front as context, so
+   * only this item's tokens are computed.
+   */
   async judge(portfolioId: string, input: NewsInput): Promise<NewsJudgement> {
     const started = performance.now();
     const prompt = formatPrompt(input.headline, input.body ?? '', input.exposure);
-    let events = [...(this.events.get(portfolioId) ?? []), prompt];
-    const limit = this.engine.spec.maxPositions - this.opts.maxReasoningTokens - 16;
-    if (this.engine.encode(events.join('')).length > limit) events = [prompt];
-    const ctx = await this.engine.setContext(portfolioId, { system: '', snapshot: '', events });
+    let before = this.events.get(portfolioId) ?? [];
+    const room = this.engine.spec.maxPositions - 4 * this.opts.maxReasoningTokens;
+    if (this.engine.encode([...before, prompt].join('')).length > room) before = [];
+    let cachedTokens = -1;
+    let newTokens = 0;
+    const setContext = async (text: string) => {
+      const r = await this.engine.setContext(portfolioId, {
+        system: '',
+        snapshot: '',
+        events: [...before, text],
+      });
+      if (cachedTokens < 0) cachedTokens = r.timings.cachedTokens;
+      newTokens += r.timings.newTokens;
+    };
+    let reasoning: GroundedReasoning | null = null;
+    if (this.opts.generate) {
+      reasoning = await reasonGrounded(prompt, input.exposure, async (context) => {
+        await setContext(context);
+        const g = await this.engine.generate(portfolioId, {
+          maxTokens: this.opts.maxReasoningTokens,
+          stop: [...STEP_STOPS],
+        });
+        newTokens += g.tokens.length;
+        return g.tokens.length > 0 ? this.engine.tokenizer.decode([...g.tokens]) : '';
+      });
+    }
+    const judged = judgementContext(prompt, reasoning?.text ?? '');
+    await setContext(judged);
     const scored = await this.engine.scoreOptions(
       portfolioId,
       IMPACT_OPTIONS.map((o) => o.text),
@@ -88,39 +120,17 @@ export class RiskReasoner {
     >;
     IMPACT_OPTIONS.forEach((o, i) => (probabilities[o.impact] = scored.probabilities[i]));
     const best = IMPACT_OPTIONS[scored.probabilities.indexOf(Math.max(...scored.probabilities))];
-
-    let rawChainOfThought: string | null = null;
-    let grounded: GroundingResult | null = null;
-    let severity: Severity | null = null;
-    if (this.opts.generate) {
-      const gen = await this.engine.generate(portfolioId, {
-        prompt: best.text,
-        maxTokens: this.opts.maxReasoningTokens,
-        stop: [END_OF_ANSWER],
-      });
-      const m = /Severity:\s*(none|small|moderate|large)/.exec(gen.text);
-      severity = m ? (m[1] as Severity) : null;
-      const reasoning = /Reasoning:\s*([\s\S]*)$/.exec(gen.text);
-      rawChainOfThought = (reasoning ? reasoning[1] : gen.text).replace(END_OF_ANSWER, '').trim();
-      grounded = groundChainOfThought(rawChainOfThought, {
-        side: input.exposure.side,
-        quantity: input.exposure.quantity,
-        price: input.exposure.price,
-        sharePct: input.exposure.sharePct,
-        typicalMovePct: eventKindNamedIn(rawChainOfThought)?.typicalMovePct,
-      });
-    }
-    // The judgement read becomes part of the context the next item sees.
-    this.events.set(portfolioId, [...events.slice(0, -1), `${prompt}${best.text}`]);
+    // The item, its reasoning and the judgement read become context for the next item.
+    this.events.set(portfolioId, [...before, `${judged}${best.text}`]);
     return {
       probabilities,
       impact: best.impact,
-      severity,
-      rawChainOfThought,
-      grounded,
+      severity: null,
+      rawChainOfThought: reasoning ? reasoning.raw.join(' ') : null,
+      grounded: reasoning ? { text: reasoning.text, figures: [], counts: reasoning.counts } : null,
       timings: {
-        cachedTokens: ctx.timings.cachedTokens,
-        newTokens: ctx.timings.newTokens + scored.timings.newTokens,
+        cachedTokens: Math.max(0, cachedTokens),
+        newTokens: newTokens + scored.timings.newTokens,
         reasoningMs: Math.round((performance.now() - started) * 1000) / 1000,
       },
     };

@@ -30,6 +30,7 @@ describe('groundChainOfThought', () => {
       dropped: 0,
       stepsDropped: 0,
       sidesCorrected: 0,
+      symbolsCorrected: 0,
     });
     expect(r.figures.map((f) => f.role)).toEqual(['quantity', 'share', 'move', 'nav_effect']);
   });
@@ -108,6 +109,18 @@ describe('groundChainOfThought', () => {
     expect(twice.counts.matched).toBe(twice.counts.checked);
     expect(once.counts.corrected).toBe(4);
     expect(once.counts.stepsDropped).toBe(1);
+  });
+
+  it("replaces a misspelt ticker by the position's when the symbol is known", () => {
+    const r = groundChainOfThought(
+      'Event: probe into ACNE. Exposure: short 300 ACME = 2.1% of nav.',
+      {
+        ...facts,
+        symbol: 'ACME',
+      },
+    );
+    expect(r.text).toBe('Event: probe into ACME. Exposure: short 300 ACME = 2.1% of nav.');
+    expect(r.counts.symbolsCorrected).toBe(1);
   });
 
   it('reads a tiny share with two decimals', () => {

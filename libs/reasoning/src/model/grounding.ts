@@ -9,6 +9,8 @@ import { eventKindNamedIn } from './event-kinds';
 import { Side } from './judgement';
 
 export interface GroundingFacts {
+  /** The position's ticker: any other ticker-like word in a step is replaced by it. */
+  symbol?: string;
   side: Side;
   quantity: number;
   price: number;
@@ -39,6 +41,8 @@ export interface GroundingCounts {
   stepsDropped: number;
   /** Side words (long/short) that contradicted the position and were replaced. */
   sidesCorrected: number;
+  /** Tickers that were not the position's and were replaced. */
+  symbolsCorrected: number;
 }
 
 export interface GroundingResult {
@@ -111,7 +115,12 @@ function canonical(role: FigureRole, value: number, stated: string): string {
 function groundStep(
   step: string,
   facts: GroundingFacts,
-): { shown: string | undefined; figures: CheckedFigure[]; sidesCorrected: number } {
+): {
+  shown: string | undefined;
+  figures: CheckedFigure[];
+  sidesCorrected: number;
+  symbolsCorrected: number;
+} {
   const figures: CheckedFigure[] = [];
   let drop = false;
   let shown = '';
@@ -156,9 +165,19 @@ function groundStep(
       f.outcome = 'dropped';
       delete f.shown;
     }
-    return { shown: undefined, figures, sidesCorrected: 0 };
+    return { shown: undefined, figures, sidesCorrected: 0, symbolsCorrected: 0 };
   }
-  return { shown, figures, sidesCorrected };
+  // The chain of thought names one instrument: a misspelt ticker is replaced by the input's.
+  let symbolsCorrected = 0;
+  const symbol = facts.symbol;
+  if (symbol) {
+    shown = shown.replace(/\b[A-Z]{2,5}\b/g, (word) => {
+      if (word === symbol) return word;
+      symbolsCorrected++;
+      return symbol;
+    });
+  }
+  return { shown, figures, sidesCorrected, symbolsCorrected };
 }
 
 export function groundChainOfThought(text: string, facts: GroundingFacts): GroundingResult {
@@ -166,10 +185,12 @@ export function groundChainOfThought(text: string, facts: GroundingFacts): Groun
   const kept: string[] = [];
   let stepsDropped = 0;
   let sidesCorrected = 0;
+  let symbolsCorrected = 0;
   for (const step of splitSteps(text)) {
     const r = groundStep(step, facts);
     figures.push(...r.figures);
     sidesCorrected += r.sidesCorrected;
+    symbolsCorrected += r.symbolsCorrected;
     if (r.shown === undefined) stepsDropped++;
     else kept.push(r.shown);
   }
@@ -185,6 +206,7 @@ export function groundChainOfThought(text: string, facts: GroundingFacts): Groun
       dropped: count('dropped'),
       stepsDropped,
       sidesCorrected,
+      symbolsCorrected,
     },
   };
 }
@@ -195,6 +217,7 @@ export function groundChainOfThought(text: string, facts: GroundingFacts): Groun
  */
 export function groundingFactsFor(exposure: Exposure, chainOfThought: string): GroundingFacts {
   return {
+    symbol: exposure.symbol,
     side: exposure.side,
     quantity: exposure.quantity,
     price: exposure.price,

@@ -7,6 +7,7 @@ export * from './event-kinds';
 export * from './judgement';
 export * from './corpus';
 export * from './grounding';
+export * from './grounded-reasoning';
 export * from './metrics';
 export * from './lexicon-baseline';
 export * from './reasoner-config';

@@ -1,15 +1,9 @@
 import * as ort from 'onnxruntime-node';
 import { DecoderConfig, headDimOf } from '../graph/decoder-config';
 import { decoderIo } from '../graph/decoder-graph';
-import {
-  Exposure,
-  IMPACT_OPTIONS,
-  JUDGEMENT_CUE,
-  generatedReasoning,
-  judgementContext,
-} from './corpus';
+import { Exposure, IMPACT_OPTIONS, judgementContext } from './corpus';
 import { TokenEncoder } from './encoding';
-import { GroundingResult, groundChainOfThought, groundingFactsFor } from './grounding';
+import { GroundedReasoning, STEP_STOPS, reasonGrounded } from './grounded-reasoning';
 import { onnxSequenceLogits } from './onnx-logits';
 
 /** log-softmax of one row, at one token. */
@@ -105,16 +99,15 @@ export async function greedyGenerate(
 }
 
 export interface ReasonedJudgement {
-  /** The chain of thought as generated. */
-  generated: string;
-  grounding: GroundingResult;
+  grounding: GroundedReasoning;
   /** Impact option probabilities, scored after the grounded chain of thought. */
   probabilities: number[];
 }
 
 /**
- * The reasoner's flow on a bare ONNX session: greedy chain of thought from the prompt, figures
- * grounded against the exposure, then constrained scoring of the impact after `Impact:`.
+ * The reasoner's flow on a bare ONNX session: the chain of thought generated greedily step by
+ * step, each step grounded against the exposure before the next, then constrained scoring of the
+ * impact after `Impact:`.
  */
 export async function reasonAndJudge(
   session: ort.InferenceSession,
@@ -123,18 +116,19 @@ export async function reasonAndJudge(
   prompt: string,
   exposure: Exposure,
   eosId: number,
-  maxTokens = 100,
 ): Promise<ReasonedJudgement> {
-  const ids = await greedyGenerate(session, cfg, tok.encode(prompt), maxTokens, eosId, (out) =>
-    tok.decode(out).includes(JUDGEMENT_CUE),
-  );
-  const generated = generatedReasoning(ids.length > 0 ? tok.decode(ids) : '');
-  const grounding = groundChainOfThought(generated, groundingFactsFor(exposure, generated));
+  const grounding = await reasonGrounded(prompt, exposure, async (context) => {
+    const ids = await greedyGenerate(session, cfg, tok.encode(context), 60, eosId, (out) => {
+      const text = tok.decode(out);
+      return STEP_STOPS.some((stop) => text.includes(stop));
+    });
+    return ids.length > 0 ? tok.decode(ids) : '';
+  });
   const probabilities = await scoreImpactOptions(
     session,
     cfg,
     tok,
     judgementContext(prompt, grounding.text),
   );
-  return { generated, grounding, probabilities };
+  return { grounding, probabilities };
 }

@@ -1,0 +1,130 @@
+import type { INestApplication } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import type { TopicNames } from '@risk/contracts';
+import { startService } from '../apps/all/src/start-service';
+import {
+  TopicReader,
+  createTopics,
+  dropDatabase,
+  json,
+  kafkaClient,
+  produce,
+  testConfig,
+  uniqueTag,
+  waitFor,
+} from './support/harness';
+
+interface Ev {
+  trigger: { eventId: string };
+  explanation: {
+    steps: { kind: string; text: string; data: Record<string, unknown> }[];
+    models: Record<string, string>;
+  };
+  timings: { reasoningMs: number; cachedTokens: number; newTokens: number; totalMs: number };
+}
+
+/**
+ * News about a held symbol runs the reasoning model (the shipped one by default) on the
+ * portfolio's cached context: the second item reuses the first one's tokens.
+ */
+describe('news evaluated with the reasoning model', () => {
+  const tag = uniqueTag('reasoning');
+  const cfg = testConfig(
+    tag,
+    process.env.TEST_REASONING_MODEL_DIR
+      ? { REASONING_MODEL_DIR: process.env.TEST_REASONING_MODEL_DIR }
+      : {},
+  );
+  let app: INestApplication;
+  let kafka: Kafka;
+  let topics: TopicNames;
+  let evaluations: TopicReader;
+
+  beforeAll(async () => {
+    topics = await createTopics(`${tag}.`);
+    kafka = kafkaClient();
+    app = await startService(cfg, { listen: false });
+    evaluations = await new TopicReader(kafka, topics.evaluations).start();
+  });
+
+  afterAll(async () => {
+    await evaluations?.stop();
+    await app?.close();
+    await dropDatabase(cfg.databaseUrl);
+  });
+
+  it('adds reasoning steps, the model name and token timings, reusing the cached context', async () => {
+    await produce(kafka, topics.positions, [
+      json('pf-r', {
+        id: 'p-r',
+        portfolioId: 'pf-r',
+        ts: '2026-11-30T09:00:00.000Z',
+        baseCurrency: 'USD',
+        cash: 1_000_000,
+        positions: [
+          { symbol: 'ACME', quantity: -300, price: 70 },
+          { symbol: 'BOLT', quantity: 2000, price: 25 },
+        ],
+      }),
+    ]);
+    await evaluations.waitForCount(1);
+    await produce(kafka, topics.news, [
+      json('n-1', {
+        id: 'n-1',
+        ts: '2026-11-30T09:31:00.000Z',
+        headline: 'SEC opens probe into ACME accounting',
+        symbols: ['ACME'],
+      }),
+    ]);
+    const first = (await waitFor(() =>
+      evaluations.values<Ev>().find((e) => e.trigger.eventId === 'n-1'),
+    )) as Ev;
+    await produce(kafka, topics.news, [
+      json('n-2', {
+        id: 'n-2',
+        ts: '2026-11-30T09:32:00.000Z',
+        headline: 'BOLT beats earnings estimates',
+        symbols: ['BOLT'],
+      }),
+    ]);
+    const second = (await waitFor(() =>
+      evaluations.values<Ev>().find((e) => e.trigger.eventId === 'n-2'),
+    )) as Ev;
+
+    const { NewsReasoningService } = await import('../apps/risk-engine/src/news-reasoning.service');
+    const svc = app.get(NewsReasoningService);
+    expect({ model: svc.modelId, why: svc.unavailableReason }).toEqual({
+      model: expect.stringMatching(/@/),
+      why: null,
+    });
+    for (const e of [first, second]) {
+      expect(e.explanation.models.reasoning).toMatch(/@/);
+      const reasoning = e.explanation.steps.filter((s) => s.kind === 'reasoning');
+      expect(reasoning.length).toBeGreaterThanOrEqual(1);
+      const p = reasoning[0].data.probabilities as Record<string, number>;
+      expect(Object.values(p).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+      expect(e.timings.reasoningMs).toBeGreaterThan(0);
+      expect(e.timings.newTokens).toBeGreaterThan(0);
+      // One chain: metric and limit steps, reasoning, trees, the decision.
+      const kinds = e.explanation.steps.map((s) => s.kind);
+      expect(kinds.lastIndexOf('limit')).toBeLessThan(kinds.indexOf('reasoning'));
+      expect(kinds.lastIndexOf('reasoning')).toBeLessThan(kinds.indexOf('tree'));
+      expect(kinds.at(-1)).toBe('decision');
+      expect(e.explanation.models).toMatchObject({ tree: 'risk-trees@1', merge: 'merge@1' });
+      const tree = e.explanation.steps.find((s) => s.kind === 'tree')!;
+      // The trees saw this news: the judgement probabilities are features of this evaluation.
+      expect(tree.data.probability).toBeGreaterThan(0);
+      expect(
+        e.explanation.steps.some((s) => s.kind === 'limit' && /^distance to limits, /.test(s.text)),
+      ).toBe(true);
+    }
+    // ACME is short 300 × 70 = 21,000 of nav 1,000,000 − 21,000 + 50,000 = 1,029,000: 2.04%.
+    const exposure = first.explanation.steps.find((s) => s.kind === 'reasoning')!.data
+      .exposure as Record<string, number | string>;
+    expect(exposure).toMatchObject({ side: 'short', quantity: 300, price: 70 });
+    expect(exposure.sharePct as number).toBeCloseTo((21_000 / 1_029_000) * 100, 9);
+    // The second item costs only its own tokens: the first one's are reused from the cache.
+    expect(second.timings.cachedTokens).toBeGreaterThan(0);
+    expect(first.timings.cachedTokens).toBe(0);
+  });
+});
