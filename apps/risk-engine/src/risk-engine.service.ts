@@ -171,7 +171,14 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
   /** A rebalance gave this instance `partitions` of the positions topic: own their portfolios. */
   private async adoptPartitions(partitions: number[]): Promise<void> {
     this.ownedPartitions = new Set(partitions);
-    for (const id of [...this.core.portfolios.keys()]) if (!this.owns(id)) this.core.drop(id);
+    const dropped: string[] = [];
+    for (const id of [...this.core.portfolios.keys()]) {
+      if (this.owns(id)) continue;
+      this.core.drop(id);
+      dropped.push(id);
+    }
+    if (dropped.length > 0)
+      this.log.warn(`rebalance: no longer owning ${dropped.length} portfolios`);
     const states = await this.store.loadPortfolioStates();
     let n = 0;
     for (const s of states) {
