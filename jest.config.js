@@ -13,7 +13,11 @@ const base = {
 
 module.exports = {
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts,models}/**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{apps,libs,scripts,models}/**/*.spec.ts'],
+    },
     {
       ...base,
       displayName: 'integration',

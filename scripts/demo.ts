@@ -16,7 +16,14 @@ async function main(): Promise<void> {
   const root = join(__dirname, '..');
   execFileSync(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(root, 'scripts/infra/infra.ts'), 'up'],
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      '-r',
+      'tsconfig-paths/register',
+      join(root, 'scripts/infra/infra.ts'),
+      'up',
+    ],
     {
       stdio: 'inherit',
       env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },

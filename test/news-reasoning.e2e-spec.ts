@@ -76,9 +76,9 @@ describe('news evaluated with the reasoning model', () => {
         symbols: ['ACME'],
       }),
     ]);
-    const first = (await waitFor(() =>
+    const first = await waitFor<Ev>(() =>
       evaluations.values<Ev>().find((e) => e.trigger.eventId === 'n-1'),
-    )) as Ev;
+    );
     await produce(kafka, topics.news, [
       json('n-2', {
         id: 'n-2',
@@ -87,9 +87,9 @@ describe('news evaluated with the reasoning model', () => {
         symbols: ['BOLT'],
       }),
     ]);
-    const second = (await waitFor(() =>
+    const second = await waitFor<Ev>(() =>
       evaluations.values<Ev>().find((e) => e.trigger.eventId === 'n-2'),
-    )) as Ev;
+    );
 
     const { NewsReasoningService } = await import('../apps/risk-engine/src/news-reasoning.service');
     const svc = app.get(NewsReasoningService);

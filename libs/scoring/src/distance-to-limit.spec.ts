@@ -48,9 +48,11 @@ describe('distancesToLimits', () => {
       book,
       1000,
     );
-    const limit = checkLimits(scaled.metrics, { maxWeight: 0.3, maxDrawdown: 0.25, var99: 20 }).find(
-      (c) => c.limit === 'var99',
-    )!;
+    const limit = checkLimits(scaled.metrics, {
+      maxWeight: 0.3,
+      maxDrawdown: 0.25,
+      var99: 20,
+    }).find((c) => c.limit === 'var99')!;
     // At the move, VaR99 is at its limit of 20.00, to the cent (σ from the seed volatility).
     expect(Math.abs(scaled.metrics.var99 - limit.threshold)).toBeLessThan(0.02);
   });
