@@ -83,7 +83,15 @@ describe('webhook delivery across a restart', () => {
       id: alert.alertId,
       incidentId: 'news.events:n-1',
     });
-    const all = await attempts();
+    // The receiver answers before the worker records the attempt: wait for the record.
+    const all = await waitFor(
+      async () => {
+        const rows = await attempts();
+        return rows.length === 2 ? rows : undefined;
+      },
+      30_000,
+      'the second attempt recorded',
+    );
     expect(all.map((a) => [a.attempt, a.outcome])).toEqual([
       [1, 'retry'],
       [2, 'delivered'],

@@ -8,6 +8,8 @@ export const TOPICS = Symbol('TOPICS');
 type PinoLike = { warn: (o: object, m: string) => void; error: (o: object, m: string) => void };
 
 export function createKafka(cfg: AppConfig, logger?: PinoLike): Kafka {
+  // The default (Java-compatible murmur2) partitioner is the one we want; its v2 notice is noise.
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
   return new Kafka({
     clientId: cfg.kafkaClientId,
     brokers: cfg.kafkaBrokers,
