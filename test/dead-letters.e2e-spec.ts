@@ -1,60 +1,24 @@
-import type { INestApplication } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
-import {
-  MALFORMED_CASES,
-  VALID_SAMPLES,
-  type DeadLetter,
-  type InputKind,
-  type TopicNames,
-} from '@risk/contracts';
+import { MALFORMED_CASES, VALID_SAMPLES, type DeadLetter, type InputKind } from '@risk/contracts';
 
-import { startService } from '../apps/all/src/start-service';
-import {
-  TopicReader,
-  createTopics,
-  dropDatabase,
-  json,
-  kafkaClient,
-  produce,
-  query,
-  testConfig,
-  uniqueTag,
-  waitFor,
-} from './support/harness';
+import { json, produce, query, waitFor } from './support/harness';
+import { useRunningService } from './support/running-service';
 
 describe('dead letters', () => {
-  const tag = uniqueTag('dlq');
-  const cfg = testConfig(tag);
-  let app: INestApplication;
-  let kafka: Kafka;
-  let topics: TopicNames;
-  let dlq: TopicReader;
-
-  beforeAll(async () => {
-    topics = await createTopics(`${tag}.`, 1);
-    kafka = kafkaClient();
-    app = await startService(cfg, { listen: false });
-    dlq = await new TopicReader(kafka, topics.dlq).start();
-  });
-
-  afterAll(async () => {
-    await dlq?.stop();
-    await app?.close();
-    await dropDatabase(cfg.databaseUrl);
-  });
+  const svc = useRunningService('dlq', { partitions: 1, listen: false, read: ['dlq'] });
+  const cfg = svc.cfg;
 
   const topicOf = (kind: InputKind) =>
-    ({ tick: topics.ticks, news: topics.news, positions: topics.positions })[kind];
+    ({ tick: svc.topics.ticks, news: svc.topics.news, positions: svc.topics.positions })[kind];
 
   it(`sends each of ${MALFORMED_CASES.length} kinds of malformed message to risk.dlq with its reason, and goes on`, async () => {
     for (const c of MALFORMED_CASES) {
-      await produce(kafka, topicOf(c.kind), [{ key: c.key, value: c.value }]);
+      await produce(svc.kafka, topicOf(c.kind), [{ key: c.key, value: c.value }]);
     }
     // Valid messages after all the bad ones: the consumers must get to them.
-    await produce(kafka, topicOf('positions'), [json('pf-alpha', VALID_SAMPLES.snap)]);
-    await produce(kafka, topicOf('tick'), [json('AAPL', VALID_SAMPLES.tick)]);
+    await produce(svc.kafka, topicOf('positions'), [json('pf-alpha', VALID_SAMPLES.snap)]);
+    await produce(svc.kafka, topicOf('tick'), [json('AAPL', VALID_SAMPLES.tick)]);
 
-    const letters = (await dlq.waitForCount(
+    const letters = (await svc.readers.dlq!.waitForCount(
       MALFORMED_CASES.length,
       60_000,
     )) as unknown as DeadLetter[];

@@ -1,18 +1,5 @@
-import type { INestApplication } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
-import type { TopicNames } from '@risk/contracts';
-import { startService } from '../apps/all/src/start-service';
-import {
-  TopicReader,
-  createTopics,
-  dropDatabase,
-  json,
-  kafkaClient,
-  produce,
-  testConfig,
-  uniqueTag,
-  waitFor,
-} from './support/harness';
+import { json, produce, waitFor } from './support/harness';
+import { useRunningService } from './support/running-service';
 
 interface Ev {
   trigger: { eventId: string };
@@ -28,33 +15,16 @@ interface Ev {
  * portfolio's cached context: the second item reuses the first one's tokens.
  */
 describe('news evaluated with the reasoning model', () => {
-  const tag = uniqueTag('reasoning');
-  const cfg = testConfig(
-    tag,
-    process.env.TEST_REASONING_MODEL_DIR
+  const svc = useRunningService('reasoning', {
+    listen: false,
+    read: ['evaluations'],
+    env: process.env.TEST_REASONING_MODEL_DIR
       ? { REASONING_MODEL_DIR: process.env.TEST_REASONING_MODEL_DIR }
       : {},
-  );
-  let app: INestApplication;
-  let kafka: Kafka;
-  let topics: TopicNames;
-  let evaluations: TopicReader;
-
-  beforeAll(async () => {
-    topics = await createTopics(`${tag}.`);
-    kafka = kafkaClient();
-    app = await startService(cfg, { listen: false });
-    evaluations = await new TopicReader(kafka, topics.evaluations).start();
-  });
-
-  afterAll(async () => {
-    await evaluations?.stop();
-    await app?.close();
-    await dropDatabase(cfg.databaseUrl);
   });
 
   it('adds reasoning steps, the model name and token timings, reusing the cached context', async () => {
-    await produce(kafka, topics.positions, [
+    await produce(svc.kafka, svc.topics.positions, [
       json('pf-r', {
         id: 'p-r',
         portfolioId: 'pf-r',
@@ -67,8 +37,8 @@ describe('news evaluated with the reasoning model', () => {
         ],
       }),
     ]);
-    await evaluations.waitForCount(1);
-    await produce(kafka, topics.news, [
+    await svc.readers.evaluations!.waitForCount(1);
+    await produce(svc.kafka, svc.topics.news, [
       json('n-1', {
         id: 'n-1',
         ts: '2026-11-30T09:31:00.000Z',
@@ -77,9 +47,9 @@ describe('news evaluated with the reasoning model', () => {
       }),
     ]);
     const first = await waitFor<Ev>(() =>
-      evaluations.values<Ev>().find((e) => e.trigger.eventId === 'n-1'),
+      svc.readers.evaluations!.values<Ev>().find((e) => e.trigger.eventId === 'n-1'),
     );
-    await produce(kafka, topics.news, [
+    await produce(svc.kafka, svc.topics.news, [
       json('n-2', {
         id: 'n-2',
         ts: '2026-11-30T09:32:00.000Z',
@@ -88,12 +58,12 @@ describe('news evaluated with the reasoning model', () => {
       }),
     ]);
     const second = await waitFor<Ev>(() =>
-      evaluations.values<Ev>().find((e) => e.trigger.eventId === 'n-2'),
+      svc.readers.evaluations!.values<Ev>().find((e) => e.trigger.eventId === 'n-2'),
     );
 
     const { NewsReasoningService } = await import('../apps/risk-engine/src/news-reasoning.service');
-    const svc = app.get(NewsReasoningService);
-    expect({ model: svc.modelId, why: svc.unavailableReason }).toEqual({
+    const reasoningService = svc.app.get(NewsReasoningService);
+    expect({ model: reasoningService.modelId, why: reasoningService.unavailableReason }).toEqual({
       model: expect.stringMatching(/@/),
       why: null,
     });

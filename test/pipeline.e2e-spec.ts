@@ -1,41 +1,22 @@
-import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import type { Kafka } from 'kafkajs';
-import type { TopicNames } from '@risk/contracts';
 import { DataSource } from 'typeorm';
 import { ApiKeyRepository } from '../apps/api/src/auth/api-key.repository';
 
-import { startService } from '../apps/all/src/start-service';
-import {
-  TopicReader,
-  createTopics,
-  dropDatabase,
-  json,
-  kafkaClient,
-  produce,
-  query,
-  testConfig,
-  uniqueTag,
-  waitFor,
-} from './support/harness';
+import { json, produce, query, waitFor } from './support/harness';
+import { useRunningService } from './support/running-service';
 
 /**
  * The whole pipeline as it runs in production, in one process: Kafka in → state → PostgreSQL →
  * Kafka out and the API.
  */
 describe('pipeline end to end', () => {
-  const tag = uniqueTag('pipeline');
-  const cfg = testConfig(tag);
-  let app: INestApplication;
-  let kafka: Kafka;
-  let topics: TopicNames;
-  let evaluations: TopicReader;
-  let alerts: TopicReader;
+  const svc = useRunningService('pipeline', { read: ['evaluations', 'alerts'] });
+  const cfg = svc.cfg;
   let apiKey: string;
   // Every route but /health needs a key: each call sends a viewer key.
   const http = () => ({
     get: (path: string) =>
-      request(app.getHttpServer()).get(path).set('Authorization', `Bearer ${apiKey}`),
+      request(svc.app.getHttpServer()).get(path).set('Authorization', `Bearer ${apiKey}`),
   });
   const evalRows = (pid: string) =>
     query<{ id: string; trigger_topic: string; trigger_event_id: string; level: string }>(
@@ -45,19 +26,7 @@ describe('pipeline end to end', () => {
     );
 
   beforeAll(async () => {
-    topics = await createTopics(`${tag}.`);
-    kafka = kafkaClient();
-    app = await startService(cfg);
-    apiKey = (await new ApiKeyRepository(app.get(DataSource)).create('viewer')).key;
-    evaluations = await new TopicReader(kafka, topics.evaluations).start();
-    alerts = await new TopicReader(kafka, topics.alerts).start();
-  });
-
-  afterAll(async () => {
-    await evaluations?.stop();
-    await alerts?.stop();
-    await app?.close();
-    await dropDatabase(cfg.databaseUrl);
+    apiKey = (await new ApiKeyRepository(svc.app.get(DataSource)).create('viewer')).key;
   });
 
   const snapshot = {
@@ -74,11 +43,11 @@ describe('pipeline end to end', () => {
   };
 
   it('evaluates a positions snapshot and publishes, stores and serves the evaluation', async () => {
-    await produce(kafka, topics.positions, [json('pf-alpha', snapshot)]);
-    const [ev] = await evaluations.waitForCount(1);
+    await produce(svc.kafka, svc.topics.positions, [json('pf-alpha', snapshot)]);
+    const [ev] = await svc.readers.evaluations!.waitForCount(1);
     expect(ev).toMatchObject({
       portfolioId: 'pf-alpha',
-      trigger: { topic: topics.positions, eventId: 'p-1' },
+      trigger: { topic: svc.topics.positions, eventId: 'p-1' },
     });
     // nav = 100,000 + 1,200 × 181.9 − 300 × 50 = 100,000 + 218,280 − 15,000 = 303,280
     const metrics = ev.metrics as Record<string, number>;
@@ -87,7 +56,7 @@ describe('pipeline end to end', () => {
     expect(metrics.maxWeight).toBeCloseTo(218280 / 303280, 9);
     // 72% of nav in AAPL breaches the 25% limit: the level is at least HIGH and an alert is raised.
     expect(['HIGH', 'CRITICAL']).toContain(ev.level);
-    const [alert] = await alerts.waitForCount(1);
+    const [alert] = await svc.readers.alerts!.waitForCount(1);
     expect(alert).toMatchObject({
       portfolioId: 'pf-alpha',
       evaluationId: ev.id,
@@ -111,7 +80,7 @@ describe('pipeline end to end', () => {
   });
 
   it('re-evaluates on ticks of held symbols, coalesced, and ignores stale ticks', async () => {
-    const before = evaluations.values().length;
+    const before = svc.readers.evaluations!.values().length;
     const ticks = [1, 2, 3, 4, 5].map((i) =>
       json('AAPL', {
         id: `t-aapl-${i}`,
@@ -120,11 +89,11 @@ describe('pipeline end to end', () => {
         ts: `2026-11-30T09:30:0${i}.000Z`,
       }),
     );
-    await produce(kafka, topics.ticks, ticks);
-    const evs = await evaluations.waitForCount(before + 1, 30_000);
+    await produce(svc.kafka, svc.topics.ticks, ticks);
+    const evs = await svc.readers.evaluations!.waitForCount(before + 1, 30_000);
     const last = await waitFor(async () => {
       const rows = await evalRows('pf-alpha');
-      const tickRows = rows.filter((r) => r.trigger_topic === topics.ticks);
+      const tickRows = rows.filter((r) => r.trigger_topic === svc.topics.ticks);
       return tickRows.length > 0 && tickRows.some((r) => r.trigger_event_id === 't-aapl-5')
         ? tickRows
         : undefined;
@@ -137,7 +106,7 @@ describe('pipeline end to end', () => {
     expect(risk.body.metrics.nav).toBeCloseTo(100000 + 218460 - 15000, 6);
 
     // An older tick is stale: no evaluation, and the price stays 182.05.
-    await produce(kafka, topics.ticks, [
+    await produce(svc.kafka, svc.topics.ticks, [
       json('AAPL', {
         id: 't-aapl-old',
         symbol: 'AAPL',
@@ -153,7 +122,7 @@ describe('pipeline end to end', () => {
   });
 
   it('re-evaluates on news about a held symbol, not about others', async () => {
-    await produce(kafka, topics.news, [
+    await produce(svc.kafka, svc.topics.news, [
       json('n-other', {
         id: 'n-other',
         ts: '2026-11-30T09:31:00.000Z',
@@ -168,7 +137,9 @@ describe('pipeline end to end', () => {
       }),
     ]);
     const ev = await waitFor(() =>
-      evaluations.values().find((v) => (v.trigger as { eventId: string }).eventId === 'n-42'),
+      svc.readers
+        .evaluations!.values()
+        .find((v) => (v.trigger as { eventId: string }).eventId === 'n-42'),
     );
     expect(ev.ts).toBe('2026-11-30T09:31:05.120Z');
     const rows = await evalRows('pf-alpha');
@@ -177,9 +148,9 @@ describe('pipeline end to end', () => {
 
   it('gives a redelivered message no second effect', async () => {
     const count = (await evalRows('pf-alpha')).length;
-    const published = evaluations.values().length;
-    await produce(kafka, topics.positions, [json('pf-alpha', snapshot)]);
-    await produce(kafka, topics.news, [
+    const published = svc.readers.evaluations!.values().length;
+    await produce(svc.kafka, svc.topics.positions, [json('pf-alpha', snapshot)]);
+    await produce(svc.kafka, svc.topics.news, [
       json('n-42', {
         id: 'n-42',
         ts: '2026-11-30T09:31:05.120Z',
@@ -188,7 +159,7 @@ describe('pipeline end to end', () => {
       }),
     ]);
     // A later distinct message proves the consumers went past the duplicates.
-    await produce(kafka, topics.news, [
+    await produce(svc.kafka, svc.topics.news, [
       json('n-43', {
         id: 'n-43',
         ts: '2026-11-30T09:32:00.000Z',
@@ -197,13 +168,15 @@ describe('pipeline end to end', () => {
       }),
     ]);
     await waitFor(() =>
-      evaluations.values().find((v) => (v.trigger as { eventId: string }).eventId === 'n-43'),
+      svc.readers
+        .evaluations!.values()
+        .find((v) => (v.trigger as { eventId: string }).eventId === 'n-43'),
     );
     await waitFor(async () => (await evalRows('pf-alpha')).length === count + 1 || undefined);
     await new Promise((r) => setTimeout(r, 500));
     expect((await evalRows('pf-alpha')).length).toBe(count + 1);
-    expect(evaluations.values().length).toBe(published + 1);
-    const ids = evaluations.values().map((v) => v.id);
+    expect(svc.readers.evaluations!.values().length).toBe(published + 1);
+    const ids = svc.readers.evaluations!.values().map((v) => v.id);
     expect(new Set(ids).size).toBe(ids.length);
   });
 
