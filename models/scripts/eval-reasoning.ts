@@ -5,7 +5,11 @@
  * weights with the sliding window disabled (full attention); and, on greedy generations, the share
  * of stated figures that matched the inputs before grounding and after it.
  *
- *   npm run model:eval -- [--model models/risk-reasoner] [--n 300] [--full 150] [--write]
+ * Also: accuracy on the market simulator's own headlines (fresh draws from its catalog, int8, the
+ * wording the service meets in the demo and bench:scoring), per true label.
+ *
+ *   npm run model:eval -- [--model models/risk-reasoner] [--n 300] [--full 150] [--sim 200]
+ *                         [--sim-only] [--write]
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,6 +26,7 @@ import {
   IMPACT_OPTIONS,
   JUDGEMENT_CUE,
   RiskExample,
+  generateWordingExamples,
   generateHeldOutSet,
   generateTrainingSet,
   generatedReasoning,
@@ -40,6 +45,7 @@ import { accuracy, brierScore, macroF1, majorityLabel } from '@risk/reasoning/mo
 import { reasonAndJudge } from '@risk/reasoning/model/onnx-scoring';
 import { readDecoderWeights } from '@risk/reasoning/model/read-weights';
 import { REASONER_SEEDS } from '@risk/reasoning/model/reasoner-config';
+import { SIMULATOR_POOL, simulatorWording } from './simulator-wording';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -115,6 +121,35 @@ async function main(): Promise<void> {
   const fp32 = await ReasoningEngine.open(fp32Dir, runtime);
   const int8 = await ReasoningEngine.open(int8Dir, runtime);
   const eos = fp32.spec.eosTokenIds[0];
+
+  // The simulator's wordings (drawn with a seed training never used).
+  const simSet = generateWordingExamples(
+    simulatorWording,
+    Number(arg('sim', '200')),
+    REASONER_SEEDS.simulatorWordingHeldOut,
+    SIMULATOR_POOL,
+  );
+  const simJudged = await judgeWithEngine(int8, simSet, false);
+  const simGold = simSet.map((e) => e.judgement.impact);
+  const simAccuracy = accuracy(simJudged.predicted, simGold);
+  const simByLabel = IMPACTS.map((l) => {
+    const idx = simGold.flatMap((g, i) => (g === l ? [i] : []));
+    return `${l} ${f(
+      accuracy(
+        idx.map((i) => simJudged.predicted[i]),
+        idx.map(() => l),
+      ),
+      3,
+    )} (n=${idx.length})`;
+  }).join(', ');
+  const simNeutralShare = simJudged.predicted.filter((p) => p === 'neutral').length / simSet.length;
+  console.log(
+    `simulator wording (int8, ${simSet.length}): accuracy ${f(simAccuracy)} macro-F1 ${f(macroF1(simJudged.predicted, simGold, IMPACTS))}; by true label: ${simByLabel}; predicted neutral ${f(simNeutralShare, 3)} (true ${f(simGold.filter((g) => g === 'neutral').length / simSet.length, 3)})`,
+  );
+  if (process.argv.includes('--sim-only')) {
+    await Promise.all([fp32.close(), int8.close()]);
+    return;
+  }
 
   const plan = planSplits(REASONER_SEEDS.plan);
   const heldOut = generateHeldOutSet(plan, n, REASONER_SEEDS.heldOut);
@@ -248,6 +283,7 @@ async function main(): Promise<void> {
     int8_agreement: int8Agreement,
     figures_raw: figuresRaw,
     figures_shown: figuresShown,
+    simulator_accuracy: simAccuracy,
   };
   if (process.argv.includes('--write')) {
     const report = {

@@ -3,6 +3,7 @@
  * fp32/ and int8/ model folders (model.onnx, config.json, tokenizer.json) and train-report.json.
  *
  *   npm run model:train -- [--steps 900] [--batch 16] [--lr 0.003] [--train-size 12000]
+ *                          [--sim-size 4000 (examples in the market simulator's wordings)]
  *                          [--max-minutes 26 (0 = no time cap)] [--out models/risk-reasoner] [--backend wasm|cpu]
  *
  * Everything is seeded (REASONER_SEEDS). The run stops at --steps or --max-minutes, whichever
@@ -25,6 +26,7 @@ import {
 import {
   generateHeldOutSet,
   generateTrainingSet,
+  generateWordingExamples,
   planSplits,
   tokenizerCorpus,
 } from '@risk/reasoning/model/corpus';
@@ -42,6 +44,7 @@ import {
   tfDecoderWeights,
 } from '@risk/reasoning/model/tf-decoder';
 import { trainDecoder } from '@risk/reasoning/model/training';
+import { SIMULATOR_POOL, simulatorWording } from './simulator-wording';
 
 /** The shipped JSON files pass the repository's prettier check as written. */
 async function prettierJson(dir: string): Promise<void> {
@@ -66,6 +69,7 @@ async function main(): Promise<void> {
   const batchSize = Number(arg('batch', '16'));
   const lr = Number(arg('lr', '0.003'));
   const trainSize = Number(arg('train-size', '12000'));
+  const simSize = Number(arg('sim-size', '4000'));
   const maxMinutes = Number(arg('max-minutes', '26'));
   const out = arg('out', 'models/risk-reasoner');
   const backend = arg('backend', 'wasm');
@@ -75,10 +79,17 @@ async function main(): Promise<void> {
   console.log(`backend ${tf.getBackend()}, ${parameterCount(cfg)} parameters`);
 
   const plan = planSplits(REASONER_SEEDS.plan);
-  const train = generateTrainingSet(plan, trainSize, REASONER_SEEDS.train);
+  const templated = generateTrainingSet(plan, trainSize, REASONER_SEEDS.train);
+  const simulated = generateWordingExamples(
+    simulatorWording,
+    simSize,
+    REASONER_SEEDS.simulatorWording,
+    SIMULATOR_POOL,
+  );
+  const train = [...templated, ...simulated];
   const tokenizerJson = buildTokenizerJson({
     vocabSize: cfg.vocabSize,
-    corpus: tokenizerCorpus(train.slice(0, 4000)),
+    corpus: tokenizerCorpus([...templated.slice(0, 3000), ...simulated.slice(0, 1000)]),
   });
   const tokenizer = new Tokenizer(tokenizerJson, {});
   const tok = {
@@ -149,6 +160,7 @@ async function main(): Promise<void> {
     config: cfg,
     seeds: REASONER_SEEDS,
     trainExamples: train.length,
+    simulatorWordingExamples: simulated.length,
     meanTokens: Number(meanLen.toFixed(1)),
     steps: result.steps,
     requestedSteps: steps,

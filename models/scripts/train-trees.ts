@@ -88,7 +88,12 @@ export interface Sample {
   input?: TreeFeatureInput;
 }
 
-/** Random books: 2–7 names, concentrated or spread, some shorts, gross 0.6–2.2× nav. */
+/**
+ * Random books: 2–7 names, concentrated or spread, some shorts. Most (85%) are run the way a
+ * desk runs them, inside their limits at inception: gross 0.6–1.6× nav, every weight at most 95%
+ * of the weight limit, a VaR limit of 1.5–4× a rough 99% one-day VaR of the book; the rest are
+ * stretched (gross up to 2.2×, no cap, a VaR limit of 1–8% of nav) and start in breach.
+ */
 export function randomPortfolios(seed: number, count: number): PortfolioSpec[] {
   const rng = mulberry32(seed ^ 0x5eed);
   return Array.from({ length: count }, (_, p) => {
@@ -97,20 +102,28 @@ export function randomPortfolios(seed: number, count: number): PortfolioSpec[] {
     const concentration = uniform(rng, 0.3, 2.5);
     const raw = names.map(() => Math.pow(-Math.log(1 - rng()), concentration));
     const sum = raw.reduce((a, b) => a + b, 0);
-    const gross = uniform(rng, 0.6, 2.2);
+    const stretched = rng() < 0.15;
+    const gross = stretched ? uniform(rng, 0.6, 2.2) : uniform(rng, 0.6, 1.6);
+    const maxWeight = [0.2, 0.25, 0.3][uniformInt(rng, 0, 2)];
+    const cap = stretched ? Infinity : maxWeight * uniform(rng, 0.7, 0.95);
     const weights: Record<string, number> = {};
+    let roughVar = 0;
     names.forEach((n, i) => {
       const sign = rng() < 0.2 ? -1 : 1;
-      weights[n.symbol] = Math.round(((sign * gross * raw[i]) / sum) * 1000) / 1000 || 0.001;
+      const w = Math.min(cap, (gross * raw[i]) / sum);
+      weights[n.symbol] = Math.round(sign * w * 1000) / 1000 || 0.001;
+      // Daily vol of the name (idiosyncratic and market parts), summed as if fully correlated.
+      roughVar += Math.abs(w) * Math.hypot(n.idioVol, 0.18 * n.beta) * (2.33 / Math.sqrt(252));
     });
     const nav = Math.round(uniform(rng, 300_000, 2_000_000) / 1000) * 1000;
+    const varShare = stretched ? uniform(rng, 0.01, 0.08) : roughVar * uniform(rng, 1.5, 4);
     return {
       portfolioId: `pf-train-${seed}-${p}`,
       nav,
       weights,
       limits: {
-        maxWeight: [0.2, 0.25, 0.3][uniformInt(rng, 0, 2)],
-        var99: Math.round(nav * uniform(rng, 0.01, 0.08)),
+        maxWeight,
+        var99: Math.round(nav * varShare),
         maxDrawdown: Math.round(uniform(rng, 0.02, 0.12) * 1000) / 1000,
       },
       rebalances: 0,

@@ -195,6 +195,41 @@ export class EngineCore {
     return best;
   }
 
+  /**
+   * The book as the reasoning context's snapshot line states it: holdings valued at the
+   * snapshot's own prices (the last price only where the snapshot has none), so the line, and
+   * with it the cached context after it, changes when a new snapshot arrives, not on every tick.
+   */
+  bookSnapshot(portfolioId: string): {
+    holdings: { symbol: string; side: 'long' | 'short'; sharePct: number }[];
+    grossPct: number;
+  } | null {
+    const state = this.portfolios.get(portfolioId);
+    if (!state) return null;
+    const values = new Map<string, number>();
+    for (const pos of state.snapshot.positions) {
+      const p = pos.price ?? this.book.lastPrice(pos.symbol);
+      if (p === undefined) continue;
+      values.set(pos.symbol, (values.get(pos.symbol) ?? 0) + pos.quantity * p);
+    }
+    let nav = state.snapshot.cash;
+    let gross = 0;
+    for (const v of values.values()) {
+      nav += v;
+      gross += Math.abs(v);
+    }
+    const base = nav > 0 ? nav : gross;
+    if (!(base > 0)) return { holdings: [], grossPct: 0 };
+    const holdings = [...values]
+      .filter(([, v]) => v !== 0)
+      .map(([symbol, v]) => ({
+        symbol,
+        side: v > 0 ? ('long' as const) : ('short' as const),
+        sharePct: (Math.abs(v) / base) * 100,
+      }));
+    return { holdings, grossPct: (gross / base) * 100 };
+  }
+
   holdersOf(symbols: readonly string[]): string[] {
     const out = new Set<string>();
     for (const s of symbols) for (const pid of this.holdings.portfoliosHolding(s)) out.add(pid);

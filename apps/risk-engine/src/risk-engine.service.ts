@@ -429,6 +429,7 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
       headline: n.headline,
       body: n.body,
       exposure,
+      book: this.core.bookSnapshot(portfolioId) ?? undefined,
     });
     if (!j) return undefined;
     this.metrics.stageSeconds.observe({ stage: 'reasoning' }, (performance.now() - started) / 1000);

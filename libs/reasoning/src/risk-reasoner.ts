@@ -4,9 +4,12 @@ import {
   IMPACT_OPTIONS,
   IMPACTS,
   STEP_STOPS,
+  SYSTEM_PROMPT,
+  formatBook,
   formatPrompt,
   judgementContext,
   reasonGrounded,
+  type BookHolding,
   type Exposure,
   type GroundedReasoning,
   type GroundingResult,
@@ -20,6 +23,11 @@ export interface NewsInput {
   headline: string;
   body?: string;
   exposure: Exposure;
+  /**
+   * The book as the context's snapshot line states it (largest holdings, gross exposure); the
+   * snapshot part of the cached context changes only when these do.
+   */
+  book?: { holdings: readonly BookHolding[]; grossPct: number };
 }
 
 export interface NewsJudgement {
@@ -41,10 +49,11 @@ export interface RiskReasonerOptions {
 }
 
 /**
- * The risk reasoner in the service: each portfolio's context is the run of news prompts (and
- * the judgements read from them) it has seen, kept in the engine's K/V cache, so a new item
- * costs only its own tokens. The model's sliding window bounds what it attends to; when the
- * context reaches the model's position limit it starts again from the new item.
+ * The risk reasoner in the service: each portfolio's context is the system prompt, the book's
+ * snapshot line and the run of items (news prompts, their reasoning and the judgements read from
+ * them) it has seen, kept in the engine's K/V cache, so a new item costs only its own tokens
+ * (the system prompt's K/V is shared by every portfolio). The model's sliding window bounds what
+ * it attends to; when the context reaches the model's position limit the earlier items go.
  */
 export class RiskReasoner {
   private readonly events = new Map<string, string[]>();
@@ -82,15 +91,17 @@ export class RiskReasoner {
   async judge(portfolioId: string, input: NewsInput): Promise<NewsJudgement> {
     const started = performance.now();
     const prompt = formatPrompt(input.headline, input.body ?? '', input.exposure);
+    const snapshot = input.book ? formatBook(input.book.holdings, input.book.grossPct) : '';
     let before = this.events.get(portfolioId) ?? [];
     const room = this.engine.spec.maxPositions - 4 * this.opts.maxReasoningTokens;
-    if (this.engine.encode([...before, prompt].join('')).length > room) before = [];
+    if (this.engine.encode([SYSTEM_PROMPT, snapshot, ...before, prompt].join('')).length > room)
+      before = [];
     let cachedTokens = -1;
     let newTokens = 0;
     const setContext = async (text: string) => {
       const r = await this.engine.setContext(portfolioId, {
-        system: '',
-        snapshot: '',
+        system: SYSTEM_PROMPT,
+        snapshot,
         events: [...before, text],
       });
       if (cachedTokens < 0) cachedTokens = r.timings.cachedTokens;

@@ -71,6 +71,23 @@ export function formatPrompt(headline: string, body: string, exposure: Exposure)
   return `News: ${headline}. ${body}\nPosition: ${formatPosition(exposure)}.\nReasoning:`;
 }
 
+/** The system prompt every portfolio's context starts with (RiskReasoner, ReasoningEngine). */
+export const SYSTEM_PROMPT = 'System: judge how each news item moves this portfolio.\n';
+
+/** One holding as the book's snapshot line states it. */
+export interface BookHolding {
+  symbol: string;
+  side: 'long' | 'short';
+  sharePct: number;
+}
+
+/** The book's snapshot line: gross exposure and the three largest holdings by share of nav. */
+export function formatBook(holdings: readonly BookHolding[], grossPct: number): string {
+  const top = [...holdings].sort((a, b) => b.sharePct - a.sharePct).slice(0, 3);
+  const listed = top.map((h) => `${h.side} ${h.symbol} ${formatShare(h.sharePct)}%`).join(', ');
+  return `Book: gross ${grossPct.toFixed(0)}% of nav; ${listed || 'no positions'}.\n`;
+}
+
 /** Where generation stops: the chain of thought is done, the judgement follows. */
 export const JUDGEMENT_CUE = '\nImpact:';
 
@@ -188,7 +205,7 @@ export function planSplits(seed: number): SplitPlan {
   };
 }
 
-interface ExampleChoice {
+export interface ExampleChoice {
   kind: EventKind;
   side: Side;
   bucket: SizeBucket;
@@ -204,13 +221,103 @@ function fillTemplate(template: string, rng: () => number, co: string, sym: stri
     .replace(/\{q\}/g, () => pick(rng, QUARTERS));
 }
 
+/**
+ * The context the service puts in front of an item (RiskReasoner): the fixed system prompt, the
+ * book's snapshot line, and sometimes an earlier item with its reasoning and judgement. Half of
+ * all examples carry it, so the model works with and without; a fixed system prompt also keeps
+ * the sliding window's global tokens the same for every portfolio.
+ */
+export interface EntityPool {
+  symbols: readonly string[];
+  companies: readonly string[];
+  /** Which choices an earlier item may use (training keeps out the held-out cells). */
+  accept?: (c: ExampleChoice) => boolean;
+}
+
+function contextPrefix(rng: () => number, exposure: Exposure, pool: EntityPool): string {
+  const { symbols, companies } = pool;
+  if (rng() < 0.5) return '';
+  const holdings: BookHolding[] = [];
+  if (exposure.side !== 'none') holdings.push({ ...exposure, side: exposure.side });
+  const others = Math.floor(rng() * 3);
+  for (let i = 0; i < others; i++) {
+    const symbol = pick(rng, symbols);
+    if (symbol === exposure.symbol || holdings.some((h) => h.symbol === symbol)) continue;
+    holdings.push({
+      symbol,
+      side: rng() < 0.8 ? 'long' : 'short',
+      sharePct: Number(formatShare(uniform(rng, 0.5, 30))),
+    });
+  }
+  const gross = holdings.reduce((a, h) => a + h.sharePct, 0) + uniform(rng, 0, 80);
+  let prefix = SYSTEM_PROMPT + formatBook(holdings, gross);
+  if (rng() < 0.3) {
+    let c = randomChoice(rng);
+    while (pool.accept && !pool.accept(c)) c = randomChoice(rng);
+    const sym = pick(rng, symbols);
+    const prev = buildItem(rng, c, pick(rng, companies), sym);
+    prefix += `${judgementContext(prev.prompt, prev.chainOfThought)} ${IMPACT_TEXT[prev.judgement.impact]}\n`;
+  }
+  return prefix;
+}
+
 function buildExample(
   rng: () => number,
   choice: ExampleChoice,
   company: string,
   symbol: string,
   heldOut: RiskExample['heldOut'],
+  pool: EntityPool,
 ): RiskExample {
+  const item = buildItem(rng, choice, company, symbol);
+  const prefix = contextPrefix(rng, item.exposure, pool);
+  return { ...item, prompt: prefix + item.prompt, heldOut };
+}
+
+/** A news text from elsewhere (the market simulator's catalog), labelled as one of EVENT_KINDS. */
+export interface ExternalWording {
+  kindId: string;
+  headline: string;
+  body: string;
+  company: string;
+  symbol: string;
+}
+
+/**
+ * Examples whose headline and body come from `source` (another wording of a known kind), with a
+ * random side, size and context as in the training set. Labels follow the kind's rule.
+ */
+export function generateWordingExamples(
+  source: (rng: () => number) => ExternalWording,
+  count: number,
+  seed: number,
+  pool: EntityPool,
+): RiskExample[] {
+  const rng = mulberry32(seed);
+  const out: RiskExample[] = [];
+  while (out.length < count) {
+    const w = source(rng);
+    const kind = EVENT_KINDS.find((k) => k.id === w.kindId);
+    if (kind === undefined) throw new Error(`unknown event kind ${w.kindId}`);
+    const c = { ...randomChoice(rng), kind };
+    const item = buildItem(rng, c, w.company, w.symbol, { headline: w.headline, body: w.body });
+    const prefix = contextPrefix(rng, item.exposure, pool);
+    out.push({
+      ...item,
+      prompt: prefix + item.prompt,
+      heldOut: { entity: false, wording: false, combination: false },
+    });
+  }
+  return out;
+}
+
+function buildItem(
+  rng: () => number,
+  choice: ExampleChoice,
+  company: string,
+  symbol: string,
+  text?: { headline: string; body: string },
+): Omit<RiskExample, 'heldOut'> {
   const { kind, side } = choice;
   const [lo, hi] = SIZE_RANGES[choice.bucket];
   const sharePct = Number(formatShare(uniform(rng, lo, hi)));
@@ -225,8 +332,9 @@ function buildExample(
           sharePct,
         };
   const judgement = judge(kind, side, exposure.sharePct);
-  const headline = fillTemplate(kind.headlines[choice.headlineIndex], rng, company, symbol);
-  const body = fillTemplate(pick(rng, kind.bodies), rng, company, symbol);
+  const headline =
+    text?.headline ?? fillTemplate(kind.headlines[choice.headlineIndex], rng, company, symbol);
+  const body = text?.body ?? fillTemplate(pick(rng, kind.bodies), rng, company, symbol);
   const cot = chainOfThought(kind, exposure, judgement);
   return {
     kind: kind.id,
@@ -238,7 +346,6 @@ function buildExample(
     chainOfThought: cot,
     prompt: formatPrompt(headline, body, exposure),
     completion: formatCompletion(judgement, cot),
-    heldOut,
   };
 }
 
@@ -255,17 +362,35 @@ function randomChoice(rng: () => number): ExampleChoice {
 }
 
 /** Training examples: seen entities, wordings and combinations only. */
+/** The entities and cells the training split may use (also for earlier items in a context). */
+export function trainingPool(plan: SplitPlan): EntityPool {
+  return {
+    symbols: plan.trainSymbols,
+    companies: plan.trainCompanies,
+    accept: (c) =>
+      c.headlineIndex !== plan.heldOutHeadline[c.kind.id] &&
+      !plan.heldOutCombos.has(comboKey(c.kind.id, c.side, c.bucket)),
+  };
+}
+
 export function generateTrainingSet(plan: SplitPlan, count: number, seed: number): RiskExample[] {
   const rng = mulberry32(seed);
+  const pool = trainingPool(plan);
   const out: RiskExample[] = [];
   while (out.length < count) {
     const c = randomChoice(rng);
-    if (c.headlineIndex === plan.heldOutHeadline[c.kind.id]) continue;
-    if (plan.heldOutCombos.has(comboKey(c.kind.id, c.side, c.bucket))) continue;
+    if (!pool.accept!(c)) continue;
     const company = pick(rng, plan.trainCompanies);
     const symbol = pick(rng, plan.trainSymbols);
     out.push(
-      buildExample(rng, c, company, symbol, { entity: false, wording: false, combination: false }),
+      buildExample(
+        rng,
+        c,
+        company,
+        symbol,
+        { entity: false, wording: false, combination: false },
+        pool,
+      ),
     );
   }
   return out;
@@ -296,11 +421,18 @@ export function generateHeldOutSet(plan: SplitPlan, count: number, seed: number)
     const company = pick(rng, plan.testCompanies);
     const symbol = pick(rng, plan.testSymbols);
     out.push(
-      buildExample(rng, c, company, symbol, {
-        entity: true,
-        wording: c.headlineIndex === plan.heldOutHeadline[c.kind.id],
-        combination: plan.heldOutCombos.has(comboKey(c.kind.id, c.side, c.bucket)),
-      }),
+      buildExample(
+        rng,
+        c,
+        company,
+        symbol,
+        {
+          entity: true,
+          wording: c.headlineIndex === plan.heldOutHeadline[c.kind.id],
+          combination: plan.heldOutCombos.has(comboKey(c.kind.id, c.side, c.bucket)),
+        },
+        { symbols: plan.testSymbols, companies: plan.testCompanies },
+      ),
     );
   }
   return out;

@@ -17,7 +17,7 @@ export const SIZE_RANGES: Readonly<Record<SizeBucket, [number, number]>> = {
   tiny: [0.05, 0.2],
   small: [0.4, 1.8],
   medium: [2.2, 4.8],
-  large: [5.5, 12],
+  large: [5.5, 40],
 };
 
 export function sizeBucketOf(sharePct: number): SizeBucket {

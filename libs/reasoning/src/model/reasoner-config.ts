@@ -26,7 +26,9 @@ export const REASONER_SEEDS = {
   heldOut: 13,
   init: 17,
   batches: 19,
+  simulatorWording: 23,
+  simulatorWordingHeldOut: 29,
 } as const;
 
 export const REASONER_NAME = 'risk-reasoner';
-export const REASONER_VERSION = '1.0.0';
+export const REASONER_VERSION = '1.1.0';

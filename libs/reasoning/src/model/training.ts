@@ -81,6 +81,23 @@ export interface TrainResult {
   losses: number[];
 }
 
+/**
+ * Sorts each run of `chunk` shuffled indices by length, so a batch (taken from the end) holds
+ * examples of similar length and pads little; the chunks themselves stay in shuffled order.
+ */
+export function bucketByLength(
+  order: readonly number[],
+  data: readonly EncodedExample[],
+  chunk: number,
+): number[] {
+  const len = (i: number): number => data[i].promptIds.length + data[i].completionIds.length;
+  const out: number[] = [];
+  for (let start = 0; start < order.length; start += chunk) {
+    out.push(...order.slice(start, start + chunk).sort((a, b) => len(a) - len(b) || a - b));
+  }
+  return out;
+}
+
 /** Adam on the language-model loss, batches drawn with a seeded shuffle (epoch by epoch). */
 export function trainDecoder(
   model: TfDecoder,
@@ -102,6 +119,7 @@ export function trainDecoder(
           const j = Math.floor(rng() * (i + 1));
           [order[i], order[j]] = [order[j], order[i]];
         }
+        order = bucketByLength(order, data, opts.batchSize * 8);
       }
       out.push(order.pop() as number);
     }
