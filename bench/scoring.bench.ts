@@ -48,6 +48,7 @@ import {
   mergeDecision,
   PROBABILITY_BANDS,
   type MergeInput,
+  type ProbabilityBands,
 } from '@risk/scoring/merge';
 import {
   buildFeatures,
@@ -60,10 +61,14 @@ import {
 } from '@risk/scoring/trees';
 import {
   brier,
+  judgementKey,
+  judgeStories,
+  newsInputFor,
   rocAuc,
   simulateRun,
   type EvaluationRecord,
-  type JudgeRequest,
+  type Probs,
+  type StoryRequest,
 } from '../models/scripts/train-trees';
 import { percentile, resultLine } from './bench-support';
 
@@ -79,7 +84,6 @@ const LM_EVALS = Number(process.env.BENCH_LM_EVALS ?? 300);
 const LEVELS: RiskLevel[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 const RANK: Record<RiskLevel, number> = { LOW: 0, MEDIUM: 1, HIGH: 2, CRITICAL: 3 };
 
-type Probs = [number, number, number, number];
 /** Uninformative judgement probabilities: the story's age and exposure stay. */
 const BLANK_JUDGEMENT = { pSevereNegative: 0.25, pNegative: 0.25, pNeutral: 0.25, pPositive: 0.25 };
 
@@ -102,52 +106,10 @@ interface Evaluation {
 
 interface Pass {
   evals: Evaluation[];
-  requests: {
-    seed: number;
-    portfolioId: string;
-    newsId: string;
-    input: NewsInput;
-    /** The simulator's class of the story for the book (0 severe negative … 3 positive). */
-    trueClass: number;
-  }[];
+  requests: StoryRequest[];
 }
 
 const f4 = (x: number): string => x.toFixed(4);
-const key = (portfolioId: string, newsId: string): string => `${portfolioId}|${newsId}`;
-
-/** The held symbol of the story with the largest |value| (as apps/risk-engine tells the model). */
-function largestExposure(req: JudgeRequest): NewsInput['exposure'] | null {
-  const values = new Map<string, { q: number; p: number }>();
-  let nav = req.cash;
-  let gross = 0;
-  for (const pos of req.positions) {
-    const p = req.book.lastPrice(pos.symbol) ?? pos.price;
-    if (p === undefined) continue;
-    const prev = values.get(pos.symbol);
-    values.set(pos.symbol, { q: (prev?.q ?? 0) + pos.quantity, p });
-  }
-  for (const { q, p } of values.values()) {
-    nav += q * p;
-    gross += Math.abs(q * p);
-  }
-  const base = nav > 0 ? nav : gross;
-  let best: NewsInput['exposure'] | null = null;
-  for (const symbol of req.news.symbols) {
-    const e = values.get(symbol);
-    if (!e || e.q === 0) continue;
-    const sharePct = base > 0 ? (Math.abs(e.q * e.p) / base) * 100 : 0;
-    if (!best || sharePct > best.sharePct) {
-      best = {
-        symbol,
-        side: e.q > 0 ? 'long' : 'short',
-        quantity: Math.abs(e.q),
-        price: e.p,
-        sharePct,
-      };
-    }
-  }
-  return best;
-}
 
 /** Replays the held-out runs; `judged` replaces the proxy judgement where it has one. */
 function replay(seeds: readonly number[], judged?: ReadonlyMap<string, Probs>): Pass {
@@ -160,8 +122,9 @@ function replay(seeds: readonly number[], judged?: ReadonlyMap<string, Probs>): 
     const trigger = new Map<string, NewsInput>();
     simulateRun(seed, run, {
       judge: (req) => {
-        const exposure = largestExposure(req);
-        const p = judged?.get(key(req.portfolioId, req.news.id)) ?? req.proxy;
+        const input = newsInputFor(req);
+        const exposure = input?.exposure ?? null;
+        const p = judged?.get(judgementKey(req.portfolioId, req.news.id)) ?? req.proxy;
         latest.set(req.portfolioId, {
           newsId: req.news.id,
           ms: req.ms,
@@ -169,8 +132,7 @@ function replay(seeds: readonly number[], judged?: ReadonlyMap<string, Probs>): 
           sharePct: exposure?.sharePct ?? 0,
         });
         trigger.delete(req.portfolioId);
-        if (exposure !== null) {
-          const input = { headline: req.news.headline, body: req.news.body, exposure };
+        if (input !== null) {
           trigger.set(req.portfolioId, input);
           requests.push({
             seed,
@@ -256,6 +218,7 @@ async function figures(scorer: TreeScorer, evals: readonly Evaluation[]): Promis
   const rules = evals.map((e) => ruleScore(e.checks).score);
   const merged = evals.map((e, i) => {
     const m = mergeDecision({
+      bands: scorer.bands,
       treeProbability: pNews[i],
       rules: ruleScore(e.checks),
       checks: e.checks,
@@ -264,6 +227,7 @@ async function figures(scorer: TreeScorer, evals: readonly Evaluation[]): Promis
     return m;
   });
   const scores = merged.map((m) => m.score);
+  const bandsIn = scorer.bands ?? PROBABILITY_BANDS;
   const idx = evals.flatMap((e, i) => (e.record.trigger === 'news' ? [i] : []));
   const sub = (xs: ArrayLike<number>): number[] => idx.map((i) => xs[i]);
   return {
@@ -285,13 +249,18 @@ async function figures(scorer: TreeScorer, evals: readonly Evaluation[]): Promis
       scores,
       labels,
     ),
-    bands: buckets(scores.map(bandOf), scores, labels),
-    limitFloored: evals.filter((e, i) => RANK[limitFloor(e.checks).level] > RANK[bandOf(scores[i])])
-      .length,
+    bands: buckets(
+      scores.map((p) => bandOf(p, bandsIn)),
+      scores,
+      labels,
+    ),
+    limitFloored: evals.filter(
+      (e, i) => RANK[limitFloor(e.checks).level] > RANK[bandOf(scores[i], bandsIn)],
+    ).length,
   };
 }
 
-function printFigures(title: string, f: Figures): void {
+function printFigures(title: string, f: Figures, bands: ProbabilityBands): void {
   console.log(`\n${title}: ${f.n} evaluations, bad rate ${f4(f.badRate)}`);
   console.log('  score                       AUC     Brier   AUC on news-triggered');
   const row = (name: string, v: { auc: number; brier: number }, newsAuc: number): void =>
@@ -311,7 +280,7 @@ function printFigures(title: string, f: Figures): void {
     }
   };
   table(
-    `bad-outcome rate per probability band of the merged score (MEDIUM ≥ ${PROBABILITY_BANDS.MEDIUM}, HIGH ≥ ${PROBABILITY_BANDS.HIGH}, CRITICAL ≥ ${PROBABILITY_BANDS.CRITICAL}):`,
+    `bad-outcome rate per probability band of the merged score (MEDIUM ≥ ${bands.MEDIUM}, HIGH ≥ ${bands.HIGH}, CRITICAL ≥ ${bands.CRITICAL}):`,
     f.bands,
   );
   table('bad-outcome rate per merged level (band, then the limit and news floors):', f.levels);
@@ -350,20 +319,6 @@ function probsOf(p: Record<string, number>): Probs {
   return [p.severe_negative ?? 0, p.negative ?? 0, p.neutral ?? 0, p.positive ?? 0];
 }
 
-/** The real model's judgement of every story in the runs, in event order per portfolio. */
-async function judgeAll(
-  reasoner: RiskReasoner,
-  requests: Pass['requests'],
-): Promise<Map<string, Probs>> {
-  const out = new Map<string, Probs>();
-  for (const r of requests) {
-    const j = await reasoner.judge(r.portfolioId, r.input);
-    out.set(key(r.portfolioId, r.newsId), probsOf(j.probabilities));
-  }
-  for (const pid of new Set(requests.map((r) => r.portfolioId))) reasoner.forget(pid);
-  return out;
-}
-
 /**
  * How the model's top class relates to the simulator's class of the story, by side. The trees
  * were trained on a proxy of the story's class (side-blind), while the model judges the impact
@@ -373,14 +328,14 @@ function agreement(requests: Pass['requests'], judged: ReadonlyMap<string, Probs
   const parts: string[] = [];
   for (const side of ['long', 'short'] as const) {
     const rs = requests.filter(
-      (r) => r.input.exposure.side === side && judged.has(key(r.portfolioId, r.newsId)),
+      (r) => r.input.exposure.side === side && judged.has(judgementKey(r.portfolioId, r.newsId)),
     );
     let story = 0;
     let impact = 0;
     const tops = [0, 0, 0, 0];
     const truths = [0, 0, 0, 0];
     for (const r of rs) {
-      const p = judged.get(key(r.portfolioId, r.newsId))!;
+      const p = judged.get(judgementKey(r.portfolioId, r.newsId))!;
       const top = p.indexOf(Math.max(...p));
       // Side-aware: a short's impact mirrors the story (severity kept apart: compare direction).
       const dir = (c: number): number => (c <= 1 ? -1 : c === 3 ? 1 : 0);
@@ -439,7 +394,13 @@ async function wholeEvaluation(
   const [p] = await scorer.score(row, 1);
   scorer.explain(row);
   const t2 = performance.now();
-  const { score } = mergeDecision({ treeProbability: p, rules, checks, news: mergeNews });
+  const { score } = mergeDecision({
+    treeProbability: p,
+    rules,
+    checks,
+    news: mergeNews,
+    bands: scorer.bands,
+  });
   if (stages) {
     stages.metrics.push(t1 - t0);
     stages.trees.push(t2 - t1);
@@ -537,10 +498,10 @@ async function main(): Promise<void> {
   let judgedAll: Map<string, Probs> | null = null;
   if (realDir !== null) {
     engine = await ReasoningEngine.open(realDir, runtime);
-    // Probabilities come from option scoring before any generation: generation off changes no figure.
+    // As the service judges: grounded chain of thought first, then the options after `Impact:`.
     const reasoner = await RiskReasoner.open(realDir, engine, {
-      generate: false,
-      maxReasoningTokens: 48,
+      generate: true,
+      maxReasoningTokens: 60,
     });
     // Whole runs only, in order, while they fit the cap (a story's judgement affects later evaluations).
     const seeds: number[] = [];
@@ -553,12 +514,12 @@ async function main(): Promise<void> {
     }
     const requests = proxyPass.requests.filter((r) => seeds.includes(r.seed));
     const tj = performance.now();
-    const judged = await judgeAll(reasoner, requests);
+    const judged = await judgeStories(reasoner, requests);
     judgedAll = judged;
     const ms = performance.now() - tj;
     primary = replay(seeds, judged);
     const where = realDir.startsWith(ROOT) ? path.relative(ROOT, realDir) : realDir;
-    source = `reasoning model ${reasoner.modelId} (${where}): ${judged.size} judgements over ${seeds.length} runs in ${(ms / 1000).toFixed(1)} s (${(ms / judged.size).toFixed(1)} ms each, option scoring only)`;
+    source = `reasoning model ${reasoner.modelId} (${where}): ${judged.size} judgements over ${seeds.length} runs in ${(ms / 1000).toFixed(1)} s (${(ms / judged.size).toFixed(1)} ms each, grounded generation then option scoring)`;
     lmDir = realDir;
     lmModel = reasoner.modelId;
     if (seeds.length < SEEDS.length) {
@@ -572,19 +533,25 @@ async function main(): Promise<void> {
   if (judgedAll !== null)
     console.log(`  model vs simulator truth: ${agreement(proxyPass.requests, judgedAll)}`);
 
+  const bandsUsed = scorer.bands ?? PROBABILITY_BANDS;
+  console.log(
+    `merge bands: ${scorer.bands ? "the tree model's calibrated merge_bands" : 'fallback PROBABILITY_BANDS'} ${JSON.stringify(bandsUsed)}`,
+  );
   const held = await figures(scorer, primary.evals);
   printFigures(
     `held-out figures (news judgement: ${realDir ? 'the reasoning model' : 'proxy'})`,
     held,
+    bandsUsed,
   );
   if (realDir !== null) {
     const books = new Set(primary.evals.map((e) => e.record.portfolioId));
     printFigures(
-      'same runs with the training proxy instead of the model (for comparison)',
+      'same runs with a noisy proxy of the story (right class 80%, side-blind) instead of the model',
       await figures(
         scorer,
         proxyPass.evals.filter((e) => books.has(e.record.portfolioId)),
       ),
+      bandsUsed,
     );
   }
 

@@ -4,11 +4,18 @@
  * forest (ml-random-forest), exports it to ONNX and writes the model card with held-out figures.
  * Seeded and reproducible: `npm run model:trees` (see docs/tree-scoring.md).
  */
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { RandomForestRegression } from 'ml-random-forest';
 import * as prettier from 'prettier';
 import type { NewsEvent } from '@risk/contracts';
+import {
+  readReasoningConfig,
+  ReasoningEngine,
+  RiskReasoner,
+  type NewsInput,
+} from '@risk/reasoning';
 import {
   checkLimits,
   computePortfolioMetrics,
@@ -16,6 +23,7 @@ import {
   ruleScore,
   type RiskLimits,
 } from '@risk/risk-metrics';
+import { bandOf, bandsFromBaseRate } from '@risk/scoring/merge';
 import {
   buildFeatures,
   ensembleFromMlForest,
@@ -226,6 +234,141 @@ export interface RunHooks {
   /** The judgement probabilities to use instead of the proxy's. */
   judge?: (req: JudgeRequest) => [number, number, number, number];
   onEvaluate?: (ev: EvaluationRecord) => void;
+}
+
+export type Probs = [number, number, number, number];
+
+export const judgementKey = (portfolioId: string, newsId: string): string =>
+  `${portfolioId}|${newsId}`;
+
+/**
+ * What the service tells the reasoning model about a story for one book (apps/risk-engine:
+ * EngineCore.largestExposure and bookSnapshot): the held name of the story with the largest
+ * |value| at the last prices, and the book's snapshot line at its snapshot prices.
+ */
+export function newsInputFor(req: JudgeRequest): NewsInput | null {
+  const values = new Map<string, { q: number; p: number }>();
+  const atSnapshot = new Map<string, number>();
+  let nav = req.cash;
+  let gross = 0;
+  let navSnap = req.cash;
+  let grossSnap = 0;
+  for (const pos of req.positions) {
+    const p = req.book.lastPrice(pos.symbol) ?? pos.price;
+    if (p !== undefined) {
+      const prev = values.get(pos.symbol);
+      values.set(pos.symbol, { q: (prev?.q ?? 0) + pos.quantity, p });
+    }
+    const ps = pos.price ?? req.book.lastPrice(pos.symbol);
+    if (ps !== undefined)
+      atSnapshot.set(pos.symbol, (atSnapshot.get(pos.symbol) ?? 0) + pos.quantity * ps);
+  }
+  for (const { q, p } of values.values()) {
+    nav += q * p;
+    gross += Math.abs(q * p);
+  }
+  for (const v of atSnapshot.values()) {
+    navSnap += v;
+    grossSnap += Math.abs(v);
+  }
+  const base = nav > 0 ? nav : gross;
+  let exposure: NewsInput['exposure'] | null = null;
+  for (const symbol of req.news.symbols) {
+    const e = values.get(symbol);
+    if (!e || e.q === 0) continue;
+    const sharePct = base > 0 ? (Math.abs(e.q * e.p) / base) * 100 : 0;
+    if (!exposure || sharePct > exposure.sharePct) {
+      exposure = {
+        symbol,
+        side: e.q > 0 ? 'long' : 'short',
+        quantity: Math.abs(e.q),
+        price: e.p,
+        sharePct,
+      };
+    }
+  }
+  if (exposure === null) return null;
+  const baseSnap = navSnap > 0 ? navSnap : grossSnap;
+  const holdings =
+    baseSnap > 0
+      ? [...atSnapshot]
+          .filter(([, v]) => v !== 0)
+          .map(([symbol, v]) => ({
+            symbol,
+            side: v > 0 ? ('long' as const) : ('short' as const),
+            sharePct: (Math.abs(v) / baseSnap) * 100,
+          }))
+      : [];
+  return {
+    headline: req.news.headline,
+    body: req.news.body,
+    exposure,
+    book: { holdings, grossPct: baseSnap > 0 ? (grossSnap / baseSnap) * 100 : 0 },
+  };
+}
+
+/** A story for one book, as the reasoning model is asked about it. */
+export interface StoryRequest {
+  seed: number;
+  portfolioId: string;
+  newsId: string;
+  input: NewsInput;
+  /** The simulator's class of the story for the book (0 severe negative … 3 positive). */
+  trueClass: number;
+}
+
+/** Every story about held names in the runs, in event order (the proxy stands in meanwhile). */
+export function storyRequests(runs: readonly { seed: number; run: number }[]): StoryRequest[] {
+  const out: StoryRequest[] = [];
+  for (const { seed, run } of runs) {
+    simulateRun(seed, run, {
+      judge: (req) => {
+        const input = newsInputFor(req);
+        if (input !== null)
+          out.push({
+            seed,
+            portfolioId: req.portfolioId,
+            newsId: req.news.id,
+            input,
+            trueClass: req.trueClass,
+          });
+        return req.proxy;
+      },
+    });
+  }
+  return out;
+}
+
+/**
+ * The reasoning model's judgement of every request, in event order per portfolio (so each book's
+ * context builds up as in the service), as the service runs it (grounded generation, then option
+ * scoring). Contexts are dropped afterwards.
+ */
+export async function judgeStories(
+  reasoner: RiskReasoner,
+  requests: readonly StoryRequest[],
+  onProgress?: (done: number) => void,
+): Promise<Map<string, Probs>> {
+  const out = new Map<string, Probs>();
+  for (const r of requests) {
+    const pid = `${r.seed}:${r.portfolioId}`;
+    const j = await reasoner.judge(pid, r.input);
+    const p = j.probabilities;
+    out.set(judgementKey(r.portfolioId, r.newsId), [
+      p.severe_negative,
+      p.negative,
+      p.neutral,
+      p.positive,
+    ]);
+    if (out.size % 500 === 0) onProgress?.(out.size);
+  }
+  for (const r of requests) reasoner.forget(`${r.seed}:${r.portfolioId}`);
+  return out;
+}
+
+/** A judge hook that answers from recorded judgements (the proxy where none was recorded). */
+export function recordedJudge(judged: ReadonlyMap<string, Probs>): NonNullable<RunHooks['judge']> {
+  return (req) => judged.get(judgementKey(req.portfolioId, req.news.id)) ?? req.proxy;
 }
 
 /** One simulated market, replayed: every grid point and every news about a held name is a sample. */
@@ -448,11 +591,72 @@ function stack(samples: readonly Sample[]): Float32Array {
 
 const fmt = (v: number, d = 4): string => v.toFixed(d);
 
+/**
+ * The reasoning model's judgement of every story in the training, held-out and test runs (the
+ * shipped int8 model unless --reasoner DIR; --proxy keeps the noisy proxy). Recorded once per
+ * model file under .cache/ (about 14 000 judgements, ~10 minutes on one core).
+ */
+async function recordedJudgements(runs: readonly { seed: number; run: number }[]): Promise<{
+  judged: Map<string, Probs> | null;
+  source: string;
+  count: number;
+  seconds: number;
+}> {
+  if (process.argv.includes('--proxy'))
+    return { judged: null, source: 'proxy of the true story', count: 0, seconds: 0 };
+  const i = process.argv.indexOf('--reasoner');
+  const dir = path.resolve(
+    i >= 0 ? process.argv[i + 1] : path.join(__dirname, '..', 'risk-reasoner', 'int8'),
+  );
+  const modelBytes = await fs.readFile(path.join(dir, 'model.onnx'));
+  const digest = createHash('sha256').update(modelBytes).digest('hex').slice(0, 16);
+  const cacheFile = path.resolve(__dirname, '..', '..', '.cache', `tree-judgements-${digest}.json`);
+  const requests = storyRequests(runs);
+  const runtime = readReasoningConfig({ REASONING_THREADS: '1' });
+  const engine = await ReasoningEngine.open(dir, runtime);
+  const reasoner = await RiskReasoner.open(dir, engine, { generate: true, maxReasoningTokens: 60 });
+  const source = `${reasoner.modelId} (grounded generation, then option scoring)`;
+  try {
+    const cached = JSON.parse(await fs.readFile(cacheFile, 'utf8')) as {
+      entries: [string, Probs][];
+      seconds: number;
+    };
+    const judged = new Map(cached.entries);
+    if (requests.every((r) => judged.has(judgementKey(r.portfolioId, r.newsId)))) {
+      await engine.close();
+      console.log(`news judgements: ${judged.size} from ${cacheFile}`);
+      return { judged, source, count: judged.size, seconds: cached.seconds };
+    }
+  } catch {
+    // not recorded yet
+  }
+  const t = Date.now();
+  console.log(`news judgements: ${requests.length} stories for ${source} …`);
+  const judged = await judgeStories(reasoner, requests, (n) =>
+    console.log(`  ${n} judged (${((Date.now() - t) / 1000).toFixed(0)} s)`),
+  );
+  await engine.close();
+  const seconds = (Date.now() - t) / 1000;
+  await fs.mkdir(path.dirname(cacheFile), { recursive: true });
+  await fs.writeFile(cacheFile, JSON.stringify({ entries: [...judged], seconds }));
+  return { judged, source, count: judged.size, seconds };
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   const explore = process.argv.includes('--explore');
-  const train = TRAIN_SEEDS.flatMap((s, i) => simulateRun(s, i));
-  const holdout = HOLDOUT_SEEDS.flatMap((s, i) => simulateRun(s, i));
+  const runsOf = (seeds: readonly number[]): { seed: number; run: number }[] =>
+    seeds.map((seed, run) => ({ seed, run }));
+  const judgements = await recordedJudgements(
+    runsOf([...TRAIN_SEEDS, ...HOLDOUT_SEEDS, ...TEST_SEEDS]).map((r, i) => ({
+      seed: r.seed,
+      // The run index within its own set picks the volatility regime.
+      run: i < TRAIN_SEEDS.length ? i : (i - TRAIN_SEEDS.length) % HOLDOUT_SEEDS.length,
+    })),
+  );
+  const hooks: RunHooks = judgements.judged ? { judge: recordedJudge(judgements.judged) } : {};
+  const train = TRAIN_SEEDS.flatMap((s, i) => simulateRun(s, i, hooks));
+  const holdout = HOLDOUT_SEEDS.flatMap((s, i) => simulateRun(s, i, hooks));
   const rate = (xs: Sample[]): number => xs.reduce((a, s) => a + s.bad, 0) / xs.length;
   console.log(
     `samples: train ${train.length} (bad ${fmt(rate(train), 3)}), holdout ${holdout.length} (bad ${fmt(rate(holdout), 3)}) in ${Date.now() - t0} ms`,
@@ -520,6 +724,7 @@ async function main(): Promise<void> {
     return xs.map((_, i) => per.reduce((a, p) => a + p[i], 0) / per.length);
   };
 
+  const bands = bandsFromBaseRate(rate(train));
   const bytes = exportTreeEnsembleOnnx(ensemble, {
     modelId: MODEL_ID,
     featureNames: FEATURE_NAMES,
@@ -528,6 +733,8 @@ async function main(): Promise<void> {
       leaf_scale: String(nTrees),
       label: `loss > ${LOSS_THRESHOLD * 100}% of nav within ${HORIZON_MS / 60_000} min`,
       training_library: 'ml-random-forest@2.1.0 (ml-cart@2.1.1)',
+      merge_bands: JSON.stringify(bands),
+      news_judgements: judgements.source,
     },
   });
   await fs.mkdir(OUT_DIR, { recursive: true });
@@ -549,8 +756,24 @@ async function main(): Promise<void> {
   }
   const base = rate(train);
   const holdoutFigures = heldOutFigures(holdout, pOrt, base);
-  const test = TEST_SEEDS.flatMap((s, i) => simulateRun(s, i));
-  const testFigures = heldOutFigures(test, await scorer.score(stack(test), test.length), base);
+  const test = TEST_SEEDS.flatMap((s, i) => simulateRun(s, i, hooks));
+  const pTest = await scorer.score(stack(test), test.length);
+  const testFigures = heldOutFigures(test, pTest, base);
+  // The merge's bands, and what they mean on the test runs (share of evaluations, bad rate).
+  const bandFigures = Object.fromEntries(
+    (['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const).map((level) => {
+      const idx = test.flatMap((_, i) => (bandOf(pTest[i], bands) === level ? [i] : []));
+      const bad = idx.reduce((a, i) => a + test[i].bad, 0);
+      return [
+        level,
+        {
+          n: idx.length,
+          share: idx.length / test.length,
+          badRate: idx.length ? bad / idx.length : 0,
+        },
+      ];
+    }),
+  ) as Report['bandFigures'];
   const figures = { holdout: holdoutFigures, test: testFigures };
 
   // Importance: mean |SHAP| over the held-out set (P units).
@@ -592,6 +815,13 @@ async function main(): Promise<void> {
       holdoutBadRate: rate(holdout),
     },
     hyperparameters: HYPERPARAMETERS,
+    newsJudgements: {
+      source: judgements.source,
+      count: judgements.count,
+      seconds: judgements.seconds,
+    },
+    bands,
+    bandFigures,
     trainMs,
     nodes,
     bytes: bytes.length,
@@ -616,6 +846,12 @@ async function main(): Promise<void> {
 }
 
 type Report = {
+  newsJudgements: { source: string; count: number; seconds: number };
+  bands: { MEDIUM: number; HIGH: number; CRITICAL: number };
+  bandFigures: Record<
+    'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL',
+    { n: number; share: number; badRate: number }
+  >;
   samples: {
     train: number;
     trainRowsUsed: number;
@@ -660,13 +896,18 @@ ${r.bytes} bytes, ${r.nodes} nodes.
 
 Simulated only (scripts/simulator: GARCH(1,1) prices with market and sector factors, news with
 jumps 0.25–3 s after the story), ${SIM.minutes}-minute runs at ${SIM.tickIntervalMs} ms ticks, ${SIM.newsPerMinute} news/min,
-${SIM.portfoliosPerRun} random books per run (2–7 names, 20% shorts, gross 0.6–2.2× nav, random limits),
+${SIM.portfoliosPerRun} random books per run (2–7 names, 20% shorts; 85% run inside their limits at
+inception, gross 0.6–1.6× nav, weights ≤ 95% of the weight limit; 15% stretched, gross up to 2.2×),
 diffusion vol ×${VOL_SCALES.join(', ×')} by run. Metrics from @risk/risk-metrics on the replayed ticks
 (InstrumentBook defaults: 1-minute EWMA buckets, λ = 0.94); evaluations every ${SIM.gridMs / 1000} s after a
 ${SIM.warmupMs / 60_000}-minute warm-up and at every news about a held name.
-News judgement features: a noisy proxy of the true story (its top class is right 80% of the
-time, else an adjacent class; top probability U(0.45, 0.95)) until the reasoning model's own
-probabilities are recorded.
+News judgement features: ${
+    r.newsJudgements.count > 0
+      ? `the reasoning model's own probabilities, recorded by running
+${r.newsJudgements.source} on every story about a held name (${r.newsJudgements.count} judgements, ${r.newsJudgements.seconds.toFixed(0)} s), each book's context
+built up in event order as in the service`
+      : 'a noisy proxy of the true story (--proxy)'
+  }.
 
 - Training: seeds ${TRAIN_SEEDS[0]}–${TRAIN_SEEDS[TRAIN_SEEDS.length - 1]}, ${r.samples.train} evaluations, bad rate ${r.samples.trainBadRate.toFixed(3)}; ${r.samples.trainRowsUsed} drawn at random to train.
 - Held out and test: the seeds below (other markets and books), same simulation settings.
@@ -703,6 +944,23 @@ from news that has not happened yet), so AUCs near 0.6 are what the features all
 ORT vs the JS forest: max |ΔP| = ${r.ortVsJsMaxDiff.toExponential(2)}. TreeSHAP sum check: max error ${r.shapSumMaxError.toExponential(2)}.
 Expected value (mean P under the training covers): ${r.expectedValue.toFixed(4)}.
 
+## Merge bands (calibration)
+
+The merge (\`merge@2\`, libs/scoring/src/merge.ts) reads its probability bands from this model's
+metadata (\`merge_bands\`): MEDIUM, HIGH and CRITICAL start at 2×, 4× and 8× the training bad
+rate (${r.samples.trainBadRate.toFixed(4)}): **MEDIUM ≥ ${r.bands.MEDIUM}, HIGH ≥ ${r.bands.HIGH}, CRITICAL ≥ ${r.bands.CRITICAL}**. On the test runs:
+
+| band | evaluations | share | observed bad rate |
+| --- | --- | --- | --- |
+${(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const)
+  .map((l) => {
+    const b = r.bandFigures[l];
+    return `| ${l} | ${b.n} | ${(b.share * 100).toFixed(1)}% | ${b.n ? b.badRate.toFixed(3) : '-'} |`;
+  })
+  .join('\n')}
+
+The level is then the highest of the band, the hard-limit floor and the news floor.
+
 ## Latency of the tree step (features → ORT run → TreeSHAP + top path), one row
 
 Measured by measureTreeLatency at training time on the build machine (5000 rows after 500 warm-up):
@@ -718,8 +976,8 @@ ${r.importance.map((i) => `| ${i.name} | ${i.meanAbsShap.toFixed(5)} |`).join('\
 ## Limits
 
 - Trained on simulated markets only; the label horizon and threshold are a choice, not a desk's.
-- The news features were trained on a proxy of the reasoning model; its real probabilities will
-  be distributed differently (retrain on recorded judgements when there are enough).
+- The news features are the shipped reasoning model's judgements: a new reasoning model needs
+  the trees retrained (\`npm run model:trees\` records its judgements first).
 - Insolvent books (nav ≤ 0) never occur in training: the ratio features are capped and the limit
   check (solvency → CRITICAL) must decide those.
 - A random forest's probabilities are shrunk towards the base rate; use them as a ranking and

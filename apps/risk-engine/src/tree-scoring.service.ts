@@ -85,6 +85,7 @@ export class TreeScoringService implements OnModuleInit {
       expectedValue: ex.expectedValue,
       top: ex.top.map((c) => ({ feature: c.feature, value: c.value, shap: c.shap })),
       paths: ex.paths,
+      bands: this.scorer.bands,
     };
   }
 }

@@ -15,7 +15,7 @@ import {
   type RuleScore,
 } from '@risk/risk-metrics';
 import { distanceSteps, distancesToLimits } from './distance-to-limit';
-import { MERGE_MODEL, mergeDecision } from './merge';
+import { MERGE_MODEL, mergeDecision, type ProbabilityBands } from './merge';
 import { reasoningSteps, type ReasoningJudgement } from './reasoning-steps';
 
 export interface PortfolioContext {
@@ -60,6 +60,8 @@ export interface TreeVerdict {
   expectedValue: number;
   top: readonly { feature: string; value: number; shap: number }[];
   paths: readonly string[];
+  /** The model's calibrated probability bands (metadata `merge_bands`), if it carries them. */
+  bands?: ProbabilityBands | null;
 }
 
 /** Phase 1 of an evaluation: everything that does not need a model. */
@@ -136,6 +138,7 @@ export function decideEvaluation(
     rules,
     checks,
     news: options.news ?? null,
+    bands: options.tree?.bands ?? null,
   });
   const level = merged.level;
   const alert = shouldAlert(ctx.previousLevel, level, fresh);

@@ -1,5 +1,5 @@
 import type { LimitCheck, RuleScore } from '@risk/risk-metrics';
-import { bandOf, limitFloor, mergeDecision } from './merge';
+import { bandOf, bandsFromBaseRate, limitFloor, mergeDecision, parseBands } from './merge';
 
 const check = (limit: LimitCheck['limit'], breached: boolean): LimitCheck => ({
   limit,
@@ -20,7 +20,7 @@ const rules: RuleScore = {
 
 describe('mergeDecision', () => {
   it('bands the trees probability', () => {
-    expect([0.05, 0.2, 0.29, 0.3, 0.5, 0.9].map(bandOf)).toEqual([
+    expect([0.05, 0.2, 0.29, 0.3, 0.5, 0.9].map((p) => bandOf(p))).toEqual([
       'LOW',
       'MEDIUM',
       'MEDIUM',
@@ -75,5 +75,26 @@ describe('mergeDecision', () => {
       score: 0.42,
       level: 'MEDIUM',
     });
+  });
+
+  it('bands at 2×, 4× and 8× the base rate, read back from model metadata', () => {
+    // 0.0655 × 2 = 0.131, × 4 = 0.262, × 8 = 0.524
+    const bands = bandsFromBaseRate(0.0655);
+    expect(bands).toEqual({ MEDIUM: 0.131, HIGH: 0.262, CRITICAL: 0.524 });
+    expect(parseBands(JSON.stringify(bands))).toEqual(bands);
+    expect(parseBands(undefined)).toBeNull();
+    expect(parseBands('{"MEDIUM":0.3,"HIGH":0.2,"CRITICAL":0.5}')).toBeNull();
+    expect(parseBands('not json')).toBeNull();
+    expect([0.13, 0.131, 0.3, 0.6].map((p) => bandOf(p, bands))).toEqual([
+      'LOW',
+      'MEDIUM',
+      'HIGH',
+      'CRITICAL',
+    ]);
+    const m = mergeDecision({ treeProbability: 0.27, rules, checks: [], bands });
+    expect(m.level).toBe('HIGH');
+    expect(m.step.data).toMatchObject({ bands, band: 'HIGH', merge: 'merge@2' });
+    // Without the model's bands the fallback applies: 0.27 is MEDIUM there.
+    expect(mergeDecision({ treeProbability: 0.27, rules, checks: [] }).level).toBe('MEDIUM');
   });
 });

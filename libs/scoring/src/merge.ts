@@ -2,7 +2,7 @@ import type { ExplanationStep, RiskLevel } from '@risk/contracts';
 import type { LimitCheck, RuleScore } from '@risk/risk-metrics';
 
 /**
- * The merge rule (`merge@1`, docs/tree-scoring.md § Merge):
+ * The merge rule (`merge@2`, docs/tree-scoring.md § Merge):
  * - score = the tree ensemble's P(loss > 2% of nav within 10 minutes), which already sees the
  *   reasoning engine's judgement of the latest news about held symbols as features; it is a
  *   probability, so its Brier score is meaningful;
@@ -12,26 +12,54 @@ import type { LimitCheck, RuleScore } from '@risk/risk-metrics';
  *   at least MEDIUM);
  * - without a tree model the interim rules decide alone.
  *
- * The bands are set at about 1.7×, 2.5× and 4× the training base rate (≈ 0.12): MEDIUM from
- * 0.20, HIGH from 0.30, CRITICAL from 0.50. bench:scoring prints the observed bad-outcome rate
- * per band; on the simulated books (which breach their weight limits most of the time) the limit
- * floors set most levels, so the bands are not yet calibrated on data (docs/tree-scoring.md).
+ * The bands are calibrated with the tree model and travel in its metadata (`merge_bands`):
+ * models/scripts/train-trees.ts sets MEDIUM, HIGH and CRITICAL at 2×, 4× and 8× the training
+ * base rate of bad outcomes (a relative risk a desk can act on) and reports the observed bad
+ * rate per band on held-out runs. PROBABILITY_BANDS is only the fallback for a tree model
+ * without that metadata (one trained elsewhere).
  */
-export const MERGE_MODEL = 'merge@1';
-export const PROBABILITY_BANDS: Readonly<Record<Exclude<RiskLevel, 'LOW'>, number>> = {
+export const MERGE_MODEL = 'merge@2';
+export type ProbabilityBands = Readonly<Record<Exclude<RiskLevel, 'LOW'>, number>>;
+export const PROBABILITY_BANDS: ProbabilityBands = {
   MEDIUM: 0.2,
   HIGH: 0.3,
   CRITICAL: 0.5,
 };
+/** Relative risk (× the training base rate) at which each band starts. */
+export const BAND_MULTIPLES: ProbabilityBands = { MEDIUM: 2, HIGH: 4, CRITICAL: 8 };
+
+/** Bands from a base rate of bad outcomes, rounded to 4 decimals (train-trees writes these). */
+export function bandsFromBaseRate(baseRate: number): ProbabilityBands {
+  const at = (m: number): number => Math.round(Math.min(1, m * baseRate) * 10_000) / 10_000;
+  return {
+    MEDIUM: at(BAND_MULTIPLES.MEDIUM),
+    HIGH: at(BAND_MULTIPLES.HIGH),
+    CRITICAL: at(BAND_MULTIPLES.CRITICAL),
+  };
+}
+
+/** Reads `merge_bands` metadata (JSON); null when absent or not three increasing numbers in (0, 1]. */
+export function parseBands(json: string | undefined): ProbabilityBands | null {
+  if (json === undefined) return null;
+  try {
+    const b = JSON.parse(json) as Record<string, unknown>;
+    const [m, h, c] = [b.MEDIUM, b.HIGH, b.CRITICAL];
+    if (typeof m !== 'number' || typeof h !== 'number' || typeof c !== 'number') return null;
+    if (!(m > 0 && m <= h && h <= c && c <= 1)) return null;
+    return { MEDIUM: m, HIGH: h, CRITICAL: c };
+  } catch {
+    return null;
+  }
+}
 export const NEWS_FLOOR = { pSevereNegative: 0.5, minSharePct: 2 } as const;
 
 const RANK: Record<RiskLevel, number> = { LOW: 0, MEDIUM: 1, HIGH: 2, CRITICAL: 3 };
 const max = (a: RiskLevel, b: RiskLevel): RiskLevel => (RANK[b] > RANK[a] ? b : a);
 
-export function bandOf(p: number): RiskLevel {
-  if (p >= PROBABILITY_BANDS.CRITICAL) return 'CRITICAL';
-  if (p >= PROBABILITY_BANDS.HIGH) return 'HIGH';
-  if (p >= PROBABILITY_BANDS.MEDIUM) return 'MEDIUM';
+export function bandOf(p: number, bands: ProbabilityBands = PROBABILITY_BANDS): RiskLevel {
+  if (p >= bands.CRITICAL) return 'CRITICAL';
+  if (p >= bands.HIGH) return 'HIGH';
+  if (p >= bands.MEDIUM) return 'MEDIUM';
   return 'LOW';
 }
 
@@ -54,6 +82,8 @@ export interface MergeInput {
   checks: readonly LimitCheck[];
   /** The latest news judgement for the portfolio, if any. */
   news?: { pSevereNegative: number; sharePct: number; newsId: string } | null;
+  /** The tree model's calibrated bands (its `merge_bands` metadata); PROBABILITY_BANDS if absent. */
+  bands?: ProbabilityBands | null;
 }
 
 export interface MergeResult {
@@ -76,7 +106,8 @@ export function mergeDecision(input: MergeInput): MergeResult {
   }
   const p = Math.min(1, Math.max(0, input.treeProbability));
   const score = Math.round(p * 10_000) / 10_000;
-  const band = bandOf(score);
+  const bands = input.bands ?? PROBABILITY_BANDS;
+  const band = bandOf(score, bands);
   const floor = limitFloor(input.checks);
   const newsFloor: RiskLevel =
     input.news &&
@@ -103,7 +134,7 @@ export function mergeDecision(input: MergeInput): MergeResult {
         limitFloor: floor.level,
         breached: floor.breached,
         newsFloor,
-        bands: PROBABILITY_BANDS,
+        bands,
         merge: MERGE_MODEL,
       },
     },

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as ort from 'onnxruntime-node';
+import { parseBands, type ProbabilityBands } from '../merge';
 import { FEATURE_NAMES } from './features';
 import {
   parseTreeEnsemble,
@@ -48,6 +49,8 @@ export class TreeScorer {
   readonly modelId: string;
   /** Multiplies a leaf weight back into its tree's own output (number of trees of a forest). */
   readonly leafScale: number;
+  /** Probability bands calibrated with the model (metadata `merge_bands`), or null. */
+  readonly bands: ProbabilityBands | null;
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -61,6 +64,7 @@ export class TreeScorer {
       names !== undefined ? (JSON.parse(names) as string[]) : defaultNames(ensemble);
     this.modelId = layout.metadata.model_id ?? modelId;
     this.leafScale = Number(layout.metadata.leaf_scale ?? '1') || 1;
+    this.bands = parseBands(layout.metadata.merge_bands);
   }
 
   static async load(
