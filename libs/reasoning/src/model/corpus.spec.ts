@@ -1,6 +1,8 @@
 import {
   IMPACT_OPTIONS,
+  SYSTEM_PROMPT,
   chainOfThought,
+  generateWordingExamples,
   formatPrompt,
   generateHeldOutSet,
   generateTrainingSet,
@@ -102,5 +104,43 @@ describe('risk corpus', () => {
     ).toBe(
       'News: Regulators open probe into Acme Corp (ACME). No details.\nPosition: short 300 ACME at 41.20 = 2.1% of nav.\nReasoning:',
     );
+  });
+
+  it('puts the service context (system prompt, book line, sometimes an earlier item) in front of half', () => {
+    const withContext = train.filter((e) => e.prompt.startsWith(SYSTEM_PROMPT));
+    expect(withContext.length / train.length).toBeGreaterThan(0.4);
+    expect(withContext.length / train.length).toBeLessThan(0.6);
+    for (const e of withContext.slice(0, 200)) {
+      expect(e.prompt.split('\n')[1]).toMatch(/^Book: gross \d+% of nav; /);
+      // The item judged is the last one: its prompt closes the context.
+      expect(e.prompt.endsWith(formatPrompt(e.headline, e.body, e.exposure))).toBe(true);
+    }
+    const earlier = withContext.filter((e) => e.prompt.split('News: ').length > 2);
+    expect(earlier.length).toBeGreaterThan(withContext.length * 0.2);
+    for (const e of earlier.slice(0, 50)) expect(e.prompt).toMatch(/\nImpact: [a-z ]+\nNews: /);
+    // Large positions reach 40% of nav (concentrated books).
+    expect(Math.max(...train.map((e) => e.exposure.sharePct))).toBeGreaterThan(30);
+  });
+
+  it('labels outside wordings by their event kind, with random sides and sizes', () => {
+    const ex = generateWordingExamples(
+      () => ({
+        kindId: 'guidance_cut',
+        headline: 'Widget Co slashes its outlook',
+        body: '',
+        company: 'Widget Co',
+        symbol: 'WDGT',
+      }),
+      200,
+      5,
+      { symbols: ['WDGT', 'ABC'], companies: ['Widget Co'] },
+    );
+    for (const e of ex) {
+      expect(e.prompt).toContain('News: Widget Co slashes its outlook. \nPosition: ');
+      expect(e.judgement).toEqual(
+        judge(eventKind('guidance_cut'), e.exposure.side, e.exposure.sharePct),
+      );
+    }
+    expect(new Set(ex.map((e) => e.judgement.impact)).size).toBeGreaterThanOrEqual(3);
   });
 });

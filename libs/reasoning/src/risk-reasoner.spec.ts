@@ -1,0 +1,84 @@
+/**
+ * @jest-environment <rootDir>/libs/reasoning/src/graph/ort-test-environment.ts
+ */
+import { SYSTEM_PROMPT, formatBook, formatPrompt } from './model';
+import { ReasoningEngine } from './reasoning.engine';
+import { RiskReasoner, type NewsInput } from './risk-reasoner';
+import { buildTempModel, openTestEngine } from './testing/model-fixture';
+
+jest.setTimeout(60000);
+
+const book = {
+  holdings: [
+    { symbol: 'ACME', side: 'long' as const, sharePct: 18.25 },
+    { symbol: 'NOVA', side: 'short' as const, sharePct: 6 },
+  ],
+  grossPct: 24.25,
+};
+const item = (headline: string): NewsInput => ({
+  headline,
+  body: 'Shares moved in early trading.',
+  exposure: { symbol: 'ACME', side: 'long', quantity: 100, price: 182.4, sharePct: 18.25 },
+  book,
+});
+
+describe('RiskReasoner context (tiny random model)', () => {
+  let cleanup: () => Promise<void>;
+  let engine: ReasoningEngine;
+  let reasoner: RiskReasoner;
+
+  beforeAll(async () => {
+    const built = await buildTempModel({ maxPositions: 1024 });
+    cleanup = built.cleanup;
+    engine = await openTestEngine(built.dir);
+    reasoner = await RiskReasoner.open(built.dir, engine, {
+      generate: false,
+      maxReasoningTokens: 8,
+    });
+  });
+
+  afterAll(async () => {
+    await engine.close();
+    await cleanup();
+  });
+
+  it('states the book as the snapshot line: top holdings by share, gross rounded', () => {
+    expect(formatBook(book.holdings, book.grossPct)).toBe(
+      'Book: gross 24% of nav; long ACME 18.3%, short NOVA 6.0%.\n',
+    );
+    expect(formatBook([], 0)).toBe('Book: gross 0% of nav; no positions.\n');
+  });
+
+  it('keeps system prompt, snapshot and earlier items in front; a new item costs only its tokens', async () => {
+    const first = await reasoner.judge('p1', item('Acme Systems beats estimates'));
+    const ctx1 = engine.tokenizer.decode([...engine.contextOf('p1')]);
+    expect(ctx1.startsWith(SYSTEM_PROMPT + formatBook(book.holdings, book.grossPct))).toBe(true);
+    expect(ctx1).toContain(
+      formatPrompt(
+        'Acme Systems beats estimates',
+        'Shares moved in early trading.',
+        item('').exposure,
+      ),
+    );
+    // The system prompt's K/V is the shared root: even the first item reuses it.
+    const systemTokens = engine.encode(SYSTEM_PROMPT).length;
+    expect(first.timings.cachedTokens).toBeGreaterThanOrEqual(systemTokens);
+
+    const second = await reasoner.judge('p1', item('Acme Systems cuts guidance'));
+    const ctx2 = engine.tokenizer.decode([...engine.contextOf('p1')]);
+    // The first item, with the judgement read from it, stays in front of the second.
+    expect(ctx2).toContain(`Acme Systems beats estimates`);
+    expect(ctx2.indexOf('beats estimates')).toBeLessThan(ctx2.indexOf('cuts guidance'));
+    expect(second.timings.cachedTokens).toBeGreaterThan(ctx1.length / 8);
+    const newItemTokens = engine.encode(
+      formatPrompt(
+        'Acme Systems cuts guidance',
+        'Shares moved in early trading.',
+        item('').exposure,
+      ),
+    ).length;
+    expect(second.timings.newTokens).toBeLessThan(newItemTokens + 40);
+    const probs = Object.values(second.probabilities);
+    expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+  });
+});
