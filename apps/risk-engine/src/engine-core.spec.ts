@@ -47,9 +47,46 @@ describe('EngineCore', () => {
       Date.parse('2026-11-30T09:30:01.000Z'),
     );
     expect(c.takeDirty()).toEqual([
-      { portfolioId: 'a', tick: { id: 't2', ts: Date.parse('2026-11-30T09:30:01.000Z') } },
+      {
+        portfolioId: 'a',
+        tick: { id: 't2', ts: Date.parse('2026-11-30T09:30:01.000Z') },
+        move: expect.objectContaining({ tickId: 't2', symbol: 'AAPL', ret: 102 / 101 - 1 }),
+      },
     ]);
     expect(c.hasDirty()).toBe(false);
+  });
+
+  it("remembers each dirty portfolio's largest move since the last flush, with its return and z", () => {
+    const c = core();
+    c.install(state('a', [{ symbol: 'AAPL', quantity: 10, price: 100 }]));
+    c.install(state('b', [{ symbol: 'MSFT', quantity: 10, price: 100 }]));
+    const first = c.applyTick({ id: 't1', symbol: 'AAPL', price: 100, ts: '' }, 60_000);
+    // A first price has no return: the portfolio is dirty without a move.
+    expect(first.move).toBeNull();
+    expect(c.takeDirty()).toEqual([
+      { portfolioId: 'a', tick: { id: 't1', ts: 60_000 }, move: null },
+    ]);
+    const drop = c.applyTick({ id: 't2', symbol: 'AAPL', price: 94, ts: '' }, 61_000);
+    c.applyTick({ id: 't3', symbol: 'AAPL', price: 94.1, ts: '' }, 62_000);
+    c.applyTick({ id: 't4', symbol: 'MSFT', price: 100, ts: '' }, 62_000);
+    // ln(0.94) over the seed σ of one minute (30% a year, 252 × 390 minutes): ≈ −64.7.
+    const sigma = Math.sqrt(0.3 ** 2 / (252 * 390));
+    expect(drop.largeMove).toBe(true);
+    expect(drop.move).toEqual({
+      tickId: 't2',
+      symbol: 'AAPL',
+      ts: 61_000,
+      ret: 94 / 100 - 1,
+      z: expect.closeTo(Math.log(0.94) / sigma, 6),
+      large: true,
+    });
+    const dirty = c.takeDirty();
+    expect(dirty.find((d) => d.portfolioId === 'a')).toEqual({
+      portfolioId: 'a',
+      tick: { id: 't3', ts: 62_000 },
+      move: drop.move,
+    });
+    expect(dirty.find((d) => d.portfolioId === 'b')!.move).toBeNull();
   });
 
   it('does not apply a stale tick and does not mark anything dirty for it', () => {
@@ -72,6 +109,75 @@ describe('EngineCore', () => {
     c.applyTick({ id: 't2', symbol: 'AAPL', price: 102, ts: '' }, 2000);
     c.restoreDirty(taken);
     expect(c.takeDirty()[0].tick.id).toBe('t2');
+  });
+
+  it('keeps the larger move when it puts a dirty entry back under a newer one', () => {
+    const c = core();
+    c.install(state('a', [{ symbol: 'AAPL', quantity: 10 }]));
+    c.applyTick({ id: 't1', symbol: 'AAPL', price: 100, ts: '' }, 1000);
+    c.applyTick({ id: 't2', symbol: 'AAPL', price: 90, ts: '' }, 2000);
+    const taken = c.takeDirty();
+    c.applyTick({ id: 't3', symbol: 'AAPL', price: 90.01, ts: '' }, 3000);
+    c.restoreDirty(taken);
+    const [d] = c.takeDirty();
+    expect(d.tick.id).toBe('t3');
+    expect(d.move).toMatchObject({ tickId: 't2', large: true });
+    // Put back into an empty set, an entry comes back as it was.
+    c.restoreDirty(taken);
+    expect(c.takeDirty()).toEqual(taken);
+  });
+
+  it("floors the evaluation carrying a move judgement, without making it the portfolio's news", () => {
+    const c = core();
+    const s = state('a', [{ symbol: 'AAPL', quantity: 100, price: 100 }]);
+    c.install(s);
+    const tree = {
+      modelId: 'trees@test',
+      featuresVersion: 'f',
+      probability: 0.01,
+      expectedValue: 0.01,
+      top: [],
+      paths: [],
+    };
+    const judged = (severe: number) => ({
+      judgement: {
+        newsId: 'move:t2',
+        headline: 'AAPL falls 10.0% in minutes',
+        symbol: 'AAPL',
+        exposure: { side: 'long' as const, quantity: 100, price: 90, sharePct: 8.3 },
+        probabilities: {
+          severe_negative: severe,
+          negative: 1 - severe,
+          neutral: 0,
+          positive: 0,
+        },
+        impact: 'severe_negative' as const,
+        severity: null,
+        rawChainOfThought: null,
+        shownChainOfThought: null,
+        grounding: null,
+        model: 'reasoner@test',
+      },
+      timings: { totalMs: 0, reasoningMs: 12, cachedTokens: 40, newTokens: 30 },
+    });
+    const base = {
+      state: s,
+      trigger: { topic: 'market.ticks', eventId: 't3' },
+      ts: s.snapshot.ts,
+      incidentId: 'inc',
+      out,
+      tree,
+    };
+    expect(c.evaluate(base).outcome.evaluation.level).toBe('LOW');
+    const { outcome, next } = c.evaluate({ ...base, reasoning: judged(0.8) });
+    const e = outcome.evaluation;
+    expect(e.level).toBe('MEDIUM');
+    expect(e.explanation.steps.at(-1)!.text).toContain('news move:t2 judged severe negative');
+    expect(e.explanation.steps.find((x) => x.kind === 'reasoning')!.data.newsId).toBe('move:t2');
+    expect(e.explanation.models.reasoning).toBe('reasoner@test');
+    expect(e.timings).toMatchObject({ reasoningMs: 12, cachedTokens: 40, newTokens: 30 });
+    expect(next.lastNews).toBeUndefined();
+    expect(c.evaluate({ ...base, reasoning: judged(0.3) }).outcome.evaluation.level).toBe('LOW');
   });
 
   it('evaluates without changing state; install applies the next state', () => {

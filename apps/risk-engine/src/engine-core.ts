@@ -24,6 +24,7 @@ import {
   type ReasoningJudgement,
   type TreeVerdict,
 } from '@risk/scoring';
+import { floorNewsInput, strongerMove, type PriceMove } from './move-reasoning';
 
 /** The portfolio's exposure to one symbol, as the reasoning model is told it. */
 export interface SymbolExposure {
@@ -54,6 +55,15 @@ export interface PortfolioState {
   };
 }
 
+/** A portfolio a tick touched since the last flush. */
+export interface DirtyPortfolio {
+  portfolioId: string;
+  /** The last tick on one of its holdings (the evaluation's trigger). */
+  tick: { id: string; ts: number };
+  /** The largest-|z| move on one of its holdings since the last flush took it (null: none priced twice). */
+  move: PriceMove | null;
+}
+
 export interface OutputTopics {
   evaluations: string;
   alerts: string;
@@ -77,8 +87,8 @@ export class EngineCore {
   readonly portfolios = new Map<string, PortfolioState>();
   /** Recent large price moves per symbol (z-scores), a tree feature. */
   readonly moves = new RecentMoves();
-  /** Dirty portfolio → the last tick that touched one of its holdings. */
-  private readonly dirty = new Map<string, { id: string; ts: number }>();
+  /** Dirty portfolio → the last tick that touched one of its holdings and its largest move. */
+  private readonly dirty = new Map<string, Omit<DirtyPortfolio, 'portfolioId'>>();
 
   constructor(
     private readonly opts: EngineCoreOptions,
@@ -131,31 +141,61 @@ export class EngineCore {
     this.dirty.delete(portfolioId);
   }
 
-  /** Applies one tick: O(1) plus the portfolios holding its symbol. */
-  applyTick(t: Tick, ts: number): { applied: boolean; stale: boolean; largeMove: boolean } {
+  /**
+   * Applies one tick: O(1) plus the portfolios holding its symbol. `move` is the tick's return
+   * and z-score against the symbol's previous price (none on its first price or when not applied).
+   */
+  applyTick(
+    t: Tick,
+    ts: number,
+  ): { applied: boolean; stale: boolean; largeMove: boolean; move: PriceMove | null } {
+    const previous = this.book.lastPrice(t.symbol);
     const r = this.book.applyTick(t.symbol, t.price, ts);
+    let move: PriceMove | null = null;
     if (r.applied) {
       this.moves.record(t.symbol, ts, r.zScore);
-      for (const pid of this.holdings.portfoliosHolding(t.symbol))
-        this.dirty.set(pid, { id: t.id, ts });
+      if (r.zScore !== null && previous !== undefined && Number.isFinite(r.zScore))
+        move = {
+          tickId: t.id,
+          symbol: t.symbol,
+          ts,
+          ret: t.price / previous - 1,
+          z: r.zScore,
+          large: r.largeMove,
+        };
+      for (const pid of this.holdings.portfoliosHolding(t.symbol)) {
+        const cur = this.dirty.get(pid);
+        this.dirty.set(pid, {
+          tick: { id: t.id, ts },
+          move: strongerMove(cur?.move ?? null, move),
+        });
+      }
     }
-    return { applied: r.applied, stale: r.stale, largeMove: r.largeMove };
+    return { applied: r.applied, stale: r.stale, largeMove: r.largeMove, move };
   }
 
   hasDirty(): boolean {
     return this.dirty.size > 0;
   }
 
-  /** Takes the dirty set; `restore` puts entries back if their commit fails. */
-  takeDirty(): { portfolioId: string; tick: { id: string; ts: number } }[] {
-    const out = [...this.dirty].map(([portfolioId, tick]) => ({ portfolioId, tick }));
+  /** Takes the dirty set; `restoreDirty` puts entries back if their commit fails. */
+  takeDirty(): DirtyPortfolio[] {
+    const out = [...this.dirty].map(([portfolioId, d]) => ({ portfolioId, ...d }));
     this.dirty.clear();
     return out;
   }
 
-  restoreDirty(entries: { portfolioId: string; tick: { id: string; ts: number } }[]): void {
-    for (const e of entries)
-      if (!this.dirty.has(e.portfolioId)) this.dirty.set(e.portfolioId, e.tick);
+  /** Puts taken entries back: a newer entry keeps its tick, and the larger move of the two. */
+  restoreDirty(entries: DirtyPortfolio[]): void {
+    for (const e of entries) {
+      const cur = this.dirty.get(e.portfolioId);
+      this.dirty.set(
+        e.portfolioId,
+        cur
+          ? { tick: cur.tick, move: strongerMove(e.move, cur.move) }
+          : { tick: e.tick, move: e.move },
+      );
+    }
   }
 
   /** The held symbol among `symbols` with the largest |value|, with the portfolio's exposure to it. */
@@ -248,6 +288,7 @@ export class EngineCore {
     out: OutputTopics;
     context?: ExplanationStep[];
     sourceScope?: string;
+    /** The language model's judgement this evaluation ran (news or a price move). */
     reasoning?: { judgement: ReasoningJudgement; timings: EvaluationTimings };
     assessment?: Assessment;
     tree?: TreeVerdict | null;
@@ -265,13 +306,7 @@ export class EngineCore {
         context: args.context,
         reasoning: args.reasoning?.judgement,
         tree: args.tree ?? null,
-        news: state.lastNews
-          ? {
-              pSevereNegative: state.lastNews.pSevereNegative,
-              sharePct: state.lastNews.sharePct,
-              newsId: state.lastNews.newsId,
-            }
-          : null,
+        news: floorNewsInput(state.lastNews, args.reasoning?.judgement),
       },
     );
     const evaluation: Evaluation = {

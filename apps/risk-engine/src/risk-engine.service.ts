@@ -16,7 +16,12 @@ import {
   type EvaluationTimings,
   type TopicNames,
 } from '@risk/contracts';
-import { assessPortfolio, type ReasoningJudgement } from '@risk/scoring';
+import {
+  assessPortfolio,
+  type Assessment,
+  type ReasoningJudgement,
+  type TreeVerdict,
+} from '@risk/scoring';
 import { RiskStore, type EvaluationOutcome } from '@risk/persistence';
 import {
   APP_CONFIG,
@@ -31,12 +36,28 @@ import {
   type ServiceMetrics,
 } from '@risk/platform';
 import type { InstrumentBookSnapshot } from '@risk/risk-metrics';
-import { EngineCore, type OutputTopics, type PortfolioState } from './engine-core';
+import {
+  EngineCore,
+  type DirtyPortfolio,
+  type OutputTopics,
+  type PortfolioState,
+} from './engine-core';
+import {
+  moveItem,
+  moveItemId,
+  moveStep,
+  moveToJudgeFirst,
+  moveToJudgeOnLevelChange,
+  type PriceMove,
+} from './move-reasoning';
 import { NewsReasoningService } from './news-reasoning.service';
 import { OutboxRelayService } from './outbox-relay.service';
 import { TreeScoringService } from './tree-scoring.service';
 
 const next = (offset: string) => (BigInt(offset) + 1n).toString();
+
+/** A judgement of the language model with its cost, as an evaluation carries it. */
+type Reasoning = { judgement: ReasoningJudgement; timings: EvaluationTimings };
 
 /**
  * Kafka in, evaluations out. Positions are read in the shared group (partitioned by portfolioId,
@@ -309,16 +330,7 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
       const results = [];
       for (const d of dirty) {
         const state = this.core.portfolios.get(d.portfolioId);
-        if (!state) continue;
-        results.push(
-          await this.evaluateScored(d.tick.ts, {
-            state,
-            trigger: { topic: this.topics.ticks, eventId: d.tick.id },
-            ts: new Date(d.tick.ts).toISOString(),
-            incidentId,
-            out: this.out,
-          }),
-        );
+        if (state) results.push(await this.evaluateDirty(d, state, incidentId));
       }
       const res = await this.store.commitOutcomes(
         results.map((r) => r.outcome),
@@ -337,6 +349,42 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
       throw e;
     }
     await this.commitTickOffsets(offsets);
+  }
+
+  /**
+   * One portfolio ticks made dirty: the trees always; the language model at most once, on its
+   * largest move since the last flush — first if that move is large (gate `moves`), else if the
+   * evaluation without it changes the portfolio's level (gate `levels`), and then re-decided
+   * with the judgement. A failed model call leaves the evaluation without a judgement.
+   */
+  private async evaluateDirty(
+    d: DirtyPortfolio,
+    state: PortfolioState,
+    incidentId: string,
+  ): Promise<ReturnType<EngineCore['evaluate']>> {
+    const args = {
+      state,
+      trigger: { topic: this.topics.ticks, eventId: d.tick.id },
+      ts: new Date(d.tick.ts).toISOString(),
+      incidentId,
+      out: this.out,
+      ...(await this.score(d.tick.ts, state)),
+    };
+    const large = moveToJudgeFirst(this.cfg.reasoningGate, d.move);
+    if (large) {
+      const reasoning = await this.judgeMove(state.id, large, 'moves');
+      return reasoning
+        ? this.core.evaluate({ ...args, reasoning, context: [moveStep(large, { gate: 'moves' })] })
+        : this.core.evaluate(args);
+    }
+    const plain = this.core.evaluate(args);
+    const level = plain.outcome.evaluation.level;
+    const move = moveToJudgeOnLevelChange(this.cfg.reasoningGate, d.move, state.lastLevel, level);
+    if (!move) return plain;
+    const reasoning = await this.judgeMove(state.id, move, 'levels');
+    if (!reasoning) return plain;
+    const why = { gate: 'levels' as const, from: state.lastLevel!, to: level };
+    return this.core.evaluate({ ...args, reasoning, context: [moveStep(move, why)] });
   }
 
   private async commitTickOffsets(offsets: Record<string, string>): Promise<void> {
@@ -412,22 +460,69 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     tsMs: number,
     args: Omit<Parameters<EngineCore['evaluate']>[0], 'assessment' | 'tree'>,
   ): Promise<ReturnType<EngineCore['evaluate']>> {
-    const assessment = assessPortfolio(EngineCore.contextOf(args.state), this.core.book);
-    const tree = await this.trees.verdict(this.core, args.state, assessment, tsMs);
-    return this.core.evaluate({ ...args, assessment, tree });
+    return this.core.evaluate({ ...args, ...(await this.score(tsMs, args.state)) });
   }
 
-  /** The reasoning model's judgement of `n` for one portfolio, or undefined without a model. */
-  private async judgeNews(
+  /** The assessment and the trees' verdict (which sees `state.lastNews`, never a move). */
+  private async score(
+    tsMs: number,
+    state: PortfolioState,
+  ): Promise<{ assessment: Assessment; tree: TreeVerdict | null }> {
+    const assessment = assessPortfolio(EngineCore.contextOf(state), this.core.book);
+    return { assessment, tree: await this.trees.verdict(this.core, state, assessment, tsMs) };
+  }
+
+  /** The reasoning model's judgement of `n` for one portfolio (gate `news`). */
+  private async judgeNews(portfolioId: string, n: NewsEvent): Promise<Reasoning | undefined> {
+    if (!this.cfg.reasoningGate.news) return undefined;
+    const r = await this.judge(portfolioId, {
+      id: n.id,
+      headline: n.headline,
+      body: n.body,
+      symbols: n.symbols,
+    });
+    if (r) this.metrics.reasoningRuns.inc({ gate: 'news', outcome: 'judged' });
+    return r;
+  }
+
+  /** The reasoning model's judgement of a price move; a failure is logged and judged as none. */
+  private async judgeMove(
     portfolioId: string,
-    n: NewsEvent,
-  ): Promise<{ judgement: ReasoningJudgement; timings: EvaluationTimings } | undefined> {
-    const exposure = this.core.largestExposure(portfolioId, n.symbols);
+    m: PriceMove,
+    gate: 'moves' | 'levels',
+  ): Promise<Reasoning | undefined> {
+    try {
+      const r = await this.judge(portfolioId, {
+        id: moveItemId(m.tickId),
+        ...moveItem(m),
+        symbols: [m.symbol],
+      });
+      if (r) this.metrics.reasoningRuns.inc({ gate, outcome: 'judged' });
+      return r;
+    } catch (e) {
+      this.metrics.reasoningRuns.inc({ gate, outcome: 'failed' });
+      this.log.warn(
+        { err: e },
+        `reasoning on move ${moveItemId(m.tickId)} for ${portfolioId} failed: evaluated without it`,
+      );
+      return undefined;
+    }
+  }
+
+  /**
+   * The reasoning model's judgement of one item (news, or a price move worded as one) for one
+   * portfolio, on its largest exposure among `symbols`; undefined without a model or exposure.
+   */
+  private async judge(
+    portfolioId: string,
+    item: { id: string; headline: string; body?: string; symbols: readonly string[] },
+  ): Promise<Reasoning | undefined> {
+    const exposure = this.core.largestExposure(portfolioId, item.symbols);
     if (!exposure || !this.reasoning.modelId) return undefined;
     const started = performance.now();
     const j = await this.reasoning.judge(portfolioId, {
-      headline: n.headline,
-      body: n.body,
+      headline: item.headline,
+      body: item.body,
       exposure,
       book: this.core.bookSnapshot(portfolioId) ?? undefined,
     });
@@ -435,8 +530,8 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     this.metrics.stageSeconds.observe({ stage: 'reasoning' }, (performance.now() - started) / 1000);
     return {
       judgement: {
-        newsId: n.id,
-        headline: n.headline,
+        newsId: item.id,
+        headline: item.headline,
         symbol: exposure.symbol,
         exposure: {
           side: exposure.side,

@@ -22,6 +22,35 @@ export function parseDurationList(text: string): number[] {
 
 const flag = (v: string): boolean => v === 'true' || v === '1';
 
+/** Events that may run the reasoning language model (docs/reasoning.md § Gating). */
+export const REASONING_GATES = ['news', 'moves', 'levels'] as const;
+export type ReasoningGate = (typeof REASONING_GATES)[number];
+export type ReasoningGates = Readonly<Record<ReasoningGate, boolean>>;
+
+/** `news,moves` → which events run the language model; empty → none; an unknown word throws. */
+export function parseReasoningGate(text: string): ReasoningGates {
+  const gates: Record<ReasoningGate, boolean> = { news: false, moves: false, levels: false };
+  for (const part of text.split(',')) {
+    const word = part.trim().toLowerCase();
+    if (word === '') continue;
+    if (!(REASONING_GATES as readonly string[]).includes(word))
+      throw new ConfigError(
+        `unknown reasoning gate ${JSON.stringify(word)} (a comma-separated subset of ${REASONING_GATES.join(', ')})`,
+      );
+    gates[word as ReasoningGate] = true;
+  }
+  return gates;
+}
+
+const isReasoningGate = (text: string): boolean => {
+  try {
+    parseReasoningGate(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const EnvSchema = z.object({
   PORT: intFrom(3000, 0, 65535),
   KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
@@ -54,6 +83,10 @@ const EnvSchema = z.object({
   REASONING_ENABLED: z.enum(['true', 'false']).default('true'),
   REASONING_GENERATE: z.enum(['true', 'false']).default('true'),
   REASONING_MAX_TOKENS: intFrom(60, 4, 512),
+  REASONING_GATE: z
+    .string()
+    .refine(isReasoningGate, `a comma-separated subset of ${REASONING_GATES.join(', ')}`)
+    .default(REASONING_GATES.join(',')),
   OUTBOX_BATCH: intFrom(500, 1, 10_000),
   API_RATE_LIMIT_PER_SEC: numFrom(50, 0.01, 1_000_000),
   API_RATE_LIMIT_BURST: intFrom(100, 1, 1_000_000),
@@ -93,6 +126,8 @@ export interface AppConfig {
   /** Generate the chain of thought (not only the judgement probabilities). */
   reasoningGenerate: boolean;
   reasoningMaxTokens: number;
+  /** Which events run the language model: news about a held symbol, large moves, level changes. */
+  reasoningGate: ReasoningGates;
   outboxBatch: number;
   /** Token bucket per API key: sustained requests per second and burst size. */
   apiRateLimitPerSec: number;
@@ -142,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     treeModelPath: e.TREE_MODEL_PATH,
     reasoningGenerate: e.REASONING_GENERATE === 'true',
     reasoningMaxTokens: e.REASONING_MAX_TOKENS,
+    reasoningGate: parseReasoningGate(e.REASONING_GATE),
     outboxBatch: e.OUTBOX_BATCH,
     apiRateLimitPerSec: e.API_RATE_LIMIT_PER_SEC,
     apiRateLimitBurst: e.API_RATE_LIMIT_BURST,

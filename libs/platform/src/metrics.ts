@@ -42,6 +42,12 @@ export class ServiceMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  readonly reasoningRuns = new Counter({
+    name: 'risk_reasoning_runs_total',
+    help: 'Language model runs by gate (news, moves, levels) and outcome (judged, failed)',
+    labelNames: ['gate', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly outboxPending = new Gauge({
     name: 'risk_outbox_pending',
     help: 'Outbox messages not yet published',

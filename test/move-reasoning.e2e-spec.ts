@@ -1,0 +1,80 @@
+import { json, produce, waitFor } from './support/harness';
+import { useRunningService } from './support/running-service';
+
+interface Ev {
+  trigger: { topic: string; eventId: string };
+  level: string;
+  explanation: {
+    steps: { kind: string; text: string; data: Record<string, unknown> }[];
+    models: Record<string, string>;
+  };
+  timings: { reasoningMs: number; cachedTokens: number; newTokens: number; totalMs: number };
+}
+
+/**
+ * Gate `moves` (on by default): a large move on a held symbol runs the reasoning model on the
+ * move worded as the reasoner was trained to read it, before the portfolio is scored.
+ */
+describe('large price moves evaluated with the reasoning model', () => {
+  const svc = useRunningService('moves', {
+    listen: false,
+    read: ['evaluations'],
+    env: process.env.TEST_REASONING_MODEL_DIR
+      ? { REASONING_MODEL_DIR: process.env.TEST_REASONING_MODEL_DIR }
+      : {},
+  });
+
+  it('judges the move, explains it, counts its tokens and floors the level with it', async () => {
+    await produce(svc.kafka, svc.topics.positions, [
+      json('pf-m', {
+        id: 'p-m',
+        portfolioId: 'pf-m',
+        ts: '2026-11-30T09:00:00.000Z',
+        baseCurrency: 'USD',
+        cash: 1_000_000,
+        positions: [{ symbol: 'ACME', quantity: 2000, price: 70 }],
+      }),
+    ]);
+    await svc.readers.evaluations!.waitForCount(1);
+    // The first price has no return; the second is 6% lower 20 s later: ln(0.94) over a
+    // minute's seed σ (30% a year) is about −65σ, far beyond LARGE_MOVE_SIGMA = 3.
+    await produce(svc.kafka, svc.topics.ticks, [
+      json('ACME', { id: 'mt-1', symbol: 'ACME', price: 70, ts: '2026-11-30T09:30:00.000Z' }),
+      json('ACME', { id: 'mt-2', symbol: 'ACME', price: 65.8, ts: '2026-11-30T09:30:20.000Z' }),
+    ]);
+    const e = await waitFor<Ev>(
+      () => svc.readers.evaluations!.values<Ev>().find((x) => x.trigger.eventId === 'mt-2'),
+      60_000,
+      'the evaluation of tick mt-2',
+    );
+
+    expect(e.trigger.topic).toBe(svc.topics.ticks);
+    const [context] = e.explanation.steps;
+    expect(context).toMatchObject({
+      kind: 'metric',
+      data: { tickId: 'mt-2', symbol: 'ACME', gate: 'moves' },
+    });
+    expect(context.data.return as number).toBeCloseTo(65.8 / 70 - 1, 12);
+    expect(context.data.z as number).toBeLessThan(-3);
+    expect(context.text).toContain('"ACME falls 6.0% in minutes"');
+
+    const reasoning = e.explanation.steps.find((s) => s.kind === 'reasoning')!;
+    expect(reasoning.text).toContain('news move:mt-2 "ACME falls 6.0% in minutes"');
+    expect(reasoning.data).toMatchObject({
+      newsId: 'move:mt-2',
+      symbol: 'ACME',
+      exposure: { side: 'long', quantity: 2000, price: 65.8 },
+    });
+    const p = reasoning.data.probabilities as Record<string, number>;
+    expect(Object.values(p).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    expect(e.explanation.models.reasoning).toMatch(/@/);
+    expect(e.timings.newTokens).toBeGreaterThan(0);
+    expect(e.timings.reasoningMs).toBeGreaterThan(0);
+
+    // The portfolio has no news judgement: a news floor here can only come from the move's.
+    // ACME is 2,000 × 65.8 = 131,600 of nav 1,131,600: 11.6% ≥ 2%, so severe negative ≥ 50% floors.
+    const decision = e.explanation.steps.at(-1)!;
+    expect(decision.kind).toBe('decision');
+    expect(decision.data.newsFloor).toBe(p.severe_negative >= 0.5 ? 'MEDIUM' : 'LOW');
+  });
+});
