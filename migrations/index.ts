@@ -1,5 +1,10 @@
 import { InitialSchema1796002284451 } from './1796002284451-InitialSchema';
 import { StreamAndWebhooks1796003296600 } from './1796003296600-StreamAndWebhooks';
+import { Retention1796004800000 } from './1796004800000-Retention';
 
 /** Every migration, oldest first. */
-export const MIGRATIONS = [InitialSchema1796002284451, StreamAndWebhooks1796003296600];
+export const MIGRATIONS = [
+  InitialSchema1796002284451,
+  StreamAndWebhooks1796003296600,
+  Retention1796004800000,
+];

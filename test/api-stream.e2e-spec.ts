@@ -2,9 +2,10 @@ import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { DataSource } from 'typeorm';
+import { RetentionService } from '@risk/platform';
 import { ApiKeyRepository } from '../apps/api/src/auth/api-key.repository';
 import { startService } from '../apps/all/src/start-service';
-import { createTopics, dropDatabase, testConfig, uniqueTag } from './support/harness';
+import { createTopics, dropDatabase, query, testConfig, uniqueTag } from './support/harness';
 import { insertAlerts } from './support/risk-rows';
 import { SseClient, type SseEvent } from './support/sse-client';
 
@@ -155,6 +156,58 @@ describe('SSE stream', () => {
       r.close();
     }
     c.close();
+  });
+
+  it('says so when a Last-Event-ID is past the retention window, then goes on', async () => {
+    const c = await open('?portfolioId=pf-g');
+    const old = await insertAlerts(cfg.databaseUrl, [{ portfolioId: 'pf-g', level: 'HIGH' }]);
+    const [oldEval, oldAlert] = await c.waitForCount(2);
+    c.close();
+    // Everything up to `old` is older than the 72 h kept; what follows is recent.
+    await query(
+      cfg.databaseUrl,
+      `UPDATE stream_events SET created_at = now() - interval '100 hours'
+        WHERE (tx_id, seq) <= (SELECT tx_id, seq FROM stream_events WHERE ref_id = $1)`,
+      [old[0].alertId],
+    );
+    const recent = await insertAlerts(cfg.databaseUrl, [
+      { portfolioId: 'pf-g', level: 'CRITICAL' },
+    ]);
+    // The app's own scheduled run may hold the lock for a moment.
+    let run = await app.get(RetentionService).runOnce();
+    while (!run) {
+      await pause(100);
+      run = await app.get(RetentionService).runOnce();
+    }
+    expect(run.deleted.stream_events).toBeGreaterThanOrEqual(2);
+    expect(run.streamHorizon && `${run.streamHorizon.txId}-${run.streamHorizon.seq}`).toBe(
+      oldAlert.id,
+    );
+
+    // Resuming from before the horizon: a `gap` event first, then everything still kept.
+    const behind = await open('?portfolioId=pf-g', { 'Last-Event-ID': oldEval.id! });
+    const events = await behind.waitForCount(3);
+    expect(events[0].event).toBe('gap');
+    expect(events[0].id).toBe(oldAlert.id);
+    expect(JSON.parse(events[0].data)).toMatchObject({
+      reason: 'retention',
+      lastEventId: oldEval.id,
+      resumeAfter: oldAlert.id,
+      retentionHours: 72,
+    });
+    expect(refs(events.slice(1))).toEqual([
+      `evaluation:${recent[0].evaluationId}`,
+      `alert:${recent[0].alertId}`,
+    ]);
+    // Resuming from the horizon itself, or with no id, loses nothing: no gap.
+    const atHorizon = await open('?portfolioId=pf-g', { 'Last-Event-ID': oldAlert.id! });
+    await atHorizon.waitForCount(2);
+    await pause(300);
+    expect(refs(atHorizon.events)).toEqual(refs(events.slice(1)));
+    const live = await open('?portfolioId=pf-g');
+    await pause(300);
+    expect(live.events).toEqual([]);
+    for (const x of [behind, atHorizon, live]) x.close();
   });
 
   it('refuses a Last-Event-ID it did not issue, and requests without a key', async () => {

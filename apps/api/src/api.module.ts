@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { RetentionService } from '@risk/platform';
 import { ApiKeyGuard } from './auth/auth.guard';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { HealthController } from './health.controller';
@@ -18,6 +19,12 @@ import { WebhooksController } from './webhooks/webhooks.controller';
     WebhooksController,
     DashboardController,
   ],
-  providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }, DeliveryWorkerService],
+  // The api owns stream_events and the webhook tables; its retention job also prunes the
+  // engine's processed_events ledger (one job, one lock; docs/architecture.md § Retention).
+  providers: [
+    { provide: APP_GUARD, useClass: ApiKeyGuard },
+    DeliveryWorkerService,
+    RetentionService,
+  ],
 })
 export class ApiModule {}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { RISK_LEVELS, type RiskLevel } from '@risk/contracts';
-import { alertFromRow, type AlertRow } from '@risk/persistence';
+import { WEBHOOK_SCANNER_CURSOR, alertFromRow, type AlertRow } from '@risk/persistence';
 import type { AttemptOutcome } from './retry-policy';
 import { newWebhookSecret } from './signing';
 import { STREAM_START, afterPositionSql } from './stream-position';
@@ -49,7 +49,8 @@ export interface ClaimedDelivery {
   alertCommittedAt: Date;
 }
 
-const SCANNER = 'webhooks';
+// Retention keeps the stream rows this cursor has not read while a subscription is active.
+const SCANNER = WEBHOOK_SCANNER_CURSOR;
 const LEVELS_SQL = `ARRAY[${RISK_LEVELS.map((l) => `'${l}'`).join(',')}]`;
 
 interface SubscriptionRow {

@@ -34,3 +34,56 @@ describe('REASONING_GATE', () => {
     );
   });
 });
+
+describe('retention settings', () => {
+  it('default to 72 h of stream, 30 days of webhooks, 14 days of ledger, every 600 s', () => {
+    expect(loadConfig({})).toMatchObject({
+      retentionStreamEventsHours: 72,
+      retentionWebhookDays: 30,
+      retentionProcessedEventsDays: 14,
+      retentionIntervalSeconds: 600,
+      retentionBatch: 5000,
+    });
+  });
+
+  it('take 0 as keep forever', () => {
+    expect(
+      loadConfig({
+        RETENTION_STREAM_EVENTS_HOURS: '0',
+        RETENTION_WEBHOOK_DAYS: '0',
+        RETENTION_PROCESSED_EVENTS_DAYS: '0',
+      }),
+    ).toMatchObject({
+      retentionStreamEventsHours: 0,
+      retentionWebhookDays: 0,
+      retentionProcessedEventsDays: 0,
+    });
+  });
+
+  it('refuse a ledger window below one day, naming the setting and why', () => {
+    expect(loadConfig({ RETENTION_PROCESSED_EVENTS_DAYS: '1' }).retentionProcessedEventsDays).toBe(
+      1,
+    );
+    expect(
+      loadConfig({ RETENTION_PROCESSED_EVENTS_DAYS: '2.5' }).retentionProcessedEventsDays,
+    ).toBe(2.5);
+    expect(() => loadConfig({ RETENTION_PROCESSED_EVENTS_DAYS: '0.5' })).toThrow(
+      /RETENTION_PROCESSED_EVENTS_DAYS: 0 \(keep forever\) or at least 1 day: a ledger row must outlive every redelivery/,
+    );
+    expect(() => loadConfig({ RETENTION_PROCESSED_EVENTS_DAYS: '-3' })).toThrow(ConfigError);
+  });
+
+  it('refuse values out of bounds or not numbers', () => {
+    expect(() => loadConfig({ RETENTION_STREAM_EVENTS_HOURS: '-1' })).toThrow(
+      /RETENTION_STREAM_EVENTS_HOURS/,
+    );
+    expect(() => loadConfig({ RETENTION_STREAM_EVENTS_HOURS: '1.5' })).toThrow(
+      /RETENTION_STREAM_EVENTS_HOURS/,
+    );
+    expect(() => loadConfig({ RETENTION_WEBHOOK_DAYS: 'week' })).toThrow(/RETENTION_WEBHOOK_DAYS/);
+    expect(() => loadConfig({ RETENTION_INTERVAL_SECONDS: '5' })).toThrow(
+      /RETENTION_INTERVAL_SECONDS/,
+    );
+    expect(() => loadConfig({ RETENTION_BATCH: '10' })).toThrow(/RETENTION_BATCH/);
+  });
+});

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { formatZodError } from '@risk/contracts';
+import { MIN_PROCESSED_EVENTS_DAYS, isValidProcessedEventsDays } from '@risk/persistence';
 
 const intFrom = (def: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(def);
@@ -101,6 +102,15 @@ const EnvSchema = z.object({
   WEBHOOK_TIMEOUT_MS: intFrom(15_000, 100, 120_000),
   WEBHOOK_POLL_MS: intFrom(200, 10, 60_000),
   WEBHOOK_WORKER: z.enum(['true', 'false', '1', '0']).default('true'),
+  // Retention (docs/architecture.md § Retention); 0 keeps a table forever.
+  RETENTION_STREAM_EVENTS_HOURS: intFrom(72, 0, 87_600),
+  RETENTION_WEBHOOK_DAYS: intFrom(30, 0, 3650),
+  RETENTION_PROCESSED_EVENTS_DAYS: numFrom(14, 0, 3650).refine(
+    isValidProcessedEventsDays,
+    `0 (keep forever) or at least ${MIN_PROCESSED_EVENTS_DAYS} day: a ledger row must outlive every redelivery of its message`,
+  ),
+  RETENTION_INTERVAL_SECONDS: intFrom(600, 10, 86_400),
+  RETENTION_BATCH: intFrom(5000, 100, 50_000),
 });
 
 /** One validated configuration, read once at boot; a bad value stops the process with its name. */
@@ -144,6 +154,15 @@ export interface AppConfig {
   webhookPollMs: number;
   /** Run the webhook delivery worker in this process. */
   webhookWorker: boolean;
+  /** How long stream_events rows are kept (SSE resume window); 0: forever. */
+  retentionStreamEventsHours: number;
+  /** How long final webhook deliveries and their attempts are kept after completion; 0: forever. */
+  retentionWebhookDays: number;
+  /** How long idempotency ledger rows are kept; 0 (forever) or at least 1 day. */
+  retentionProcessedEventsDays: number;
+  retentionIntervalSeconds: number;
+  /** Rows per retention DELETE. */
+  retentionBatch: number;
 }
 
 /** Names of settings that hold secrets: never logged. */
@@ -189,6 +208,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     webhookPollMs: e.WEBHOOK_POLL_MS,
     webhookWorker: flag(e.WEBHOOK_WORKER),
+    retentionStreamEventsHours: e.RETENTION_STREAM_EVENTS_HOURS,
+    retentionWebhookDays: e.RETENTION_WEBHOOK_DAYS,
+    retentionProcessedEventsDays: e.RETENTION_PROCESSED_EVENTS_DAYS,
+    retentionIntervalSeconds: e.RETENTION_INTERVAL_SECONDS,
+    retentionBatch: e.RETENTION_BATCH,
   };
 }
 

@@ -7,3 +7,4 @@ export * from './platform.module';
 export * from './async-mutex';
 export * from './partitioner';
 export * from './model-status';
+export * from './retention.service';

@@ -78,6 +78,18 @@ export class ServiceMetrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly retentionDeleted = new Counter({
+    name: 'risk_retention_deleted_rows_total',
+    help: 'Rows deleted by the retention job, by table',
+    labelNames: ['table'] as const,
+    registers: [this.registry],
+  });
+  readonly retentionRuns = new Counter({
+    name: 'risk_retention_runs_total',
+    help: 'Retention job runs, by outcome (done, skipped: another instance held the lock, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly streamClients = new Gauge({
     name: 'risk_stream_clients',
     help: 'Open Server-Sent Events connections',

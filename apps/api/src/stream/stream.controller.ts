@@ -15,6 +15,7 @@ import { formatPosition, parsePosition, type StreamPosition } from '@risk/alerti
 import { APP_CONFIG, METRICS, type AppConfig, type ServiceMetrics } from '@risk/platform';
 import { AllowQueryToken } from '../auth/auth.decorators';
 import { StreamEventsRepository } from './stream-events.repository';
+import { advancedPosition, behindHorizon, gapEvent } from './stream-gap';
 import { StreamQueryDto } from './stream-query.dto';
 
 interface SseResponse {
@@ -30,7 +31,8 @@ const HEARTBEAT_MS = 15_000;
 
 /**
  * Server-Sent Events of committed evaluations and alerts. The event id is the stream position;
- * a client that reconnects with Last-Event-ID gets everything after it, in order, none twice.
+ * a client that reconnects with Last-Event-ID gets everything after it, in order, none twice,
+ * or, when part of that is past the stream's retention, a `gap` event first that says so.
  */
 @ApiTags('stream')
 @ApiBearerAuth()
@@ -58,7 +60,9 @@ export class StreamController implements BeforeApplicationShutdown {
   @ApiProduces('text/event-stream')
   @ApiOkResponse({
     description:
-      'text/event-stream of `evaluation` and `alert` events (data: the Evaluation or Alert JSON; id: resume position)',
+      'text/event-stream of `evaluation` and `alert` events (data: the Evaluation or Alert JSON; id: resume position). ' +
+      'When Last-Event-ID is older than the retained window (RETENTION_STREAM_EVENTS_HOURS), the stream starts with a `gap` event ' +
+      '(data: {reason, lastEventId, resumeAfter, retentionHours, message}) and goes on after `resumeAfter`.',
   })
   async stream(
     @Query() q: StreamQueryDto,
@@ -102,22 +106,43 @@ export class StreamController implements BeforeApplicationShutdown {
         };
       });
     let lastWrite = Date.now();
+    // A client that gave no id gets one with the first keep-alive, so it can resume from there.
+    let lastIdSent = resumeText ? formatPosition(position) : '';
     try {
       while (open) {
-        const items = await this.repo.readAfter(position, portfolios, BATCH);
+        const read = await this.repo.readAfter(position, portfolios, BATCH);
+        const horizon = read.horizon;
+        if (horizon && behindHorizon(position, horizon)) {
+          // Retention deleted (some of) what comes next: say so rather than skip it silently,
+          // and go on from the oldest position still kept.
+          const ok = res.write(gapEvent(position, horizon, this.cfg.retentionStreamEventsHours));
+          position = horizon;
+          lastIdSent = formatPosition(position);
+          lastWrite = Date.now();
+          if (!ok && open) await new Promise<void>((resolve) => res.once('drain', resolve));
+          continue;
+        }
+        const items = read.items;
         for (const item of items) {
           const ok = res.write(
             `id: ${formatPosition(item.position)}\nevent: ${item.kind}\ndata: ${JSON.stringify(item.data)}\n\n`,
           );
           position = item.position;
+          lastIdSent = formatPosition(position);
           if (!ok && open) await new Promise<void>((resolve) => res.once('drain', resolve));
         }
+        // Other portfolios' rows up to the head are passed over, so a filtered stream whose
+        // portfolios stay quiet does not fall behind the retention horizon.
+        position = advancedPosition(position, read.head, read.complete);
         if (items.length > 0) lastWrite = Date.now();
         else if (Date.now() - lastWrite >= HEARTBEAT_MS) {
-          res.write(': keep-alive\n\n');
+          // An id without data moves the client's Last-Event-ID and dispatches no event.
+          const id = formatPosition(position);
+          res.write(id !== lastIdSent ? `id: ${id}\n: keep-alive\n\n` : ': keep-alive\n\n');
+          lastIdSent = id;
           lastWrite = Date.now();
         }
-        if (items.length < BATCH && open) await sleep(this.cfg.streamPollMs);
+        if (read.complete && open) await sleep(this.cfg.streamPollMs);
       }
     } catch (e) {
       // Headers are gone already: end the stream; the client reconnects with its last id.

@@ -1,6 +1,9 @@
 import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
-/** A durable reader position in stream_events (the webhook scanner keeps its own here). */
+/**
+ * A durable position in stream_events: the webhook scanner's cursor (`webhooks`), and the
+ * retention horizon (`retention-horizon`: rows at or before it may have been deleted).
+ */
 @Entity({ name: 'stream_cursors' })
 export class StreamCursorEntity {
   @PrimaryColumn({ type: 'text' })

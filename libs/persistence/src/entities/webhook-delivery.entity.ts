@@ -4,11 +4,13 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
  * One logical delivery of one alert to one subscription (unique), sent with the same
  * `webhook-id` and body on every attempt. Due deliveries are claimed with a lease
  * (`next_attempt_at` moved forward, `attempts` incremented) under FOR UPDATE SKIP LOCKED.
+ * Final ones (delivered, failed, cancelled) are pruned RETENTION_WEBHOOK_DAYS after completion.
  */
 @Entity({ name: 'webhook_deliveries' })
 @Index('ux_webhook_deliveries_alert', ['subscriptionId', 'alertId'], { unique: true })
 @Index('ix_webhook_deliveries_due', ['nextAttemptAt'], { where: "status = 'pending'" })
 @Index('ix_webhook_deliveries_subscription', ['subscriptionId', 'createdAt'])
+@Index('ix_webhook_deliveries_completed', ['completedAt'], { where: 'completed_at IS NOT NULL' })
 export class WebhookDeliveryEntity {
   /** Also the `webhook-id` header. */
   @PrimaryColumn({ type: 'text' })

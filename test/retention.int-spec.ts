@@ -1,0 +1,358 @@
+import { randomUUID } from 'node:crypto';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { DataSource } from 'typeorm';
+import {
+  RetentionJob,
+  STREAM_RETENTION_HORIZON,
+  WEBHOOK_SCANNER_CURSOR,
+  openDatabase,
+  type RetentionPolicy,
+  type RetentionTable,
+} from '@risk/persistence';
+import { PlatformModule, RetentionService } from '@risk/platform';
+import {
+  createTopics,
+  databaseUrlFor,
+  dropDatabase,
+  testConfig,
+  uniqueTag,
+} from './support/harness';
+import { insertAlerts, type InsertedAlert } from './support/risk-rows';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const POLICY: RetentionPolicy = {
+  streamEventsMs: 72 * HOUR,
+  webhookMs: 30 * DAY,
+  processedEventsMs: 14 * DAY,
+  // Small, so every table takes several batches.
+  batchSize: 2,
+};
+
+/** Moves the stream rows of these evaluations and alerts `hours` into the past. */
+async function age(ds: DataSource, rows: InsertedAlert[], hours: number): Promise<void> {
+  const ids = rows.flatMap((r) => [r.evaluationId, r.alertId]);
+  await ds.query(
+    `UPDATE stream_events SET created_at = now() - $2 * interval '1 hour' WHERE ref_id = ANY ($1::uuid[])`,
+    [ids, hours],
+  );
+  await ds.query(
+    `UPDATE evaluations SET created_at = now() - $2 * interval '1 hour' WHERE id = ANY ($1::uuid[])`,
+    [ids, hours],
+  );
+  await ds.query(
+    `UPDATE alerts SET created_at = now() - $2 * interval '1 hour' WHERE id = ANY ($1::uuid[])`,
+    [ids, hours],
+  );
+}
+
+async function addDelivery(
+  ds: DataSource,
+  d: { status: string; completedDaysAgo: number | null; createdDaysAgo: number; attempts: number },
+): Promise<string> {
+  const id = `msg_${randomUUID().replace(/-/g, '')}`;
+  await ds.query(
+    `INSERT INTO webhook_deliveries
+       (id, subscription_id, alert_id, payload, status, attempts, next_attempt_at, alert_committed_at, created_at, completed_at)
+     VALUES ($1, $2, $3, '{}', $4, $5,
+             CASE WHEN $4 = 'pending' THEN now() + interval '30 seconds' END,
+             now() - $6 * interval '1 day', now() - $6 * interval '1 day',
+             now() - $7 * interval '1 day')`,
+    [id, randomUUID(), randomUUID(), d.status, d.attempts, d.createdDaysAgo, d.completedDaysAgo],
+  );
+  for (let a = 1; a <= d.attempts; a++)
+    await ds.query(
+      `INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status_code, outcome)
+       VALUES ($1, $2, now() - $3 * interval '1 day', 12, 503, 'retry')`,
+      [id, a, d.createdDaysAgo],
+    );
+  return id;
+}
+
+async function addProcessed(ds: DataSource, eventId: string, daysAgo: number): Promise<void> {
+  await ds.query(
+    `INSERT INTO processed_events (topic, event_id, scope, processed_at)
+     VALUES ('news.events', $1, 'pf-1', now() - $2 * interval '1 day')`,
+    [eventId, daysAgo],
+  );
+}
+
+const ids = async (ds: DataSource, sql: string): Promise<string[]> =>
+  (await ds.query<{ id: string }[]>(sql)).map((r) => r.id).sort();
+
+describe('retention job', () => {
+  const url = databaseUrlFor(uniqueTag('retention'));
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    ds = await openDatabase(url);
+  });
+
+  afterAll(async () => {
+    await ds?.destroy();
+    await dropDatabase(url);
+  });
+
+  it('deletes exactly the old final rows, one run at a time', async () => {
+    // stream_events: 3 old transactions, then a recent one, then an old-looking row after it
+    // (the stream is pruned as a prefix, so that one stays).
+    const oldStream: InsertedAlert[] = [];
+    for (let i = 0; i < 3; i++)
+      oldStream.push(...(await insertAlerts(url, [{ portfolioId: `pf-old${i}`, level: 'HIGH' }])));
+    const recentStream = await insertAlerts(url, [{ portfolioId: 'pf-new', level: 'HIGH' }]);
+    const lateOld = await insertAlerts(url, [{ portfolioId: 'pf-late', level: 'HIGH' }]);
+    await age(ds, oldStream, 100);
+    await age(ds, recentStream, 1);
+    await age(ds, lateOld, 100);
+
+    const goneDeliveries = [
+      await addDelivery(ds, {
+        status: 'delivered',
+        completedDaysAgo: 40,
+        createdDaysAgo: 41,
+        attempts: 2,
+      }),
+      await addDelivery(ds, {
+        status: 'failed',
+        completedDaysAgo: 31,
+        createdDaysAgo: 34,
+        attempts: 3,
+      }),
+      await addDelivery(ds, {
+        status: 'cancelled',
+        completedDaysAgo: 60,
+        createdDaysAgo: 60,
+        attempts: 0,
+      }),
+      await addDelivery(ds, {
+        status: 'delivered',
+        completedDaysAgo: 45,
+        createdDaysAgo: 45,
+        attempts: 1,
+      }),
+    ];
+    const keptDeliveries = [
+      // Waiting for its next attempt, created long ago.
+      await addDelivery(ds, {
+        status: 'pending',
+        completedDaysAgo: null,
+        createdDaysAgo: 50,
+        attempts: 4,
+      }),
+      // Pending with a stale completion time (never written so, but never pruned either).
+      await addDelivery(ds, {
+        status: 'pending',
+        completedDaysAgo: 50,
+        createdDaysAgo: 50,
+        attempts: 1,
+      }),
+      // Final, but completed inside the window.
+      await addDelivery(ds, {
+        status: 'delivered',
+        completedDaysAgo: 29,
+        createdDaysAgo: 40,
+        attempts: 1,
+      }),
+      await addDelivery(ds, {
+        status: 'failed',
+        completedDaysAgo: 2,
+        createdDaysAgo: 5,
+        attempts: 10,
+      }),
+    ];
+    for (let i = 0; i < 5; i++) await addProcessed(ds, `n-old-${i}`, 15 + i);
+    for (let i = 0; i < 3; i++) await addProcessed(ds, `n-new-${i}`, 13 - i);
+
+    const before = await ds.query<{ e: string; a: string }[]>(
+      `SELECT (SELECT count(*) FROM evaluations)::text AS e, (SELECT count(*) FROM alerts)::text AS a`,
+    );
+    const expectedAttemptsGone = 2 + 3 + 0 + 1;
+
+    const second = new RetentionJob(ds);
+    let concurrent: Awaited<ReturnType<RetentionJob['runOnce']>> | undefined;
+    const batches: [RetentionTable, number][] = [];
+    const job = new RetentionJob(ds, {
+      onBatch: async (table, n) => {
+        batches.push([table, n]);
+        // While the first run holds the lock, a second one (any process) does nothing.
+        if (concurrent === undefined) concurrent = await second.runOnce(POLICY);
+      },
+    });
+    const result = await job.runOnce(POLICY);
+    expect(concurrent).toBeNull();
+    expect(result).not.toBeNull();
+    expect(result!.deleted).toEqual({
+      stream_events: 6,
+      webhook_deliveries: 4,
+      webhook_attempts: expectedAttemptsGone,
+      processed_events: 5,
+    });
+    expect(result!.notes).toEqual([]);
+    expect(result!.failures).toEqual([]);
+    // Bounded batches: never more than batchSize rows of a table per statement.
+    for (const [table, n] of batches)
+      if (table !== 'webhook_attempts') expect(n).toBeLessThanOrEqual(POLICY.batchSize);
+    expect(batches.filter(([t]) => t === 'processed_events').map(([, n]) => n)).toEqual([2, 2, 1]);
+
+    // stream_events: the old prefix is gone, the recent row and everything after it stay.
+    const stream = await ds.query<{ ref_id: string }[]>(
+      'SELECT ref_id FROM stream_events ORDER BY tx_id, seq',
+    );
+    expect(stream.map((r) => r.ref_id)).toEqual(
+      [...recentStream, ...lateOld].flatMap((r) => [r.evaluationId, r.alertId]),
+    );
+    // The horizon is the last deleted position, just before the first kept row.
+    const [horizon] = await ds.query<{ tx_id: string; seq: string }[]>(
+      'SELECT tx_id::text AS tx_id, seq::text AS seq FROM stream_cursors WHERE name = $1',
+      [STREAM_RETENTION_HORIZON],
+    );
+    expect(result!.streamHorizon).toEqual({ txId: horizon.tx_id, seq: horizon.seq });
+    const [firstKept] = await ds.query<{ tx_id: string; seq: string }[]>(
+      'SELECT tx_id::text AS tx_id, seq::text AS seq FROM stream_events ORDER BY tx_id, seq LIMIT 1',
+    );
+    expect(BigInt(horizon.tx_id)).toBeLessThan(BigInt(firstKept.tx_id));
+
+    expect(await ids(ds, 'SELECT id FROM webhook_deliveries')).toEqual([...keptDeliveries].sort());
+    const attempts = await ds.query<{ delivery_id: string }[]>(
+      'SELECT DISTINCT delivery_id FROM webhook_attempts',
+    );
+    expect(attempts.map((a) => a.delivery_id).sort()).toEqual(
+      [keptDeliveries[0], keptDeliveries[1], keptDeliveries[2], keptDeliveries[3]].sort(),
+    );
+    expect(
+      await ds.query(
+        'SELECT count(*)::int AS n FROM webhook_attempts WHERE delivery_id = ANY ($1)',
+        [goneDeliveries],
+      ),
+    ).toEqual([{ n: 0 }]);
+    expect(
+      (await ds.query<{ id: string }[]>('SELECT event_id AS id FROM processed_events'))
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(['n-new-0', 'n-new-1', 'n-new-2']);
+
+    // Evaluations and alerts, the system of record, are all still there.
+    const after = await ds.query<{ e: string; a: string }[]>(
+      `SELECT (SELECT count(*) FROM evaluations)::text AS e, (SELECT count(*) FROM alerts)::text AS a`,
+    );
+    expect(after).toEqual(before);
+    expect(Number(after[0].e)).toBe(5);
+
+    // Once the lock is free, a second run finds nothing left to do.
+    const again = await second.runOnce(POLICY);
+    expect(again?.deleted).toEqual({
+      stream_events: 0,
+      webhook_deliveries: 0,
+      webhook_attempts: 0,
+      processed_events: 0,
+    });
+    expect(again?.streamHorizon).toEqual(result!.streamHorizon);
+  });
+
+  it('keeps a table forever at 0, and stream rows the webhook scanner has not read', async () => {
+    const unread = await insertAlerts(url, [{ portfolioId: 'pf-unread', level: 'HIGH' }]);
+    const read = await insertAlerts(url, [{ portfolioId: 'pf-read', level: 'HIGH' }]);
+    const stillUnread = await insertAlerts(url, [{ portfolioId: 'pf-unread2', level: 'HIGH' }]);
+    await age(ds, [...unread, ...read, ...stillUnread], 200);
+    // Make every stream row old (the first test's recent one too), then an active subscription
+    // whose scanner has read up to `read`'s last row.
+    await ds.query(`UPDATE stream_events SET created_at = now() - interval '200 hours'`);
+    const [cursor] = await ds.query<{ tx_id: string; seq: string }[]>(
+      `SELECT tx_id::text AS tx_id, seq::text AS seq FROM stream_events WHERE ref_id = $1`,
+      [read[0].alertId],
+    );
+    await ds.query(
+      `INSERT INTO webhook_subscriptions (id, url, min_level, secret) VALUES ($1, 'https://example.com/hook', 'HIGH', 'whsec_x')`,
+      [randomUUID()],
+    );
+    await ds.query(
+      `INSERT INTO stream_cursors (name, tx_id, seq) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET tx_id = EXCLUDED.tx_id, seq = EXCLUDED.seq`,
+      [WEBHOOK_SCANNER_CURSOR, cursor.tx_id, cursor.seq],
+    );
+    await addProcessed(ds, 'n-ancient', 400);
+    const deliveriesBefore = await ids(ds, 'SELECT id FROM webhook_deliveries');
+
+    const result = await new RetentionJob(ds).runOnce({
+      ...POLICY,
+      webhookMs: 0,
+      processedEventsMs: 0,
+    });
+    expect(result?.deleted.webhook_deliveries).toBe(0);
+    expect(result?.deleted.processed_events).toBe(0);
+    expect(await ids(ds, 'SELECT id FROM webhook_deliveries')).toEqual(deliveriesBefore);
+    expect(
+      await ds.query(
+        `SELECT count(*)::int AS n FROM processed_events WHERE event_id = 'n-ancient'`,
+      ),
+    ).toEqual([{ n: 1 }]);
+    // Held back at the scanner's cursor: what it read goes, what it has not read stays.
+    expect(result?.notes.join()).toMatch(/webhook scanner/);
+    expect(result?.streamHorizon).toEqual({ txId: cursor.tx_id, seq: cursor.seq });
+    const left = await ds.query<{ ref_id: string }[]>(
+      'SELECT ref_id FROM stream_events ORDER BY tx_id, seq',
+    );
+    expect(left.map((r) => r.ref_id)).toEqual([
+      stillUnread[0].evaluationId,
+      stillUnread[0].alertId,
+    ]);
+
+    // Without an active subscription nothing holds the stream back.
+    await ds.query('UPDATE webhook_subscriptions SET deleted_at = now()');
+    const free = await new RetentionJob(ds).runOnce({
+      ...POLICY,
+      webhookMs: 0,
+      processedEventsMs: 0,
+    });
+    expect(free?.deleted.stream_events).toBe(2);
+    expect(await ds.query('SELECT count(*)::int AS n FROM stream_events')).toEqual([{ n: 0 }]);
+  });
+});
+
+describe('retention service', () => {
+  const tag = uniqueTag('retentionsvc');
+  let mod: TestingModule | undefined;
+
+  afterAll(async () => {
+    await mod?.close();
+    await dropDatabase(databaseUrlFor(tag));
+  });
+
+  it('keeps the ledger when the input topics may still redeliver older messages', async () => {
+    // The local broker keeps 24 h with 7-day segments: up to 8 days, more than the 1 day asked.
+    await createTopics(`${tag}.`, 1);
+    const cfg = testConfig(tag, { RETENTION_PROCESSED_EVENTS_DAYS: '1' });
+    mod = await Test.createTestingModule({
+      imports: [PlatformModule.forRoot(cfg)],
+      providers: [RetentionService],
+    }).compile();
+    await mod.init();
+    const ds = mod.get(DataSource);
+    await addProcessed(ds, 'n-3-days', 3);
+    const result = await mod.get(RetentionService).runOnce();
+    expect(result?.notes[0]).toMatch(
+      /processed_events kept: RETENTION_PROCESSED_EVENTS_DAYS \(1 day\) is shorter than 8 days/,
+    );
+    expect(result?.deleted.processed_events).toBe(0);
+    expect(await ds.query('SELECT count(*)::int AS n FROM processed_events')).toEqual([{ n: 1 }]);
+    await mod.close();
+    mod = undefined;
+
+    // With the default 14 days the topics' 8 days are covered: the ledger is pruned.
+    mod = await Test.createTestingModule({
+      imports: [PlatformModule.forRoot(testConfig(tag))],
+      providers: [RetentionService],
+    }).compile();
+    await mod.init();
+    const ds2 = mod.get(DataSource);
+    await addProcessed(ds2, 'n-20-days', 20);
+    const pruned = await mod.get(RetentionService).runOnce();
+    expect(pruned?.notes).toEqual([]);
+    expect(pruned?.deleted.processed_events).toBe(1);
+    expect(
+      (await ds2.query<{ id: string }[]>('SELECT event_id AS id FROM processed_events')).map(
+        (r) => r.id,
+      ),
+    ).toEqual(['n-3-days']);
+  });
+});
