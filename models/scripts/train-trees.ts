@@ -23,7 +23,7 @@ import {
   ruleScore,
   type RiskLimits,
 } from '@risk/risk-metrics';
-import { bandOf, bandsFromBaseRate } from '@risk/scoring/merge';
+import { bandOf, bandsFromOutcomes } from '@risk/scoring/merge';
 import {
   buildFeatures,
   ensembleFromMlForest,
@@ -48,7 +48,8 @@ import { INSTRUMENTS, type PortfolioSpec } from '../../scripts/simulator/univers
 /* eslint-enable no-restricted-imports */
 
 export const MODEL_ID = 'risk-trees@1';
-const OUT_DIR = path.resolve(__dirname, '..', 'risk-trees');
+/** TREES_OUT writes elsewhere (hyperparameter sweeps); the shipped model lives in risk-trees/. */
+const OUT_DIR = path.resolve(process.env.TREES_OUT ?? path.join(__dirname, '..', 'risk-trees'));
 
 /** What a bad outcome is: the book as held loses more than LOSS_THRESHOLD of nav within HORIZON_MS. */
 export const HORIZON_MS = 10 * 60_000;
@@ -71,7 +72,7 @@ const TEST_SEEDS = Array.from({ length: 8 }, (_, i) => 9100 + i);
 /** Multiplies the simulator's diffusion vols, cycling by run: calm, livelier, stressed. */
 const VOL_SCALES = [1, 1.5, 2];
 
-export const HYPERPARAMETERS = {
+const SHIPPED_HYPERPARAMETERS = {
   forests: 1,
   treesPerForest: 48,
   rowsPerForest: 6000,
@@ -84,6 +85,22 @@ export const HYPERPARAMETERS = {
     minNumSamples: 300,
   },
 } as const;
+
+/** TREES_HP (JSON, e.g. `{"treeOptions":{"maxDepth":6}}`) overrides settings for a sweep. */
+function hyperparameters(): typeof SHIPPED_HYPERPARAMETERS {
+  const over = JSON.parse(process.env.TREES_HP ?? '{}') as Partial<{
+    forests: number;
+    treesPerForest: number;
+    rowsPerForest: number;
+    treeOptions: { maxDepth?: number; minNumSamples?: number };
+  }>;
+  return {
+    ...SHIPPED_HYPERPARAMETERS,
+    ...over,
+    treeOptions: { ...SHIPPED_HYPERPARAMETERS.treeOptions, ...over.treeOptions },
+  } as typeof SHIPPED_HYPERPARAMETERS;
+}
+export const HYPERPARAMETERS = hyperparameters();
 
 export interface Sample {
   x: Float32Array;
@@ -724,7 +741,13 @@ async function main(): Promise<void> {
     return xs.map((_, i) => per.reduce((a, p) => a + p[i], 0) / per.length);
   };
 
-  const bands = bandsFromBaseRate(rate(train));
+  // Bands from outcomes on the held-out runs (the JS ensemble = ORT to 1e-7, checked below).
+  const hxBands = stack(holdout);
+  const bands = bandsFromOutcomes(
+    holdout.map((_, i) => predictProbability(ensemble, hxBands, i * FEATURE_COUNT)),
+    holdout.map((s) => s.bad),
+    rate(train),
+  );
   const bytes = exportTreeEnsembleOnnx(ensemble, {
     modelId: MODEL_ID,
     featureNames: FEATURE_NAMES,
@@ -947,8 +970,10 @@ Expected value (mean P under the training covers): ${r.expectedValue.toFixed(4)}
 ## Merge bands (calibration)
 
 The merge (\`merge@2\`, libs/scoring/src/merge.ts) reads its probability bands from this model's
-metadata (\`merge_bands\`): MEDIUM, HIGH and CRITICAL start at 2×, 4× and 8× the training bad
-rate (${r.samples.trainBadRate.toFixed(4)}): **MEDIUM ≥ ${r.bands.MEDIUM}, HIGH ≥ ${r.bands.HIGH}, CRITICAL ≥ ${r.bands.CRITICAL}**. On the test runs:
+metadata (\`merge_bands\`): each band starts at the lowest score above which the observed bad rate
+on the held-out runs is still at least 2× (MEDIUM), 4× (HIGH) and 8× (CRITICAL) the training bad
+rate (${r.samples.trainBadRate.toFixed(4)}), among at least 30 evaluations (\`bandsFromOutcomes\`; a band
+no score reaches starts at 1): **MEDIUM ≥ ${r.bands.MEDIUM}, HIGH ≥ ${r.bands.HIGH}, CRITICAL ≥ ${r.bands.CRITICAL}**. On the test runs:
 
 | band | evaluations | share | observed bad rate |
 | --- | --- | --- | --- |

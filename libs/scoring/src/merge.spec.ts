@@ -1,5 +1,5 @@
 import type { LimitCheck, RuleScore } from '@risk/risk-metrics';
-import { bandOf, bandsFromBaseRate, limitFloor, mergeDecision, parseBands } from './merge';
+import { bandOf, bandsFromOutcomes, limitFloor, mergeDecision, parseBands } from './merge';
 
 const check = (limit: LimitCheck['limit'], breached: boolean): LimitCheck => ({
   limit,
@@ -77,10 +77,8 @@ describe('mergeDecision', () => {
     });
   });
 
-  it('bands at 2×, 4× and 8× the base rate, read back from model metadata', () => {
-    // 0.0655 × 2 = 0.131, × 4 = 0.262, × 8 = 0.524
-    const bands = bandsFromBaseRate(0.0655);
-    expect(bands).toEqual({ MEDIUM: 0.131, HIGH: 0.262, CRITICAL: 0.524 });
+  it('bands from model metadata', () => {
+    const bands = { MEDIUM: 0.131, HIGH: 0.262, CRITICAL: 0.524 };
     expect(parseBands(JSON.stringify(bands))).toEqual(bands);
     expect(parseBands(undefined)).toBeNull();
     expect(parseBands('{"MEDIUM":0.3,"HIGH":0.2,"CRITICAL":0.5}')).toBeNull();
@@ -96,5 +94,28 @@ describe('mergeDecision', () => {
     expect(m.step.data).toMatchObject({ bands, band: 'HIGH', merge: 'merge@2' });
     // Without the model's bands the fallback applies: 0.27 is MEDIUM there.
     expect(mergeDecision({ treeProbability: 0.27, rules, checks: [] }).level).toBe('MEDIUM');
+  });
+
+  it('calibrates bands on outcomes: the lowest score above which the bad rate reaches 2×, 4×, 8× base', () => {
+    // Scores 0.9 … 0.1 (two rows each), base rate 0.1. Cumulative from the top:
+    // ≥0.9: 2/2 = 1.0; ≥0.8: 3/4 = 0.75; ≥0.7: 3/6 = 0.5; ≥0.6: 3/8 = 0.375; ≥0.5: 4/10 = 0.4;
+    // ≥0.4: 4/12 = 0.333; ≥0.3: 4/14 = 0.286; ≥0.2: 4/16 = 0.25; ≥0.1: 4/18 = 0.222.
+    const scores = [
+      0.9, 0.9, 0.8, 0.8, 0.7, 0.7, 0.6, 0.6, 0.5, 0.5, 0.4, 0.4, 0.3, 0.3, 0.2, 0.2, 0.1, 0.1,
+    ];
+    const labels = [1, 1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    // 2× = 0.2: lowest threshold with rate ≥ 0.2 is 0.1 (0.222); 4× = 0.4: 0.5 (0.4);
+    // 8× = 0.8: 0.9 (1.0; 0.8 has 0.75).
+    expect(bandsFromOutcomes(scores, labels, 0.1, 1)).toEqual({
+      MEDIUM: 0.1,
+      HIGH: 0.5,
+      CRITICAL: 0.9,
+    });
+    // At least 3 rows: 0.9 alone (2 rows) cannot start CRITICAL, and no lower score reaches 0.8.
+    expect(bandsFromOutcomes(scores, labels, 0.1, 3)).toEqual({
+      MEDIUM: 0.1,
+      HIGH: 0.5,
+      CRITICAL: 1,
+    });
   });
 });

@@ -13,10 +13,10 @@ import type { LimitCheck, RuleScore } from '@risk/risk-metrics';
  * - without a tree model the interim rules decide alone.
  *
  * The bands are calibrated with the tree model and travel in its metadata (`merge_bands`):
- * models/scripts/train-trees.ts sets MEDIUM, HIGH and CRITICAL at 2×, 4× and 8× the training
- * base rate of bad outcomes (a relative risk a desk can act on) and reports the observed bad
- * rate per band on held-out runs. PROBABILITY_BANDS is only the fallback for a tree model
- * without that metadata (one trained elsewhere).
+ * models/scripts/train-trees.ts sets MEDIUM, HIGH and CRITICAL where the observed bad rate on the
+ * held-out runs reaches 2×, 4× and 8× the training base rate (a relative risk a desk can act on;
+ * `bandsFromOutcomes`) and reports the bad rate per band on the test runs. PROBABILITY_BANDS is
+ * only the fallback for a tree model without that metadata (one trained elsewhere).
  */
 export const MERGE_MODEL = 'merge@2';
 export type ProbabilityBands = Readonly<Record<Exclude<RiskLevel, 'LOW'>, number>>;
@@ -28,14 +28,38 @@ export const PROBABILITY_BANDS: ProbabilityBands = {
 /** Relative risk (× the training base rate) at which each band starts. */
 export const BAND_MULTIPLES: ProbabilityBands = { MEDIUM: 2, HIGH: 4, CRITICAL: 8 };
 
-/** Bands from a base rate of bad outcomes, rounded to 4 decimals (train-trees writes these). */
-export function bandsFromBaseRate(baseRate: number): ProbabilityBands {
-  const at = (m: number): number => Math.round(Math.min(1, m * baseRate) * 10_000) / 10_000;
-  return {
-    MEDIUM: at(BAND_MULTIPLES.MEDIUM),
-    HIGH: at(BAND_MULTIPLES.HIGH),
-    CRITICAL: at(BAND_MULTIPLES.CRITICAL),
+/**
+ * Bands calibrated on outcomes (train-trees, on the held-out runs): each band starts at the
+ * lowest score above which the observed bad rate is still at least its multiple of `baseRate`,
+ * among at least `minCount` evaluations; a band no score reaches starts at 1 (only the floors
+ * can set it). Corrects for a forest's probabilities being shrunk towards the base rate.
+ */
+export function bandsFromOutcomes(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  baseRate: number,
+  minCount = 30,
+): ProbabilityBands {
+  const order = Array.from({ length: scores.length }, (_, i) => i).sort(
+    (a, b) => scores[b] - scores[a],
+  );
+  const at = (multiple: number): number => {
+    const target = multiple * baseRate;
+    let bad = 0;
+    let threshold = 1;
+    for (let k = 0; k < order.length; k++) {
+      bad += labels[order[k]];
+      const n = k + 1;
+      // Only between distinct scores: a threshold takes every row with that score.
+      const next = order[k + 1];
+      if (next !== undefined && scores[next] === scores[order[k]]) continue;
+      if (n >= minCount && bad / n >= target) threshold = scores[order[k]];
+    }
+    return Math.round(Math.min(1, threshold) * 10_000) / 10_000;
   };
+  const medium = at(BAND_MULTIPLES.MEDIUM);
+  const high = Math.max(medium, at(BAND_MULTIPLES.HIGH));
+  return { MEDIUM: medium, HIGH: high, CRITICAL: Math.max(high, at(BAND_MULTIPLES.CRITICAL)) };
 }
 
 /** Reads `merge_bands` metadata (JSON); null when absent or not three increasing numbers in (0, 1]. */
