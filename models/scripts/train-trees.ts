@@ -47,7 +47,7 @@ import type { JumpLabel } from '../../scripts/simulator/stream-record';
 import { INSTRUMENTS, type PortfolioSpec } from '../../scripts/simulator/universe';
 /* eslint-enable no-restricted-imports */
 
-export const MODEL_ID = 'risk-trees@1';
+export const MODEL_ID = 'risk-trees@2';
 /** TREES_OUT writes elsewhere (hyperparameter sweeps); the shipped model lives in risk-trees/. */
 const OUT_DIR = path.resolve(process.env.TREES_OUT ?? path.join(__dirname, '..', 'risk-trees'));
 
@@ -76,6 +76,8 @@ const SHIPPED_HYPERPARAMETERS = {
   forests: 1,
   treesPerForest: 48,
   rowsPerForest: 6000,
+  /** 'all': every news-triggered training row is among the rows used; 'random': no preference. */
+  newsRows: 'random' as 'all' | 'random',
   maxFeatures: 1.0,
   replacement: false,
   useSampleBagging: true,
@@ -92,6 +94,7 @@ function hyperparameters(): typeof SHIPPED_HYPERPARAMETERS {
     forests: number;
     treesPerForest: number;
     rowsPerForest: number;
+    newsRows: 'all' | 'random';
     treeOptions: { maxDepth?: number; minNumSamples?: number };
   }>;
   return {
@@ -710,7 +713,19 @@ async function main(): Promise<void> {
   // of a node, so a forest of few rows each sees more of the data than one forest of many).
   const shuffled = shuffle([...train], mulberry32(HYPERPARAMETERS.seed));
   const perForest = HYPERPARAMETERS.rowsPerForest;
-  const used = shuffled.slice(0, Math.min(shuffled.length, perForest * HYPERPARAMETERS.forests));
+  const budget = Math.min(shuffled.length, perForest * HYPERPARAMETERS.forests);
+  // Every news-triggered row (a few % of all) and random others: the rows are chosen by a feature
+  // (news age 0), so each leaf still estimates P(bad | x) without bias.
+  const used =
+    HYPERPARAMETERS.newsRows === 'all'
+      ? shuffle(
+          [
+            ...shuffled.filter((r) => r.trigger === 'news'),
+            ...shuffled.filter((r) => r.trigger !== 'news'),
+          ].slice(0, budget),
+          mulberry32(HYPERPARAMETERS.seed + 1),
+        )
+      : shuffled.slice(0, budget);
   const forests: RandomForestRegression[] = [];
   const tTrain = Date.now();
   for (let k = 0; k < HYPERPARAMETERS.forests; k++) {
@@ -779,6 +794,20 @@ async function main(): Promise<void> {
   }
   const base = rate(train);
   const holdoutFigures = heldOutFigures(holdout, pOrt, base);
+  // The same rows with the news columns set to "no news": what the judgement adds on held-out runs.
+  const blank = new Float32Array(hx);
+  const first = holdout.find((r) => r.input !== undefined)?.input;
+  if (first === undefined) throw new Error('no held-out input kept');
+  const noNews = buildFeatures({ ...first, news: null });
+  const newsCols = FEATURE_NAMES.flatMap((n, f) => (n.startsWith('news_') ? [f] : []));
+  for (let i = 0; i < holdout.length; i++)
+    for (const f of newsCols) blank[i * FEATURE_COUNT + f] = noNews[f];
+  const pBlank = await scorer.score(blank, holdout.length);
+  const holdoutLabels = holdout.map((r) => r.bad);
+  const withoutNews = { auc: rocAuc(pBlank, holdoutLabels), brier: brier(pBlank, holdoutLabels) };
+  console.log(
+    `holdout: trees ${fmt(holdoutFigures.trees.auc, 4)} / ${fmt(holdoutFigures.trees.brier, 5)}, news columns blanked ${fmt(withoutNews.auc, 4)} / ${fmt(withoutNews.brier, 5)}`,
+  );
   const test = TEST_SEEDS.flatMap((s, i) => simulateRun(s, i, hooks));
   const pTest = await scorer.score(stack(test), test.length);
   const testFigures = heldOutFigures(test, pTest, base);
