@@ -47,7 +47,9 @@ import {
   limitFloor,
   mergeDecision,
   PROBABILITY_BANDS,
+  mergedProbability,
   type MergeInput,
+  type MergeJudgement,
   type ProbabilityBands,
 } from '@risk/scoring/merge';
 import {
@@ -164,10 +166,19 @@ interface Figures {
   badRate: number;
   merged: { auc: number; brier: number };
   trees: { auc: number; brier: number };
+  /** The trees without news through the merge's recalibration (no judgement terms). */
+  recalibrated: { auc: number; brier: number };
   rules: { auc: number; brier: number };
   /** The trees with the news present but its judgement blanked (¼ each): what the judgement adds. */
   blanked: { auc: number; brier: number };
-  news: { n: number; merged: number; trees: number; rules: number; blanked: number };
+  news: {
+    n: number;
+    merged: number;
+    trees: number;
+    recalibrated: number;
+    rules: number;
+    blanked: number;
+  };
   /** By merged level (bands, limit floor and news floor) and by probability band alone. */
   levels: Record<RiskLevel, Bucket>;
   bands: Record<RiskLevel, Bucket>;
@@ -216,8 +227,26 @@ async function figures(scorer: TreeScorer, evals: readonly Evaluation[]): Promis
   const pBlank = await scorer.score(blankNews, n);
   const labels = evals.map((e) => e.record.sample.bad);
   const rules = evals.map((e) => ruleScore(e.checks).score);
+  const judgementOf = (e: Evaluation): MergeJudgement | null => {
+    const n = e.record.input.news;
+    return n && e.news
+      ? {
+          pSevereNegative: n.pSevereNegative,
+          pNegative: n.pNegative,
+          pPositive: n.pPositive,
+          sharePct: e.news.sharePct,
+          ageMs: n.ageMs,
+        }
+      : null;
+  };
+  // The merge's recalibration alone (trees without news, no judgement terms).
+  const recalibrated = scorer.mergeLogit
+    ? Array.from(pTrees, (p) => mergedProbability(p, null, scorer.mergeLogit!))
+    : Array.from(pTrees);
   const merged = evals.map((e, i) => {
     const m = mergeDecision({
+      logit: scorer.mergeLogit,
+      judgement: judgementOf(e),
       bands: scorer.bands,
       treeProbability: pNews[i],
       rules: ruleScore(e.checks),
@@ -235,12 +264,14 @@ async function figures(scorer: TreeScorer, evals: readonly Evaluation[]): Promis
     badRate: labels.reduce((a: number, b) => a + b, 0) / n,
     merged: { auc: rocAuc(scores, labels), brier: brier(scores, labels) },
     trees: { auc: rocAuc(pTrees, labels), brier: brier(pTrees, labels) },
+    recalibrated: { auc: rocAuc(recalibrated, labels), brier: brier(recalibrated, labels) },
     rules: { auc: rocAuc(rules, labels), brier: brier(rules, labels) },
     blanked: { auc: rocAuc(pBlank, labels), brier: brier(pBlank, labels) },
     news: {
       n: idx.length,
       merged: rocAuc(sub(scores), sub(labels)),
       trees: rocAuc(sub(pTrees), sub(labels)),
+      recalibrated: rocAuc(sub(recalibrated), sub(labels)),
       rules: rocAuc(sub(rules), sub(labels)),
       blanked: rocAuc(sub(pBlank), sub(labels)),
     },
@@ -267,6 +298,7 @@ function printFigures(title: string, f: Figures, bands: ProbabilityBands): void 
     console.log(`  ${name.padEnd(26)}  ${f4(v.auc)}  ${f4(v.brier)}  ${f4(newsAuc)}`);
   row('merged (trees + news)', f.merged, f.news.merged);
   row('trees alone (news: null)', f.trees, f.news.trees);
+  row('  … recalibrated by merge', f.recalibrated, f.news.recalibrated);
   row('trees, judgement blanked', f.blanked, f.news.blanked);
   row('interim rules (ruleScore)', f.rules, f.news.rules);
   console.log(`  news-triggered evaluations: ${f.news.n}`);
@@ -395,6 +427,8 @@ async function wholeEvaluation(
   scorer.explain(row);
   const t2 = performance.now();
   const { score } = mergeDecision({
+    logit: scorer.mergeLogit,
+    judgement: news && mergeNews ? { ...news, sharePct: mergeNews.sharePct } : null,
     treeProbability: p,
     rules,
     checks,

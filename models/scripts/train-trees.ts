@@ -23,7 +23,13 @@ import {
   ruleScore,
   type RiskLimits,
 } from '@risk/risk-metrics';
-import { bandOf, bandsFromOutcomes } from '@risk/scoring/merge';
+import {
+  bandOf,
+  bandsFromOutcomes,
+  fitMergeLogit,
+  mergedProbability,
+  type MergeJudgement,
+} from '@risk/scoring/merge';
 import {
   buildFeatures,
   ensembleFromMlForest,
@@ -107,6 +113,8 @@ export const HYPERPARAMETERS = hyperparameters();
 
 export interface Sample {
   x: Float32Array;
+  /** The book's latest news judgement as the merge reads it (null: none yet). */
+  judgement: MergeJudgement | null;
   bad: 0 | 1;
   loss: number;
   rule: number;
@@ -198,7 +206,12 @@ interface BookState {
   positions: { symbol: string; quantity: number; price?: number }[];
   limits: RiskLimits;
   peakNav: number | null;
-  news: { p: [number, number, number, number]; ms: number; symbols: string[] } | null;
+  news: {
+    p: [number, number, number, number];
+    ms: number;
+    symbols: string[];
+    sharePct: number;
+  } | null;
 }
 
 /** Last price at or before `ms` (series sorted by time). */
@@ -459,6 +472,16 @@ export function simulateRun(seed: number, run: number, hooks: RunHooks = {}): Sa
     const loss = nav > 0 ? -pnl / nav : 0;
     const sample: Sample = {
       x,
+      judgement:
+        st.news === null
+          ? null
+          : {
+              pSevereNegative: st.news.p[0],
+              pNegative: st.news.p[1],
+              pPositive: st.news.p[3],
+              sharePct: st.news.sharePct,
+              ageMs: ms - st.news.ms,
+            },
       bad: loss > LOSS_THRESHOLD ? 1 : 0,
       loss,
       rule: ruleScore(checks).score,
@@ -516,21 +539,21 @@ export function simulateRun(seed: number, run: number, hooks: RunHooks = {}): Sa
         if (about.length === 0) continue;
         const trueClass = trueNewsClass(label, held);
         const proxy = proxyJudgement(trueClass, judgeRng);
-        const p =
-          hooks.judge === undefined
-            ? proxy
-            : hooks.judge({
-                portfolioId: st.spec.portfolioId,
-                ms,
-                news: r.value,
-                about,
-                cash: st.cash,
-                positions: st.positions,
-                book,
-                proxy,
-                trueClass,
-              });
-        st.news = { p, ms, symbols: about };
+        const req: JudgeRequest = {
+          portfolioId: st.spec.portfolioId,
+          ms,
+          news: r.value,
+          about,
+          cash: st.cash,
+          positions: st.positions,
+          book,
+          proxy,
+          trueClass,
+        };
+        const p = hooks.judge === undefined ? proxy : hooks.judge(req);
+        // The exposure's share of nav at the story, as the engine keeps it (lastNews.sharePct).
+        const sharePct = newsInputFor(req)?.exposure.sharePct ?? 0;
+        st.news = { p, ms, symbols: about, sharePct };
         if (ms >= firstEvalMs && ms <= lastEvalMs) evaluate(st, ms, 'news');
       }
     }
@@ -756,11 +779,19 @@ async function main(): Promise<void> {
     return xs.map((_, i) => per.reduce((a, p) => a + p[i], 0) / per.length);
   };
 
-  // Bands from outcomes on the held-out runs (the JS ensemble = ORT to 1e-7, checked below).
+  // The merge, calibrated on the held-out runs (the JS ensemble = ORT to 1e-7, checked below):
+  // coefficients of trees and judgement, then the bands on the merged probability.
   const hxBands = stack(holdout);
+  const pHoldout = holdout.map((_, i) => predictProbability(ensemble, hxBands, i * FEATURE_COUNT));
+  const holdoutBad = holdout.map((r) => r.bad);
+  const mergeLogit = fitMergeLogit(
+    pHoldout,
+    holdout.map((r) => r.judgement),
+    holdoutBad,
+  );
   const bands = bandsFromOutcomes(
-    holdout.map((_, i) => predictProbability(ensemble, hxBands, i * FEATURE_COUNT)),
-    holdout.map((s) => s.bad),
+    pHoldout.map((p, i) => mergedProbability(p, holdout[i].judgement, mergeLogit)),
+    holdoutBad,
     rate(train),
   );
   const bytes = exportTreeEnsembleOnnx(ensemble, {
@@ -772,6 +803,7 @@ async function main(): Promise<void> {
       label: `loss > ${LOSS_THRESHOLD * 100}% of nav within ${HORIZON_MS / 60_000} min`,
       training_library: 'ml-random-forest@2.1.0 (ml-cart@2.1.1)',
       merge_bands: JSON.stringify(bands),
+      merge_logit: JSON.stringify(mergeLogit),
       news_judgements: judgements.source,
     },
   });
@@ -811,10 +843,18 @@ async function main(): Promise<void> {
   const test = TEST_SEEDS.flatMap((s, i) => simulateRun(s, i, hooks));
   const pTest = await scorer.score(stack(test), test.length);
   const testFigures = heldOutFigures(test, pTest, base);
+  const mergedTest = test.map((r, i) => mergedProbability(pTest[i], r.judgement, mergeLogit));
+  const mergedHoldout = holdout.map((r, i) => mergedProbability(pOrt[i], r.judgement, mergeLogit));
+  const testBad = test.map((r) => r.bad);
+  const merged = {
+    holdout: { auc: rocAuc(mergedHoldout, holdoutBad), brier: brier(mergedHoldout, holdoutBad) },
+    test: { auc: rocAuc(mergedTest, testBad), brier: brier(mergedTest, testBad) },
+  };
+  console.log(`merge ${JSON.stringify(mergeLogit)}; merged ${JSON.stringify(merged)}`);
   // The merge's bands, and what they mean on the test runs (share of evaluations, bad rate).
   const bandFigures = Object.fromEntries(
     (['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const).map((level) => {
-      const idx = test.flatMap((_, i) => (bandOf(pTest[i], bands) === level ? [i] : []));
+      const idx = test.flatMap((_, i) => (bandOf(mergedTest[i], bands) === level ? [i] : []));
       const bad = idx.reduce((a, i) => a + test[i].bad, 0);
       return [
         level,
@@ -874,6 +914,9 @@ async function main(): Promise<void> {
     },
     bands,
     bandFigures,
+    holdoutWithoutNews: withoutNews,
+    mergeLogit,
+    merged,
     trainMs,
     nodes,
     bytes: bytes.length,
@@ -898,6 +941,14 @@ async function main(): Promise<void> {
 }
 
 type Report = {
+  mergeLogit: {
+    intercept: number;
+    tree: number;
+    severe: number;
+    negative: number;
+    positive: number;
+  };
+  merged: { holdout: { auc: number; brier: number }; test: { auc: number; brier: number } };
   newsJudgements: { source: string; count: number; seconds: number };
   bands: { MEDIUM: number; HIGH: number; CRITICAL: number };
   bandFigures: Record<
@@ -996,10 +1047,22 @@ from news that has not happened yet), so AUCs near 0.6 are what the features all
 ORT vs the JS forest: max |ΔP| = ${r.ortVsJsMaxDiff.toExponential(2)}. TreeSHAP sum check: max error ${r.shapSumMaxError.toExponential(2)}.
 Expected value (mean P under the training covers): ${r.expectedValue.toFixed(4)}.
 
-## Merge bands (calibration)
+## Merge (calibration)
 
-The merge (\`merge@2\`, libs/scoring/src/merge.ts) reads its probability bands from this model's
-metadata (\`merge_bands\`): each band starts at the lowest score above which the observed bad rate
+The merge (\`merge@2\`, libs/scoring/src/merge.ts) reads its coefficients from this model's
+metadata (\`merge_logit\`), fitted by logistic regression on the held-out runs:
+P = σ(${r.mergeLogit.intercept} + ${r.mergeLogit.tree} · logit(p_trees) + ${r.mergeLogit.severe} · s·p_severe + ${r.mergeLogit.negative} · s·p_negative + ${r.mergeLogit.positive} · s·p_positive),
+s = the share of nav of the position the latest news (younger than 120 s) is about.
+
+| set | trees AUC | trees Brier | merged AUC | merged Brier |
+| --- | --- | --- | --- | --- |
+| holdout (fitted here) | ${r.figures.holdout.trees.auc.toFixed(4)} | ${r.figures.holdout.trees.brier.toFixed(4)} | ${r.merged.holdout.auc.toFixed(4)} | ${r.merged.holdout.brier.toFixed(4)} |
+| test | ${r.figures.test.trees.auc.toFixed(4)} | ${r.figures.test.trees.brier.toFixed(4)} | ${r.merged.test.auc.toFixed(4)} | ${r.merged.test.brier.toFixed(4)} |
+
+### Bands
+
+The probability bands come from the same metadata (\`merge_bands\`): each band starts at the
+lowest merged probability above which the observed bad rate
 on the held-out runs is still at least 2× (MEDIUM), 4× (HIGH) and 8× (CRITICAL) the training bad
 rate (${r.samples.trainBadRate.toFixed(4)}), among at least 30 evaluations (\`bandsFromOutcomes\`; a band
 no score reaches starts at 1): **MEDIUM ≥ ${r.bands.MEDIUM}, HIGH ≥ ${r.bands.HIGH}, CRITICAL ≥ ${r.bands.CRITICAL}**. On the test runs:

@@ -307,6 +307,15 @@ export class EngineCore {
         reasoning: args.reasoning?.judgement,
         tree: args.tree ?? null,
         news: floorNewsInput(state.lastNews, args.reasoning?.judgement),
+        judgement: state.lastNews
+          ? {
+              pSevereNegative: state.lastNews.pSevereNegative,
+              pNegative: state.lastNews.pNegative,
+              pPositive: state.lastNews.pPositive,
+              sharePct: state.lastNews.sharePct,
+              ageMs: Math.max(0, Date.parse(args.ts) - state.lastNews.tsMs),
+            }
+          : null,
       },
     );
     const evaluation: Evaluation = {

@@ -86,6 +86,7 @@ export class TreeScoringService implements OnModuleInit {
       top: ex.top.map((c) => ({ feature: c.feature, value: c.value, shap: c.shap })),
       paths: ex.paths,
       bands: this.scorer.bands,
+      mergeLogit: this.scorer.mergeLogit,
     };
   }
 }

@@ -15,7 +15,13 @@ import {
   type RuleScore,
 } from '@risk/risk-metrics';
 import { distanceSteps, distancesToLimits } from './distance-to-limit';
-import { MERGE_MODEL, mergeDecision, type ProbabilityBands } from './merge';
+import {
+  MERGE_MODEL,
+  mergeDecision,
+  type MergeJudgement,
+  type MergeLogit,
+  type ProbabilityBands,
+} from './merge';
 import { reasoningSteps, type ReasoningJudgement } from './reasoning-steps';
 
 export interface PortfolioContext {
@@ -51,6 +57,8 @@ export interface EvaluateOptions {
   tree?: TreeVerdict | null;
   /** The portfolio's latest news judgement (for the merge's news floor). */
   news?: { pSevereNegative: number; sharePct: number; newsId: string } | null;
+  /** The portfolio's latest news judgement with its age (the merge's judgement terms). */
+  judgement?: MergeJudgement | null;
 }
 
 export interface TreeVerdict {
@@ -62,6 +70,8 @@ export interface TreeVerdict {
   paths: readonly string[];
   /** The model's calibrated probability bands (metadata `merge_bands`), if it carries them. */
   bands?: ProbabilityBands | null;
+  /** The merge's calibrated coefficients (metadata `merge_logit`), if it carries them. */
+  mergeLogit?: MergeLogit | null;
 }
 
 /** Phase 1 of an evaluation: everything that does not need a model. */
@@ -139,6 +149,8 @@ export function decideEvaluation(
     checks,
     news: options.news ?? null,
     bands: options.tree?.bands ?? null,
+    logit: options.tree?.mergeLogit ?? null,
+    judgement: options.judgement ?? null,
   });
   const level = merged.level;
   const alert = shouldAlert(ctx.previousLevel, level, fresh);

@@ -1,5 +1,14 @@
 import type { LimitCheck, RuleScore } from '@risk/risk-metrics';
-import { bandOf, bandsFromOutcomes, limitFloor, mergeDecision, parseBands } from './merge';
+import {
+  bandOf,
+  bandsFromOutcomes,
+  fitMergeLogit,
+  judgementTerms,
+  limitFloor,
+  mergeDecision,
+  mergedProbability,
+  parseBands,
+} from './merge';
 
 const check = (limit: LimitCheck['limit'], breached: boolean): LimitCheck => ({
   limit,
@@ -117,5 +126,47 @@ describe('mergeDecision', () => {
       HIGH: 0.5,
       CRITICAL: 1,
     });
+  });
+
+  it('merges trees and judgement by the logistic rule, and fits it back from outcomes', () => {
+    const j = { pSevereNegative: 0.8, pNegative: 0.1, pPositive: 0.05, sharePct: 25, ageMs: 5_000 };
+    // s = 0.25: terms 0.2, 0.025, 0.0125; stale news (≥ 120 s) or none: zeros.
+    expect(judgementTerms(j)).toEqual([0.2, 0.025, 0.0125]);
+    expect(judgementTerms({ ...j, ageMs: 120_000 })).toEqual([0, 0, 0]);
+    expect(judgementTerms(null)).toEqual([0, 0, 0]);
+    const identity = { intercept: 0, tree: 1, severe: 0, negative: 0, positive: 0 };
+    expect(mergedProbability(0.3, j, identity)).toBeCloseTo(0.3, 12);
+    // σ(ln(0.1/0.9) + 2 · 0.2) = 1 / (1 + 9 · e^-0.4) = 0.142140...
+    expect(mergedProbability(0.1, j, { ...identity, severe: 2 })).toBeCloseTo(
+      1 / (1 + 9 * Math.exp(-0.4)),
+      12,
+    );
+    // Outcomes drawn from a known rule are fitted back.
+    let seed = 7;
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const truth = { intercept: -0.5, tree: 0.8, severe: 3, negative: 1, positive: -2 };
+    const ps: number[] = [];
+    const js: (typeof j | null)[] = [];
+    const ys: number[] = [];
+    for (let i = 0; i < 40_000; i++) {
+      const p = 0.01 + 0.5 * rnd();
+      const jj =
+        rnd() < 0.5
+          ? null
+          : {
+              pSevereNegative: rnd(),
+              pNegative: rnd(),
+              pPositive: rnd(),
+              sharePct: 100 * rnd(),
+              ageMs: 0,
+            };
+      ps.push(p);
+      js.push(jj);
+      ys.push(rnd() < mergedProbability(p, jj, truth) ? 1 : 0);
+    }
+    const fit = fitMergeLogit(ps, js, ys, 0);
+    expect(fit.tree).toBeCloseTo(truth.tree, 0);
+    expect(fit.severe).toBeGreaterThan(2);
+    expect(fit.positive).toBeLessThan(-1);
   });
 });

@@ -62,6 +62,148 @@ export function bandsFromOutcomes(
   return { MEDIUM: medium, HIGH: high, CRITICAL: Math.max(high, at(BAND_MULTIPLES.CRITICAL)) };
 }
 
+/**
+ * The merge's calibrated combination of the trees and the reasoning judgement (metadata
+ * `merge_logit`, fitted by train-trees on the held-out runs):
+ * `P = σ(intercept + tree · logit(p_trees) + severe · s · p_sev + negative · s · p_neg + positive · s · p_pos)`
+ * with `s` the share of nav (fraction) of the position the latest news is about, for news younger
+ * than the judgement window; without fresh news the judgement terms are 0 and the rule is a
+ * Platt recalibration of the trees' probability.
+ */
+export interface MergeLogit {
+  intercept: number;
+  tree: number;
+  severe: number;
+  negative: number;
+  positive: number;
+}
+
+/** The latest news judgement as the merge reads it. */
+export interface MergeJudgement {
+  pSevereNegative: number;
+  pNegative: number;
+  pPositive: number;
+  /** Share of nav of the position the news is about, in percent. */
+  sharePct: number;
+  /** Event time since the news, ms. */
+  ageMs: number;
+}
+
+/** How long a judgement counts in the merge (the trees' NEWS_AGE_CAP_S, risk-features@2). */
+export const JUDGEMENT_WINDOW_MS = 120_000;
+
+const P_EPS = 1e-4;
+const logit = (p: number): number => {
+  const q = Math.min(1 - P_EPS, Math.max(P_EPS, p));
+  return Math.log(q / (1 - q));
+};
+
+/** The judgement terms [s·p_sev, s·p_neg, s·p_pos]; zeros without fresh news. */
+export function judgementTerms(j: MergeJudgement | null | undefined): [number, number, number] {
+  if (!j || !(j.ageMs >= 0 && j.ageMs < JUDGEMENT_WINDOW_MS)) return [0, 0, 0];
+  const s = Math.min(1, Math.max(0, j.sharePct / 100));
+  return [s * j.pSevereNegative, s * j.pNegative, s * j.pPositive];
+}
+
+/** The merged probability (see MergeLogit). */
+export function mergedProbability(
+  pTree: number,
+  j: MergeJudgement | null | undefined,
+  c: MergeLogit,
+): number {
+  const [xs, xn, xp] = judgementTerms(j);
+  const z = c.intercept + c.tree * logit(pTree) + c.severe * xs + c.negative * xn + c.positive * xp;
+  return 1 / (1 + Math.exp(-z));
+}
+
+/**
+ * Fits MergeLogit by Newton–Raphson on the log-loss (logistic regression, a small ridge of
+ * `l2` on the coefficients but not the intercept for stability). Rows: the trees' probability,
+ * the judgement (or null) and the outcome.
+ */
+export function fitMergeLogit(
+  pTree: ArrayLike<number>,
+  judgements: readonly (MergeJudgement | null)[],
+  labels: ArrayLike<number>,
+  l2 = 1e-3,
+  iterations = 50,
+): MergeLogit {
+  const n = pTree.length;
+  const X = Array.from({ length: n }, (_, i) => [
+    1,
+    logit(pTree[i]),
+    ...judgementTerms(judgements[i]),
+  ]);
+  const w = [0, 1, 0, 0, 0];
+  const k = w.length;
+  for (let it = 0; it < iterations; it++) {
+    const g = new Array<number>(k).fill(0);
+    const H = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+    for (let i = 0; i < n; i++) {
+      const x = X[i];
+      let z = 0;
+      for (let a = 0; a < k; a++) z += w[a] * x[a];
+      const p = 1 / (1 + Math.exp(-z));
+      const r = p - labels[i];
+      const v = p * (1 - p);
+      for (let a = 0; a < k; a++) {
+        g[a] += r * x[a];
+        for (let b = 0; b < k; b++) H[a][b] += v * x[a] * x[b];
+      }
+    }
+    for (let a = 1; a < k; a++) {
+      g[a] += l2 * n * w[a];
+      H[a][a] += l2 * n;
+    }
+    const step = solve(H, g);
+    let size = 0;
+    for (let a = 0; a < k; a++) {
+      w[a] -= step[a];
+      size = Math.max(size, Math.abs(step[a]));
+    }
+    if (size < 1e-10) break;
+  }
+  const r6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+  return {
+    intercept: r6(w[0]),
+    tree: r6(w[1]),
+    severe: r6(w[2]),
+    negative: r6(w[3]),
+    positive: r6(w[4]),
+  };
+}
+
+/** Gaussian elimination with partial pivoting (small dense systems). */
+function solve(A: number[][], b: number[]): number[] {
+  const k = b.length;
+  const M = A.map((row, i) => [...row, b[i]]);
+  for (let c = 0; c < k; c++) {
+    let piv = c;
+    for (let r = c + 1; r < k; r++) if (Math.abs(M[r][c]) > Math.abs(M[piv][c])) piv = r;
+    [M[c], M[piv]] = [M[piv], M[c]];
+    const d = M[c][c] || 1e-12;
+    for (let r = 0; r < k; r++) {
+      if (r === c) continue;
+      const f = M[r][c] / d;
+      for (let j = c; j <= k; j++) M[r][j] -= f * M[c][j];
+    }
+  }
+  return M.map((row, i) => row[k] / (M[i][i] || 1e-12));
+}
+
+/** Reads `merge_logit` metadata (JSON); null when absent or malformed. */
+export function parseMergeLogit(json: string | undefined): MergeLogit | null {
+  if (json === undefined) return null;
+  try {
+    const c = JSON.parse(json) as Record<string, unknown>;
+    const keys = ['intercept', 'tree', 'severe', 'negative', 'positive'] as const;
+    if (!keys.every((key) => typeof c[key] === 'number' && Number.isFinite(c[key]))) return null;
+    return Object.fromEntries(keys.map((key) => [key, c[key] as number])) as unknown as MergeLogit;
+  } catch {
+    return null;
+  }
+}
+
 /** Reads `merge_bands` metadata (JSON); null when absent or not three increasing numbers in (0, 1]. */
 export function parseBands(json: string | undefined): ProbabilityBands | null {
   if (json === undefined) return null;
@@ -108,6 +250,10 @@ export interface MergeInput {
   news?: { pSevereNegative: number; sharePct: number; newsId: string } | null;
   /** The tree model's calibrated bands (its `merge_bands` metadata); PROBABILITY_BANDS if absent. */
   bands?: ProbabilityBands | null;
+  /** The tree model's merge coefficients (`merge_logit`); the trees' probability as is if absent. */
+  logit?: MergeLogit | null;
+  /** The portfolio's latest news judgement, for the coefficients' judgement terms. */
+  judgement?: MergeJudgement | null;
 }
 
 export interface MergeResult {
@@ -128,8 +274,10 @@ export function mergeDecision(input: MergeInput): MergeResult {
       },
     };
   }
-  const p = Math.min(1, Math.max(0, input.treeProbability));
+  const pTree = Math.min(1, Math.max(0, input.treeProbability));
+  const p = input.logit ? mergedProbability(pTree, input.judgement, input.logit) : pTree;
   const score = Math.round(p * 10_000) / 10_000;
+  const terms = judgementTerms(input.judgement);
   const bands = input.bands ?? PROBABILITY_BANDS;
   const band = bandOf(score, bands);
   const floor = limitFloor(input.checks);
@@ -140,7 +288,12 @@ export function mergeDecision(input: MergeInput): MergeResult {
       ? 'MEDIUM'
       : 'LOW';
   const level = max(max(band, floor.level), newsFloor);
-  const parts = [`P(loss > 2% of nav in 10 min) = ${(score * 100).toFixed(2)}% → ${band}`];
+  const how = !input.logit
+    ? 'trees'
+    : terms.some((t) => t !== 0)
+      ? `trees ${(pTree * 100).toFixed(2)}% recalibrated with the news judgement (severe ${(terms[0] * 100).toFixed(2)}, negative ${(terms[1] * 100).toFixed(2)}, positive ${(terms[2] * 100).toFixed(2)} % of nav-weighted)`
+      : `trees ${(pTree * 100).toFixed(2)}% recalibrated`;
+  const parts = [`P(loss > 2% of nav in 10 min) = ${(score * 100).toFixed(2)}% (${how}) → ${band}`];
   if (floor.level !== 'LOW')
     parts.push(`limits breached (${floor.breached.join(', ')}) → at least ${floor.level}`);
   if (newsFloor !== 'LOW')
@@ -159,6 +312,8 @@ export function mergeDecision(input: MergeInput): MergeResult {
         breached: floor.breached,
         newsFloor,
         bands,
+        treeProbability: pTree,
+        ...(input.logit ? { logit: input.logit, judgementTerms: terms } : {}),
         merge: MERGE_MODEL,
       },
     },

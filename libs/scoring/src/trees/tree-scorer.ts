@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { parseBands, type ProbabilityBands } from '../merge';
+import { parseBands, parseMergeLogit, type MergeLogit, type ProbabilityBands } from '../merge';
 import { FEATURE_NAMES } from './features';
 import {
   parseTreeEnsemble,
@@ -51,6 +51,8 @@ export class TreeScorer {
   readonly leafScale: number;
   /** Probability bands calibrated with the model (metadata `merge_bands`), or null. */
   readonly bands: ProbabilityBands | null;
+  /** The merge's calibrated coefficients (metadata `merge_logit`), or null. */
+  readonly mergeLogit: MergeLogit | null;
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -65,6 +67,7 @@ export class TreeScorer {
     this.modelId = layout.metadata.model_id ?? modelId;
     this.leafScale = Number(layout.metadata.leaf_scale ?? '1') || 1;
     this.bands = parseBands(layout.metadata.merge_bands);
+    this.mergeLogit = parseMergeLogit(layout.metadata.merge_logit);
   }
 
   static async load(
