@@ -1,5 +1,6 @@
 import type { ExplanationStep, RiskLevel } from '@risk/contracts';
 import type { LimitCheck, RuleScore } from '@risk/risk-metrics';
+import { NEWS_AGE_CAP_S } from './trees/features';
 
 /**
  * The merge rule (`merge@2`, docs/tree-scoring.md § Merge):
@@ -89,8 +90,8 @@ export interface MergeJudgement {
   ageMs: number;
 }
 
-/** How long a judgement counts in the merge (the trees' NEWS_AGE_CAP_S, risk-features@2). */
-export const JUDGEMENT_WINDOW_MS = 120_000;
+/** How long a judgement counts in the merge: as long as in the trees' features (risk-features@2). */
+export const JUDGEMENT_WINDOW_MS = NEWS_AGE_CAP_S * 1000;
 
 const P_EPS = 1e-4;
 const logit = (p: number): number => {

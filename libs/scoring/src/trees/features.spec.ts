@@ -98,12 +98,12 @@ describe('tree features', () => {
     expect(x[FEATURE_INDEX.news_net_weight]).toBeCloseTo(0.1, 6);
     const stale = buildFeatures(input({ news: { ...news, ageMs: 3_600_000 } }));
     expect(Array.from(stale)).toEqual(Array.from(none));
-    // The judgement counts for 120 s after the story, not longer.
-    expect(NEWS_AGE_CAP_S).toBe(120);
-    const late = buildFeatures(input({ news: { ...news, ageMs: 119_000 } }));
-    expect(late[FEATURE_INDEX.news_age_s]).toBe(119);
+    // The judgement counts for 30 s after the story, not longer.
+    expect(NEWS_AGE_CAP_S).toBe(30);
+    const late = buildFeatures(input({ news: { ...news, ageMs: 29_000 } }));
+    expect(late[FEATURE_INDEX.news_age_s]).toBe(29);
     expect(late[FEATURE_INDEX.news_p_severe_negative]).toBeCloseTo(0.7, 6);
-    const gone = buildFeatures(input({ news: { ...news, ageMs: 120_000 } }));
+    const gone = buildFeatures(input({ news: { ...news, ageMs: 30_000 } }));
     expect(Array.from(gone)).toEqual(Array.from(none));
   });
 

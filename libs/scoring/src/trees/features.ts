@@ -42,11 +42,11 @@ export const FEATURE_INDEX: Readonly<Record<FeatureName, number>> = Object.fromE
 /**
  * News older than this counts as no news (risk-features@2; @1 used the 600 s label horizon).
  * A judgement predicts the move that follows the story; once the price has moved, the move
- * features carry it. On the held-out runs 120 s and 30 s both beat 600 s and beat the trees
- * without the news columns (docs/tree-scoring.md § 1); 120 s leaves room for real news, whose
- * price impact takes longer than the simulator's 0.25–3 s.
+ * features carry it. Chosen on the held-out runs among 600, 120, 30 and 5 s (merged AUC / Brier
+ * best or second best at 30 s; docs/tree-scoring.md § 1). The simulator's jumps land 0.25–3 s
+ * after a story; real news may take longer to be priced in: retrain on real data before use.
  */
-export const NEWS_AGE_CAP_S = 120;
+export const NEWS_AGE_CAP_S = 30;
 /** Bounds every ratio feature: a nav near zero must not produce Infinity or 1e12. */
 export const RATIO_CAP = 100;
 /** |z| beyond this is one more huge move; keeps a stale-price artefact from dominating. */
