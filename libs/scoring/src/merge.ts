@@ -4,9 +4,11 @@ import { NEWS_AGE_CAP_S } from './trees/features';
 
 /**
  * The merge rule (`merge@2`, docs/tree-scoring.md § Merge):
- * - score = the tree ensemble's P(loss > 2% of nav within 10 minutes), which already sees the
- *   reasoning engine's judgement of the latest news about held symbols as features; it is a
- *   probability, so its Brier score is meaningful;
+ * - score = P(loss > 2% of nav within 10 minutes): the tree ensemble's probability (its features
+ *   include the reasoning engine's judgement of the latest news about held symbols) merged with
+ *   that judgement by a logistic rule fitted on held-out runs (MergeLogit, metadata
+ *   `merge_logit`); without the coefficients, the trees' probability as is. A probability, so its
+ *   Brier score is meaningful;
  * - level = the highest of: the probability band of the score, the hard-limit floor (one breach
  *   → HIGH, two or more or insolvency → CRITICAL: the interim rules' own floors), and the news
  *   floor (the reasoning engine gives severe negative ≥ 50% on a position of ≥ 2% of nav →
