@@ -197,6 +197,13 @@ describe('TreeScorer (onnxruntime-node)', () => {
       expect(scorer.featureNames).toEqual([...FEATURE_NAMES]);
       expect(scorer.layout.metadata.features_version).toBe(FEATURES_VERSION);
       expect(scorer.featureCount).toBe(FEATURE_COUNT);
+      // The merge's calibration travels with the model: increasing bands, a positive tree weight.
+      expect(scorer.bands).not.toBeNull();
+      expect(scorer.bands!.MEDIUM).toBeLessThan(scorer.bands!.HIGH);
+      expect(scorer.mergeLogit).not.toBeNull();
+      expect(scorer.mergeLogit!.tree).toBeGreaterThan(0);
+      // A severe-negative judgement on a large position raises the merged risk.
+      expect(scorer.mergeLogit!.severe).toBeGreaterThan(0);
       const row = new Float32Array(FEATURE_COUNT);
       row[FEATURE_NAMES.indexOf('news_p_neutral')] = 1;
       row[FEATURE_NAMES.indexOf('news_age_s')] = 600;
