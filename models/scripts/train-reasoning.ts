@@ -2,9 +2,9 @@
  * Trains the default risk reasoner (npm run model:train) and ships it to models/risk-reasoner/:
  * fp32/ and int8/ model folders (model.onnx, config.json, tokenizer.json) and train-report.json.
  *
- *   npm run model:train -- [--steps 900] [--batch 16] [--lr 0.003] [--train-size 12000]
+ *   npm run model:train -- [--steps 1500] [--batch 16] [--lr 0.003] [--train-size 12000]
  *                          [--sim-size 4000 (examples in the market simulator's wordings)]
- *                          [--max-minutes 26 (0 = no time cap)] [--out models/risk-reasoner] [--backend wasm|cpu]
+ *                          [--max-minutes 45 (0 = no time cap)] [--out models/risk-reasoner] [--backend wasm|cpu]
  *
  * Everything is seeded (REASONER_SEEDS). The run stops at --steps or --max-minutes, whichever
  * comes first; with --max-minutes 0 it depends on the seeds alone (and on the backend's float
@@ -65,12 +65,12 @@ function arg(name: string, fallback: string): string {
 }
 
 async function main(): Promise<void> {
-  const steps = Number(arg('steps', '900'));
+  const steps = Number(arg('steps', '1500'));
   const batchSize = Number(arg('batch', '16'));
   const lr = Number(arg('lr', '0.003'));
   const trainSize = Number(arg('train-size', '12000'));
   const simSize = Number(arg('sim-size', '4000'));
-  const maxMinutes = Number(arg('max-minutes', '26'));
+  const maxMinutes = Number(arg('max-minutes', '45'));
   const out = arg('out', 'models/risk-reasoner');
   const backend = arg('backend', 'wasm');
   await tf.setBackend(backend);
