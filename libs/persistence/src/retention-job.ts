@@ -144,19 +144,27 @@ export class RetentionJob {
     }
   }
 
-  /** Loops `deleteBatch` until a batch comes back short (or the run is asked to stop). */
-  private async loop(
+  /**
+   * Runs `sql` (with `params`) batch after batch, each in its own short transaction, until one
+   * comes back short or the run is asked to stop. `counted` reads the rows each batch deleted,
+   * per table, from the query's result; the first table's count decides whether another follows.
+   */
+  private async deleteInBatches(
+    runner: QueryRunner,
     batch: number,
-    deleteBatch: () => Promise<number>,
     result: RetentionRunResult,
+    sql: string,
+    params: unknown[],
+    counted: (out: unknown) => [RetentionTable, number][],
   ): Promise<void> {
     for (;;) {
       if (this.opts.shouldStop?.()) {
         result.stopped = true;
         return;
       }
-      const n = await deleteBatch();
-      if (n < batch) return;
+      const counts = counted(await this.batchTx(runner, () => runner.query(sql, params)));
+      for (const [table, n] of counts) await this.count(result, table, n);
+      if (counts[0][1] < batch) return;
       if (this.opts.pauseMs) await pause(this.opts.pauseMs);
     }
   }
@@ -234,23 +242,15 @@ export class RetentionJob {
     result.streamHorizon = horizon;
     if (!horizon) return;
     // Also finishes a run that was stopped half-way.
-    await this.loop(
+    await this.deleteInBatches(
+      runner,
       batch,
-      async () => {
-        const res = await this.batchTx(
-          runner,
-          () =>
-            runner.query(
-              `DELETE FROM stream_events WHERE seq = ANY (ARRAY(
-                 SELECT seq FROM stream_events WHERE (tx_id, seq) <= ($1::bigint, $2::bigint)
-                  ORDER BY tx_id, seq LIMIT $3))`,
-              [horizon.txId, horizon.seq, batch],
-            ) as Promise<[unknown[], number]>,
-        );
-        await this.count(result, 'stream_events', res[1]);
-        return res[1];
-      },
       result,
+      `DELETE FROM stream_events WHERE seq = ANY (ARRAY(
+         SELECT seq FROM stream_events WHERE (tx_id, seq) <= ($1::bigint, $2::bigint)
+          ORDER BY tx_id, seq LIMIT $3))`,
+      [horizon.txId, horizon.seq, batch],
+      affected('stream_events'),
     );
   }
 
@@ -261,35 +261,31 @@ export class RetentionJob {
     batch: number,
     result: RetentionRunResult,
   ): Promise<void> {
-    await this.loop(
+    await this.deleteInBatches(
+      runner,
       batch,
-      async () => {
-        const rows = await this.batchTx(
-          runner,
-          () =>
-            runner.query(
-              `WITH doomed AS (
-               SELECT id FROM webhook_deliveries
-                WHERE completed_at < $1 AND status IN (${FINAL_SQL})
-                ORDER BY completed_at, id LIMIT $2
-                  FOR UPDATE SKIP LOCKED),
-             gone_attempts AS (
-               DELETE FROM webhook_attempts WHERE delivery_id = ANY (ARRAY(SELECT id FROM doomed))
-               RETURNING 1),
-             gone AS (
-               DELETE FROM webhook_deliveries WHERE id = ANY (ARRAY(SELECT id FROM doomed))
-               RETURNING 1)
-             SELECT (SELECT count(*) FROM gone)::int AS deliveries,
-                    (SELECT count(*) FROM gone_attempts)::int AS attempts`,
-              [cutoff, batch],
-            ) as Promise<{ deliveries: number; attempts: number }[]>,
-        );
-        const { deliveries, attempts } = rows[0];
-        await this.count(result, 'webhook_deliveries', deliveries);
-        await this.count(result, 'webhook_attempts', attempts);
-        return deliveries;
-      },
       result,
+      `WITH doomed AS (
+         SELECT id FROM webhook_deliveries
+          WHERE completed_at < $1 AND status IN (${FINAL_SQL})
+          ORDER BY completed_at, id LIMIT $2
+            FOR UPDATE SKIP LOCKED),
+       gone_attempts AS (
+         DELETE FROM webhook_attempts WHERE delivery_id = ANY (ARRAY(SELECT id FROM doomed))
+         RETURNING 1),
+       gone AS (
+         DELETE FROM webhook_deliveries WHERE id = ANY (ARRAY(SELECT id FROM doomed))
+         RETURNING 1)
+       SELECT (SELECT count(*) FROM gone)::int AS deliveries,
+              (SELECT count(*) FROM gone_attempts)::int AS attempts`,
+      [cutoff, batch],
+      (out) => {
+        const [{ deliveries, attempts }] = out as { deliveries: number; attempts: number }[];
+        return [
+          ['webhook_deliveries', deliveries],
+          ['webhook_attempts', attempts],
+        ];
+      },
     );
   }
 
@@ -304,23 +300,20 @@ export class RetentionJob {
     batch: number,
     result: RetentionRunResult,
   ): Promise<void> {
-    await this.loop(
+    await this.deleteInBatches(
+      runner,
       batch,
-      async () => {
-        const res = await this.batchTx(
-          runner,
-          () =>
-            runner.query(
-              `DELETE FROM processed_events WHERE ctid = ANY (ARRAY(
-                 SELECT ctid FROM processed_events
-                  WHERE processed_at < $1 ORDER BY processed_at LIMIT $2))`,
-              [cutoff, batch],
-            ) as Promise<[unknown[], number]>,
-        );
-        await this.count(result, 'processed_events', res[1]);
-        return res[1];
-      },
       result,
+      `DELETE FROM processed_events WHERE ctid = ANY (ARRAY(
+         SELECT ctid FROM processed_events
+          WHERE processed_at < $1 ORDER BY processed_at LIMIT $2))`,
+      [cutoff, batch],
+      affected('processed_events'),
     );
   }
+}
+
+/** Rows a plain DELETE removed (the pg driver answers `[rows, affected]`). */
+function affected(table: RetentionTable): (out: unknown) => [RetentionTable, number][] {
+  return (out) => [[table, (out as [unknown[], number])[1]]];
 }
