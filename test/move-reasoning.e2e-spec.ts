@@ -1,15 +1,6 @@
 import { json, produce, waitFor } from './support/harness';
-import { useRunningService } from './support/running-service';
-
-interface Ev {
-  trigger: { topic: string; eventId: string };
-  level: string;
-  explanation: {
-    steps: { kind: string; text: string; data: Record<string, unknown> }[];
-    models: Record<string, string>;
-  };
-  timings: { reasoningMs: number; cachedTokens: number; newTokens: number; totalMs: number };
-}
+import type { Evaluation } from '@risk/contracts';
+import { reasoningModelEnv, useRunningService } from './support/running-service';
 
 /**
  * Gate `moves` (on by default): a large move on a held symbol runs the reasoning model on the
@@ -19,9 +10,7 @@ describe('large price moves evaluated with the reasoning model', () => {
   const svc = useRunningService('moves', {
     listen: false,
     read: ['evaluations'],
-    env: process.env.TEST_REASONING_MODEL_DIR
-      ? { REASONING_MODEL_DIR: process.env.TEST_REASONING_MODEL_DIR }
-      : {},
+    env: reasoningModelEnv(),
   });
 
   it('judges the move, explains it, counts its tokens and floors the level with it', async () => {
@@ -42,8 +31,8 @@ describe('large price moves evaluated with the reasoning model', () => {
       json('ACME', { id: 'mt-1', symbol: 'ACME', price: 70, ts: '2026-11-30T09:30:00.000Z' }),
       json('ACME', { id: 'mt-2', symbol: 'ACME', price: 65.8, ts: '2026-11-30T09:30:20.000Z' }),
     ]);
-    const e = await waitFor<Ev>(
-      () => svc.readers.evaluations!.values<Ev>().find((x) => x.trigger.eventId === 'mt-2'),
+    const e = await waitFor<Evaluation>(
+      () => svc.readers.evaluations!.values<Evaluation>().find((x) => x.trigger.eventId === 'mt-2'),
       60_000,
       'the evaluation of tick mt-2',
     );

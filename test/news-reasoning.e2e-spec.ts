@@ -1,14 +1,6 @@
 import { json, produce, waitFor } from './support/harness';
-import { useRunningService } from './support/running-service';
-
-interface Ev {
-  trigger: { eventId: string };
-  explanation: {
-    steps: { kind: string; text: string; data: Record<string, unknown> }[];
-    models: Record<string, string>;
-  };
-  timings: { reasoningMs: number; cachedTokens: number; newTokens: number; totalMs: number };
-}
+import type { Evaluation } from '@risk/contracts';
+import { reasoningModelEnv, useRunningService } from './support/running-service';
 
 /**
  * News about a held symbol runs the reasoning model (the shipped one by default) on the
@@ -18,9 +10,7 @@ describe('news evaluated with the reasoning model', () => {
   const svc = useRunningService('reasoning', {
     listen: false,
     read: ['evaluations'],
-    env: process.env.TEST_REASONING_MODEL_DIR
-      ? { REASONING_MODEL_DIR: process.env.TEST_REASONING_MODEL_DIR }
-      : {},
+    env: reasoningModelEnv(),
   });
 
   it('adds reasoning steps, the model name and token timings, reusing the cached context', async () => {
@@ -46,8 +36,8 @@ describe('news evaluated with the reasoning model', () => {
         symbols: ['ACME'],
       }),
     ]);
-    const first = await waitFor<Ev>(() =>
-      svc.readers.evaluations!.values<Ev>().find((e) => e.trigger.eventId === 'n-1'),
+    const first = await waitFor<Evaluation>(() =>
+      svc.readers.evaluations!.values<Evaluation>().find((e) => e.trigger.eventId === 'n-1'),
     );
     await produce(svc.kafka, svc.topics.news, [
       json('n-2', {
@@ -57,8 +47,8 @@ describe('news evaluated with the reasoning model', () => {
         symbols: ['BOLT'],
       }),
     ]);
-    const second = await waitFor<Ev>(() =>
-      svc.readers.evaluations!.values<Ev>().find((e) => e.trigger.eventId === 'n-2'),
+    const second = await waitFor<Evaluation>(() =>
+      svc.readers.evaluations!.values<Evaluation>().find((e) => e.trigger.eventId === 'n-2'),
     );
 
     const { NewsReasoningService } = await import('../apps/risk-engine/src/news-reasoning.service');

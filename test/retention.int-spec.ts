@@ -69,6 +69,15 @@ async function addDelivery(
   return id;
 }
 
+async function addDeliveries(
+  ds: DataSource,
+  specs: Parameters<typeof addDelivery>[1][],
+): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of specs) out.push(await addDelivery(ds, d));
+  return out;
+}
+
 async function addProcessed(ds: DataSource, eventId: string, daysAgo: number): Promise<void> {
   await ds.query(
     `INSERT INTO processed_events (topic, event_id, scope, processed_at)
@@ -105,61 +114,21 @@ describe('retention job', () => {
     await age(ds, recentStream, 1);
     await age(ds, lateOld, 100);
 
-    const goneDeliveries = [
-      await addDelivery(ds, {
-        status: 'delivered',
-        completedDaysAgo: 40,
-        createdDaysAgo: 41,
-        attempts: 2,
-      }),
-      await addDelivery(ds, {
-        status: 'failed',
-        completedDaysAgo: 31,
-        createdDaysAgo: 34,
-        attempts: 3,
-      }),
-      await addDelivery(ds, {
-        status: 'cancelled',
-        completedDaysAgo: 60,
-        createdDaysAgo: 60,
-        attempts: 0,
-      }),
-      await addDelivery(ds, {
-        status: 'delivered',
-        completedDaysAgo: 45,
-        createdDaysAgo: 45,
-        attempts: 1,
-      }),
-    ];
-    const keptDeliveries = [
+    const goneDeliveries = await addDeliveries(ds, [
+      { status: 'delivered', completedDaysAgo: 40, createdDaysAgo: 41, attempts: 2 },
+      { status: 'failed', completedDaysAgo: 31, createdDaysAgo: 34, attempts: 3 },
+      { status: 'cancelled', completedDaysAgo: 60, createdDaysAgo: 60, attempts: 0 },
+      { status: 'delivered', completedDaysAgo: 45, createdDaysAgo: 45, attempts: 1 },
+    ]);
+    const keptDeliveries = await addDeliveries(ds, [
       // Waiting for its next attempt, created long ago.
-      await addDelivery(ds, {
-        status: 'pending',
-        completedDaysAgo: null,
-        createdDaysAgo: 50,
-        attempts: 4,
-      }),
+      { status: 'pending', completedDaysAgo: null, createdDaysAgo: 50, attempts: 4 },
       // Pending with a stale completion time (never written so, but never pruned either).
-      await addDelivery(ds, {
-        status: 'pending',
-        completedDaysAgo: 50,
-        createdDaysAgo: 50,
-        attempts: 1,
-      }),
+      { status: 'pending', completedDaysAgo: 50, createdDaysAgo: 50, attempts: 1 },
       // Final, but completed inside the window.
-      await addDelivery(ds, {
-        status: 'delivered',
-        completedDaysAgo: 29,
-        createdDaysAgo: 40,
-        attempts: 1,
-      }),
-      await addDelivery(ds, {
-        status: 'failed',
-        completedDaysAgo: 2,
-        createdDaysAgo: 5,
-        attempts: 10,
-      }),
-    ];
+      { status: 'delivered', completedDaysAgo: 29, createdDaysAgo: 40, attempts: 1 },
+      { status: 'failed', completedDaysAgo: 2, createdDaysAgo: 5, attempts: 10 },
+    ]);
     for (let i = 0; i < 5; i++) await addProcessed(ds, `n-old-${i}`, 15 + i);
     for (let i = 0; i < 3; i++) await addProcessed(ds, `n-new-${i}`, 13 - i);
 

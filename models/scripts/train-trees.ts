@@ -23,6 +23,7 @@ import {
   ruleScore,
   type RiskLimits,
 } from '@risk/risk-metrics';
+import { bookSnapshot, largestExposure } from '@risk/scoring/exposure';
 import {
   bandOf,
   bandsFromOutcomes,
@@ -280,63 +281,18 @@ export const judgementKey = (portfolioId: string, newsId: string): string =>
  * |value| at the last prices, and the book's snapshot line at its snapshot prices.
  */
 export function newsInputFor(req: JudgeRequest): NewsInput | null {
-  const values = new Map<string, { q: number; p: number }>();
-  const atSnapshot = new Map<string, number>();
-  let nav = req.cash;
-  let gross = 0;
-  let navSnap = req.cash;
-  let grossSnap = 0;
-  for (const pos of req.positions) {
-    const p = req.book.lastPrice(pos.symbol) ?? pos.price;
-    if (p !== undefined) {
-      const prev = values.get(pos.symbol);
-      values.set(pos.symbol, { q: (prev?.q ?? 0) + pos.quantity, p });
-    }
-    const ps = pos.price ?? req.book.lastPrice(pos.symbol);
-    if (ps !== undefined)
-      atSnapshot.set(pos.symbol, (atSnapshot.get(pos.symbol) ?? 0) + pos.quantity * ps);
-  }
-  for (const { q, p } of values.values()) {
-    nav += q * p;
-    gross += Math.abs(q * p);
-  }
-  for (const v of atSnapshot.values()) {
-    navSnap += v;
-    grossSnap += Math.abs(v);
-  }
-  const base = nav > 0 ? nav : gross;
-  let exposure: NewsInput['exposure'] | null = null;
-  for (const symbol of req.news.symbols) {
-    const e = values.get(symbol);
-    if (!e || e.q === 0) continue;
-    const sharePct = base > 0 ? (Math.abs(e.q * e.p) / base) * 100 : 0;
-    if (!exposure || sharePct > exposure.sharePct) {
-      exposure = {
-        symbol,
-        side: e.q > 0 ? 'long' : 'short',
-        quantity: Math.abs(e.q),
-        price: e.p,
-        sharePct,
-      };
-    }
-  }
+  const exposure = largestExposure(
+    req.cash,
+    req.positions,
+    req.news.symbols,
+    (p) => req.book.lastPrice(p.symbol) ?? p.price,
+  );
   if (exposure === null) return null;
-  const baseSnap = navSnap > 0 ? navSnap : grossSnap;
-  const holdings =
-    baseSnap > 0
-      ? [...atSnapshot]
-          .filter(([, v]) => v !== 0)
-          .map(([symbol, v]) => ({
-            symbol,
-            side: v > 0 ? ('long' as const) : ('short' as const),
-            sharePct: (Math.abs(v) / baseSnap) * 100,
-          }))
-      : [];
   return {
     headline: req.news.headline,
     body: req.news.body,
     exposure,
-    book: { holdings, grossPct: baseSnap > 0 ? (grossSnap / baseSnap) * 100 : 0 },
+    book: bookSnapshot(req.cash, req.positions, (p) => p.price ?? req.book.lastPrice(p.symbol)),
   };
 }
 

@@ -74,3 +74,9 @@ export function useRunningService(
     },
   };
 }
+
+/** The reasoning model end-to-end tests run: TEST_REASONING_MODEL_DIR, else the shipped default. */
+export function reasoningModelEnv(): Record<string, string> {
+  const dir = process.env.TEST_REASONING_MODEL_DIR;
+  return dir ? { REASONING_MODEL_DIR: dir } : {};
+}

@@ -22,19 +22,15 @@ import {
   type Assessment,
   type PortfolioContext,
   type ReasoningJudgement,
+  bookSnapshot,
+  largestExposure,
+  type BookSnapshot,
+  type SymbolExposure,
   type TreeVerdict,
 } from '@risk/scoring';
 import { floorNewsInput, strongerMove, type PriceMove } from './move-reasoning';
 
-/** The portfolio's exposure to one symbol, as the reasoning model is told it. */
-export interface SymbolExposure {
-  symbol: string;
-  side: 'long' | 'short' | 'none';
-  quantity: number;
-  price: number;
-  /** |v| / nav in percent (of gross exposure when nav ≤ 0). */
-  sharePct: number;
-}
+export type { SymbolExposure } from '@risk/scoring';
 
 export interface PortfolioState {
   id: string;
@@ -198,41 +194,16 @@ export class EngineCore {
     }
   }
 
-  /** The held symbol among `symbols` with the largest |value|, with the portfolio's exposure to it. */
+  /** The held symbol among `symbols` with the largest |value| at the last prices. */
   largestExposure(portfolioId: string, symbols: readonly string[]): SymbolExposure | null {
     const state = this.portfolios.get(portfolioId);
     if (!state) return null;
-    let nav = state.snapshot.cash;
-    let gross = 0;
-    const values = new Map<string, { q: number; p: number; v: number }>();
-    for (const pos of state.snapshot.positions) {
-      const p = this.book.lastPrice(pos.symbol) ?? pos.price;
-      if (p === undefined) continue;
-      const prev = values.get(pos.symbol);
-      const q = (prev?.q ?? 0) + pos.quantity;
-      values.set(pos.symbol, { q, p, v: q * p });
-    }
-    for (const { v } of values.values()) {
-      nav += v;
-      gross += Math.abs(v);
-    }
-    const base = nav > 0 ? nav : gross;
-    let best: SymbolExposure | null = null;
-    for (const symbol of symbols) {
-      const e = values.get(symbol);
-      if (!e || e.q === 0) continue;
-      const sharePct = base > 0 ? (Math.abs(e.v) / base) * 100 : 0;
-      if (!best || sharePct > best.sharePct) {
-        best = {
-          symbol,
-          side: e.q > 0 ? 'long' : 'short',
-          quantity: Math.abs(e.q),
-          price: e.p,
-          sharePct,
-        };
-      }
-    }
-    return best;
+    return largestExposure(
+      state.snapshot.cash,
+      state.snapshot.positions,
+      symbols,
+      (p) => this.book.lastPrice(p.symbol) ?? p.price,
+    );
   }
 
   /**
@@ -240,34 +211,14 @@ export class EngineCore {
    * snapshot's own prices (the last price only where the snapshot has none), so the line, and
    * with it the cached context after it, changes when a new snapshot arrives, not on every tick.
    */
-  bookSnapshot(portfolioId: string): {
-    holdings: { symbol: string; side: 'long' | 'short'; sharePct: number }[];
-    grossPct: number;
-  } | null {
+  bookSnapshot(portfolioId: string): BookSnapshot | null {
     const state = this.portfolios.get(portfolioId);
     if (!state) return null;
-    const values = new Map<string, number>();
-    for (const pos of state.snapshot.positions) {
-      const p = pos.price ?? this.book.lastPrice(pos.symbol);
-      if (p === undefined) continue;
-      values.set(pos.symbol, (values.get(pos.symbol) ?? 0) + pos.quantity * p);
-    }
-    let nav = state.snapshot.cash;
-    let gross = 0;
-    for (const v of values.values()) {
-      nav += v;
-      gross += Math.abs(v);
-    }
-    const base = nav > 0 ? nav : gross;
-    if (!(base > 0)) return { holdings: [], grossPct: 0 };
-    const holdings = [...values]
-      .filter(([, v]) => v !== 0)
-      .map(([symbol, v]) => ({
-        symbol,
-        side: v > 0 ? ('long' as const) : ('short' as const),
-        sharePct: (Math.abs(v) / base) * 100,
-      }));
-    return { holdings, grossPct: (gross / base) * 100 };
+    return bookSnapshot(
+      state.snapshot.cash,
+      state.snapshot.positions,
+      (p) => p.price ?? this.book.lastPrice(p.symbol),
+    );
   }
 
   holdersOf(symbols: readonly string[]): string[] {

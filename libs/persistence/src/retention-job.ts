@@ -106,12 +106,27 @@ export class RetentionJob {
       [
         'webhook deliveries',
         retentionCutoff(now, policy.webhookMs),
-        (c) => this.pruneWebhooks(runner, c, batch, result),
+        (c) =>
+          this.deleteInBatches(runner, batch, result, WEBHOOK_BATCH_SQL, [c, batch], (out) => {
+            const [{ deliveries, attempts }] = out as { deliveries: number; attempts: number }[];
+            return [
+              ['webhook_deliveries', deliveries],
+              ['webhook_attempts', attempts],
+            ];
+          }),
       ],
       [
         'processed_events',
         retentionCutoff(now, policy.processedEventsMs),
-        (c) => this.pruneProcessed(runner, c, batch, result),
+        (c) =>
+          this.deleteInBatches(
+            runner,
+            batch,
+            result,
+            PROCESSED_BATCH_SQL,
+            [c, batch],
+            affected('processed_events'),
+          ),
       ],
     ];
     for (const [name, cutoff, step] of steps) {
@@ -253,67 +268,33 @@ export class RetentionJob {
       affected('stream_events'),
     );
   }
-
-  /** Final deliveries completed before the cut-off, with their attempts, in one statement. */
-  private async pruneWebhooks(
-    runner: QueryRunner,
-    cutoff: Date,
-    batch: number,
-    result: RetentionRunResult,
-  ): Promise<void> {
-    await this.deleteInBatches(
-      runner,
-      batch,
-      result,
-      `WITH doomed AS (
-         SELECT id FROM webhook_deliveries
-          WHERE completed_at < $1 AND status IN (${FINAL_SQL})
-          ORDER BY completed_at, id LIMIT $2
-            FOR UPDATE SKIP LOCKED),
-       gone_attempts AS (
-         DELETE FROM webhook_attempts WHERE delivery_id = ANY (ARRAY(SELECT id FROM doomed))
-         RETURNING 1),
-       gone AS (
-         DELETE FROM webhook_deliveries WHERE id = ANY (ARRAY(SELECT id FROM doomed))
-         RETURNING 1)
-       SELECT (SELECT count(*) FROM gone)::int AS deliveries,
-              (SELECT count(*) FROM gone_attempts)::int AS attempts`,
-      [cutoff, batch],
-      (out) => {
-        const [{ deliveries, attempts }] = out as { deliveries: number; attempts: number }[];
-        return [
-          ['webhook_deliveries', deliveries],
-          ['webhook_attempts', attempts],
-        ];
-      },
-    );
-  }
-
-  /**
-   * Ledger rows claimed before the cut-off (see docs/architecture.md § Retention). By ctid:
-   * ledger rows are never updated, and the composite key would make the planner hash-join the
-   * whole table. (`= ANY (ARRAY(...))` everywhere keeps each batch to index or tid lookups.)
-   */
-  private async pruneProcessed(
-    runner: QueryRunner,
-    cutoff: Date,
-    batch: number,
-    result: RetentionRunResult,
-  ): Promise<void> {
-    await this.deleteInBatches(
-      runner,
-      batch,
-      result,
-      `DELETE FROM processed_events WHERE ctid = ANY (ARRAY(
-         SELECT ctid FROM processed_events
-          WHERE processed_at < $1 ORDER BY processed_at LIMIT $2))`,
-      [cutoff, batch],
-      affected('processed_events'),
-    );
-  }
 }
 
 /** Rows a plain DELETE removed (the pg driver answers `[rows, affected]`). */
 function affected(table: RetentionTable): (out: unknown) => [RetentionTable, number][] {
   return (out) => [[table, (out as [unknown[], number])[1]]];
 }
+
+/** Final deliveries completed before the cut-off ($1), with their attempts, in one statement. */
+const WEBHOOK_BATCH_SQL = `WITH doomed AS (
+   SELECT id FROM webhook_deliveries
+    WHERE completed_at < $1 AND status IN (${FINAL_SQL})
+    ORDER BY completed_at, id LIMIT $2
+      FOR UPDATE SKIP LOCKED),
+ gone_attempts AS (
+   DELETE FROM webhook_attempts WHERE delivery_id = ANY (ARRAY(SELECT id FROM doomed))
+   RETURNING 1),
+ gone AS (
+   DELETE FROM webhook_deliveries WHERE id = ANY (ARRAY(SELECT id FROM doomed))
+   RETURNING 1)
+ SELECT (SELECT count(*) FROM gone)::int AS deliveries,
+        (SELECT count(*) FROM gone_attempts)::int AS attempts`;
+
+/**
+ * Ledger rows claimed before the cut-off ($1; see docs/architecture.md § Retention). By ctid:
+ * ledger rows are never updated, and the composite key would make the planner hash-join the
+ * whole table. (`= ANY (ARRAY(...))` everywhere keeps each batch to index or tid lookups.)
+ */
+const PROCESSED_BATCH_SQL = `DELETE FROM processed_events WHERE ctid = ANY (ARRAY(
+   SELECT ctid FROM processed_events
+    WHERE processed_at < $1 ORDER BY processed_at LIMIT $2))`;

@@ -2,4 +2,5 @@ export * from './evaluate-portfolio';
 export * from './reasoning-steps';
 export * from './merge';
 export * from './distance-to-limit';
+export * from './exposure';
 export * from './trees';

@@ -268,8 +268,9 @@ function buildExample(
   symbol: string,
   heldOut: RiskExample['heldOut'],
   pool: EntityPool,
+  text?: { headline: string; body: string },
 ): RiskExample {
-  const item = buildItem(rng, choice, company, symbol);
+  const item = buildItem(rng, choice, company, symbol, text);
   const prefix = contextPrefix(rng, item.exposure, pool);
   return { ...item, prompt: prefix + item.prompt, heldOut };
 }
@@ -300,13 +301,8 @@ export function generateWordingExamples(
     const kind = EVENT_KINDS.find((k) => k.id === w.kindId);
     if (kind === undefined) throw new Error(`unknown event kind ${w.kindId}`);
     const c = { ...randomChoice(rng), kind };
-    const item = buildItem(rng, c, w.company, w.symbol, { headline: w.headline, body: w.body });
-    const prefix = contextPrefix(rng, item.exposure, pool);
-    out.push({
-      ...item,
-      prompt: prefix + item.prompt,
-      heldOut: { entity: false, wording: false, combination: false },
-    });
+    const heldOut = { entity: false, wording: false, combination: false };
+    out.push(buildExample(rng, c, w.company, w.symbol, heldOut, pool, w));
   }
   return out;
 }
