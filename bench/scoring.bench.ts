@@ -47,6 +47,7 @@ import {
   limitFloor,
   mergeDecision,
   PROBABILITY_BANDS,
+  horizonSigma,
   mergedProbability,
   type MergeInput,
   type MergeJudgement,
@@ -112,6 +113,8 @@ interface Pass {
 }
 
 const f4 = (x: number): string => x.toFixed(4);
+/** Brier scores near 0.03 differ in the fifth decimal. */
+const f5 = (x: number): string => x.toFixed(5);
 
 /** Replays the held-out runs; `judged` replaces the proxy judgement where it has one. */
 function replay(seeds: readonly number[], judged?: ReadonlyMap<string, Probs>): Pass {
@@ -241,7 +244,9 @@ async function figures(scorer: TreeScorer, evals: readonly Evaluation[]): Promis
   };
   // The merge's recalibration alone (trees without news, no judgement terms).
   const recalibrated = scorer.mergeLogit
-    ? Array.from(pTrees, (p) => mergedProbability(p, null, scorer.mergeLogit!))
+    ? Array.from(pTrees, (p, i) =>
+        mergedProbability(p, null, scorer.mergeLogit!, evals[i].record.sample.sigma),
+      )
     : Array.from(pTrees);
   const merged = evals.map((e, i) => {
     const m = mergeDecision({
@@ -249,6 +254,7 @@ async function figures(scorer: TreeScorer, evals: readonly Evaluation[]): Promis
       judgement: judgementOf(e),
       bands: scorer.bands,
       treeProbability: pNews[i],
+      sigma: e.record.sample.sigma,
       rules: ruleScore(e.checks),
       checks: e.checks,
       news: e.news,
@@ -293,9 +299,9 @@ async function figures(scorer: TreeScorer, evals: readonly Evaluation[]): Promis
 
 function printFigures(title: string, f: Figures, bands: ProbabilityBands): void {
   console.log(`\n${title}: ${f.n} evaluations, bad rate ${f4(f.badRate)}`);
-  console.log('  score                       AUC     Brier   AUC on news-triggered');
+  console.log('  score                       AUC     Brier    AUC on news-triggered');
   const row = (name: string, v: { auc: number; brier: number }, newsAuc: number): void =>
-    console.log(`  ${name.padEnd(26)}  ${f4(v.auc)}  ${f4(v.brier)}  ${f4(newsAuc)}`);
+    console.log(`  ${name.padEnd(26)}  ${f4(v.auc)}  ${f5(v.brier)}  ${f4(newsAuc)}`);
   row('merged (trees + news)', f.merged, f.news.merged);
   row('trees alone (news: null)', f.trees, f.news.trees);
   row('  … recalibrated by merge', f.recalibrated, f.news.recalibrated);
@@ -434,6 +440,7 @@ async function wholeEvaluation(
     checks,
     news: mergeNews,
     bands: scorer.bands,
+    sigma: horizonSigma(result.sigmaDay, result.metrics.nav, book.config.tradingSecondsPerDay),
   });
   if (stages) {
     stages.metrics.push(t1 - t0);
@@ -651,8 +658,8 @@ async function main(): Promise<void> {
       merged_auc: f4(held.merged.auc),
       trees_auc: f4(held.trees.auc),
       rules_auc: f4(held.rules.auc),
-      merged_brier: f4(held.merged.brier),
-      trees_brier: f4(held.trees.brier),
+      merged_brier: f5(held.merged.brier),
+      trees_brier: f5(held.trees.brier),
       tree_p99_ms: f4(tree.p99Ms),
       eval_lm_p99_ms: lm.total.p99.toFixed(2),
       eval_nolm_p99_ms: f4(nolm.p99),

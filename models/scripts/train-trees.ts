@@ -27,9 +27,13 @@ import { bookSnapshot, largestExposure } from '@risk/scoring/exposure';
 import {
   bandOf,
   bandsFromOutcomes,
+  fitImpacts,
   fitMergeLogit,
+  horizonSigma,
+  jumpLossProbability,
   mergedProbability,
   type MergeJudgement,
+  type MergeLogit,
 } from '@risk/scoring/merge';
 import {
   buildFeatures,
@@ -116,6 +120,8 @@ export interface Sample {
   x: Float32Array;
   /** The book's latest news judgement as the merge reads it (null: none yet). */
   judgement: MergeJudgement | null;
+  /** σ of the book's value over the horizon, a fraction of nav (the merge's horizonSigma). */
+  sigma: number;
   bad: 0 | 1;
   loss: number;
   rule: number;
@@ -243,6 +249,8 @@ export interface JudgeRequest {
   readonly proxy: [number, number, number, number];
   /** trueNewsClass of the story for this book (what the proxy is a noisy copy of). */
   readonly trueClass: number;
+  /** The simulator's true jumps of the story (what is to come: only for fitting and figures). */
+  readonly label: JumpLabel;
 }
 
 /** One evaluation with everything it was built from (RunHooks.onEvaluate). */
@@ -294,6 +302,20 @@ export function newsInputFor(req: JudgeRequest): NewsInput | null {
     exposure,
     book: bookSnapshot(req.cash, req.positions, (p) => p.price ?? req.book.lastPrice(p.symbol)),
   };
+}
+
+/**
+ * The side-adjusted simple return the story brings to the position it is about (the one
+ * newsInputFor picks): `±(e^{Σ jumps} − 1)`, + for a long, − for a short; 0 without a jump on it;
+ * null when the book holds none of its names. What `fitImpacts` averages per impact class.
+ */
+export function storyReturn(req: JudgeRequest): number | null {
+  const exposure = newsInputFor(req)?.exposure;
+  if (exposure === undefined) return null;
+  const logReturn = req.label.jumps
+    .filter((j) => j.symbol === exposure.symbol)
+    .reduce((a, j) => a + j.logReturn, 0);
+  return (Math.exp(logReturn) - 1) * (exposure.side === 'short' ? -1 : 1);
 }
 
 /** A story for one book, as the reasoning model is asked about it. */
@@ -438,6 +460,12 @@ export function simulateRun(seed: number, run: number, hooks: RunHooks = {}): Sa
               sharePct: st.news.sharePct,
               ageMs: ms - st.news.ms,
             },
+      sigma: horizonSigma(
+        result.sigmaDay,
+        nav,
+        book.config.tradingSecondsPerDay,
+        HORIZON_MS / 1000,
+      ),
       bad: loss > LOSS_THRESHOLD ? 1 : 0,
       loss,
       rule: ruleScore(checks).score,
@@ -505,6 +533,7 @@ export function simulateRun(seed: number, run: number, hooks: RunHooks = {}): Sa
           book,
           proxy,
           trueClass,
+          label,
         };
         const p = hooks.judge === undefined ? proxy : hooks.judge(req);
         // The exposure's share of nav at the story, as the engine keeps it (lastNews.sharePct).
@@ -654,7 +683,17 @@ async function main(): Promise<void> {
     })),
   );
   const hooks: RunHooks = judgements.judged ? { judge: recordedJudge(judgements.judged) } : {};
-  const train = TRAIN_SEEDS.flatMap((s, i) => simulateRun(s, i, hooks));
+  // The training runs also measure what each impact class means for the position (fitImpacts).
+  const storyReturns: number[] = [];
+  const train = TRAIN_SEEDS.flatMap((s, i) =>
+    simulateRun(s, i, {
+      judge: (req) => {
+        const r = storyReturn(req);
+        if (r !== null) storyReturns.push(r);
+        return hooks.judge ? hooks.judge(req) : req.proxy;
+      },
+    }),
+  );
   const holdout = HOLDOUT_SEEDS.flatMap((s, i) => simulateRun(s, i, hooks));
   const rate = (xs: Sample[]): number => xs.reduce((a, s) => a + s.bad, 0) / xs.length;
   console.log(
@@ -736,17 +775,24 @@ async function main(): Promise<void> {
   };
 
   // The merge, calibrated on the held-out runs (the JS ensemble = ORT to 1e-7, checked below):
-  // coefficients of trees and judgement, then the bands on the merged probability.
+  // the impact classes' returns from the training runs, the coefficients of trees and
+  // jump-diffusion probability, then the bands on the merged probability.
+  const impacts = fitImpacts(storyReturns);
   const hxBands = stack(holdout);
   const pHoldout = holdout.map((_, i) => predictProbability(ensemble, hxBands, i * FEATURE_COUNT));
   const holdoutBad = holdout.map((r) => r.bad);
-  const mergeLogit = fitMergeLogit(
-    pHoldout,
-    holdout.map((r) => r.judgement),
-    holdoutBad,
-  );
+  const mergeLogit: MergeLogit = {
+    ...fitMergeLogit(
+      pHoldout,
+      holdout.map((r) => jumpLossProbability(r.sigma, r.judgement, impacts).probability),
+      holdoutBad,
+    ),
+    impacts,
+  };
   const bands = bandsFromOutcomes(
-    pHoldout.map((p, i) => mergedProbability(p, holdout[i].judgement, mergeLogit)),
+    pHoldout.map((p, i) =>
+      mergedProbability(p, holdout[i].judgement, mergeLogit, holdout[i].sigma),
+    ),
     holdoutBad,
     rate(train),
   );
@@ -799,8 +845,12 @@ async function main(): Promise<void> {
   const test = TEST_SEEDS.flatMap((s, i) => simulateRun(s, i, hooks));
   const pTest = await scorer.score(stack(test), test.length);
   const testFigures = heldOutFigures(test, pTest, base);
-  const mergedTest = test.map((r, i) => mergedProbability(pTest[i], r.judgement, mergeLogit));
-  const mergedHoldout = holdout.map((r, i) => mergedProbability(pOrt[i], r.judgement, mergeLogit));
+  const mergedTest = test.map((r, i) =>
+    mergedProbability(pTest[i], r.judgement, mergeLogit, r.sigma),
+  );
+  const mergedHoldout = holdout.map((r, i) =>
+    mergedProbability(pOrt[i], r.judgement, mergeLogit, r.sigma),
+  );
   const testBad = test.map((r) => r.bad);
   const merged = {
     holdout: { auc: rocAuc(mergedHoldout, holdoutBad), brier: brier(mergedHoldout, holdoutBad) },
@@ -872,6 +922,7 @@ async function main(): Promise<void> {
     bandFigures,
     holdoutWithoutNews: withoutNews,
     mergeLogit,
+    storyReturns: storyReturns.length,
     merged,
     trainMs,
     nodes,
@@ -897,13 +948,8 @@ async function main(): Promise<void> {
 }
 
 type Report = {
-  mergeLogit: {
-    intercept: number;
-    tree: number;
-    severe: number;
-    negative: number;
-    positive: number;
-  };
+  mergeLogit: MergeLogit;
+  storyReturns: number;
   merged: { holdout: { auc: number; brier: number }; test: { auc: number; brier: number } };
   newsJudgements: { source: string; count: number; seconds: number };
   bands: { MEDIUM: number; HIGH: number; CRITICAL: number };
@@ -1005,10 +1051,15 @@ Expected value (mean P under the training covers): ${r.expectedValue.toFixed(4)}
 
 ## Merge (calibration)
 
-The merge (\`merge@2\`, libs/scoring/src/merge.ts) reads its coefficients from this model's
+The merge (\`merge@3\`, libs/scoring/src/merge.ts) reads its coefficients from this model's
 metadata (\`merge_logit\`), fitted by logistic regression on the held-out runs:
-P = σ(${r.mergeLogit.intercept} + ${r.mergeLogit.tree} · logit(p_trees) + ${r.mergeLogit.severe} · s·p_severe + ${r.mergeLogit.negative} · s·p_negative + ${r.mergeLogit.positive} · s·p_positive),
-s = the share of nav of the position the latest news (younger than 120 s) is about.
+P = σ(${r.mergeLogit.intercept} + ${r.mergeLogit.tree} · logit(p_trees) + ${r.mergeLogit.jump} · logit(p_jump)),
+p_jump = Σ_k p_k · Φ((−s · ret_k − 2%) / σ) the jump-diffusion probability (σ = the book's
+10-minute σ as a share of nav, s = the share of nav of the position the latest news, younger
+than 30 s, is about, p_k the reasoning model's impact probabilities; without fresh news
+Φ(−2% / σ)). The returns per impact class, measured on ${r.storyReturns} stories of the training
+runs (\`fitImpacts\`): severe negative ${(r.mergeLogit.impacts.severe * 100).toFixed(2)}%, negative
+${(r.mergeLogit.impacts.negative * 100).toFixed(2)}%, neutral 0, positive +${(r.mergeLogit.impacts.positive * 100).toFixed(2)}%.
 
 | set | trees AUC | trees Brier | merged AUC | merged Brier |
 | --- | --- | --- | --- | --- |

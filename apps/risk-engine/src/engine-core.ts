@@ -254,6 +254,7 @@ export class EngineCore {
       {
         warmupBuckets: this.book.config.warmupBuckets,
         defaultAnnualVol: this.book.config.defaultAnnualVol,
+        tradingSecondsPerDay: this.book.config.tradingSecondsPerDay,
         context: args.context,
         reasoning: args.reasoning?.judgement,
         tree: args.tree ?? null,

@@ -1,5 +1,6 @@
 import type { ExplanationStep, RiskLevel, RiskMetricsRecord } from '@risk/contracts';
 import {
+  DEFAULT_RISK_MODEL_CONFIG,
   RULE_SET_MODEL,
   checkLimits,
   computePortfolioMetrics,
@@ -17,6 +18,7 @@ import {
 import { distanceSteps, distancesToLimits } from './distance-to-limit';
 import {
   MERGE_MODEL,
+  horizonSigma,
   mergeDecision,
   type MergeJudgement,
   type MergeLogit,
@@ -49,6 +51,8 @@ export interface EvaluationDraft {
 export interface EvaluateOptions {
   warmupBuckets?: number;
   defaultAnnualVol?: number;
+  /** Scales the one-day σ to the merge's 10-minute horizon (DEFAULT_RISK_MODEL_CONFIG's if absent). */
+  tradingSecondsPerDay?: number;
   /** Steps placed first (what triggered the evaluation). */
   context?: ExplanationStep[];
   /** The reasoning engine's judgement of the news that triggered the evaluation. */
@@ -57,7 +61,7 @@ export interface EvaluateOptions {
   tree?: TreeVerdict | null;
   /** The portfolio's latest news judgement (for the merge's news floor). */
   news?: { pSevereNegative: number; sharePct: number; newsId: string } | null;
-  /** The portfolio's latest news judgement with its age (the merge's judgement terms). */
+  /** The portfolio's latest news judgement with its age (the merge's jump-diffusion probability). */
   judgement?: MergeJudgement | null;
 }
 
@@ -151,6 +155,11 @@ export function decideEvaluation(
     bands: options.tree?.bands ?? null,
     logit: options.tree?.mergeLogit ?? null,
     judgement: options.judgement ?? null,
+    sigma: horizonSigma(
+      result.sigmaDay,
+      result.metrics.nav,
+      options.tradingSecondsPerDay ?? DEFAULT_RISK_MODEL_CONFIG.tradingSecondsPerDay,
+    ),
   });
   const level = merged.level;
   const alert = shouldAlert(ctx.previousLevel, level, fresh);

@@ -2,12 +2,16 @@ import type { LimitCheck, RuleScore } from '@risk/risk-metrics';
 import {
   bandOf,
   bandsFromOutcomes,
+  fitImpacts,
   fitMergeLogit,
-  judgementTerms,
+  horizonSigma,
+  jumpLossProbability,
   limitFloor,
   mergeDecision,
   mergedProbability,
+  mergeLogits,
   parseBands,
+  parseMergeLogit,
 } from './merge';
 
 const check = (limit: LimitCheck['limit'], breached: boolean): LimitCheck => ({
@@ -100,7 +104,7 @@ describe('mergeDecision', () => {
     ]);
     const m = mergeDecision({ treeProbability: 0.27, rules, checks: [], bands });
     expect(m.level).toBe('HIGH');
-    expect(m.step.data).toMatchObject({ bands, band: 'HIGH', merge: 'merge@2' });
+    expect(m.step.data).toMatchObject({ bands, band: 'HIGH', merge: 'merge@3' });
     // Without the model's bands the fallback applies: 0.27 is MEDIUM there.
     expect(mergeDecision({ treeProbability: 0.27, rules, checks: [] }).level).toBe('MEDIUM');
   });
@@ -128,45 +132,104 @@ describe('mergeDecision', () => {
     });
   });
 
-  it('merges trees and judgement by the logistic rule, and fits it back from outcomes', () => {
-    const j = { pSevereNegative: 0.8, pNegative: 0.1, pPositive: 0.05, sharePct: 25, ageMs: 5_000 };
-    // s = 0.25: terms 0.2, 0.025, 0.0125; stale news (≥ 120 s) or none: zeros.
-    expect(judgementTerms(j)).toEqual([0.2, 0.025, 0.0125]);
-    expect(judgementTerms({ ...j, ageMs: 120_000 })).toEqual([0, 0, 0]);
-    expect(judgementTerms(null)).toEqual([0, 0, 0]);
-    const identity = { intercept: 0, tree: 1, severe: 0, negative: 0, positive: 0 };
-    expect(mergedProbability(0.3, j, identity)).toBeCloseTo(0.3, 12);
-    // σ(ln(0.1/0.9) + 2 · 0.2) = 1 / (1 + 9 · e^-0.4) = 0.142140...
-    expect(mergedProbability(0.1, j, { ...identity, severe: 2 })).toBeCloseTo(
-      1 / (1 + 9 * Math.exp(-0.4)),
+  const impacts = { severe: -0.1, negative: -0.04, positive: 0.04 };
+  const j = { pSevereNegative: 0.5, pNegative: 0.2, pPositive: 0.1, sharePct: 25, ageMs: 5_000 };
+
+  it('scales the one-day σ to the 10-minute horizon', () => {
+    // 3 900 / 100 000 · √(600 / 23 400) = 0.039 / √39 = √39 / 1000.
+    expect(horizonSigma(3_900, 100_000, 23_400)).toBeCloseTo(Math.sqrt(39) / 1000, 15);
+    expect(horizonSigma(3_900, 0, 23_400)).toBe(0);
+    expect(horizonSigma(3_900, -5, 23_400)).toBe(0);
+  });
+
+  it('gives the jump-diffusion probability of a 2% loss, by hand', () => {
+    // σ = 1%, s = 25%: severe Φ((2.5% − 2%)/1%) = Φ(0.5) = 0.691462461274013,
+    // negative Φ((1% − 2%)/1%) = Φ(−1) = 0.158655253931457, neutral (p = 0.2) Φ(−2) =
+    // 0.022750131948179, positive Φ((−1% − 2%)/1%) = Φ(−3) = 0.001349898031630.
+    // P = 0.5·0.691462… + 0.2·0.158655… + 0.2·0.022750… + 0.1·0.001349… = 0.382147297616097.
+    const p = jumpLossProbability(0.01, j, impacts);
+    expect(p.probability).toBeCloseTo(0.382147297616097, 12);
+    expect(p.share).toBe(0.25);
+    expect(p.terms.map((t) => t.impact)).toEqual([
+      'severe_negative',
+      'negative',
+      'neutral',
+      'positive',
+    ]);
+    expect(p.terms[0].pLoss).toBeCloseTo(0.691462461274013, 12);
+    // No news, or news 30 s old or older: Φ(−2%/1%) = Φ(−2).
+    expect(jumpLossProbability(0.01, null, impacts).probability).toBeCloseTo(0.022750131948179, 12);
+    expect(jumpLossProbability(0.01, { ...j, ageMs: 30_000 }, impacts).probability).toBeCloseTo(
+      0.022750131948179,
       12,
     );
-    // Outcomes drawn from a known rule are fitted back.
+    // σ = 0: only the severe class (a 2.5% loss) passes 2%.
+    expect(jumpLossProbability(0, j, impacts).probability).toBe(0.5);
+    expect(jumpLossProbability(0, null, impacts).probability).toBe(0);
+  });
+
+  it('merges the trees and the jump-diffusion probability by the logistic rule', () => {
+    expect(mergeLogits(0.3, 0.9, { intercept: 0, tree: 1, jump: 0 })).toBeCloseTo(0.3, 12);
+    // σ(ln(1/9) + ln(0.2/0.8)) = 1 / (1 + 9 · 4) = 1/37.
+    expect(mergeLogits(0.1, 0.2, { intercept: 0, tree: 1, jump: 1 })).toBeCloseTo(1 / 37, 12);
+    // mergedProbability = mergeLogits of the jump-diffusion probability.
+    const c = { intercept: -0.2, tree: 0.7, jump: 0.15, impacts };
+    expect(mergedProbability(0.05, j, c, 0.01)).toBeCloseTo(
+      mergeLogits(0.05, 0.382147297616097, c),
+      12,
+    );
+    const m = mergeDecision({
+      treeProbability: 0.05,
+      rules,
+      checks: [],
+      logit: c,
+      judgement: j,
+      sigma: 0.01,
+    });
+    expect(m.score).toBe(Math.round(mergeLogits(0.05, 0.382147297616097, c) * 10_000) / 10_000);
+    expect(m.step.text).toContain('jump-diffusion with the news on 25.00% of nav');
+    expect(m.step.text).toContain('0.500 · Φ((2.50% − 2%) / 1.00%) [severe_negative]');
+    expect(m.step.data).toMatchObject({ sigma: 0.01, merge: 'merge@3' });
+  });
+
+  it('reads merge@3 coefficients and refuses earlier ones', () => {
+    const c = { intercept: -0.2, tree: 0.7, jump: 0.15, impacts };
+    expect(parseMergeLogit(JSON.stringify(c))).toEqual(c);
+    expect(
+      parseMergeLogit(
+        JSON.stringify({ intercept: 0, tree: 1, severe: 1, negative: 0, positive: 0 }),
+      ),
+    ).toBeNull();
+    expect(parseMergeLogit('not json')).toBeNull();
+    expect(parseMergeLogit(undefined)).toBeNull();
+  });
+
+  it('measures the impact classes from story returns', () => {
+    // severe ≤ −6%: (−12 − 8 − 6)/3; negative: (−2 − 4)/2; positive: (5 + 3)/2; 0 (no jump) ignored.
+    const fit = fitImpacts([-0.12, -0.08, -0.06, -0.02, -0.04, 0, 0.05, 0.03]);
+    expect(fit.severe).toBeCloseTo(-0.086667, 6);
+    expect(fit.negative).toBeCloseTo(-0.03, 12);
+    expect(fit.positive).toBeCloseTo(0.04, 12);
+    expect(fitImpacts([])).toEqual({ severe: -0.1, negative: -0.03, positive: 0.04 });
+  });
+
+  it('fits the merge back from outcomes drawn from a known rule', () => {
     let seed = 7;
     const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    const truth = { intercept: -0.5, tree: 0.8, severe: 3, negative: 1, positive: -2 };
+    const truth = { intercept: -0.5, tree: 0.8, jump: 0.3 };
     const ps: number[] = [];
-    const js: (typeof j | null)[] = [];
+    const qs: number[] = [];
     const ys: number[] = [];
     for (let i = 0; i < 40_000; i++) {
       const p = 0.01 + 0.5 * rnd();
-      const jj =
-        rnd() < 0.5
-          ? null
-          : {
-              pSevereNegative: rnd(),
-              pNegative: rnd(),
-              pPositive: rnd(),
-              sharePct: 100 * rnd(),
-              ageMs: 0,
-            };
+      const q = rnd() < 0.5 ? 1e-6 : rnd();
       ps.push(p);
-      js.push(jj);
-      ys.push(rnd() < mergedProbability(p, jj, truth) ? 1 : 0);
+      qs.push(q);
+      ys.push(rnd() < mergeLogits(p, q, truth) ? 1 : 0);
     }
-    const fit = fitMergeLogit(ps, js, ys, 0);
-    expect(fit.tree).toBeCloseTo(truth.tree, 0);
-    expect(fit.severe).toBeGreaterThan(2);
-    expect(fit.positive).toBeLessThan(-1);
+    const fit = fitMergeLogit(ps, qs, ys, 0);
+    expect(fit.tree).toBeCloseTo(truth.tree, 1);
+    expect(fit.jump).toBeCloseTo(truth.jump, 1);
+    expect(fit.intercept).toBeCloseTo(truth.intercept, 0);
   });
 });

@@ -1,14 +1,16 @@
 import type { ExplanationStep, RiskLevel } from '@risk/contracts';
 import type { LimitCheck, RuleScore } from '@risk/risk-metrics';
+import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
 import { NEWS_AGE_CAP_S } from './trees/features';
 
 /**
- * The merge rule (`merge@2`, docs/tree-scoring.md § Merge):
+ * The merge rule (`merge@3`, docs/tree-scoring.md § Merge):
  * - score = P(loss > 2% of nav within 10 minutes): the tree ensemble's probability (its features
- *   include the reasoning engine's judgement of the latest news about held symbols) merged with
- *   that judgement by a logistic rule fitted on held-out runs (MergeLogit, metadata
- *   `merge_logit`); without the coefficients, the trees' probability as is. A probability, so its
- *   Brier score is meaningful;
+ *   include the reasoning engine's judgement of the latest news about held symbols) merged by a
+ *   logistic rule fitted on held-out runs (MergeLogit, metadata `merge_logit`) with the book's
+ *   jump-diffusion probability of that loss, in which the judgement weighs the jump each impact
+ *   class brings to the story's position (jumpLossProbability); without the coefficients, the
+ *   trees' probability as is. A probability, so its Brier score is meaningful;
  * - level = the highest of: the probability band of the score, the hard-limit floor (one breach
  *   → HIGH, two or more or insolvency → CRITICAL: the interim rules' own floors), and the news
  *   floor (the reasoning engine gives severe negative ≥ 50% on a position of ≥ 2% of nav →
@@ -21,7 +23,7 @@ import { NEWS_AGE_CAP_S } from './trees/features';
  * `bandsFromOutcomes`) and reports the bad rate per band on the test runs. PROBABILITY_BANDS is
  * only the fallback for a tree model without that metadata (one trained elsewhere).
  */
-export const MERGE_MODEL = 'merge@2';
+export const MERGE_MODEL = 'merge@3';
 export type ProbabilityBands = Readonly<Record<Exclude<RiskLevel, 'LOW'>, number>>;
 export const PROBABILITY_BANDS: ProbabilityBands = {
   MEDIUM: 0.2,
@@ -66,16 +68,24 @@ export function bandsFromOutcomes(
 }
 
 /**
- * The merge's calibrated combination of the trees and the reasoning judgement (metadata
- * `merge_logit`, fitted by train-trees on the held-out runs):
- * `P = σ(intercept + tree · logit(p_trees) + severe · s · p_sev + negative · s · p_neg + positive · s · p_pos)`
- * with `s` the share of nav (fraction) of the position the latest news is about, for news younger
- * than the judgement window; without fresh news the judgement terms are 0 and the rule is a
- * Platt recalibration of the trees' probability.
+ * The merge's calibrated combination (`merge@3`, metadata `merge_logit`, fitted by train-trees on
+ * the held-out runs) of the trees' probability and the jump-diffusion probability of the book
+ * (jumpLossProbability, which carries the reasoning judgement):
+ * `P = σ(intercept + tree · logit(p_trees) + jump · logit(p_jump))`.
  */
 export interface MergeLogit {
   intercept: number;
   tree: number;
+  jump: number;
+  /** Mean return of the story's position per impact class (training runs; `fitImpacts`). */
+  impacts: JumpImpacts;
+}
+
+/**
+ * Mean simple return of the position a story is about, per impact class for the book (signed:
+ * severe and negative < 0 < positive; neutral is 0), measured on the training runs.
+ */
+export interface JumpImpacts {
   severe: number;
   negative: number;
   positive: number;
@@ -94,59 +104,162 @@ export interface MergeJudgement {
 
 /** How long a judgement counts in the merge: as long as in the trees' features (risk-features@2). */
 export const JUDGEMENT_WINDOW_MS = NEWS_AGE_CAP_S * 1000;
+/** The label the score is a probability of: loss > 2% of nav within 10 minutes. */
+export const LOSS_THRESHOLD = 0.02;
+export const LOSS_HORIZON_S = 600;
+/** A return at or below −6% on the position is a severe negative impact (the corpus's line). */
+export const SEVERE_RETURN = -0.06;
 
-const P_EPS = 1e-4;
-const logit = (p: number): number => {
+/** Probabilities enter the logit clamped to [1e-4, 1 − 1e-4]: a Gaussian tail below 0.01% is not credible. */
+export const P_EPS = 1e-4;
+export const logit = (p: number): number => {
   const q = Math.min(1 - P_EPS, Math.max(P_EPS, p));
   return Math.log(q / (1 - q));
 };
 
-/** The judgement terms [s·p_sev, s·p_neg, s·p_pos]; zeros without fresh news. */
-export function judgementTerms(j: MergeJudgement | null | undefined): [number, number, number] {
-  if (!j || !(j.ageMs >= 0 && j.ageMs < JUDGEMENT_WINDOW_MS)) return [0, 0, 0];
-  const s = Math.min(1, Math.max(0, j.sharePct / 100));
-  return [s * j.pSevereNegative, s * j.pNegative, s * j.pPositive];
+/** The judgement when it still counts (younger than the window), else null. */
+export function freshJudgement(j: MergeJudgement | null | undefined): MergeJudgement | null {
+  return j && j.ageMs >= 0 && j.ageMs < JUDGEMENT_WINDOW_MS ? j : null;
 }
 
-/** The merged probability (see MergeLogit). */
+/**
+ * σ of the book's value over the label's horizon, as a fraction of nav:
+ * `σ_day / nav · √(horizon / trading seconds per day)` (the EWMA one-day σ, square-root-of-time).
+ * 0 when nav ≤ 0 (the solvency floor decides such a book).
+ */
+export function horizonSigma(
+  sigmaDay: number,
+  nav: number,
+  tradingSecondsPerDay: number,
+  horizonS = LOSS_HORIZON_S,
+): number {
+  if (!(nav > 0) || !(sigmaDay > 0)) return 0;
+  return (sigmaDay / nav) * Math.sqrt(horizonS / tradingSecondsPerDay);
+}
+
+export interface JumpLossTerm {
+  /** Impact class, its probability from the judgement and the position's return it stands for. */
+  impact: 'severe_negative' | 'negative' | 'neutral' | 'positive';
+  probability: number;
+  ret: number;
+  /** P(loss > L) given that class: Φ((−s·ret − L) / σ). */
+  pLoss: number;
+}
+
+/**
+ * P(loss > L of nav within the horizon) for a book whose value moves as N(0, σ²) over the horizon
+ * plus, while a story's judgement is fresh, a jump of `s · ret_k` with probability `p_k` per impact
+ * class (s = the story's position as a fraction of nav, ret_k = `impacts`, neutral 0):
+ * `P = Σ_k p_k · Φ((−s · ret_k − L) / σ)`; without a fresh judgement `Φ(−L / σ)`. With σ = 0 each
+ * Φ is the indicator of a positive argument.
+ */
+export function jumpLossProbability(
+  sigma: number,
+  judgement: MergeJudgement | null | undefined,
+  impacts: JumpImpacts,
+  threshold = LOSS_THRESHOLD,
+): { probability: number; share: number; terms: JumpLossTerm[] } {
+  const phi = (x: number): number => (sigma > 0 ? normalCdf(x / sigma, 0, 1) : x > 0 ? 1 : 0);
+  const j = freshJudgement(judgement);
+  if (j === null) {
+    const p = phi(-threshold);
+    return {
+      probability: p,
+      share: 0,
+      terms: [{ impact: 'neutral', probability: 1, ret: 0, pLoss: p }],
+    };
+  }
+  const share = Math.min(1, Math.max(0, j.sharePct / 100));
+  const pNeutral = Math.max(0, 1 - j.pSevereNegative - j.pNegative - j.pPositive);
+  const classes: [JumpLossTerm['impact'], number, number][] = [
+    ['severe_negative', j.pSevereNegative, impacts.severe],
+    ['negative', j.pNegative, impacts.negative],
+    ['neutral', pNeutral, 0],
+    ['positive', j.pPositive, impacts.positive],
+  ];
+  const terms = classes.map(([impact, probability, ret]) => ({
+    impact,
+    probability,
+    ret,
+    pLoss: phi(-share * ret - threshold),
+  }));
+  return {
+    probability: terms.reduce((a, t) => a + t.probability * t.pLoss, 0),
+    share,
+    terms,
+  };
+}
+
+/** The merged probability (see MergeLogit); `sigma` = horizonSigma of the book. */
 export function mergedProbability(
   pTree: number,
   j: MergeJudgement | null | undefined,
   c: MergeLogit,
+  sigma: number,
 ): number {
-  const [xs, xn, xp] = judgementTerms(j);
-  const z = c.intercept + c.tree * logit(pTree) + c.severe * xs + c.negative * xn + c.positive * xp;
-  return 1 / (1 + Math.exp(-z));
+  return mergeLogits(pTree, jumpLossProbability(sigma, j, c.impacts).probability, c);
+}
+
+/** `σ(intercept + tree · logit(p_trees) + jump · logit(p_jump))`. */
+export function mergeLogits(
+  pTree: number,
+  pJump: number,
+  c: Pick<MergeLogit, 'intercept' | 'tree' | 'jump'>,
+): number {
+  return 1 / (1 + Math.exp(-(c.intercept + c.tree * logit(pTree) + c.jump * logit(pJump))));
 }
 
 /**
- * Fits MergeLogit by Newton–Raphson on the log-loss (logistic regression, a small ridge of
- * `l2` on the coefficients but not the intercept for stability). Rows: the trees' probability,
- * the judgement (or null) and the outcome.
+ * The mean return per impact class of the story's position (`ret` = side-adjusted simple return
+ * of its jump, 0 for a story without one): severe ≤ SEVERE_RETURN < negative < 0 < positive.
+ * A class without examples gets the corpus's round figure (−10%, −3%, +4%).
+ */
+export function fitImpacts(returns: ArrayLike<number>): JumpImpacts {
+  const sum = [0, 0, 0];
+  const n = [0, 0, 0];
+  for (let i = 0; i < returns.length; i++) {
+    const r = returns[i];
+    const k = r <= SEVERE_RETURN ? 0 : r < 0 ? 1 : r > 0 ? 2 : -1;
+    if (k < 0) continue;
+    sum[k] += r;
+    n[k]++;
+  }
+  const r6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+  const mean = (k: number, fallback: number): number => (n[k] > 0 ? r6(sum[k] / n[k]) : fallback);
+  return { severe: mean(0, -0.1), negative: mean(1, -0.03), positive: mean(2, 0.04) };
+}
+
+/**
+ * Fits intercept, tree and jump by Newton–Raphson with step halving on the log-loss (logistic
+ * regression on `logit(p_trees)` and `logit(p_jump)`, a small ridge of `l2` on the two slopes but
+ * not the intercept). Rows: the trees' probability, the jump-diffusion probability, the outcome.
  */
 export function fitMergeLogit(
   pTree: ArrayLike<number>,
-  judgements: readonly (MergeJudgement | null)[],
+  pJump: ArrayLike<number>,
   labels: ArrayLike<number>,
   l2 = 1e-3,
-  iterations = 50,
-): MergeLogit {
+  iterations = 100,
+): Omit<MergeLogit, 'impacts'> {
   const n = pTree.length;
-  const X = Array.from({ length: n }, (_, i) => [
-    1,
-    logit(pTree[i]),
-    ...judgementTerms(judgements[i]),
-  ]);
-  const w = [0, 1, 0, 0, 0];
-  const k = w.length;
+  const X = Array.from({ length: n }, (_, i) => [1, logit(pTree[i]), logit(pJump[i])]);
+  const k = 3;
+  const loss = (w: number[]): number => {
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const z = w[0] * X[i][0] + w[1] * X[i][1] + w[2] * X[i][2];
+      total += Math.log1p(Math.exp(-Math.abs(z))) + Math.max(z, 0) - labels[i] * z;
+    }
+    return total + 0.5 * l2 * n * (w[1] * w[1] + w[2] * w[2]);
+  };
+  let w = [0, 1, 0];
+  let current = loss(w);
   for (let it = 0; it < iterations; it++) {
     const g = new Array<number>(k).fill(0);
     const H = Array.from({ length: k }, () => new Array<number>(k).fill(0));
     for (let i = 0; i < n; i++) {
       const x = X[i];
-      let z = 0;
-      for (let a = 0; a < k; a++) z += w[a] * x[a];
-      const p = 1 / (1 + Math.exp(-z));
+      const p = 1 / (1 + Math.exp(-(w[0] * x[0] + w[1] * x[1] + w[2] * x[2])));
       const r = p - labels[i];
       const v = p * (1 - p);
       for (let a = 0; a < k; a++) {
@@ -158,22 +271,24 @@ export function fitMergeLogit(
       g[a] += l2 * n * w[a];
       H[a][a] += l2 * n;
     }
+    for (let a = 0; a < k; a++) H[a][a] += 1e-9;
     const step = solve(H, g);
-    let size = 0;
-    for (let a = 0; a < k; a++) {
-      w[a] -= step[a];
-      size = Math.max(size, Math.abs(step[a]));
+    let t = 1;
+    let next = w.map((v, a) => v - step[a]);
+    let nextLoss = loss(next);
+    while (!(nextLoss <= current) && t > 1e-8) {
+      t /= 2;
+      next = w.map((v, a) => v - t * step[a]);
+      nextLoss = loss(next);
     }
-    if (size < 1e-10) break;
+    if (!(nextLoss <= current)) break;
+    const converged = current - nextLoss < 1e-10 * Math.max(1, current);
+    w = next;
+    current = nextLoss;
+    if (converged) break;
   }
   const r6 = (x: number): number => Math.round(x * 1e6) / 1e6;
-  return {
-    intercept: r6(w[0]),
-    tree: r6(w[1]),
-    severe: r6(w[2]),
-    negative: r6(w[3]),
-    positive: r6(w[4]),
-  };
+  return { intercept: r6(w[0]), tree: r6(w[1]), jump: r6(w[2]) };
 }
 
 /** Gaussian elimination with partial pivoting (small dense systems). */
@@ -194,14 +309,27 @@ function solve(A: number[][], b: number[]): number[] {
   return M.map((row, i) => row[k] / (M[i][i] || 1e-12));
 }
 
-/** Reads `merge_logit` metadata (JSON); null when absent or malformed. */
+/** Reads `merge_logit` metadata (JSON, merge@3); null when absent, malformed or of an earlier merge. */
 export function parseMergeLogit(json: string | undefined): MergeLogit | null {
   if (json === undefined) return null;
   try {
     const c = JSON.parse(json) as Record<string, unknown>;
-    const keys = ['intercept', 'tree', 'severe', 'negative', 'positive'] as const;
-    if (!keys.every((key) => typeof c[key] === 'number' && Number.isFinite(c[key]))) return null;
-    return Object.fromEntries(keys.map((key) => [key, c[key] as number])) as unknown as MergeLogit;
+    const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+    const impacts = c.impacts as Record<string, unknown> | undefined;
+    if (!finite(c.intercept) || !finite(c.tree) || !finite(c.jump)) return null;
+    if (
+      !impacts ||
+      !finite(impacts.severe) ||
+      !finite(impacts.negative) ||
+      !finite(impacts.positive)
+    )
+      return null;
+    return {
+      intercept: c.intercept,
+      tree: c.tree,
+      jump: c.jump,
+      impacts: { severe: impacts.severe, negative: impacts.negative, positive: impacts.positive },
+    };
   } catch {
     return null;
   }
@@ -255,14 +383,32 @@ export interface MergeInput {
   bands?: ProbabilityBands | null;
   /** The tree model's merge coefficients (`merge_logit`); the trees' probability as is if absent. */
   logit?: MergeLogit | null;
-  /** The portfolio's latest news judgement, for the coefficients' judgement terms. */
+  /** The portfolio's latest news judgement, for the jump-diffusion probability. */
   judgement?: MergeJudgement | null;
+  /** σ of the book's value over the horizon as a fraction of nav (horizonSigma). */
+  sigma?: number | null;
 }
 
 export interface MergeResult {
   score: number;
   level: RiskLevel;
   step: ExplanationStep;
+}
+
+const pct = (p: number): string => `${(p * 100).toFixed(2)}%`;
+
+/** The jump-diffusion probability in words, with its arithmetic. */
+function jumpText(sigma: number, jump: ReturnType<typeof jumpLossProbability>): string {
+  const L = `${LOSS_THRESHOLD * 100}%`;
+  if (jump.share === 0 && jump.terms.length === 1)
+    return `jump-diffusion without fresh news = Φ(−${L} / σ ${pct(sigma)}) = ${pct(jump.probability)}`;
+  const parts = jump.terms
+    .filter((t) => t.probability > 0)
+    .map(
+      (t) =>
+        `${t.probability.toFixed(3)} · Φ((${t.ret === 0 ? '0' : `${(-jump.share * t.ret * 100).toFixed(2)}%`} − ${L}) / ${pct(sigma)}) [${t.impact}]`,
+    );
+  return `jump-diffusion with the news on ${pct(jump.share)} of nav = ${parts.join(' + ')} = ${pct(jump.probability)}`;
 }
 
 export function mergeDecision(input: MergeInput): MergeResult {
@@ -278,9 +424,12 @@ export function mergeDecision(input: MergeInput): MergeResult {
     };
   }
   const pTree = Math.min(1, Math.max(0, input.treeProbability));
-  const p = input.logit ? mergedProbability(pTree, input.judgement, input.logit) : pTree;
+  const sigma = input.sigma ?? 0;
+  const jump = input.logit
+    ? jumpLossProbability(sigma, input.judgement, input.logit.impacts)
+    : null;
+  const p = input.logit && jump ? mergeLogits(pTree, jump.probability, input.logit) : pTree;
   const score = Math.round(p * 10_000) / 10_000;
-  const terms = judgementTerms(input.judgement);
   const bands = input.bands ?? PROBABILITY_BANDS;
   const band = bandOf(score, bands);
   const floor = limitFloor(input.checks);
@@ -291,11 +440,12 @@ export function mergeDecision(input: MergeInput): MergeResult {
       ? 'MEDIUM'
       : 'LOW';
   const level = max(max(band, floor.level), newsFloor);
-  const how = !input.logit
-    ? 'trees'
-    : terms.some((t) => t !== 0)
-      ? `trees ${(pTree * 100).toFixed(2)}% recalibrated with the news judgement (severe ${(terms[0] * 100).toFixed(2)}, negative ${(terms[1] * 100).toFixed(2)}, positive ${(terms[2] * 100).toFixed(2)} % of nav-weighted)`
-      : `trees ${(pTree * 100).toFixed(2)}% recalibrated`;
+  const how =
+    !input.logit || !jump
+      ? 'trees'
+      : `σ(${input.logit.intercept} + ${input.logit.tree} · logit(trees ${pct(pTree)}) + ` +
+        `${input.logit.jump} · logit(jump-diffusion ${pct(jump.probability)})); ` +
+        jumpText(sigma, jump);
   const parts = [`P(loss > 2% of nav in 10 min) = ${(score * 100).toFixed(2)}% (${how}) → ${band}`];
   if (floor.level !== 'LOW')
     parts.push(`limits breached (${floor.breached.join(', ')}) → at least ${floor.level}`);
@@ -316,7 +466,9 @@ export function mergeDecision(input: MergeInput): MergeResult {
         newsFloor,
         bands,
         treeProbability: pTree,
-        ...(input.logit ? { logit: input.logit, judgementTerms: terms } : {}),
+        ...(input.logit && jump
+          ? { logit: input.logit, sigma, jumpProbability: jump.probability, jump: jump.terms }
+          : {}),
         merge: MERGE_MODEL,
       },
     },

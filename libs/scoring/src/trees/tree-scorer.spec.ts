@@ -202,8 +202,12 @@ describe('TreeScorer (onnxruntime-node)', () => {
       expect(scorer.bands!.MEDIUM).toBeLessThan(scorer.bands!.HIGH);
       expect(scorer.mergeLogit).not.toBeNull();
       expect(scorer.mergeLogit!.tree).toBeGreaterThan(0);
-      // A severe-negative judgement on a large position raises the merged risk.
-      expect(scorer.mergeLogit!.severe).toBeGreaterThan(0);
+      // The jump-diffusion probability raises the merged risk, and a severe-negative impact is
+      // a larger loss than a negative one.
+      expect(scorer.mergeLogit!.jump).toBeGreaterThan(0);
+      expect(scorer.mergeLogit!.impacts.severe).toBeLessThan(scorer.mergeLogit!.impacts.negative);
+      expect(scorer.mergeLogit!.impacts.negative).toBeLessThan(0);
+      expect(scorer.mergeLogit!.impacts.positive).toBeGreaterThan(0);
       const row = new Float32Array(FEATURE_COUNT);
       row[FEATURE_NAMES.indexOf('news_p_neutral')] = 1;
       row[FEATURE_NAMES.indexOf('news_age_s')] = 600;
