@@ -187,7 +187,10 @@ describe('mergeDecision', () => {
       sigma: 0.01,
     });
     expect(m.score).toBe(Math.round(mergeLogits(0.05, 0.382147297616097, c) * 10_000) / 10_000);
-    expect(m.step.text).toContain('jump-diffusion with the news on 25.00% of nav');
+    expect(m.step.text).toContain('book σ over 10 min 1.00% of nav, news on 25.00% of nav');
+    expect(m.step.text).toContain(
+      'logistic(-0.2 + 0.7 · logit(trees 5.00%) + 0.15 · logit(jump-diffusion 38.21%))',
+    );
     expect(m.step.text).toContain('0.500 · Φ((2.50% − 2%) / 1.00%) [severe_negative]');
     expect(m.step.data).toMatchObject({ sigma: 0.01, merge: 'merge@3' });
   });

@@ -396,19 +396,20 @@ export interface MergeResult {
 }
 
 const pct = (p: number): string => `${(p * 100).toFixed(2)}%`;
+const signed = (x: number): string => (x === 0 ? '0' : `${x < 0 ? '−' : ''}${pct(Math.abs(x))}`);
 
 /** The jump-diffusion probability in words, with its arithmetic. */
 function jumpText(sigma: number, jump: ReturnType<typeof jumpLossProbability>): string {
   const L = `${LOSS_THRESHOLD * 100}%`;
   if (jump.share === 0 && jump.terms.length === 1)
-    return `jump-diffusion without fresh news = Φ(−${L} / σ ${pct(sigma)}) = ${pct(jump.probability)}`;
+    return `book σ over 10 min ${pct(sigma)} of nav, no fresh news: jump-diffusion = Φ(−${L} / σ) ≈ ${pct(jump.probability)}`;
   const parts = jump.terms
     .filter((t) => t.probability > 0)
     .map(
       (t) =>
-        `${t.probability.toFixed(3)} · Φ((${t.ret === 0 ? '0' : `${(-jump.share * t.ret * 100).toFixed(2)}%`} − ${L}) / ${pct(sigma)}) [${t.impact}]`,
+        `${t.probability.toFixed(3)} · Φ((${signed(-jump.share * t.ret)} − ${L}) / ${pct(sigma)}) [${t.impact}]`,
     );
-  return `jump-diffusion with the news on ${pct(jump.share)} of nav = ${parts.join(' + ')} = ${pct(jump.probability)}`;
+  return `book σ over 10 min ${pct(sigma)} of nav, news on ${pct(jump.share)} of nav: jump-diffusion = Σ p · Φ((−s · r − ${L}) / σ) ≈ ${parts.join(' + ')} ≈ ${pct(jump.probability)}`;
 }
 
 export function mergeDecision(input: MergeInput): MergeResult {
@@ -443,7 +444,7 @@ export function mergeDecision(input: MergeInput): MergeResult {
   const how =
     !input.logit || !jump
       ? 'trees'
-      : `σ(${input.logit.intercept} + ${input.logit.tree} · logit(trees ${pct(pTree)}) + ` +
+      : `logistic(${input.logit.intercept} + ${input.logit.tree} · logit(trees ${pct(pTree)}) + ` +
         `${input.logit.jump} · logit(jump-diffusion ${pct(jump.probability)})); ` +
         jumpText(sigma, jump);
   const parts = [`P(loss > 2% of nav in 10 min) = ${(score * 100).toFixed(2)}% (${how}) → ${band}`];
