@@ -1,10 +1,12 @@
 import { InitialSchema1796002284451 } from './1796002284451-InitialSchema';
 import { StreamAndWebhooks1796003296600 } from './1796003296600-StreamAndWebhooks';
 import { Retention1796004800000 } from './1796004800000-Retention';
+import { RetentionOutboxSnapshots1796005400000 } from './1796005400000-RetentionOutboxSnapshots';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
   InitialSchema1796002284451,
   StreamAndWebhooks1796003296600,
   Retention1796004800000,
+  RetentionOutboxSnapshots1796005400000,
 ];

@@ -3,6 +3,7 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import {
   RetentionJob,
+  RiskStore,
   STREAM_RETENTION_HORIZON,
   WEBHOOK_SCANNER_CURSOR,
   openDatabase,
@@ -25,6 +26,8 @@ const POLICY: RetentionPolicy = {
   streamEventsMs: 72 * HOUR,
   webhookMs: 30 * DAY,
   processedEventsMs: 14 * DAY,
+  outboxMs: 24 * HOUR,
+  snapshotsMs: 30 * DAY,
   // Small, so every table takes several batches.
   batchSize: 2,
 };
@@ -83,6 +86,45 @@ async function addProcessed(ds: DataSource, eventId: string, daysAgo: number): P
     `INSERT INTO processed_events (topic, event_id, scope, processed_at)
      VALUES ('news.events', $1, 'pf-1', now() - $2 * interval '1 day')`,
     [eventId, daysAgo],
+  );
+}
+
+/** An outbox row created `createdHoursAgo`, published `publishedHoursAgo` (null: not yet). */
+async function addOutbox(
+  ds: DataSource,
+  o: { createdHoursAgo: number; publishedHoursAgo: number | null },
+): Promise<string> {
+  const [row] = await ds.query<{ id: string }[]>(
+    `INSERT INTO outbox (topic, partition, message_key, payload, created_at, published_at)
+     VALUES ('risk.evaluations', 0, 'pf-1', '{}', now() - $1 * interval '1 hour',
+             now() - $2 * interval '1 hour')
+     RETURNING id::text AS id`,
+    [o.createdHoursAgo, o.publishedHoursAgo],
+  );
+  return row.id;
+}
+
+/** A snapshot of `portfolioId` as of `tsDaysAgo`, received `receivedDaysAgo`. */
+async function addSnapshot(
+  ds: DataSource,
+  portfolioId: string,
+  s: { tsDaysAgo: number; receivedDaysAgo: number },
+): Promise<string> {
+  const id = randomUUID();
+  await ds.query(
+    `INSERT INTO portfolio_snapshots (id, portfolio_id, source_id, ts, base_currency, cash, positions, received_at)
+     VALUES ($1, $2, $3, now() - $4 * interval '1 day', 'USD', 1000, '[]', now() - $5 * interval '1 day')`,
+    [id, portfolioId, `pos-${id}`, s.tsDaysAgo, s.receivedDaysAgo],
+  );
+  return id;
+}
+
+/** The portfolio row pointing at its latest snapshot, as the engine leaves it. */
+async function setLatest(ds: DataSource, portfolioId: string, snapshotId: string): Promise<void> {
+  await ds.query(
+    `INSERT INTO portfolios (id, base_currency, latest_snapshot_id) VALUES ($1, 'USD', $2)
+     ON CONFLICT (id) DO UPDATE SET latest_snapshot_id = EXCLUDED.latest_snapshot_id`,
+    [portfolioId, snapshotId],
   );
 }
 
@@ -155,6 +197,8 @@ describe('retention job', () => {
       webhook_deliveries: 4,
       webhook_attempts: expectedAttemptsGone,
       processed_events: 5,
+      outbox: 0,
+      portfolio_snapshots: 0,
     });
     expect(result!.notes).toEqual([]);
     expect(result!.failures).toEqual([]);
@@ -214,6 +258,8 @@ describe('retention job', () => {
       webhook_deliveries: 0,
       webhook_attempts: 0,
       processed_events: 0,
+      outbox: 0,
+      portfolio_snapshots: 0,
     });
     expect(again?.streamHorizon).toEqual(result!.streamHorizon);
   });
@@ -275,6 +321,104 @@ describe('retention job', () => {
     });
     expect(free?.deleted.stream_events).toBe(2);
     expect(await ds.query('SELECT count(*)::int AS n FROM stream_events')).toEqual([{ n: 0 }]);
+  });
+
+  it('deletes old published outbox rows and old snapshots, never unpublished rows or a latest snapshot', async () => {
+    const goneOutbox = [
+      await addOutbox(ds, { createdHoursAgo: 31, publishedHoursAgo: 30 }),
+      await addOutbox(ds, { createdHoursAgo: 200, publishedHoursAgo: 199 }),
+      await addOutbox(ds, { createdHoursAgo: 25, publishedHoursAgo: 24.5 }),
+    ];
+    const keptOutbox = [
+      // Never published, however old: the relay still has to send it.
+      await addOutbox(ds, { createdHoursAgo: 2400, publishedHoursAgo: null }),
+      await addOutbox(ds, { createdHoursAgo: 30, publishedHoursAgo: null }),
+      // Published within the window (counted from publication, not creation).
+      await addOutbox(ds, { createdHoursAgo: 48, publishedHoursAgo: 1 }),
+      await addOutbox(ds, { createdHoursAgo: 23, publishedHoursAgo: 23 }),
+    ];
+
+    // pf-snap-a: three old snapshots; the last one stays, being the latest.
+    const a = [
+      await addSnapshot(ds, 'pf-snap-a', { tsDaysAgo: 40, receivedDaysAgo: 40 }),
+      await addSnapshot(ds, 'pf-snap-a', { tsDaysAgo: 35, receivedDaysAgo: 35 }),
+      await addSnapshot(ds, 'pf-snap-a', { tsDaysAgo: 31, receivedDaysAgo: 31 }),
+    ];
+    await setLatest(ds, 'pf-snap-a', a[2]);
+    // pf-snap-b: an old one goes; a recent one that is not the latest and the latest stay.
+    const b = [
+      await addSnapshot(ds, 'pf-snap-b', { tsDaysAgo: 40, receivedDaysAgo: 40 }),
+      await addSnapshot(ds, 'pf-snap-b', { tsDaysAgo: 10, receivedDaysAgo: 10 }),
+      await addSnapshot(ds, 'pf-snap-b', { tsDaysAgo: 5, receivedDaysAgo: 5 }),
+    ];
+    await setLatest(ds, 'pf-snap-b', b[2]);
+    // pf-snap-c, out of order: the one applied last (the engine's latest) is not the newest by
+    // ts; both stay, the oldest goes.
+    const c = [
+      await addSnapshot(ds, 'pf-snap-c', { tsDaysAgo: 70, receivedDaysAgo: 60 }),
+      await addSnapshot(ds, 'pf-snap-c', { tsDaysAgo: 44, receivedDaysAgo: 50 }),
+      await addSnapshot(ds, 'pf-snap-c', { tsDaysAgo: 48, receivedDaysAgo: 45 }),
+    ];
+    await setLatest(ds, 'pf-snap-c', c[2]);
+    // pf-snap-d: its only snapshot, very old, stays.
+    const d = await addSnapshot(ds, 'pf-snap-d', { tsDaysAgo: 400, receivedDaysAgo: 400 });
+    await setLatest(ds, 'pf-snap-d', d);
+    const allSnapshots = [...a, ...b, ...c, d];
+    const keptSnapshots = [a[2], b[1], b[2], c[1], c[2], d];
+    const states = async () =>
+      (
+        await new RiskStore(ds).loadPortfolioStates([
+          'pf-snap-a',
+          'pf-snap-b',
+          'pf-snap-c',
+          'pf-snap-d',
+        ])
+      )
+        .map((p) => [p.id, p.snapshot?.id])
+        .sort();
+    const statesBefore = await states();
+
+    // 0 keeps both tables forever.
+    const off = await new RetentionJob(ds).runOnce({ ...POLICY, outboxMs: 0, snapshotsMs: 0 });
+    expect(off?.deleted.outbox).toBe(0);
+    expect(off?.deleted.portfolio_snapshots).toBe(0);
+    expect(await ids(ds, 'SELECT id::text AS id FROM outbox')).toEqual(
+      [...goneOutbox, ...keptOutbox].sort(),
+    );
+    expect(await ids(ds, 'SELECT id::text AS id FROM portfolio_snapshots')).toEqual(
+      [...allSnapshots].sort(),
+    );
+
+    const batches: [RetentionTable, number][] = [];
+    const result = await new RetentionJob(ds, {
+      onBatch: (table, n) => {
+        batches.push([table, n]);
+      },
+    }).runOnce(POLICY);
+    expect(result?.failures).toEqual([]);
+    expect(result?.deleted.outbox).toBe(3);
+    expect(result?.deleted.portfolio_snapshots).toBe(4);
+    expect(batches.filter(([t]) => t === 'outbox').map(([, n]) => n)).toEqual([2, 1]);
+    expect(batches.filter(([t]) => t === 'portfolio_snapshots').map(([, n]) => n)).toEqual([2, 2]);
+    expect(await ids(ds, 'SELECT id::text AS id FROM outbox')).toEqual([...keptOutbox].sort());
+    expect(await ids(ds, 'SELECT id::text AS id FROM portfolio_snapshots')).toEqual(
+      [...keptSnapshots].sort(),
+    );
+    // The engine still restores every portfolio's latest snapshot.
+    expect(await states()).toEqual(statesBefore);
+    expect(statesBefore).toEqual(
+      [
+        ['pf-snap-a', a[2]],
+        ['pf-snap-b', b[2]],
+        ['pf-snap-c', c[2]],
+        ['pf-snap-d', d],
+      ].sort(),
+    );
+
+    // The next run finds nothing more to delete.
+    const again = await new RetentionJob(ds).runOnce(POLICY);
+    expect(again?.deleted.outbox).toBe(0);
+    expect(again?.deleted.portfolio_snapshots).toBe(0);
   });
 });
 

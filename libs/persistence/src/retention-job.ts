@@ -128,6 +128,32 @@ export class RetentionJob {
             affected('processed_events'),
           ),
       ],
+      [
+        'outbox',
+        retentionCutoff(now, policy.outboxMs),
+        (c) =>
+          this.deleteInBatches(
+            runner,
+            batch,
+            result,
+            OUTBOX_BATCH_SQL,
+            [c, batch],
+            affected('outbox'),
+          ),
+      ],
+      [
+        'portfolio_snapshots',
+        retentionCutoff(now, policy.snapshotsMs),
+        (c) =>
+          this.deleteInBatches(
+            runner,
+            batch,
+            result,
+            SNAPSHOT_BATCH_SQL,
+            [c, batch],
+            affected('portfolio_snapshots'),
+          ),
+      ],
     ];
     for (const [name, cutoff, step] of steps) {
       if (cutoff === null || result.stopped) continue;
@@ -298,3 +324,29 @@ const WEBHOOK_BATCH_SQL = `WITH doomed AS (
 const PROCESSED_BATCH_SQL = `DELETE FROM processed_events WHERE ctid = ANY (ARRAY(
    SELECT ctid FROM processed_events
     WHERE processed_at < $1 ORDER BY processed_at LIMIT $2))`;
+
+/**
+ * Outbox rows published before the cut-off ($1). An unpublished row (published_at NULL) never
+ * matches, whatever its age: the relay still has to send it. Nothing reads a published row
+ * again (the relay's crash recovery reads Kafka and marks only unpublished rows).
+ */
+const OUTBOX_BATCH_SQL = `DELETE FROM outbox WHERE id = ANY (ARRAY(
+   SELECT id FROM outbox
+    WHERE published_at < $1 ORDER BY published_at LIMIT $2))`;
+
+/**
+ * Snapshots received before the cut-off ($1), except each portfolio's latest: the one its
+ * `portfolios.latest_snapshot_id` points to (what the engine restores at boot; always one of
+ * that portfolio's own snapshots, and replaced in the transaction that inserts a newer one, so
+ * the statement never deletes the only one left), and its newest by `ts` (several at a tie).
+ * Nothing else refers to a snapshot row: evaluations carry their own metrics and name the
+ * positions message by its source id. Both checks are index lookups per row
+ * (the portfolios key, ix_snapshots_portfolio_ts), so a batch never joins whole tables.
+ */
+const SNAPSHOT_BATCH_SQL = `DELETE FROM portfolio_snapshots WHERE id = ANY (ARRAY(
+   SELECT s.id FROM portfolio_snapshots s
+    WHERE s.received_at < $1
+      AND s.ts < (SELECT max(n.ts) FROM portfolio_snapshots n WHERE n.portfolio_id = s.portfolio_id)
+      AND NOT EXISTS (SELECT 1 FROM portfolios p
+                       WHERE p.id = s.portfolio_id AND p.latest_snapshot_id = s.id)
+    ORDER BY s.received_at LIMIT $2))`;

@@ -3,6 +3,7 @@ import {
   comparePositions,
   isFinalDeliveryStatus,
   isValidProcessedEventsDays,
+  keepsEverything,
   ledgerOutlivesTopics,
   redeliveryBoundMs,
   retentionCutoff,
@@ -37,14 +38,44 @@ describe('retentionPolicyFrom', () => {
         streamEventsHours: 72,
         webhookDays: 30,
         processedEventsDays: 0,
+        outboxHours: 24,
+        snapshotDays: 30,
         batchSize: 5000,
       }),
     ).toEqual({
       streamEventsMs: 72 * HOUR,
       webhookMs: 30 * DAY,
       processedEventsMs: 0,
+      outboxMs: 24 * HOUR,
+      snapshotsMs: 30 * DAY,
       batchSize: 5000,
     });
+  });
+});
+
+describe('keepsEverything', () => {
+  const off = retentionPolicyFrom({
+    streamEventsHours: 0,
+    webhookDays: 0,
+    processedEventsDays: 0,
+    outboxHours: 0,
+    snapshotDays: 0,
+    batchSize: 5000,
+  });
+
+  it('is true only when every window is 0', () => {
+    expect(keepsEverything(off)).toBe(true);
+  });
+
+  it('is false as soon as one table is pruned, the outbox and snapshots included', () => {
+    for (const key of [
+      'streamEventsMs',
+      'webhookMs',
+      'processedEventsMs',
+      'outboxMs',
+      'snapshotsMs',
+    ] as const)
+      expect(keepsEverything({ ...off, [key]: HOUR })).toBe(false);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * Retention policy of the tables that would otherwise grow without bound: `stream_events`,
- * webhook deliveries with their attempts, and the `processed_events` idempotency ledger.
- * Evaluations, alerts, snapshots and portfolios are the system of record and are never pruned.
+ * webhook deliveries with their attempts, the `processed_events` idempotency ledger, published
+ * `outbox` rows, and `portfolio_snapshots` other than each portfolio's latest.
+ * Evaluations, alerts and portfolios are the system of record and are never pruned.
  * Pure functions here; the SQL is in retention-job.ts.
  */
 
@@ -14,6 +15,10 @@ export interface RetentionPolicy {
   /** Final webhook deliveries (and their attempts), counted from their completion. */
   webhookMs: number;
   processedEventsMs: number;
+  /** Published outbox rows, counted from their publication; unpublished ones are never pruned. */
+  outboxMs: number;
+  /** Snapshots, counted from their receipt; a portfolio's latest is never pruned. */
+  snapshotsMs: number;
   /** Rows per DELETE statement. */
   batchSize: number;
 }
@@ -23,6 +28,8 @@ export const RETENTION_TABLES = [
   'webhook_deliveries',
   'webhook_attempts',
   'processed_events',
+  'outbox',
+  'portfolio_snapshots',
 ] as const;
 export type RetentionTable = (typeof RETENTION_TABLES)[number];
 
@@ -33,14 +40,29 @@ export function retentionPolicyFrom(s: {
   streamEventsHours: number;
   webhookDays: number;
   processedEventsDays: number;
+  outboxHours: number;
+  snapshotDays: number;
   batchSize: number;
 }): RetentionPolicy {
   return {
     streamEventsMs: s.streamEventsHours * HOUR_MS,
     webhookMs: s.webhookDays * DAY_MS,
     processedEventsMs: s.processedEventsDays * DAY_MS,
+    outboxMs: s.outboxHours * HOUR_MS,
+    snapshotsMs: s.snapshotDays * DAY_MS,
     batchSize: s.batchSize,
   };
+}
+
+/** Every window is 0: every table is kept forever and the job need not run at all. */
+export function keepsEverything(p: RetentionPolicy): boolean {
+  return (
+    p.streamEventsMs === 0 &&
+    p.webhookMs === 0 &&
+    p.processedEventsMs === 0 &&
+    p.outboxMs === 0 &&
+    p.snapshotsMs === 0
+  );
 }
 
 /** 0 (keep forever) or at least one day; anything shorter is refused at boot. */

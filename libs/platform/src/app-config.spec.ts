@@ -41,6 +41,8 @@ describe('retention settings', () => {
       retentionStreamEventsHours: 72,
       retentionWebhookDays: 30,
       retentionProcessedEventsDays: 14,
+      retentionOutboxHours: 24,
+      retentionSnapshotDays: 30,
       retentionIntervalSeconds: 600,
       retentionBatch: 5000,
     });
@@ -52,11 +54,15 @@ describe('retention settings', () => {
         RETENTION_STREAM_EVENTS_HOURS: '0',
         RETENTION_WEBHOOK_DAYS: '0',
         RETENTION_PROCESSED_EVENTS_DAYS: '0',
+        RETENTION_OUTBOX_HOURS: '0',
+        RETENTION_SNAPSHOT_DAYS: '0',
       }),
     ).toMatchObject({
       retentionStreamEventsHours: 0,
       retentionWebhookDays: 0,
       retentionProcessedEventsDays: 0,
+      retentionOutboxHours: 0,
+      retentionSnapshotDays: 0,
     });
   });
 
@@ -81,6 +87,8 @@ describe('retention settings', () => {
       /RETENTION_STREAM_EVENTS_HOURS/,
     );
     expect(() => loadConfig({ RETENTION_WEBHOOK_DAYS: 'week' })).toThrow(/RETENTION_WEBHOOK_DAYS/);
+    expect(() => loadConfig({ RETENTION_OUTBOX_HOURS: '-1' })).toThrow(/RETENTION_OUTBOX_HOURS/);
+    expect(() => loadConfig({ RETENTION_SNAPSHOT_DAYS: '2.5' })).toThrow(/RETENTION_SNAPSHOT_DAYS/);
     expect(() => loadConfig({ RETENTION_INTERVAL_SECONDS: '5' })).toThrow(
       /RETENTION_INTERVAL_SECONDS/,
     );

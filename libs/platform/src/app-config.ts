@@ -109,6 +109,8 @@ const EnvSchema = z.object({
     isValidProcessedEventsDays,
     `0 (keep forever) or at least ${MIN_PROCESSED_EVENTS_DAYS} day: a ledger row must outlive every redelivery of its message`,
   ),
+  RETENTION_OUTBOX_HOURS: intFrom(24, 0, 87_600),
+  RETENTION_SNAPSHOT_DAYS: intFrom(30, 0, 3650),
   RETENTION_INTERVAL_SECONDS: intFrom(600, 10, 86_400),
   RETENTION_BATCH: intFrom(5000, 100, 50_000),
 });
@@ -160,6 +162,10 @@ export interface AppConfig {
   retentionWebhookDays: number;
   /** How long idempotency ledger rows are kept; 0 (forever) or at least 1 day. */
   retentionProcessedEventsDays: number;
+  /** How long published outbox rows are kept after publication; 0: forever. */
+  retentionOutboxHours: number;
+  /** How long snapshots are kept after receipt, each portfolio's latest always; 0: forever. */
+  retentionSnapshotDays: number;
   retentionIntervalSeconds: number;
   /** Rows per retention DELETE. */
   retentionBatch: number;
@@ -211,6 +217,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     retentionStreamEventsHours: e.RETENTION_STREAM_EVENTS_HOURS,
     retentionWebhookDays: e.RETENTION_WEBHOOK_DAYS,
     retentionProcessedEventsDays: e.RETENTION_PROCESSED_EVENTS_DAYS,
+    retentionOutboxHours: e.RETENTION_OUTBOX_HOURS,
+    retentionSnapshotDays: e.RETENTION_SNAPSHOT_DAYS,
     retentionIntervalSeconds: e.RETENTION_INTERVAL_SECONDS,
     retentionBatch: e.RETENTION_BATCH,
   };

@@ -11,6 +11,7 @@ import type { TopicNames } from '@risk/contracts';
 import {
   RETENTION_TABLES,
   RetentionJob,
+  keepsEverything,
   ledgerOutlivesTopics,
   retentionPolicyFrom,
   type RetentionPolicy,
@@ -58,6 +59,8 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
       streamEventsHours: cfg.retentionStreamEventsHours,
       webhookDays: cfg.retentionWebhookDays,
       processedEventsDays: cfg.retentionProcessedEventsDays,
+      outboxHours: cfg.retentionOutboxHours,
+      snapshotDays: cfg.retentionSnapshotDays,
       batchSize: cfg.retentionBatch,
     });
     this.job = new RetentionJob(ds, {
@@ -70,8 +73,7 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
 
   onApplicationBootstrap(): void {
     if (SCHEDULED.has(this.ds)) return;
-    const p = this.policy;
-    if (p.streamEventsMs === 0 && p.webhookMs === 0 && p.processedEventsMs === 0) {
+    if (keepsEverything(this.policy)) {
       this.log.log('retention is off: every table is kept forever');
       return;
     }
@@ -116,7 +118,8 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
       const d = result.deleted;
       const line =
         `retention: deleted ${d.stream_events} stream_events, ${d.webhook_deliveries} webhook_deliveries, ` +
-        `${d.webhook_attempts} webhook_attempts, ${d.processed_events} processed_events ` +
+        `${d.webhook_attempts} webhook_attempts, ${d.processed_events} processed_events, ` +
+        `${d.outbox} outbox, ${d.portfolio_snapshots} portfolio_snapshots ` +
         `in ${Math.round(performance.now() - started)} ms` +
         (result.stopped ? ' (stopped for shutdown)' : '') +
         (result.notes.length ? `; ${result.notes.join('; ')}` : '');

@@ -3,10 +3,12 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 /**
  * Transactional outbox: written in the same transaction as the evaluation or alert it carries,
  * published to Kafka by the relay, which marks it published. The partition is fixed at write
- * time so the relay can tell after a crash what a partition already holds.
+ * time so the relay can tell after a crash what a partition already holds. Published rows are
+ * pruned RETENTION_OUTBOX_HOURS after publication (docs/architecture.md § Retention).
  */
 @Entity({ name: 'outbox' })
 @Index('ix_outbox_pending', ['id'], { where: 'published_at IS NULL' })
+@Index('ix_outbox_published', ['publishedAt'], { where: 'published_at IS NOT NULL' })
 export class OutboxMessageEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;

@@ -6,8 +6,13 @@ export interface SnapshotPosition {
   price?: number;
 }
 
+/**
+ * Every positions snapshot applied. Snapshots received more than RETENTION_SNAPSHOT_DAYS ago are
+ * pruned, except each portfolio's latest (docs/architecture.md § Retention).
+ */
 @Entity({ name: 'portfolio_snapshots' })
 @Index('ix_snapshots_portfolio_ts', ['portfolioId', 'ts'])
+@Index('ix_snapshots_received_at', ['receivedAt'])
 export class PortfolioSnapshotEntity {
   @PrimaryColumn({ type: 'uuid' })
   id!: string;
