@@ -327,11 +327,14 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     const incidentId = `${this.topics.ticks}:${randomUUID()}`;
     const offsets = { ...this.tickOffsets };
     try {
-      const results = [];
-      for (const d of dirty) {
-        const state = this.core.portfolios.get(d.portfolioId);
-        if (state) results.push(await this.evaluateDirty(d, state, incidentId));
-      }
+      // All portfolios at once: the reasoning engine batches the move judgements they ask for
+      // (one decoder step for many portfolios); results keep the dirty order.
+      const results = await Promise.all(
+        dirty.flatMap((d) => {
+          const state = this.core.portfolios.get(d.portfolioId);
+          return state ? [this.evaluateDirty(d, state, incidentId)] : [];
+        }),
+      );
       const res = await this.store.commitOutcomes(
         results.map((r) => r.outcome),
         {
@@ -412,9 +415,12 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     if (holders.length === 0) return;
     // A redelivered item must not run the language model again (nor extend its context).
     const done = await this.store.processedScopes(topic, n.id, holders);
+    const todo = holders.filter((h) => !done.has(h));
+    // Every holder's judgement at once: the reasoning engine batches concurrent requests.
+    const judged = await Promise.all(todo.map((pid) => this.judgeNews(pid, n)));
     const results = [];
-    for (const pid of holders.filter((h) => !done.has(h))) {
-      const reasoning = await this.judgeNews(pid, n);
+    for (const [i, pid] of todo.entries()) {
+      const reasoning = judged[i];
       const state = this.core.portfolios.get(pid)!;
       const j = reasoning?.judgement;
       results.push(
