@@ -169,7 +169,7 @@ interface Figures {
   badRate: number;
   merged: { auc: number; brier: number };
   trees: { auc: number; brier: number };
-  /** The trees without news through the merge's recalibration (no judgement terms). */
+  /** The trees without news through the merge without a judgement (Gaussian term only). */
   recalibrated: { auc: number; brier: number };
   rules: { auc: number; brier: number };
   /** The trees with the news present but its judgement blanked (¼ each): what the judgement adds. */
@@ -242,7 +242,7 @@ async function figures(scorer: TreeScorer, evals: readonly Evaluation[]): Promis
         }
       : null;
   };
-  // The merge's recalibration alone (trees without news, no judgement terms).
+  // The merge without a judgement (trees without news, jump-diffusion = the Gaussian term).
   const recalibrated = scorer.mergeLogit
     ? Array.from(pTrees, (p, i) =>
         mergedProbability(p, null, scorer.mergeLogit!, evals[i].record.sample.sigma),
@@ -304,7 +304,7 @@ function printFigures(title: string, f: Figures, bands: ProbabilityBands): void 
     console.log(`  ${name.padEnd(26)}  ${f4(v.auc)}  ${f5(v.brier)}  ${f4(newsAuc)}`);
   row('merged (trees + news)', f.merged, f.news.merged);
   row('trees alone (news: null)', f.trees, f.news.trees);
-  row('  … recalibrated by merge', f.recalibrated, f.news.recalibrated);
+  row('  … merged without judgement', f.recalibrated, f.news.recalibrated);
   row('trees, judgement blanked', f.blanked, f.news.blanked);
   row('interim rules (ruleScore)', f.rules, f.news.rules);
   console.log(`  news-triggered evaluations: ${f.news.n}`);
