@@ -1,5 +1,6 @@
 import { json, produce, waitFor } from './support/harness';
 import type { Evaluation } from '@risk/contracts';
+import { mergeLogits, type MergeLogit } from '@risk/scoring';
 import { reasoningModelEnv, useRunningService } from './support/running-service';
 
 /**
@@ -77,6 +78,23 @@ describe('news evaluated with the reasoning model', () => {
       expect(
         e.explanation.steps.some((s) => s.kind === 'limit' && /^distance to limits, /.test(s.text)),
       ).toBe(true);
+      // The merge weighed this judgement: its four probabilities in the jump-diffusion terms,
+      // and the score is the logistic merge of the trees' and the jump-diffusion probability.
+      const decision = e.explanation.steps.at(-1)!;
+      const jump = decision.data.jump as { impact: string; probability: number }[];
+      expect(jump.map((t) => [t.impact, t.probability])).toEqual([
+        ['severe_negative', expect.closeTo(p.severe_negative, 9)],
+        ['negative', expect.closeTo(p.negative, 9)],
+        ['neutral', expect.closeTo(p.neutral, 6)],
+        ['positive', expect.closeTo(p.positive, 9)],
+      ]);
+      expect(decision.text).toMatch(/news on \d+\.\d\d% of nav: jump-diffusion = /);
+      const merged = mergeLogits(
+        decision.data.treeProbability as number,
+        decision.data.jumpProbability as number,
+        decision.data.logit as MergeLogit,
+      );
+      expect(e.score).toBe(Math.round(merged * 10_000) / 10_000);
     }
     // ACME is short 300 × 70 = 21,000 of nav 1,000,000 − 21,000 + 50,000 = 1,029,000: 2.04%.
     const exposure = first.explanation.steps.find((s) => s.kind === 'reasoning')!.data
