@@ -56,7 +56,11 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
     await this.producer.connect();
     this.consumer = this.kafka.consumer({
       groupId: groupIds(this.cfg).ingest,
-      maxWaitTimeInMs: 100,
+      // As the engine's tick consumer: large fetches when behind (fewer batches, so fewer
+      // round trips and offset commits), a short wait when caught up.
+      maxWaitTimeInMs: 50,
+      maxBytesPerPartition: 4 << 20,
+      maxBytes: 16 << 20,
     });
     trackConsumerLag(this.consumer, this.metrics, groupIds(this.cfg).ingest);
     await this.consumer.connect();

@@ -50,6 +50,7 @@ import {
   moveToJudgeOnLevelChange,
   type PriceMove,
 } from './move-reasoning';
+import { CatchUp } from './catch-up';
 import { NewsReasoningService } from './news-reasoning.service';
 import { OutboxRelayService } from './outbox-relay.service';
 import { TreeScoringService } from './tree-scoring.service';
@@ -80,6 +81,7 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
   /** Next tick offset to commit per partition, once the state covering it is durable. */
   private tickOffsets: Record<string, string> = {};
   private ticksSinceFlush = 0;
+  private readonly catchUp = new CatchUp();
   private flushTimer?: NodeJS.Timeout;
   private flushRequested = false;
   private stopping = false;
@@ -304,7 +306,11 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     this.metrics.messages.inc({ kind: 'tick', outcome: 'applied' }, applied);
     if (stale) this.metrics.staleTicks.inc(stale);
     if (invalid) this.metrics.messages.inc({ kind: 'tick', outcome: 'invalid' }, invalid);
-    if (largeMove) this.requestFlush();
+    const caughtUp = this.catchUp.observe(
+      `${batch.topic}:${batch.partition}`,
+      Number(batch.offsetLag()),
+    );
+    if (largeMove || caughtUp) this.requestFlush();
     await payload.heartbeat();
   }
 
