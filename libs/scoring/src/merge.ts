@@ -404,7 +404,7 @@ function jumpText(sigma: number, jump: ReturnType<typeof jumpLossProbability>): 
   if (jump.share === 0 && jump.terms.length === 1)
     return `book σ over 10 min ${pct(sigma)} of nav, no fresh news: jump-diffusion = Φ(−${L} / σ) ≈ ${pct(jump.probability)}`;
   const parts = jump.terms
-    .filter((t) => t.probability > 0)
+    .filter((t) => t.probability >= 0.0005) // the terms that show at 3 decimals
     .map(
       (t) =>
         `${t.probability.toFixed(3)} · Φ((${signed(-jump.share * t.ret)} − ${L}) / ${pct(sigma)}) [${t.impact}]`,
