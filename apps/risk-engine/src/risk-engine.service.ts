@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { Consumer, EachBatchPayload, EachMessagePayload, Kafka } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, EachMessagePayload, Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import {
   decodeInput,
@@ -51,6 +51,7 @@ import {
   type PriceMove,
 } from './move-reasoning';
 import { CatchUp } from './catch-up';
+import { PositionsProgress } from './positions-progress';
 import { NewsReasoningService } from './news-reasoning.service';
 import { OutboxRelayService } from './outbox-relay.service';
 import { TreeScoringService } from './tree-scoring.service';
@@ -85,9 +86,11 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
   private flushTimer?: NodeJS.Timeout;
   private flushRequested = false;
   private stopping = false;
-  /** Resolved once the first positions assignment is adopted: ticks and news wait for it. */
-  private firstAssignment!: Promise<void>;
-  private assigned!: () => void;
+  /** How far the owned positions partitions are applied: a news item waits for their end. */
+  private readonly positionsProgress = new PositionsProgress();
+  private admin?: Admin;
+  private stopped!: Promise<void>;
+  private stop!: () => void;
 
   constructor(
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
@@ -115,15 +118,19 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     this.tickOffsets = saved ? { ...saved.tickOffsets } : {};
     await this.resolvePartitionCounts();
     const groups = groupIds(this.cfg);
+    this.stopped = new Promise<void>((resolve) => (this.stop = resolve));
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
 
     this.positionsConsumer = this.kafka.consumer({
       groupId: groups.positions,
       maxWaitTimeInMs: 100,
     });
-    this.firstAssignment = new Promise<void>((resolve) => (this.assigned = resolve));
     this.positionsConsumer.on(this.positionsConsumer.events.GROUP_JOIN, (e) => {
       const partitions = e.payload.memberAssignment[this.topics.positions] ?? [];
-      void this.mutex.run(() => this.adoptPartitions(partitions)).then(() => this.assigned());
+      void this.mutex
+        .run(() => this.adoptPartitions(partitions))
+        .catch((err: unknown) => this.log.error({ err }, 'adopting positions partitions failed'));
     });
     await this.positionsConsumer.connect();
     await this.positionsConsumer.subscribe({ topic: this.topics.positions, fromBeginning: true });
@@ -157,6 +164,7 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.stop?.();
     if (this.flushTimer) clearInterval(this.flushTimer);
     // Stop fetching first, then let in-flight work finish and flush what ticks left dirty.
     await Promise.allSettled([
@@ -169,6 +177,7 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
       this.ticksConsumer?.disconnect(),
       this.newsConsumer?.disconnect(),
       this.positionsConsumer?.disconnect(),
+      this.admin?.disconnect(),
     ]);
   }
 
@@ -193,6 +202,8 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
 
   /** A rebalance gave this instance `partitions` of the positions topic: own their portfolios. */
   private async adoptPartitions(partitions: number[]): Promise<void> {
+    // Read before the states: every snapshot below these offsets is in what is loaded next.
+    const applied = await this.committedPositions(partitions);
     this.ownedPartitions = new Set(partitions);
     const dropped: string[] = [];
     for (const id of [...this.core.portfolios.keys()]) {
@@ -212,7 +223,62 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
         n++;
       }
     }
+    this.positionsProgress.assign(applied);
     this.log.log(`owning positions partitions [${partitions.join(',')}]: ${n} portfolios restored`);
+  }
+
+  /**
+   * Per partition of `partitions` (all owned when omitted), the offset below which every
+   * positions message is applied to PostgreSQL: the group's committed offset (committed only
+   * after the snapshot's transaction), or the log start when there is none.
+   */
+  private async committedPositions(partitions?: number[]): Promise<Record<number, string>> {
+    const topic = this.topics.positions;
+    const [committed, ends] = await Promise.all([
+      this.admin!.fetchOffsets({ groupId: groupIds(this.cfg).positions, topics: [topic] }),
+      this.admin!.fetchTopicOffsets(topic),
+    ]);
+    const low = new Map(ends.map((e) => [e.partition, BigInt(e.low)]));
+    const wanted = new Set(partitions ?? this.ownedPartitions);
+    const out: Record<number, string> = {};
+    for (const { partition, offset } of committed[0]?.partitions ?? []) {
+      if (!wanted.has(partition)) continue;
+      const c = BigInt(offset);
+      const l = low.get(partition) ?? 0n;
+      out[partition] = (c > l ? c : l).toString();
+    }
+    for (const p of wanted) out[p] ??= (low.get(p) ?? 0n).toString();
+    return out;
+  }
+
+  /**
+   * Waits until every positions snapshot published before now, on the partitions this instance
+   * owns, is applied (and the first assignment adopted): news evaluated earlier would miss the
+   * holders whose snapshot is still in the backlog and be committed without their evaluation.
+   * False when the service stops first (the item is then left uncommitted, for redelivery).
+   */
+  private async positionsCaughtUp(heartbeat: () => Promise<void>): Promise<boolean> {
+    const ends = Object.fromEntries(
+      (await this.admin!.fetchTopicOffsets(this.topics.positions)).map((e) => [
+        e.partition,
+        e.high,
+      ]),
+    );
+    const reached = this.positionsProgress.waitFor(ends).then(() => true);
+    for (;;) {
+      const r = await Promise.race([
+        reached,
+        this.stopped.then(() => false),
+        new Promise<null>((resolve) => setTimeout(() => resolve(null), 1000).unref()),
+      ]);
+      if (r !== null) return r;
+      await heartbeat();
+      // A commit this instance (or a previous owner) made may not have been seen: offsets the
+      // group committed are applied.
+      if (this.ownedPartitions.size > 0)
+        for (const [p, o] of Object.entries(await this.committedPositions()))
+          this.positionsProgress.applied(Number(p), o);
+    }
   }
 
   private owns(portfolioId: string): boolean {
@@ -230,6 +296,7 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
       // Ingest dead-letters it; the engine only skips it.
       this.metrics.messages.inc({ kind: 'positions', outcome: 'invalid' });
     }
+    this.positionsProgress.applied(partition, next(message.offset));
     await this.positionsConsumer!.commitOffsets([
       { topic, partition, offset: next(message.offset) },
     ]);
@@ -407,10 +474,13 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
         .catch((e: unknown) => this.log.warn({ err: e }, 'tick offset commit failed'));
   }
 
-  private async onNews({ topic, partition, message }: EachMessagePayload): Promise<void> {
+  private async onNews(payload: EachMessagePayload): Promise<void> {
+    const { topic, partition, message } = payload;
     const r = decodeInput('news', message.key, message.value);
-    if (r.ok) await this.mutex.run(() => this.evaluateNews(r.value, topic));
-    else this.metrics.messages.inc({ kind: 'news', outcome: 'invalid' });
+    if (r.ok) {
+      if (!(await this.positionsCaughtUp(() => payload.heartbeat()))) return;
+      await this.mutex.run(() => this.evaluateNews(r.value, topic));
+    } else this.metrics.messages.inc({ kind: 'news', outcome: 'invalid' });
     await this.newsConsumer!.commitOffsets([{ topic, partition, offset: next(message.offset) }]);
   }
 
