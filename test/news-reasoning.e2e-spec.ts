@@ -106,4 +106,43 @@ describe('news evaluated with the reasoning model', () => {
     expect(first.timings.cachedTokens).toBeLessThan(40);
     expect(second.timings.cachedTokens).toBeGreaterThan(first.timings.cachedTokens + 50);
   });
+
+  it('evaluates news without reasoning when the model call fails, and goes on', async () => {
+    const { NewsReasoningService } = await import('../apps/risk-engine/src/news-reasoning.service');
+    const reasoningService = svc.app.get(NewsReasoningService);
+    // A fault injected into our own wrapper of the real model: the next call throws.
+    const judge = reasoningService.judge.bind(reasoningService);
+    reasoningService.judge = () => {
+      reasoningService.judge = judge;
+      return Promise.reject(new Error('injected model failure'));
+    };
+    // One at a time: items on different partitions may be consumed in either order.
+    await produce(svc.kafka, svc.topics.news, [
+      json('n-3', {
+        id: 'n-3',
+        ts: '2026-11-30T09:33:00.000Z',
+        headline: 'BOLT recalls its flagship product',
+        symbols: ['BOLT'],
+      }),
+    ]);
+    const failed = await waitFor<Evaluation>(() =>
+      svc.readers.evaluations!.values<Evaluation>().find((e) => e.trigger.eventId === 'n-3'),
+    );
+    expect(failed.explanation.steps.some((s) => s.kind === 'reasoning')).toBe(false);
+    expect(failed.explanation.models.reasoning).toBeUndefined();
+    expect(failed.explanation.steps.at(-1)!.kind).toBe('decision');
+    // The next item is judged again: the failure blocked nothing.
+    await produce(svc.kafka, svc.topics.news, [
+      json('n-4', {
+        id: 'n-4',
+        ts: '2026-11-30T09:34:00.000Z',
+        headline: 'BOLT wins a large contract',
+        symbols: ['BOLT'],
+      }),
+    ]);
+    const next = await waitFor<Evaluation>(() =>
+      svc.readers.evaluations!.values<Evaluation>().find((e) => e.trigger.eventId === 'n-4'),
+    );
+    expect(next.explanation.models.reasoning).toMatch(/@/);
+  });
 });

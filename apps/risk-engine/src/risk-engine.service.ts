@@ -557,35 +557,44 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
   /** The reasoning model's judgement of `n` for one portfolio (gate `news`). */
   private async judgeNews(portfolioId: string, n: NewsEvent): Promise<Reasoning | undefined> {
     if (!this.cfg.reasoningGate.news) return undefined;
-    const r = await this.judge(portfolioId, {
-      id: n.id,
-      headline: n.headline,
-      body: n.body,
-      symbols: n.symbols,
-    });
-    if (r) this.metrics.reasoningRuns.inc({ gate: 'news', outcome: 'judged' });
-    return r;
+    return this.judgeOrNone(
+      portfolioId,
+      { id: n.id, headline: n.headline, body: n.body, symbols: n.symbols },
+      'news',
+    );
   }
 
-  /** The reasoning model's judgement of a price move; a failure is logged and judged as none. */
+  /** The reasoning model's judgement of a price move (gates `moves`, `levels`). */
   private async judgeMove(
     portfolioId: string,
     m: PriceMove,
     gate: 'moves' | 'levels',
   ): Promise<Reasoning | undefined> {
+    return this.judgeOrNone(
+      portfolioId,
+      { id: moveItemId(m.tickId), ...moveItem(m), symbols: [m.symbol] },
+      gate,
+    );
+  }
+
+  /**
+   * `judge`, counted per gate; a failure is logged, counted as `failed` and judged as none, so
+   * the evaluation is still committed (without reasoning) and one bad call never blocks a topic.
+   */
+  private async judgeOrNone(
+    portfolioId: string,
+    item: Parameters<RiskEngineService['judge']>[1],
+    gate: 'news' | 'moves' | 'levels',
+  ): Promise<Reasoning | undefined> {
     try {
-      const r = await this.judge(portfolioId, {
-        id: moveItemId(m.tickId),
-        ...moveItem(m),
-        symbols: [m.symbol],
-      });
+      const r = await this.judge(portfolioId, item);
       if (r) this.metrics.reasoningRuns.inc({ gate, outcome: 'judged' });
       return r;
     } catch (e) {
       this.metrics.reasoningRuns.inc({ gate, outcome: 'failed' });
       this.log.warn(
         { err: e },
-        `reasoning on move ${moveItemId(m.tickId)} for ${portfolioId} failed: evaluated without it`,
+        `reasoning on ${item.id} for ${portfolioId} failed: evaluated without it`,
       );
       return undefined;
     }
