@@ -52,6 +52,7 @@ import {
 } from './move-reasoning';
 import { CatchUp } from './catch-up';
 import { PositionsProgress } from './positions-progress';
+import { RecentNews, newerNews, replayPlan } from './recent-news';
 import { NewsReasoningService } from './news-reasoning.service';
 import { OutboxRelayService } from './outbox-relay.service';
 import { TreeScoringService } from './tree-scoring.service';
@@ -88,6 +89,8 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
   private stopping = false;
   /** How far the owned positions partitions are applied: a news item waits for their end. */
   private readonly positionsProgress = new PositionsProgress();
+  /** News items this instance passed, replayed to the portfolios a rebalance gives it later. */
+  private recentNews!: RecentNews;
   private admin?: Admin;
   private stopped!: Promise<void>;
   private stop!: () => void;
@@ -116,6 +119,7 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
       saved ? (saved.instruments as InstrumentBookSnapshot) : undefined,
     );
     this.tickOffsets = saved ? { ...saved.tickOffsets } : {};
+    this.recentNews = new RecentNews(this.cfg.recentNewsMax, this.cfg.recentNewsWindowMs);
     await this.resolvePartitionCounts();
     const groups = groupIds(this.cfg);
     this.stopped = new Promise<void>((resolve) => (this.stop = resolve));
@@ -130,6 +134,7 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
       const partitions = e.payload.memberAssignment[this.topics.positions] ?? [];
       void this.mutex
         .run(() => this.adoptPartitions(partitions))
+        .then((gained) => this.replayRecentNews(gained))
         .catch((err: unknown) => this.log.error({ err }, 'adopting positions partitions failed'));
     });
     await this.positionsConsumer.connect();
@@ -200,10 +205,14 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  /** A rebalance gave this instance `partitions` of the positions topic: own their portfolios. */
-  private async adoptPartitions(partitions: number[]): Promise<void> {
+  /**
+   * A rebalance gave this instance `partitions` of the positions topic: own their portfolios.
+   * Returns the partitions it did not own before.
+   */
+  private async adoptPartitions(partitions: number[]): Promise<Set<number>> {
     // Read before the states: every snapshot below these offsets is in what is loaded next.
     const applied = await this.committedPositions(partitions);
+    const gained = new Set(partitions.filter((p) => !this.ownedPartitions.has(p)));
     this.ownedPartitions = new Set(partitions);
     const dropped: string[] = [];
     for (const id of [...this.core.portfolios.keys()]) {
@@ -225,6 +234,36 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     }
     this.positionsProgress.assign(applied);
     this.log.log(`owning positions partitions [${partitions.join(',')}]: ${n} portfolios restored`);
+    return gained;
+  }
+
+  /**
+   * Closes the rebalance window: a news item this instance passed before it owned a portfolio,
+   * and the previous owner had not evaluated for it (or dropped it first), is evaluated now for
+   * the portfolios of the `gained` partitions that hold one of its symbols — once their
+   * positions are applied, in the mutex, through evaluateNews, whose ledger check (and
+   * commitOutcomes') leaves exactly one evaluation per (item, portfolio) whoever commits first.
+   * At the first assignment nothing has been passed yet: nothing to replay.
+   */
+  private async replayRecentNews(gained: Set<number>): Promise<void> {
+    if (gained.size === 0 || this.recentNews.size === 0) return;
+    if (!(await this.positionsCaughtUp(async () => {}))) return;
+    await this.mutex.run(async () => {
+      // Owned now: a later rebalance may have taken some of them again.
+      const adopted = new Set(
+        [...this.core.portfolios.keys()].filter(
+          (id) => this.owns(id) && gained.has(this.partitionOf(id)),
+        ),
+      );
+      const plan = replayPlan(this.recentNews.list(), adopted, (s) => this.core.holdersOf(s));
+      let evaluated = 0;
+      for (const { item, portfolioIds } of plan)
+        evaluated += await this.evaluateNews(item.news, item.topic, new Set(portfolioIds));
+      if (evaluated > 0)
+        this.log.warn(
+          `rebalance: ${evaluated} evaluations of recent news for ${adopted.size} adopted portfolios`,
+        );
+    });
   }
 
   /**
@@ -282,9 +321,11 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
   }
 
   private owns(portfolioId: string): boolean {
-    return this.ownedPartitions.has(
-      partitionForKey(this.topics.positions, portfolioId, this.positionsPartitions),
-    );
+    return this.ownedPartitions.has(this.partitionOf(portfolioId));
+  }
+
+  private partitionOf(portfolioId: string): number {
+    return partitionForKey(this.topics.positions, portfolioId, this.positionsPartitions);
   }
 
   private async onPositions({ topic, partition, message }: EachMessagePayload): Promise<void> {
@@ -479,16 +520,32 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     const r = decodeInput('news', message.key, message.value);
     if (r.ok) {
       if (!(await this.positionsCaughtUp(() => payload.heartbeat()))) return;
-      await this.mutex.run(() => this.evaluateNews(r.value, topic));
+      await this.mutex.run(async () => {
+        await this.evaluateNews(r.value, topic);
+        // Passed (for the holders owned now): kept for the portfolios a rebalance brings later.
+        this.recentNews.add(topic, r.value);
+      });
     } else this.metrics.messages.inc({ kind: 'news', outcome: 'invalid' });
     await this.newsConsumer!.commitOffsets([{ topic, partition, offset: next(message.offset) }]);
   }
 
-  private async evaluateNews(n: NewsEvent, topic: string): Promise<void> {
+  /**
+   * Evaluates `n` for the owned portfolios holding one of its symbols (only those in `only`, for
+   * a replay) that the ledger does not show as evaluated for it. Returns how many it committed.
+   */
+  private async evaluateNews(
+    n: NewsEvent,
+    topic: string,
+    only?: ReadonlySet<string>,
+  ): Promise<number> {
     const started = performance.now();
-    const holders = this.core.holdersOf(n.symbols);
-    this.metrics.messages.inc({ kind: 'news', outcome: holders.length > 0 ? 'held' : 'not_held' });
-    if (holders.length === 0) return;
+    const holders = this.core.holdersOf(n.symbols).filter((pid) => !only || only.has(pid));
+    if (!only)
+      this.metrics.messages.inc({
+        kind: 'news',
+        outcome: holders.length > 0 ? 'held' : 'not_held',
+      });
+    if (holders.length === 0) return 0;
     // A redelivered item must not run the language model again (nor extend its context).
     const done = await this.store.processedScopes(topic, n.id, holders);
     const todo = holders.filter((h) => !done.has(h));
@@ -533,8 +590,16 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     }
     const res = await this.store.commitOutcomes(results.map((r) => r.outcome));
     const committed = new Set(res.committed);
-    for (const r of results) if (committed.has(r.outcome)) this.core.install(r.next);
+    for (const [i, r] of results.entries())
+      if (committed.has(r.outcome)) {
+        // A replayed (older) item must not replace newer news the portfolio remembers.
+        const before = this.core.portfolios.get(todo[i])?.lastNews;
+        this.core.install({ ...r.next, lastNews: newerNews(before, r.next.lastNews) });
+      }
+    if (only && res.committed.length > 0)
+      this.metrics.messages.inc({ kind: 'news', outcome: 'replayed' }, res.committed.length);
     this.afterCommit(res.committed, 'news', started);
+    return res.committed.length;
   }
 
   /** Assessment → tree verdict → evaluation: the one way every trigger evaluates a portfolio. */

@@ -75,6 +75,9 @@ const EnvSchema = z.object({
     ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   COALESCE_MS: intFrom(1000, 0, 60_000),
+  // News replayed to portfolios a rebalance moves here (docs/architecture.md § Rebalances).
+  RECENT_NEWS_MAX: intFrom(1000, 0, 100_000),
+  RECENT_NEWS_WINDOW_MS: intFrom(900_000, 0, 86_400_000),
   LARGE_MOVE_SIGMA: numFrom(3, 0.5, 100),
   EWMA_LAMBDA: numFrom(0.94, 0.5, 0.9999),
   SAMPLE_INTERVAL_MS: intFrom(60_000, 1000, 86_400_000),
@@ -126,6 +129,10 @@ export interface AppConfig {
   instanceId: string;
   logLevel: string;
   coalesceMs: number;
+  /** How many of the latest news items an engine keeps to replay after a rebalance (0: none). */
+  recentNewsMax: number;
+  /** …and how far behind the newest one in event time (0: no time bound). */
+  recentNewsWindowMs: number;
   largeMoveSigma: number;
   ewmaLambda: number;
   sampleIntervalMs: number;
@@ -193,6 +200,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     instanceId: e.INSTANCE_ID,
     logLevel: e.LOG_LEVEL,
     coalesceMs: e.COALESCE_MS,
+    recentNewsMax: e.RECENT_NEWS_MAX,
+    recentNewsWindowMs: e.RECENT_NEWS_WINDOW_MS,
     largeMoveSigma: e.LARGE_MOVE_SIGMA,
     ewmaLambda: e.EWMA_LAMBDA,
     sampleIntervalMs: e.SAMPLE_INTERVAL_MS,
