@@ -1,0 +1,170 @@
+import 'reflect-metadata';
+import { Module, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Consumer, Kafka } from 'kafkajs';
+import { Logger } from 'nestjs-pino';
+import type { TopicNames } from '@risk/contracts';
+import { PlatformModule, partitionForKey, type AppConfig } from '@risk/platform';
+import { RiskEngineModule } from '../apps/risk-engine/src/risk-engine.module';
+import { RiskEngineService } from '../apps/risk-engine/src/risk-engine.service';
+import {
+  createTopics,
+  dropDatabase,
+  json,
+  kafkaClient,
+  produce,
+  query,
+  testConfig,
+  uniqueTag,
+  waitFor,
+} from './support/harness';
+
+/** What the test reads (and pauses) inside an engine: its owned partitions, its news consumer. */
+interface EngineInternals {
+  ownedPartitions: Set<number>;
+  newsConsumer: Consumer;
+}
+
+/** One risk-engine instance (the risk-engine app's module) in this process. */
+async function startEngine(cfg: AppConfig): Promise<INestApplicationContext> {
+  @Module({ imports: [PlatformModule.forRoot(cfg), RiskEngineModule] })
+  class EngineModule {}
+  const app = await NestFactory.createApplicationContext(EngineModule, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  await app.init();
+  return app;
+}
+
+const internals = (app: INestApplicationContext): EngineInternals =>
+  app.get<RiskEngineService, EngineInternals>(RiskEngineService);
+
+const PARTITIONS = 3;
+const PORTFOLIOS = Array.from({ length: 12 }, (_, i) => `pf-${i}`);
+
+/**
+ * The rebalance window (docs/architecture.md § Rebalances): instance B passes a news item while
+ * A owns some holders and has not evaluated it for them (A's news consumer is paused: a lagging
+ * instance); then A leaves and B adopts A's portfolios. Every (item, holder) pair gets exactly one
+ * evaluation: B evaluates the item again for the adopted holders, the ledger skips the pairs A
+ * had evaluated.
+ */
+describe('news across a positions rebalance (two engine instances)', () => {
+  const tag = uniqueTag('news-rebalance');
+  const env = { REASONING_ENABLED: 'false' };
+  const cfgA = testConfig(tag, { ...env, INSTANCE_ID: 'engine-a' });
+  const cfgB = testConfig(tag, { ...env, INSTANCE_ID: 'engine-b' });
+  let kafka: Kafka;
+  let topics: TopicNames;
+  let a: INestApplicationContext | undefined;
+  let b: INestApplicationContext | undefined;
+
+  beforeAll(async () => {
+    topics = await createTopics(`${tag}.`, PARTITIONS);
+    kafka = kafkaClient();
+  });
+
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await dropDatabase(cfgA.databaseUrl);
+  });
+
+  const partitionOf = (pid: string) => partitionForKey(topics.positions, pid, PARTITIONS);
+  const newsItem = (id: string, minute: number) =>
+    json(id, {
+      id,
+      ts: new Date(Date.parse('2026-11-30T09:30:00.000Z') + minute * 60_000).toISOString(),
+      headline: `HELD issues a profit warning (${id})`,
+      symbols: ['HELD'],
+    });
+  const evaluationsOf = (newsId: string) =>
+    query<{ portfolio_id: string; n: string }>(
+      cfgA.databaseUrl,
+      `SELECT portfolio_id, count(*) AS n FROM evaluations WHERE trigger_event_id = $1
+        GROUP BY portfolio_id ORDER BY portfolio_id`,
+      [newsId],
+    );
+  const evaluated = async (newsId: string) =>
+    (await evaluationsOf(newsId)).map((r) => r.portfolio_id).sort();
+
+  it('evaluates every (news, holder) pair exactly once when portfolios move', async () => {
+    const byPartition = new Set(PORTFOLIOS.map(partitionOf));
+    expect(byPartition.size).toBe(PARTITIONS);
+    await produce(
+      kafka,
+      topics.positions,
+      PORTFOLIOS.map((pid, i) =>
+        json(pid, {
+          id: `snap-${pid}`,
+          portfolioId: pid,
+          ts: '2026-11-30T09:00:00.000Z',
+          baseCurrency: 'USD',
+          cash: 100_000 + i,
+          positions: [{ symbol: 'HELD', quantity: 100, price: 50 }],
+        }),
+      ),
+    );
+    const all = [...PORTFOLIOS].sort();
+
+    // A alone owns every partition and evaluates n0 for every holder.
+    a = await startEngine(cfgA);
+    await produce(kafka, topics.news, [newsItem('n0', 0)]);
+    await waitFor(async () => (await evaluated('n0')).length === all.length, 30_000, 'n0 for all');
+    // A's news consumer stops reading (a lagging instance) before n1 exists.
+    internals(a).newsConsumer.pause([{ topic: topics.news }]);
+
+    // B joins: the positions group splits the partitions between A and B.
+    b = await startEngine(cfgB);
+    const split = await waitFor(
+      () => {
+        const pa = internals(a!).ownedPartitions;
+        const pb = internals(b!).ownedPartitions;
+        const both = [...pa, ...pb];
+        return pa.size > 0 && pb.size > 0 && new Set(both).size === PARTITIONS && { pa, pb };
+      },
+      60_000,
+      'the positions partitions split between A and B',
+    );
+    const ofB = all.filter((pid) => split.pb.has(partitionOf(pid)));
+    const ofA = all.filter((pid) => split.pa.has(partitionOf(pid)));
+    expect(ofA.length).toBeGreaterThan(0);
+
+    // n1: B evaluates it for its holders; A, paused, for none.
+    await produce(kafka, topics.news, [newsItem('n1', 1)]);
+    await waitFor(
+      async () => (await evaluated('n1')).length >= ofB.length,
+      30_000,
+      "n1 for B's holders",
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await evaluated('n1')).toEqual(ofB);
+
+    // A leaves before reading n1: B adopts A's portfolios, after having passed n1.
+    await a.close();
+    a = undefined;
+    await waitFor(
+      () => internals(b!).ownedPartitions.size === PARTITIONS,
+      60_000,
+      'B owning every partition',
+    );
+    await waitFor(
+      async () => (await evaluated('n1')).length === all.length,
+      30_000,
+      "n1 for A's former holders (replayed by B)",
+    );
+
+    // Exactly one evaluation per (news, holder), also after a while (no late duplicates).
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const id of ['n0', 'n1']) {
+      const rows = await evaluationsOf(id);
+      expect(rows.map((r) => r.portfolio_id)).toEqual(all);
+      expect(rows.every((r) => Number(r.n) === 1)).toBe(true);
+    }
+    const ledger = await query<{ n: string }>(
+      cfgA.databaseUrl,
+      `SELECT count(*) AS n FROM processed_events WHERE topic = $1 AND event_id IN ('n0', 'n1')`,
+      [topics.news],
+    );
+    expect(Number(ledger[0].n)).toBe(2 * all.length);
+  });
+});
