@@ -168,3 +168,89 @@ describe('news across a positions rebalance (two engine instances)', () => {
     expect(Number(ledger[0].n)).toBe(2 * all.length);
   });
 });
+
+/**
+ * The same membership changes without pausing anyone: news keeps arriving while B joins and A
+ * leaves, so B's replays race A's own evaluations. Not deterministic (it passes without the
+ * replay too, unless the race loses an item); it checks that the replay never duplicates.
+ */
+describe('news during rebalances, nobody paused (two engine instances)', () => {
+  const tag = uniqueTag('news-rebalance-race');
+  const env = { REASONING_ENABLED: 'false' };
+  const cfgA = testConfig(tag, { ...env, INSTANCE_ID: 'engine-a' });
+  const cfgB = testConfig(tag, { ...env, INSTANCE_ID: 'engine-b' });
+  let a: INestApplicationContext | undefined;
+  let b: INestApplicationContext | undefined;
+
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await dropDatabase(cfgA.databaseUrl);
+  });
+
+  it('never evaluates a (news, holder) pair twice', async () => {
+    const topics = await createTopics(`${tag}.`, PARTITIONS);
+    const kafka = kafkaClient();
+    await produce(
+      kafka,
+      topics.positions,
+      PORTFOLIOS.map((pid) =>
+        json(pid, {
+          id: `snap-${pid}`,
+          portfolioId: pid,
+          ts: '2026-11-30T09:00:00.000Z',
+          baseCurrency: 'USD',
+          cash: 100_000,
+          positions: [{ symbol: 'HELD', quantity: 100, price: 50 }],
+        }),
+      ),
+    );
+    let k = 0;
+    const burst = () =>
+      produce(
+        kafka,
+        topics.news,
+        Array.from({ length: 5 }, () => {
+          const id = `r${k++}`;
+          return json(id, {
+            id,
+            ts: new Date(Date.parse('2026-11-30T09:30:00.000Z') + k * 1000).toISOString(),
+            headline: `HELD update ${id}`,
+            symbols: ['HELD'],
+          });
+        }),
+      );
+    a = await startEngine(cfgA);
+    await burst();
+    const starting = startEngine(cfgB);
+    await burst();
+    b = await starting;
+    await burst();
+    await waitFor(
+      () => internals(a!).ownedPartitions.size < PARTITIONS,
+      60_000,
+      'B taking partitions',
+    );
+    await burst();
+    const closing = a.close();
+    a = undefined;
+    await burst();
+    await closing;
+    const expected = k * PORTFOLIOS.length;
+    const pairs = () =>
+      query<{ trigger_event_id: string; portfolio_id: string; n: string }>(
+        cfgA.databaseUrl,
+        `SELECT trigger_event_id, portfolio_id, count(*) AS n FROM evaluations
+          WHERE trigger_event_id LIKE 'r%' GROUP BY trigger_event_id, portfolio_id`,
+      );
+    await waitFor(
+      async () => (await pairs()).length === expected,
+      60_000,
+      'every (news, holder) pair',
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    const rows = await pairs();
+    expect(rows).toHaveLength(expected);
+    expect(rows.filter((r) => Number(r.n) !== 1)).toEqual([]);
+  });
+});
