@@ -8,21 +8,13 @@
  * gives the deployment layout; both are printed.
  */
 import { randomBytes } from 'node:crypto';
-import { Module, type INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext } from '@nestjs/common';
 import { Kafka, logLevel, type Consumer, type ConsumerConfig, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { allTopics, topicNames, type TopicNames } from '@risk/contracts';
-import {
-  METRICS,
-  PlatformModule,
-  groupIds,
-  loadConfig,
-  type AppConfig,
-  type ServiceMetrics,
-} from '@risk/platform';
+import { METRICS, groupIds, loadConfig, type AppConfig, type ServiceMetrics } from '@risk/platform';
 import { startService } from '../apps/all/src/start-service';
-import { RiskEngineModule } from '../apps/risk-engine/src/risk-engine.module';
+import { startRiskEngine } from '../apps/risk-engine/src/start-risk-engine';
 import { ensureTopics } from '../scripts/infra/topics';
 import { kill, spawnApp } from '../test/support/service-process';
 import { percentile, resultLine, round } from './bench-support';
@@ -181,10 +173,7 @@ async function measurePipeline(
     app = await startService(cfg, { listen: false });
   } else {
     ingest = spawnApp('ingest', cfg);
-    @Module({ imports: [PlatformModule.forRoot(cfg), RiskEngineModule] })
-    class EngineOnly {}
-    app = await NestFactory.createApplicationContext(EngineOnly, { logger: ['error', 'warn'] });
-    await app.init();
+    app = await startRiskEngine(cfg);
   }
   const db = new Client({ connectionString: dbUrl.toString() });
   await db.connect();

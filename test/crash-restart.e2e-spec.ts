@@ -1,19 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
-import type { Kafka } from 'kafkajs';
-import type { TopicNames } from '@risk/contracts';
 import {
   TopicReader,
-  createTopics,
-  dropDatabase,
-  json,
-  kafkaClient,
+  newsMessage,
+  positionsMessage,
   produce,
   query,
-  testConfig,
-  uniqueTag,
   waitFor,
+  json,
   type Produced,
 } from './support/harness';
+import { useTestEnvironment } from './support/running-service';
 import { kill, spawnApp } from './support/service-process';
 
 const SYMBOLS = ['AAA', 'BBB', 'CCC', 'DDD'];
@@ -25,33 +21,24 @@ const holdingsOf = (i: number) => [SYMBOLS[i % 4], SYMBOLS[(i + 1) % 4]];
  * nothing and duplicates nothing: in PostgreSQL and on risk.evaluations.
  */
 describe('risk engine crash and restart', () => {
-  const tag = uniqueTag('crash');
-  const cfg = testConfig(tag, { COALESCE_MS: '50' });
-  let kafka: Kafka;
-  let topics: TopicNames;
+  const env = useTestEnvironment('crash', { env: { COALESCE_MS: '50' } });
+  const cfg = env.config();
   let engine: ChildProcess | undefined;
   let evaluations: TopicReader;
 
   beforeAll(async () => {
-    topics = await createTopics(`${tag}.`, 3);
-    kafka = kafkaClient();
-    evaluations = await new TopicReader(kafka, topics.evaluations).start();
-  });
-
-  afterAll(async () => {
-    if (engine) await kill(engine, 'SIGKILL');
-    await evaluations?.stop();
-    await dropDatabase(cfg.databaseUrl);
+    evaluations = await new TopicReader(env.kafka, env.topics.evaluations).start();
+    env.cleanup(async () => {
+      if (engine) await kill(engine, 'SIGKILL');
+      await evaluations.stop();
+    });
   });
 
   it('loses nothing and duplicates nothing', async () => {
     engine = spawnApp('risk-engine', cfg);
     const snapshots = PORTFOLIOS.map((pid, i) =>
-      json(pid, {
-        id: `snap-${pid}`,
+      positionsMessage({
         portfolioId: pid,
-        ts: '2026-11-30T09:00:00.000Z',
-        baseCurrency: 'USD',
         cash: 10000 * (i + 1),
         positions: holdingsOf(i).map((symbol, k) => ({
           symbol,
@@ -60,7 +47,7 @@ describe('risk engine crash and restart', () => {
         })),
       }),
     );
-    await produce(kafka, topics.positions, snapshots);
+    await produce(env.kafka, env.topics.positions, snapshots);
     await evaluations.waitForCount(PORTFOLIOS.length, 60_000);
 
     // A stream of ticks and news: 40 rounds, each 4 ticks (one per symbol) and one news item.
@@ -80,7 +67,7 @@ describe('risk engine crash and restart', () => {
       batches.push({
         ticks,
         news: [
-          json(`n-${r}`, {
+          newsMessage({
             id: `n-${r}`,
             ts,
             headline: `Story ${r} about ${symbol}`,
@@ -90,8 +77,8 @@ describe('risk engine crash and restart', () => {
       });
     }
     for (let r = 0; r < rounds; r++) {
-      await produce(kafka, topics.ticks, batches[r].ticks);
-      await produce(kafka, topics.news, batches[r].news);
+      await produce(env.kafka, env.topics.ticks, batches[r].ticks);
+      await produce(env.kafka, env.topics.news, batches[r].news);
       if (r === 15) {
         // Wait until the engine is visibly mid-stream, then kill it without warning.
         await waitFor(
@@ -118,7 +105,7 @@ describe('risk engine crash and restart', () => {
         const rows = await query<{ k: string }>(
           cfg.databaseUrl,
           `SELECT portfolio_id || '|' || trigger_event_id AS k FROM evaluations WHERE trigger_topic = $1`,
-          [topics.news],
+          [env.topics.news],
         );
         return rows.length >= expectedNews.length ? rows : undefined;
       },

@@ -1,4 +1,4 @@
-import { json, produce, waitFor } from './support/harness';
+import { newsMessage, positionsMessage, produce, waitFor } from './support/harness';
 import type { Evaluation } from '@risk/contracts';
 import { mergeLogits, type MergeLogit } from '@risk/scoring';
 import { reasoningModelEnv, useRunningService } from './support/running-service';
@@ -14,13 +14,29 @@ describe('news evaluated with the reasoning model', () => {
     env: reasoningModelEnv(),
   });
 
+  /**
+   * Publishes a news item about `symbol` at 09:`minute` and waits for its evaluation: one item at
+   * a time, since items on different partitions may be consumed in either order.
+   */
+  const newsEvaluated = async (
+    id: string,
+    minute: number,
+    headline: string,
+    symbol: string,
+  ): Promise<Evaluation> => {
+    await produce(svc.kafka, svc.topics.news, [
+      newsMessage({ id, ts: `2026-11-30T09:${minute}:00.000Z`, headline, symbols: [symbol] }),
+    ]);
+    return waitFor<Evaluation>(() =>
+      svc.readers.evaluations!.values<Evaluation>().find((e) => e.trigger.eventId === id),
+    );
+  };
+
   it('adds reasoning steps, the model name and token timings, reusing the cached context', async () => {
     await produce(svc.kafka, svc.topics.positions, [
-      json('pf-r', {
+      positionsMessage({
         id: 'p-r',
         portfolioId: 'pf-r',
-        ts: '2026-11-30T09:00:00.000Z',
-        baseCurrency: 'USD',
         cash: 1_000_000,
         positions: [
           { symbol: 'ACME', quantity: -300, price: 70 },
@@ -29,28 +45,8 @@ describe('news evaluated with the reasoning model', () => {
       }),
     ]);
     await svc.readers.evaluations!.waitForCount(1);
-    await produce(svc.kafka, svc.topics.news, [
-      json('n-1', {
-        id: 'n-1',
-        ts: '2026-11-30T09:31:00.000Z',
-        headline: 'SEC opens probe into ACME accounting',
-        symbols: ['ACME'],
-      }),
-    ]);
-    const first = await waitFor<Evaluation>(() =>
-      svc.readers.evaluations!.values<Evaluation>().find((e) => e.trigger.eventId === 'n-1'),
-    );
-    await produce(svc.kafka, svc.topics.news, [
-      json('n-2', {
-        id: 'n-2',
-        ts: '2026-11-30T09:32:00.000Z',
-        headline: 'BOLT beats earnings estimates',
-        symbols: ['BOLT'],
-      }),
-    ]);
-    const second = await waitFor<Evaluation>(() =>
-      svc.readers.evaluations!.values<Evaluation>().find((e) => e.trigger.eventId === 'n-2'),
-    );
+    const first = await newsEvaluated('n-1', 31, 'SEC opens probe into ACME accounting', 'ACME');
+    const second = await newsEvaluated('n-2', 32, 'BOLT beats earnings estimates', 'BOLT');
 
     const { NewsReasoningService } = await import('../apps/risk-engine/src/news-reasoning.service');
     const reasoningService = svc.app.get(NewsReasoningService);
@@ -116,33 +112,12 @@ describe('news evaluated with the reasoning model', () => {
       reasoningService.judge = judge;
       return Promise.reject(new Error('injected model failure'));
     };
-    // One at a time: items on different partitions may be consumed in either order.
-    await produce(svc.kafka, svc.topics.news, [
-      json('n-3', {
-        id: 'n-3',
-        ts: '2026-11-30T09:33:00.000Z',
-        headline: 'BOLT recalls its flagship product',
-        symbols: ['BOLT'],
-      }),
-    ]);
-    const failed = await waitFor<Evaluation>(() =>
-      svc.readers.evaluations!.values<Evaluation>().find((e) => e.trigger.eventId === 'n-3'),
-    );
+    const failed = await newsEvaluated('n-3', 33, 'BOLT recalls its flagship product', 'BOLT');
     expect(failed.explanation.steps.some((s) => s.kind === 'reasoning')).toBe(false);
     expect(failed.explanation.models.reasoning).toBeUndefined();
     expect(failed.explanation.steps.at(-1)!.kind).toBe('decision');
     // The next item is judged again: the failure blocked nothing.
-    await produce(svc.kafka, svc.topics.news, [
-      json('n-4', {
-        id: 'n-4',
-        ts: '2026-11-30T09:34:00.000Z',
-        headline: 'BOLT wins a large contract',
-        symbols: ['BOLT'],
-      }),
-    ]);
-    const next = await waitFor<Evaluation>(() =>
-      svc.readers.evaluations!.values<Evaluation>().find((e) => e.trigger.eventId === 'n-4'),
-    );
+    const next = await newsEvaluated('n-4', 34, 'BOLT wins a large contract', 'BOLT');
     expect(next.explanation.models.reasoning).toMatch(/@/);
   });
 });

@@ -1,23 +1,10 @@
-import 'reflect-metadata';
-import { Module, type INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { Consumer, Kafka } from 'kafkajs';
-import { Logger } from 'nestjs-pino';
-import type { TopicNames } from '@risk/contracts';
-import { PlatformModule, partitionForKey, type AppConfig } from '@risk/platform';
-import { RiskEngineModule } from '../apps/risk-engine/src/risk-engine.module';
+import type { INestApplicationContext } from '@nestjs/common';
+import type { Consumer } from 'kafkajs';
+import { partitionForKey } from '@risk/platform';
 import { RiskEngineService } from '../apps/risk-engine/src/risk-engine.service';
-import {
-  createTopics,
-  dropDatabase,
-  json,
-  kafkaClient,
-  produce,
-  query,
-  testConfig,
-  uniqueTag,
-  waitFor,
-} from './support/harness';
+import { startRiskEngine } from '../apps/risk-engine/src/start-risk-engine';
+import { newsMessage, positionsMessage, produce, query, waitFor } from './support/harness';
+import { useTestEnvironment, type TestEnvironment } from './support/running-service';
 
 /** What the test reads (and pauses) inside an engine: its owned partitions, its news consumer. */
 interface EngineInternals {
@@ -25,21 +12,44 @@ interface EngineInternals {
   newsConsumer: Consumer;
 }
 
-/** One risk-engine instance (the risk-engine app's module) in this process. */
-async function startEngine(cfg: AppConfig): Promise<INestApplicationContext> {
-  @Module({ imports: [PlatformModule.forRoot(cfg), RiskEngineModule] })
-  class EngineModule {}
-  const app = await NestFactory.createApplicationContext(EngineModule, { bufferLogs: true });
-  app.useLogger(app.get(Logger));
-  await app.init();
-  return app;
-}
-
 const internals = (app: INestApplicationContext): EngineInternals =>
   app.get<RiskEngineService, EngineInternals>(RiskEngineService);
 
 const PARTITIONS = 3;
 const PORTFOLIOS = Array.from({ length: 12 }, (_, i) => `pf-${i}`);
+
+/** Two engine instances of one deployment: same topics, groups and database. */
+function useTwoEngines(name: string): {
+  env: TestEnvironment;
+  start: (instance: 'engine-a' | 'engine-b') => Promise<INestApplicationContext>;
+} {
+  const env = useTestEnvironment(name, {
+    env: { REASONING_ENABLED: 'false' },
+    partitions: PARTITIONS,
+  });
+  return {
+    env,
+    start: async (instance) =>
+      env.own(await startRiskEngine(env.config({ INSTANCE_ID: instance }))),
+  };
+}
+
+/** Every portfolio holds HELD, one snapshot each. */
+const holdersOfHeld = () =>
+  PORTFOLIOS.map((pid, i) =>
+    positionsMessage({
+      portfolioId: pid,
+      cash: 100_000 + i,
+      positions: [{ symbol: 'HELD', quantity: 100, price: 50 }],
+    }),
+  );
+const heldNews = (id: string, ts: number, headline: string) =>
+  newsMessage({
+    id,
+    ts: new Date(Date.parse('2026-11-30T09:30:00.000Z') + ts).toISOString(),
+    headline,
+    symbols: ['HELD'],
+  });
 
 /**
  * The rebalance window (docs/architecture.md § Rebalances): instance B passes a news item while
@@ -49,37 +59,16 @@ const PORTFOLIOS = Array.from({ length: 12 }, (_, i) => `pf-${i}`);
  * had evaluated.
  */
 describe('news across a positions rebalance (two engine instances)', () => {
-  const tag = uniqueTag('news-rebalance');
-  const env = { REASONING_ENABLED: 'false' };
-  const cfgA = testConfig(tag, { ...env, INSTANCE_ID: 'engine-a' });
-  const cfgB = testConfig(tag, { ...env, INSTANCE_ID: 'engine-b' });
-  let kafka: Kafka;
-  let topics: TopicNames;
+  const { env, start } = useTwoEngines('news-rebalance');
   let a: INestApplicationContext | undefined;
   let b: INestApplicationContext | undefined;
 
-  beforeAll(async () => {
-    topics = await createTopics(`${tag}.`, PARTITIONS);
-    kafka = kafkaClient();
-  });
-
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-    await dropDatabase(cfgA.databaseUrl);
-  });
-
-  const partitionOf = (pid: string) => partitionForKey(topics.positions, pid, PARTITIONS);
+  const partitionOf = (pid: string) => partitionForKey(env.topics.positions, pid, PARTITIONS);
   const newsItem = (id: string, minute: number) =>
-    json(id, {
-      id,
-      ts: new Date(Date.parse('2026-11-30T09:30:00.000Z') + minute * 60_000).toISOString(),
-      headline: `HELD issues a profit warning (${id})`,
-      symbols: ['HELD'],
-    });
+    heldNews(id, minute * 60_000, `HELD issues a profit warning (${id})`);
   const evaluationsOf = (newsId: string) =>
     query<{ portfolio_id: string; n: string }>(
-      cfgA.databaseUrl,
+      env.config().databaseUrl,
       `SELECT portfolio_id, count(*) AS n FROM evaluations WHERE trigger_event_id = $1
         GROUP BY portfolio_id ORDER BY portfolio_id`,
       [newsId],
@@ -90,31 +79,18 @@ describe('news across a positions rebalance (two engine instances)', () => {
   it('evaluates every (news, holder) pair exactly once when portfolios move', async () => {
     const byPartition = new Set(PORTFOLIOS.map(partitionOf));
     expect(byPartition.size).toBe(PARTITIONS);
-    await produce(
-      kafka,
-      topics.positions,
-      PORTFOLIOS.map((pid, i) =>
-        json(pid, {
-          id: `snap-${pid}`,
-          portfolioId: pid,
-          ts: '2026-11-30T09:00:00.000Z',
-          baseCurrency: 'USD',
-          cash: 100_000 + i,
-          positions: [{ symbol: 'HELD', quantity: 100, price: 50 }],
-        }),
-      ),
-    );
+    await produce(env.kafka, env.topics.positions, holdersOfHeld());
     const all = [...PORTFOLIOS].sort();
 
     // A alone owns every partition and evaluates n0 for every holder.
-    a = await startEngine(cfgA);
-    await produce(kafka, topics.news, [newsItem('n0', 0)]);
+    a = await start('engine-a');
+    await produce(env.kafka, env.topics.news, [newsItem('n0', 0)]);
     await waitFor(async () => (await evaluated('n0')).length === all.length, 30_000, 'n0 for all');
     // A's news consumer stops reading (a lagging instance) before n1 exists.
-    internals(a).newsConsumer.pause([{ topic: topics.news }]);
+    internals(a).newsConsumer.pause([{ topic: env.topics.news }]);
 
     // B joins: the positions group splits the partitions between A and B.
-    b = await startEngine(cfgB);
+    b = await start('engine-b');
     const split = await waitFor(
       () => {
         const pa = internals(a!).ownedPartitions;
@@ -130,7 +106,7 @@ describe('news across a positions rebalance (two engine instances)', () => {
     expect(ofA.length).toBeGreaterThan(0);
 
     // n1: B evaluates it for its holders; A, paused, for none.
-    await produce(kafka, topics.news, [newsItem('n1', 1)]);
+    await produce(env.kafka, env.topics.news, [newsItem('n1', 1)]);
     await waitFor(
       async () => (await evaluated('n1')).length >= ofB.length,
       30_000,
@@ -140,7 +116,7 @@ describe('news across a positions rebalance (two engine instances)', () => {
     expect(await evaluated('n1')).toEqual(ofB);
 
     // A leaves before reading n1: B adopts A's portfolios, after having passed n1.
-    await a.close();
+    await env.close(a);
     a = undefined;
     await waitFor(
       () => internals(b!).ownedPartitions.size === PARTITIONS,
@@ -161,9 +137,9 @@ describe('news across a positions rebalance (two engine instances)', () => {
       expect(rows.every((r) => Number(r.n) === 1)).toBe(true);
     }
     const ledger = await query<{ n: string }>(
-      cfgA.databaseUrl,
+      env.config().databaseUrl,
       `SELECT count(*) AS n FROM processed_events WHERE topic = $1 AND event_id IN ('n0', 'n1')`,
-      [topics.news],
+      [env.topics.news],
     );
     expect(Number(ledger[0].n)).toBe(2 * all.length);
   });
@@ -176,56 +152,26 @@ describe('news across a positions rebalance (two engine instances)', () => {
  * it, it checks that every pair is evaluated and none twice.
  */
 describe('news during rebalances, nobody paused (two engine instances)', () => {
-  const tag = uniqueTag('news-rebalance-race');
-  const env = { REASONING_ENABLED: 'false' };
-  const cfgA = testConfig(tag, { ...env, INSTANCE_ID: 'engine-a' });
-  const cfgB = testConfig(tag, { ...env, INSTANCE_ID: 'engine-b' });
+  const { env, start } = useTwoEngines('news-rebalance-race');
   let a: INestApplicationContext | undefined;
-  let b: INestApplicationContext | undefined;
-
-  afterAll(async () => {
-    await b?.close();
-    await a?.close();
-    await dropDatabase(cfgA.databaseUrl);
-  });
 
   it('never evaluates a (news, holder) pair twice', async () => {
-    const topics = await createTopics(`${tag}.`, PARTITIONS);
-    const kafka = kafkaClient();
-    await produce(
-      kafka,
-      topics.positions,
-      PORTFOLIOS.map((pid) =>
-        json(pid, {
-          id: `snap-${pid}`,
-          portfolioId: pid,
-          ts: '2026-11-30T09:00:00.000Z',
-          baseCurrency: 'USD',
-          cash: 100_000,
-          positions: [{ symbol: 'HELD', quantity: 100, price: 50 }],
-        }),
-      ),
-    );
+    await produce(env.kafka, env.topics.positions, holdersOfHeld());
     let k = 0;
     const burst = () =>
       produce(
-        kafka,
-        topics.news,
+        env.kafka,
+        env.topics.news,
         Array.from({ length: 5 }, () => {
           const id = `r${k++}`;
-          return json(id, {
-            id,
-            ts: new Date(Date.parse('2026-11-30T09:30:00.000Z') + k * 1000).toISOString(),
-            headline: `HELD update ${id}`,
-            symbols: ['HELD'],
-          });
+          return heldNews(id, k * 1000, `HELD update ${id}`);
         }),
       );
-    a = await startEngine(cfgA);
+    a = await start('engine-a');
     await burst();
-    const starting = startEngine(cfgB);
+    const starting = start('engine-b');
     await burst();
-    b = await starting;
+    await starting;
     await burst();
     await waitFor(
       () => internals(a!).ownedPartitions.size < PARTITIONS,
@@ -233,14 +179,14 @@ describe('news during rebalances, nobody paused (two engine instances)', () => {
       'B taking partitions',
     );
     await burst();
-    const closing = a.close();
+    const closing = env.close(a);
     a = undefined;
     await burst();
     await closing;
     const expected = k * PORTFOLIOS.length;
     const pairs = () =>
       query<{ trigger_event_id: string; portfolio_id: string; n: string }>(
-        cfgA.databaseUrl,
+        env.config().databaseUrl,
         `SELECT trigger_event_id, portfolio_id, count(*) AS n FROM evaluations
           WHERE trigger_event_id LIKE 'r%' GROUP BY trigger_event_id, portfolio_id`,
       );

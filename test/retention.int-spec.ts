@@ -10,7 +10,7 @@ import {
   type RetentionPolicy,
   type RetentionTable,
 } from '@risk/persistence';
-import { PlatformModule, RetentionService } from '@risk/platform';
+import { PlatformModule, RetentionService, type AppConfig } from '@risk/platform';
 import {
   createTopics,
   databaseUrlFor,
@@ -431,39 +431,41 @@ describe('retention service', () => {
     await dropDatabase(databaseUrlFor(tag));
   });
 
-  it('keeps the ledger when the input topics may still redeliver older messages', async () => {
-    // The local broker keeps 24 h with 7-day segments: up to 8 days, more than the 1 day asked.
-    await createTopics(`${tag}.`, 1);
-    const cfg = testConfig(tag, { RETENTION_PROCESSED_EVENTS_DAYS: '1' });
+  /** The retention service alone with `cfg` (the one module of this block), and its database. */
+  const startRetention = async (
+    cfg: AppConfig,
+  ): Promise<{ ds: DataSource; retention: RetentionService }> => {
+    await mod?.close();
     mod = await Test.createTestingModule({
       imports: [PlatformModule.forRoot(cfg)],
       providers: [RetentionService],
     }).compile();
     await mod.init();
-    const ds = mod.get(DataSource);
-    await addProcessed(ds, 'n-3-days', 3);
-    const result = await mod.get(RetentionService).runOnce();
+    return { ds: mod.get(DataSource), retention: mod.get(RetentionService) };
+  };
+
+  it('keeps the ledger when the input topics may still redeliver older messages', async () => {
+    // The local broker keeps 24 h with 7-day segments: up to 8 days, more than the 1 day asked.
+    await createTopics(`${tag}.`, 1);
+    const first = await startRetention(testConfig(tag, { RETENTION_PROCESSED_EVENTS_DAYS: '1' }));
+    await addProcessed(first.ds, 'n-3-days', 3);
+    const result = await first.retention.runOnce();
     expect(result?.notes[0]).toMatch(
       /processed_events kept: RETENTION_PROCESSED_EVENTS_DAYS \(1 day\) is shorter than 8 days/,
     );
     expect(result?.deleted.processed_events).toBe(0);
-    expect(await ds.query('SELECT count(*)::int AS n FROM processed_events')).toEqual([{ n: 1 }]);
-    await mod.close();
-    mod = undefined;
+    expect(await first.ds.query('SELECT count(*)::int AS n FROM processed_events')).toEqual([
+      { n: 1 },
+    ]);
 
     // With the default 14 days the topics' 8 days are covered: the ledger is pruned.
-    mod = await Test.createTestingModule({
-      imports: [PlatformModule.forRoot(testConfig(tag))],
-      providers: [RetentionService],
-    }).compile();
-    await mod.init();
-    const ds2 = mod.get(DataSource);
-    await addProcessed(ds2, 'n-20-days', 20);
-    const pruned = await mod.get(RetentionService).runOnce();
+    const second = await startRetention(testConfig(tag));
+    await addProcessed(second.ds, 'n-20-days', 20);
+    const pruned = await second.retention.runOnce();
     expect(pruned?.notes).toEqual([]);
     expect(pruned?.deleted.processed_events).toBe(1);
     expect(
-      (await ds2.query<{ id: string }[]>('SELECT event_id AS id FROM processed_events')).map(
+      (await second.ds.query<{ id: string }[]>('SELECT event_id AS id FROM processed_events')).map(
         (r) => r.id,
       ),
     ).toEqual(['n-3-days']);

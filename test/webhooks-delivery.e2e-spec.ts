@@ -1,38 +1,26 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import type { Kafka } from 'kafkajs';
-import type { TopicNames } from '@risk/contracts';
 import { ApiKeyRepository } from '../apps/api/src/auth/api-key.repository';
 import { startService } from '../apps/all/src/start-service';
-import {
-  createTopics,
-  dropDatabase,
-  json,
-  kafkaClient,
-  produce,
-  query,
-  testConfig,
-  uniqueTag,
-  waitFor,
-} from './support/harness';
+import { positionsMessage, produce, query, waitFor } from './support/harness';
+import { useTestEnvironment } from './support/running-service';
 import { insertAlerts } from './support/risk-rows';
 import { WebhookReceiver } from './support/webhook-receiver';
 
 /** Webhook delivery against a real HTTP receiver that verifies every signature. */
 describe('webhooks', () => {
-  const tag = uniqueTag('webhooks');
   // Tests allow loopback receivers and run the retry schedule in milliseconds.
-  const cfg = testConfig(tag, {
-    WEBHOOK_ALLOW_PRIVATE: 'true',
-    WEBHOOK_RETRY_SCHEDULE: '0,200,300,400,500,600,700,800,900,1000,1000,1000,1000,1000',
-    WEBHOOK_POLL_MS: '50',
-    WEBHOOK_TIMEOUT_MS: '1000',
+  const env = useTestEnvironment('webhooks', {
+    env: {
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      WEBHOOK_RETRY_SCHEDULE: '0,200,300,400,500,600,700,800,900,1000,1000,1000,1000,1000',
+      WEBHOOK_POLL_MS: '50',
+      WEBHOOK_TIMEOUT_MS: '1000',
+    },
   });
+  const cfg = env.config();
   let app: INestApplication;
-  let second: INestApplication | undefined;
-  let kafka: Kafka;
-  let topics: TopicNames;
   let admin: string;
   const receivers: WebhookReceiver[] = [];
   const http = () => request(app.getHttpServer());
@@ -65,28 +53,20 @@ describe('webhooks', () => {
     );
 
   beforeAll(async () => {
-    topics = await createTopics(`${tag}.`);
-    kafka = kafkaClient();
-    app = await startService(cfg, { listen: false });
+    app = env.own(await startService(cfg, { listen: false }));
     admin = (await new ApiKeyRepository(app.get(DataSource)).create('admin')).key;
-  });
-
-  afterAll(async () => {
-    await second?.close();
-    await app?.close();
-    for (const r of receivers) await r.stop();
-    await dropDatabase(cfg.databaseUrl);
+    env.cleanup(async () => {
+      for (const r of receivers) await r.stop();
+    });
   });
 
   it('delivers an alert raised by the pipeline, signed, with its incident id', async () => {
     const r = await receiver();
     const id = await subscribe(r, { minLevel: 'MEDIUM', portfolioIds: ['pf-hook'] });
-    await produce(kafka, topics.positions, [
-      json('pf-hook', {
+    await produce(env.kafka, env.topics.positions, [
+      positionsMessage({
         id: 'p-hook-1',
         portfolioId: 'pf-hook',
-        ts: '2026-11-30T09:00:00.000Z',
-        baseCurrency: 'USD',
         cash: 1000,
         positions: [{ symbol: 'AAPL', quantity: 1000, price: 180 }],
         limits: { maxWeight: 0.25 },
@@ -100,7 +80,7 @@ describe('webhooks', () => {
     expect(alert).toMatchObject({
       portfolioId: 'pf-hook',
       previousLevel: null,
-      incidentId: `${topics.positions}:p-hook-1`,
+      incidentId: `${env.topics.positions}:p-hook-1`,
     });
     expect(['MEDIUM', 'HIGH', 'CRITICAL']).toContain(alert.level);
     const stored = await http().get(`/api/v1/alerts?portfolioId=pf-hook`).set(auth()).expect(200);
@@ -221,7 +201,7 @@ describe('webhooks', () => {
   });
 
   it('two workers on one database never send the same attempt; deleting stops deliveries', async () => {
-    second = await startService(cfg, { listen: false });
+    env.own(await startService(cfg, { listen: false }));
     const r = await receiver();
     const id = await subscribe(r, { minLevel: 'LOW', portfolioIds: ['pf-two'] });
     await insertAlerts(

@@ -97,6 +97,37 @@ export async function produce(kafka: Kafka, topic: string, messages: Produced[])
 
 export const json = (key: string, v: unknown): Produced => ({ key, value: JSON.stringify(v) });
 
+/** A news item as producers write it (contract: NewsEvent), keyed by its id. */
+export function newsMessage(n: {
+  id: string;
+  ts: string;
+  headline: string;
+  symbols: string[];
+  body?: string;
+}): Produced {
+  return json(n.id, n);
+}
+
+/**
+ * A positions snapshot as producers write it (contract: PositionsSnapshot), keyed by portfolio;
+ * id `snap-<portfolioId>`, USD and 09:00 unless given.
+ */
+export function positionsMessage(s: {
+  portfolioId: string;
+  positions: { symbol: string; quantity: number; price?: number }[];
+  cash: number;
+  id?: string;
+  ts?: string;
+  limits?: Record<string, number>;
+}): Produced {
+  return json(s.portfolioId, {
+    baseCurrency: 'USD',
+    ...s,
+    id: s.id ?? `snap-${s.portfolioId}`,
+    ts: s.ts ?? '2026-11-30T09:00:00.000Z',
+  });
+}
+
 export async function waitFor<T>(
   fn: () => Promise<T | undefined | null | false> | T | undefined | null | false,
   timeoutMs = 30_000,

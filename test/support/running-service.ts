@@ -14,6 +14,78 @@ import {
   uniqueTag,
 } from './harness';
 
+/** Anything a test starts and the environment stops: an app, an app context. */
+interface Closeable {
+  close(): Promise<unknown>;
+}
+
+export interface TestEnvironment {
+  /** The environment's configuration; `overrides` (say another INSTANCE_ID) keep its topics and database. */
+  config(overrides?: Record<string, string>): AppConfig;
+  readonly topics: TopicNames;
+  readonly kafka: Kafka;
+  /** Stopped in afterAll, the last owned first, before the database is dropped. */
+  own<T extends Closeable>(app: T): T;
+  /** Stops an owned app now (an instance leaving in the middle of a test). */
+  close(app: Closeable): Promise<void>;
+  /** Runs `fn` in afterAll, before the owned apps are stopped. */
+  cleanup(fn: () => Promise<unknown>): void;
+}
+
+/**
+ * Topics and a database of their own for the tests of one file: topics created in beforeAll;
+ * in afterAll the cleanups run, the owned apps stop (the last owned first) and the database is
+ * dropped.
+ */
+export function useTestEnvironment(
+  name: string,
+  opts: { env?: Record<string, string>; partitions?: number } = {},
+): TestEnvironment {
+  const tag = uniqueTag(name);
+  const base = testConfig(tag, opts.env);
+  let topics: TopicNames | undefined;
+  let kafka: Kafka | undefined;
+  const owned: Closeable[] = [];
+  const cleanups: (() => Promise<unknown>)[] = [];
+
+  beforeAll(async () => {
+    topics = await createTopics(`${tag}.`, opts.partitions);
+    kafka = kafkaClient();
+  });
+
+  afterAll(async () => {
+    for (const fn of cleanups) await fn();
+    for (const app of owned.reverse()) await app.close();
+    await dropDatabase(base.databaseUrl);
+  });
+
+  const started = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`the test environment is not set up yet (${what})`);
+    return v;
+  };
+  return {
+    config: (overrides) => (overrides ? testConfig(tag, { ...opts.env, ...overrides }) : base),
+    get topics() {
+      return started(topics, 'topics');
+    },
+    get kafka() {
+      return started(kafka, 'kafka');
+    },
+    own(app) {
+      owned.push(app);
+      return app;
+    },
+    async close(app) {
+      const i = owned.indexOf(app);
+      if (i >= 0) owned.splice(i, 1);
+      await app.close();
+    },
+    cleanup(fn) {
+      cleanups.push(fn);
+    },
+  };
+}
+
 export interface RunningService {
   readonly cfg: AppConfig;
   readonly topics: TopicNames;
@@ -36,41 +108,31 @@ export function useRunningService(
     read?: (keyof TopicNames)[];
   } = {},
 ): RunningService {
-  const tag = uniqueTag(name);
-  const cfg = testConfig(tag, opts.env);
+  const env = useTestEnvironment(name, opts);
   const readers: RunningService['readers'] = {};
-  let topics: TopicNames | undefined;
-  let kafka: Kafka | undefined;
   let app: INestApplication | undefined;
 
   beforeAll(async () => {
-    topics = await createTopics(`${tag}.`, opts.partitions);
-    kafka = kafkaClient();
-    app = await startService(cfg, { listen: opts.listen ?? true });
-    for (const t of opts.read ?? []) readers[t] = await new TopicReader(kafka, topics[t]).start();
+    app = env.own(await startService(env.config(), { listen: opts.listen ?? true }));
+    for (const t of opts.read ?? []) {
+      const reader = await new TopicReader(env.kafka, env.topics[t]).start();
+      readers[t] = reader;
+      env.cleanup(() => reader.stop());
+    }
   });
 
-  afterAll(async () => {
-    for (const r of Object.values(readers)) await r.stop();
-    await app?.close();
-    await dropDatabase(cfg.databaseUrl);
-  });
-
-  const started = <T>(v: T | undefined, what: string): T => {
-    if (v === undefined) throw new Error(`the service is not started yet (${what})`);
-    return v;
-  };
   return {
-    cfg,
+    cfg: env.config(),
     readers,
     get topics() {
-      return started(topics, 'topics');
+      return env.topics;
     },
     get kafka() {
-      return started(kafka, 'kafka');
+      return env.kafka;
     },
     get app() {
-      return started(app, 'app');
+      if (app === undefined) throw new Error('the service is not started yet (app)');
+      return app;
     },
   };
 }
