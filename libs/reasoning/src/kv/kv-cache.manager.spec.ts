@@ -154,7 +154,8 @@ describe('KvCacheManager', () => {
                 if (leases.length > 0) leases.splice(o.slot % leases.length, 1)[0].release();
                 break;
               case 'evict':
-                m.evict(`p${o.key}`);
+                // An explicit evict drops a pinned cache too (a forgotten portfolio); only a lease stops it.
+                if (m.evict(`p${o.key}`)) pinned.delete(`p${o.key}`);
                 break;
               case 'pin':
                 if (o.on && m.has(`p${o.key}`)) {
@@ -170,7 +171,9 @@ describe('KvCacheManager', () => {
             expect(s.bytesInUse).toBeLessThanOrEqual(s.budgetBytes);
             // A cache that was leased or pinned is still there unless its own lease replaced it.
             for (const [key, ctx] of before) {
-              const protectedKey = leases.some((l) => l.key === key) || pinned.has(key);
+              const leased = leases.some((l) => l.key === key);
+              const evictedByName = o.kind === 'evict' && key === `p${o.key}`;
+              const protectedKey = leased || (pinned.has(key) && !evictedByName);
               if (ctx && protectedKey && o.kind !== 'reserveCommit') expect(m.peek(key)).toBe(ctx);
             }
           }

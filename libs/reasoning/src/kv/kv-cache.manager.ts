@@ -130,7 +130,7 @@ export class KvCacheManager {
     if (e) e.pinned = false;
   }
 
-  /** Drops a portfolio's cache; refuses while it is leased. */
+  /** Drops a portfolio's cache, pinned or not (its pin goes with it); refuses while it is leased. */
   evict(key: string): boolean {
     const e = this.entries.get(key);
     if (!e || e.leases > 0) return false;
