@@ -81,4 +81,23 @@ describe('RiskReasoner context (tiny random model)', () => {
     const probs = Object.values(second.probabilities);
     expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
   });
+
+  it('judges concurrent items for one portfolio one after another, as if called in turn', async () => {
+    const headlines = [
+      'Acme Systems wins contract',
+      'Acme Systems recalls units',
+      'Acme CFO resigns',
+    ];
+    // In turn on p2, all at once on p3: the same contexts and the same probabilities.
+    const inTurn = [];
+    for (const h of headlines) inTurn.push(await reasoner.judge('p2', item(h)));
+    const atOnce = await Promise.all(headlines.map((h) => reasoner.judge('p3', item(h))));
+    expect(engine.tokenizer.decode([...engine.contextOf('p3')])).toBe(
+      engine.tokenizer.decode([...engine.contextOf('p2')]),
+    );
+    for (const [i, j] of atOnce.entries())
+      for (const k of Object.keys(j.probabilities) as (keyof typeof j.probabilities)[])
+        expect(j.probabilities[k]).toBeCloseTo(inTurn[i].probabilities[k], 5);
+    expect(atOnce.map((j) => j.timings.newTokens)).toEqual(inTurn.map((j) => j.timings.newTokens));
+  });
 });

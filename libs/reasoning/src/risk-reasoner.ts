@@ -17,6 +17,7 @@ import {
   type Severity,
 } from './model';
 import { ReasoningEngine } from './reasoning.engine';
+import { KeyedSerial } from './runtime/keyed-serial';
 
 /** What the reasoner is told about one news item and the portfolio's exposure to it. */
 export interface NewsInput {
@@ -57,6 +58,8 @@ export interface RiskReasonerOptions {
  */
 export class RiskReasoner {
   private readonly events = new Map<string, string[]>();
+  /** One judgement at a time per portfolio: each extends the context the next one starts from. */
+  private readonly serial = new KeyedSerial();
 
   constructor(
     readonly engine: ReasoningEngine,
@@ -86,9 +89,14 @@ export class RiskReasoner {
    * (docs/reasoning-model.md): the chain of thought is generated step by step, each step's
    * figures, side and ticker checked against the inputs before the model continues; then the four
    * impacts are scored after `Impact:`. The portfolio's earlier items stay in front as context, so
-   * only this item's tokens are computed.
+   * only this item's tokens are computed. Calls for one portfolio run one after another, in call
+   * order (each starts from the context the previous one left); portfolios run side by side.
    */
-  async judge(portfolioId: string, input: NewsInput): Promise<NewsJudgement> {
+  judge(portfolioId: string, input: NewsInput): Promise<NewsJudgement> {
+    return this.serial.run(portfolioId, () => this.judgeNow(portfolioId, input));
+  }
+
+  private async judgeNow(portfolioId: string, input: NewsInput): Promise<NewsJudgement> {
     const started = performance.now();
     const prompt = formatPrompt(input.headline, input.body ?? '', input.exposure);
     const snapshot = input.book ? formatBook(input.book.holdings, input.book.grossPct) : '';
