@@ -2,9 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ApiKeyRepository } from '../apps/api/src/auth/api-key.repository';
-import { startService } from '../apps/all/src/start-service';
 import { runCli } from '../scripts/cli';
-import { createTopics, dropDatabase, testConfig, uniqueTag } from './support/harness';
+import { listenOnLoopback, useRunningService } from './support/running-service';
 
 interface Route {
   method: string;
@@ -50,18 +49,19 @@ const PUBLIC = new Set([
 ]);
 
 describe('access control', () => {
-  const tag = uniqueTag('apiaccess');
-  const cfg = testConfig(tag, {
-    API_RATE_LIMIT_PER_SEC: '1',
-    API_RATE_LIMIT_BURST: '40',
-    API_KEY_CACHE_MS: '0',
-    WEBHOOK_WORKER: 'false',
+  const svc = useRunningService('apiaccess', {
+    env: {
+      API_RATE_LIMIT_PER_SEC: '1',
+      API_RATE_LIMIT_BURST: '40',
+      API_KEY_CACHE_MS: '0',
+      WEBHOOK_WORKER: 'false',
+    },
+    listen: false,
   });
-  let app: INestApplication;
   let keys: ApiKeyRepository;
   let viewer: string;
   let admin: string;
-  const http = () => request(app.getHttpServer());
+  const http = () => request(svc.app.getHttpServer());
   const call = (r: Route) => {
     const agent = http();
     const path = concrete(r.path);
@@ -82,20 +82,13 @@ describe('access control', () => {
   };
 
   beforeAll(async () => {
-    await createTopics(`${tag}.`);
-    app = await startService(cfg, { listen: false });
-    keys = new ApiKeyRepository(app.get(DataSource));
+    keys = new ApiKeyRepository(svc.app.get(DataSource));
     viewer = (await keys.create('viewer')).key;
     admin = (await keys.create('admin')).key;
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await dropDatabase(cfg.databaseUrl);
-  });
-
   it('finds every route of the contract in the router', () => {
-    const names = allRoutes(app).map((r) => `${r.method} ${r.path}`);
+    const names = allRoutes(svc.app).map((r) => `${r.method} ${r.path}`);
     for (const expected of [
       'GET /api/v1/portfolios',
       'GET /api/v1/portfolios/:id/risk',
@@ -115,7 +108,7 @@ describe('access control', () => {
   });
 
   it('refuses every route but the public ones without a key or with a wrong one (401 JSON)', async () => {
-    const routes = allRoutes(app).filter((r) => !isPublic(r));
+    const routes = allRoutes(svc.app).filter((r) => !isPublic(r));
     expect(routes.length).toBeGreaterThanOrEqual(12);
     for (const r of routes) {
       const label = `${r.method} ${r.path}`;
@@ -153,7 +146,7 @@ describe('access control', () => {
     await http().get('/api/v1/portfolios').set('Authorization', auth).expect(200);
     await http().get('/ready').set('Authorization', auth).expect(200);
     await http().get('/metrics').set('Authorization', auth).expect(200);
-    const webhookRoutes = allRoutes(app).filter((r) => r.path.startsWith('/api/v1/webhooks'));
+    const webhookRoutes = allRoutes(svc.app).filter((r) => r.path.startsWith('/api/v1/webhooks'));
     expect(webhookRoutes).toHaveLength(4);
     for (const r of webhookRoutes) {
       const res = await call(r).set('Authorization', auth);
@@ -168,10 +161,8 @@ describe('access control', () => {
 
   it('accepts the key as access_token on the stream only', async () => {
     await http().get(`/api/v1/portfolios?access_token=${viewer}`).expect(401);
-    const server = app.getHttpServer() as import('node:http').Server;
-    if (!server.listening) await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as import('node:net').AddressInfo).port;
-    const res = await fetch(`http://127.0.0.1:${port}/api/v1/stream?access_token=${viewer}`);
+    const base = await listenOnLoopback(svc.app);
+    const res = await fetch(`${base}/api/v1/stream?access_token=${viewer}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     await res.body?.cancel();
@@ -196,7 +187,7 @@ describe('access control', () => {
 
   it('creates, lists and revokes keys with the CLI; a revoked key is refused', async () => {
     const prev = process.env.DATABASE_URL;
-    process.env.DATABASE_URL = cfg.databaseUrl;
+    process.env.DATABASE_URL = svc.cfg.databaseUrl;
     try {
       const out: string[] = [];
       await runCli(['keys', 'create', '--role', 'viewer', '--name', 'cli-test'], (l) =>
@@ -209,7 +200,7 @@ describe('access control', () => {
       await runCli(['keys', 'list'], (l) => listed.push(l));
       expect(listed.join('\n')).toContain(id);
       expect(listed.join('\n')).not.toContain(key);
-      const stored = await app
+      const stored = await svc.app
         .get(DataSource)
         .query('SELECT key_hash FROM api_keys WHERE id = $1', [id]);
       expect(stored[0].key_hash).toMatch(/^[0-9a-f]{64}$/);

@@ -1,21 +1,20 @@
-import type { INestApplication } from '@nestjs/common';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { DataSource } from 'typeorm';
 import { RetentionService } from '@risk/platform';
 import { ApiKeyRepository } from '../apps/api/src/auth/api-key.repository';
-import { startService } from '../apps/all/src/start-service';
-import { createTopics, dropDatabase, query, testConfig, uniqueTag } from './support/harness';
+import { query } from './support/harness';
 import { insertAlerts } from './support/risk-rows';
+import { listenOnLoopback, useRunningService } from './support/running-service';
 import { SseClient, type SseEvent } from './support/sse-client';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** GET /api/v1/stream: committed evaluations and alerts, live, filterable, resumable. */
 describe('SSE stream', () => {
-  const tag = uniqueTag('apistream');
-  const cfg = testConfig(tag, { STREAM_POLL_MS: '50', WEBHOOK_WORKER: 'false' });
-  let app: INestApplication;
+  const svc = useRunningService('apistream', {
+    env: { STREAM_POLL_MS: '50', WEBHOOK_WORKER: 'false' },
+    listen: false,
+  });
+  const cfg = svc.cfg;
   let base: string;
   let key: string;
   const clients: SseClient[] = [];
@@ -31,20 +30,15 @@ describe('SSE stream', () => {
     events.map((e) => `${e.event}:${(JSON.parse(e.data) as { id: string }).id}`);
 
   beforeAll(async () => {
-    await createTopics(`${tag}.`);
-    app = await startService(cfg, { listen: false });
-    const server = app.getHttpServer() as Server;
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    key = (await new ApiKeyRepository(app.get(DataSource)).create('viewer')).key;
+    base = await listenOnLoopback(svc.app);
+    key = (await new ApiKeyRepository(svc.app.get(DataSource)).create('viewer')).key;
   });
 
-  afterAll(async () => {
+  svc.cleanup(async () => {
     // One stream stays open: shutdown must end it rather than wait for the client.
     await open();
-    await app?.close();
+    await svc.close(svc.app);
     for (const c of clients) c.close();
-    await dropDatabase(cfg.databaseUrl);
   });
 
   it('streams evaluations and alerts as they commit, in commit order, with the payloads', async () => {
@@ -174,10 +168,10 @@ describe('SSE stream', () => {
       { portfolioId: 'pf-g', level: 'CRITICAL' },
     ]);
     // The app's own scheduled run may hold the lock for a moment.
-    let run = await app.get(RetentionService).runOnce();
+    let run = await svc.app.get(RetentionService).runOnce();
     while (!run) {
       await pause(100);
-      run = await app.get(RetentionService).runOnce();
+      run = await svc.app.get(RetentionService).runOnce();
     }
     expect(run.deleted.stream_events).toBeGreaterThanOrEqual(2);
     expect(run.streamHorizon && `${run.streamHorizon.txId}-${run.streamHorizon.seq}`).toBe(

@@ -1,24 +1,11 @@
-import type { INestApplication } from '@nestjs/common';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { DataSource } from 'typeorm';
-import type { Kafka } from 'kafkajs';
-import type { TopicNames } from '@risk/contracts';
 import { ApiKeyRepository } from '../apps/api/src/auth/api-key.repository';
-import { startService } from '../apps/all/src/start-service';
-import {
-  createTopics,
-  dropDatabase,
-  json,
-  kafkaClient,
-  produce,
-  testConfig,
-  uniqueTag,
-} from './support/harness';
+import { positionsMessage, produce, tickMessage } from './support/harness';
+import { listenOnLoopback, useRunningService } from './support/running-service';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = join(__dirname, '..', 'test-results', 'dashboard.png');
@@ -28,29 +15,26 @@ const SCREENSHOT = join(__dirname, '..', 'test-results', 'dashboard.png');
  * alert that arrive live over the stream (produced to Kafka after the page is open).
  */
 describe('dashboard in headless Chromium', () => {
-  const tag = uniqueTag('dashboard');
-  const cfg = testConfig(tag, { STREAM_POLL_MS: '100' });
-  let app: INestApplication;
-  let kafka: Kafka;
-  let topics: TopicNames;
+  const svc = useRunningService('dashboard', { env: { STREAM_POLL_MS: '100' }, listen: false });
   let base: string;
   let key: string;
   let browser: Browser | undefined;
   let context: BrowserContext | undefined;
   const profile = mkdtempSync(join(tmpdir(), 'risk-chromium-'));
 
+  svc.cleanup(async () => {
+    await context?.close();
+    await browser?.close();
+    rmSync(profile, { recursive: true, force: true });
+  });
+
   beforeAll(async () => {
     if (!existsSync(CHROMIUM))
       throw new Error(
         `Chromium not found at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`,
       );
-    topics = await createTopics(`${tag}.`);
-    kafka = kafkaClient();
-    app = await startService(cfg, { listen: false });
-    const server = app.getHttpServer() as Server;
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    key = (await new ApiKeyRepository(app.get(DataSource)).create('viewer')).key;
+    base = await listenOnLoopback(svc.app);
+    key = (await new ApiKeyRepository(svc.app.get(DataSource)).create('viewer')).key;
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
@@ -67,14 +51,6 @@ describe('dashboard in headless Chromium', () => {
       ],
     });
     browser = context.browser() ?? undefined;
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await app?.close();
-    await dropDatabase(cfg.databaseUrl);
-    rmSync(profile, { recursive: true, force: true });
   });
 
   it('asks for a key, then shows a portfolio, its chart, explanation and an alert live', async () => {
@@ -103,12 +79,10 @@ describe('dashboard in headless Chromium', () => {
     expect(await page.evaluate("sessionStorage.getItem('risk.apiKey')")).toBe(key);
 
     // Only now does the portfolio exist: it must arrive over the stream.
-    await produce(kafka, topics.positions, [
-      json('pf-dash', {
+    await produce(svc.kafka, svc.topics.positions, [
+      positionsMessage({
         id: 'p-dash-1',
         portfolioId: 'pf-dash',
-        ts: '2026-11-30T09:00:00.000Z',
-        baseCurrency: 'USD',
         cash: 50000,
         positions: [
           { symbol: 'AAPL', quantity: 1000, price: 180 },
@@ -127,8 +101,8 @@ describe('dashboard in headless Chromium', () => {
     expect(await page.locator('#explanation li').count()).toBeGreaterThan(1);
 
     // A tick moves the price: a second evaluation is appended to the chart live.
-    await produce(kafka, topics.ticks, [
-      json('AAPL', { id: 't-dash-1', symbol: 'AAPL', price: 150, ts: '2026-11-30T09:30:00.000Z' }),
+    await produce(svc.kafka, svc.topics.ticks, [
+      tickMessage({ id: 't-dash-1', symbol: 'AAPL', price: 150, ts: '2026-11-30T09:30:00.000Z' }),
     ]);
     await page.waitForFunction(
       "document.querySelector('#evaluation-meta')?.textContent?.includes('t-dash-1')",

@@ -1,12 +1,12 @@
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, openDatabase } from '@risk/persistence';
-import { databaseUrlFor, dropDatabase, query, uniqueTag } from './support/harness';
+import { query } from './support/harness';
+import { useTestEnvironment } from './support/running-service';
 
 /** The migrations are the schema: after running them, the entities ask for no change. */
 describe('migrations', () => {
-  const url = databaseUrlFor(uniqueTag('migrations'));
-
-  afterAll(() => dropDatabase(url));
+  // Nothing opens the database before the tests: they create and migrate it themselves.
+  const url = useTestEnvironment('migrations', { kafka: false }).config().databaseUrl;
 
   it('create the database, migrate it, and leave nothing for migration:generate', async () => {
     const ds = await openDatabase(url);

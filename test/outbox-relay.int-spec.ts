@@ -1,50 +1,26 @@
-import { Test, type TestingModule } from '@nestjs/testing';
+import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
-import type { Kafka } from 'kafkajs';
-import type { TopicNames } from '@risk/contracts';
 import { PlatformModule } from '@risk/platform';
 
 import { OUTBOX_ID_HEADER, OutboxRelayService } from '../apps/risk-engine/src/outbox-relay.service';
-import {
-  TopicReader,
-  createTopics,
-  dropDatabase,
-  kafkaClient,
-  query,
-  testConfig,
-  uniqueTag,
-  waitFor,
-} from './support/harness';
+import { produce, query, waitFor } from './support/harness';
+import { useTestEnvironment } from './support/running-service';
 
 /**
  * A relay that died after Kafka acknowledged a batch but before it marked the rows published:
  * the next relay must not publish those rows again.
  */
 describe('outbox relay recovery', () => {
-  const tag = uniqueTag('outbox');
-  const cfg = testConfig(tag);
-  let kafka: Kafka;
-  let topics: TopicNames;
-  let reader: TopicReader;
-  let mod: TestingModule | undefined;
-
-  beforeAll(async () => {
-    topics = await createTopics(`${tag}.`, 2);
-    kafka = kafkaClient();
-    reader = await new TopicReader(kafka, topics.evaluations).start();
-  });
-
-  afterAll(async () => {
-    await mod?.close();
-    await reader?.stop();
-    await dropDatabase(cfg.databaseUrl);
-  });
+  const env = useTestEnvironment('outbox', { partitions: 2, read: ['evaluations'] });
+  const cfg = env.config();
 
   it('publishes each outbox row exactly once across a crash between send and mark', async () => {
+    const { topics } = env;
+    const reader = env.readers.evaluations!;
     // Open (and migrate) the database without starting a relay.
-    const boot = await Test.createTestingModule({
-      imports: [PlatformModule.forRoot(cfg)],
-    }).compile();
+    const boot = env.own(
+      await Test.createTestingModule({ imports: [PlatformModule.forRoot(cfg)] }).compile(),
+    );
     const ds = boot.get(DataSource);
     const rows = Array.from({ length: 10 }, (_, i) => ({
       partition: i % 2,
@@ -61,25 +37,24 @@ describe('outbox relay recovery', () => {
       { id: string; partition: number; message_key: string; payload: string }[]
     >('SELECT id::text AS id, partition, message_key, payload FROM outbox ORDER BY outbox.id');
     // The "crashed" relay: sent the first 6 rows (3 per partition, in id order) and died.
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    await producer.send({
-      topic: topics.evaluations,
-      acks: -1,
-      messages: ids.slice(0, 6).map((r) => ({
+    await produce(
+      env.kafka,
+      topics.evaluations,
+      ids.slice(0, 6).map((r) => ({
         key: r.message_key,
         value: r.payload,
         partition: r.partition,
         headers: { [OUTBOX_ID_HEADER]: r.id },
       })),
-    });
-    await producer.disconnect();
-    await boot.close();
+    );
+    await env.close(boot);
 
-    mod = await Test.createTestingModule({
-      imports: [PlatformModule.forRoot(cfg)],
-      providers: [OutboxRelayService],
-    }).compile();
+    const mod = env.own(
+      await Test.createTestingModule({
+        imports: [PlatformModule.forRoot(cfg)],
+        providers: [OutboxRelayService],
+      }).compile(),
+    );
     await mod.init();
     await waitFor(
       async () =>

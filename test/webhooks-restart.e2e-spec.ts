@@ -3,8 +3,9 @@ import { DataSource } from 'typeorm';
 import { WebhookStore } from '@risk/alerting';
 import { openDatabase } from '@risk/persistence';
 import { kill, spawnApp } from './support/service-process';
-import { dropDatabase, query, testConfig, uniqueTag, waitFor } from './support/harness';
+import { query, waitFor } from './support/harness';
 import { insertAlerts } from './support/risk-rows';
+import { useTestEnvironment } from './support/running-service';
 import { WebhookReceiver } from './support/webhook-receiver';
 
 /**
@@ -13,8 +14,10 @@ import { WebhookReceiver } from './support/webhook-receiver';
  * webhook-id, and every attempt is on record.
  */
 describe('webhook delivery across a restart', () => {
-  const tag = uniqueTag('webhooksrestart');
-  const cfg = testConfig(tag);
+  // The api process reads no topics: the database is all it shares with the test.
+  const env = useTestEnvironment('webhooksrestart', { kafka: false });
+  const cfg = env.config();
+  // For the child process only: envOf(cfg) does not carry the webhook settings.
   const workerEnv = {
     WEBHOOK_ALLOW_PRIVATE: 'true',
     // Attempt 2 comes 3 s after attempt 1: the process is killed in between.
@@ -25,25 +28,16 @@ describe('webhook delivery across a restart', () => {
   let ds: DataSource;
   let child: ChildProcess | undefined;
   const receiver = new WebhookReceiver();
-  const saved: Record<string, string | undefined> = {};
 
   beforeAll(async () => {
-    for (const [k, v] of Object.entries(workerEnv)) {
-      saved[k] = process.env[k];
-      process.env[k] = v;
-    }
     ds = await openDatabase(cfg.databaseUrl);
     await receiver.start();
   });
 
-  afterAll(async () => {
+  env.cleanup(async () => {
     if (child) await kill(child, 'SIGKILL');
-    for (const [k, v] of Object.entries(saved))
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
     await receiver.stop();
     await ds?.destroy();
-    await dropDatabase(cfg.databaseUrl);
   });
 
   const attempts = () =>
@@ -63,7 +57,7 @@ describe('webhook delivery across a restart', () => {
     receiver.secret = sub.secret;
     receiver.respond = () => ({ status: 500 });
 
-    child = spawnApp('api', cfg);
+    child = spawnApp('api', cfg, workerEnv);
     const [alert] = await insertAlerts(cfg.databaseUrl, [
       { portfolioId: 'pf-restart', level: 'CRITICAL', incidentId: 'news.events:n-1' },
     ]);
@@ -74,7 +68,7 @@ describe('webhook delivery across a restart', () => {
     expect(first).toMatchObject({ attempt: 1, outcome: 'retry', status_code: 500 });
 
     receiver.respond = () => ({ status: 204 });
-    child = spawnApp('api', cfg);
+    child = spawnApp('api', cfg, workerEnv);
     await waitFor(() => receiver.acknowledged().size === 1, 60_000, 'the delivery after restart');
     expect(receiver.badSignatures).toEqual([]);
     const ids = new Set(receiver.requests.map((r) => r.id));

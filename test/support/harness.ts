@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
-import { allTopics, topicNames, type TopicNames } from '@risk/contracts';
+import { Kafka, logLevel, type Consumer, type IHeaders, type KafkaMessage } from 'kafkajs';
+import { allTopics, topicNames, type Tick, type TopicNames } from '@risk/contracts';
 import { loadConfig, type AppConfig } from '@risk/platform';
 // eslint-disable-next-line no-restricted-imports
 import { ensureTopics } from '../../scripts/infra/topics';
@@ -83,6 +83,9 @@ export function kafkaClient(): Kafka {
 export interface Produced {
   key: string | null;
   value: string | Buffer | null;
+  /** Else the producer's partitioner picks it by key. */
+  partition?: number;
+  headers?: IHeaders;
 }
 
 export async function produce(kafka: Kafka, topic: string, messages: Produced[]): Promise<void> {
@@ -96,6 +99,11 @@ export async function produce(kafka: Kafka, topic: string, messages: Produced[])
 }
 
 export const json = (key: string, v: unknown): Produced => ({ key, value: JSON.stringify(v) });
+
+/** A price tick as producers write it (contract: Tick), keyed by its symbol. */
+export function tickMessage(t: Tick): Produced {
+  return json(t.symbol, t);
+}
 
 /** A news item as producers write it (contract: NewsEvent), keyed by its id. */
 export function newsMessage(n: {

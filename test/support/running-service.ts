@@ -1,4 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Kafka } from 'kafkajs';
 import type { TopicNames } from '@risk/contracts';
 import type { AppConfig } from '@risk/platform';
@@ -24,6 +26,8 @@ export interface TestEnvironment {
   config(overrides?: Record<string, string>): AppConfig;
   readonly topics: TopicNames;
   readonly kafka: Kafka;
+  /** Readers of the topics asked for in `read`, started in beforeAll. */
+  readonly readers: Partial<Record<keyof TopicNames, TopicReader>>;
   /** Stopped in afterAll, the last owned first, before the database is dropped. */
   own<T extends Closeable>(app: T): T;
   /** Stops an owned app now (an instance leaving in the middle of a test). */
@@ -33,24 +37,37 @@ export interface TestEnvironment {
 }
 
 /**
- * Topics and a database of their own for the tests of one file: topics created in beforeAll;
- * in afterAll the cleanups run, the owned apps stop (the last owned first) and the database is
- * dropped.
+ * Topics and a database of their own for the tests of one file: topics created (and readers
+ * started) in beforeAll; in afterAll the cleanups run, the owned apps stop (the last owned first)
+ * and the database is dropped. Whoever opens the database first creates and migrates it.
+ * `kafka: false` makes a database-only environment: no topics, no client.
  */
 export function useTestEnvironment(
   name: string,
-  opts: { env?: Record<string, string>; partitions?: number } = {},
+  opts: {
+    env?: Record<string, string>;
+    partitions?: number;
+    read?: (keyof TopicNames)[];
+    kafka?: boolean;
+  } = {},
 ): TestEnvironment {
   const tag = uniqueTag(name);
   const base = testConfig(tag, opts.env);
   let topics: TopicNames | undefined;
   let kafka: Kafka | undefined;
+  const readers: TestEnvironment['readers'] = {};
   const owned: Closeable[] = [];
   const cleanups: (() => Promise<unknown>)[] = [];
 
   beforeAll(async () => {
+    if (opts.kafka === false) return;
     topics = await createTopics(`${tag}.`, opts.partitions);
     kafka = kafkaClient();
+    for (const t of opts.read ?? []) {
+      const reader = await new TopicReader(kafka, topics[t]).start();
+      readers[t] = reader;
+      cleanups.push(() => reader.stop());
+    }
   });
 
   afterAll(async () => {
@@ -60,11 +77,13 @@ export function useTestEnvironment(
   });
 
   const started = <T>(v: T | undefined, what: string): T => {
+    if (opts.kafka === false) throw new Error(`the test environment has no Kafka (${what})`);
     if (v === undefined) throw new Error(`the test environment is not set up yet (${what})`);
     return v;
   };
   return {
     config: (overrides) => (overrides ? testConfig(tag, { ...opts.env, ...overrides }) : base),
+    readers,
     get topics() {
       return started(topics, 'topics');
     },
@@ -86,13 +105,10 @@ export function useTestEnvironment(
   };
 }
 
-export interface RunningService {
+/** A test environment with every service running in it, as one app. */
+export interface RunningService extends TestEnvironment {
   readonly cfg: AppConfig;
-  readonly topics: TopicNames;
-  readonly kafka: Kafka;
   readonly app: INestApplication;
-  /** Readers of the output topics asked for in `read`, started before the tests. */
-  readonly readers: Partial<Record<keyof TopicNames, TopicReader>>;
 }
 
 /**
@@ -101,29 +117,22 @@ export interface RunningService {
  */
 export function useRunningService(
   name: string,
-  opts: {
-    env?: Record<string, string>;
-    partitions?: number;
-    listen?: boolean;
-    read?: (keyof TopicNames)[];
-  } = {},
+  opts: Parameters<typeof useTestEnvironment>[1] & { listen?: boolean } = {},
 ): RunningService {
   const env = useTestEnvironment(name, opts);
-  const readers: RunningService['readers'] = {};
   let app: INestApplication | undefined;
 
   beforeAll(async () => {
     app = env.own(await startService(env.config(), { listen: opts.listen ?? true }));
-    for (const t of opts.read ?? []) {
-      const reader = await new TopicReader(env.kafka, env.topics[t]).start();
-      readers[t] = reader;
-      env.cleanup(() => reader.stop());
-    }
   });
 
   return {
     cfg: env.config(),
-    readers,
+    config: env.config,
+    readers: env.readers,
+    own: env.own,
+    close: env.close,
+    cleanup: env.cleanup,
     get topics() {
       return env.topics;
     },
@@ -135,6 +144,13 @@ export function useRunningService(
       return app;
     },
   };
+}
+
+/** The app's address on loopback; an app started with `listen: false` listens on a free port first. */
+export async function listenOnLoopback(app: INestApplication): Promise<string> {
+  const server = app.getHttpServer() as Server;
+  if (!server.listening) await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 /** The reasoning model end-to-end tests run: TEST_REASONING_MODEL_DIR, else the shipped default. */

@@ -19,10 +19,14 @@ export function envOf(cfg: AppConfig): Record<string, string> {
   };
 }
 
-/** Runs an app's main.ts as its own process, as production would (transpiled on the fly). */
+/**
+ * Runs an app's main.ts as its own process, as production would (transpiled on the fly);
+ * `env` adds settings `envOf` does not carry.
+ */
 export function spawnApp(
   app: 'risk-engine' | 'ingest' | 'api' | 'all',
   cfg: AppConfig,
+  env: Record<string, string> = {},
 ): ChildProcess {
   const child = spawn(
     process.execPath,
@@ -35,7 +39,7 @@ export function spawnApp(
     ],
     {
       cwd: ROOT,
-      env: { ...process.env, ...envOf(cfg), TS_NODE_TRANSPILE_ONLY: 'true' },
+      env: { ...process.env, ...envOf(cfg), ...env, TS_NODE_TRANSPILE_ONLY: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
