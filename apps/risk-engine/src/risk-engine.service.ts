@@ -62,6 +62,30 @@ const next = (offset: string) => (BigInt(offset) + 1n).toString();
 /** A judgement of the language model with its cost, as an evaluation carries it. */
 type Reasoning = { judgement: ReasoningJudgement; timings: EvaluationTimings };
 
+type EvaluateArgs = Parameters<EngineCore['evaluate']>[0];
+type MoveWhy = Parameters<typeof moveStep>[1];
+
+/** One dirty portfolio of a flush, as planned in the lock: its evaluation and what to judge. */
+interface FlushItem {
+  d: DirtyPortfolio;
+  /** The state it was planned from; the commit re-scores if the portfolio's state moved on. */
+  state: PortfolioState;
+  args: EvaluateArgs;
+  /** The evaluation without a judgement, when planning needed it. */
+  plain?: ReturnType<EngineCore['evaluate']>;
+  judge?: { move: PriceMove; why: MoveWhy };
+}
+
+interface FlushPlan {
+  started: number;
+  dirty: DirtyPortfolio[];
+  /** Ticks counted in `ticksSinceFlush` when it was taken. */
+  ticks: number;
+  offsets: Record<string, string>;
+  incidentId: string;
+  items: FlushItem[];
+}
+
 /**
  * Kafka in, evaluations out. Positions are read in the shared group (partitioned by portfolioId,
  * so instances split the portfolios); ticks and news are read in full by every instance (a global
@@ -72,6 +96,8 @@ type Reasoning = { judgement: ReasoningJudgement; timings: EvaluationTimings };
 export class RiskEngineService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(RiskEngineService.name);
   private readonly mutex = new AsyncMutex();
+  /** Flushes one at a time; each takes `mutex` only around its own state work. */
+  private readonly flushes = new AsyncMutex();
   private readonly store: RiskStore;
   private core!: EngineCore;
   private out!: OutputTopics;
@@ -177,7 +203,7 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
       this.newsConsumer?.stop(),
       this.positionsConsumer?.stop(),
     ]);
-    await this.mutex.run(() => this.flush()).catch((e) => this.log.error(e));
+    await this.flushes.run(() => this.flush()).catch((e) => this.log.error(e));
     await Promise.allSettled([
       this.ticksConsumer?.disconnect(),
       this.newsConsumer?.disconnect(),
@@ -241,29 +267,33 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
    * Closes the rebalance window: a news item this instance passed before it owned a portfolio,
    * and the previous owner had not evaluated for it (or dropped it first), is evaluated now for
    * the portfolios of the `gained` partitions that hold one of its symbols — once their
-   * positions are applied, in the mutex, through evaluateNews, whose ledger check (and
+   * positions are applied, through evaluateNews, whose ledger check (and
    * commitOutcomes') leaves exactly one evaluation per (item, portfolio) whoever commits first.
    * At the first assignment nothing has been passed yet: nothing to replay.
    */
   private async replayRecentNews(gained: Set<number>): Promise<void> {
     if (gained.size === 0 || this.recentNews.size === 0) return;
     if (!(await this.positionsCaughtUp(async () => {}))) return;
-    await this.mutex.run(async () => {
+    const { plan, adopted } = await this.mutex.run(async () => {
       // Owned now: a later rebalance may have taken some of them again.
       const adopted = new Set(
         [...this.core.portfolios.keys()].filter(
           (id) => this.owns(id) && gained.has(this.partitionOf(id)),
         ),
       );
-      const plan = replayPlan(this.recentNews.list(), adopted, (s) => this.core.holdersOf(s));
-      let evaluated = 0;
-      for (const { item, portfolioIds } of plan)
-        evaluated += await this.evaluateNews(item.news, item.topic, new Set(portfolioIds));
-      if (evaluated > 0)
-        this.log.warn(
-          `rebalance: ${evaluated} evaluations of recent news for ${adopted.size} adopted portfolios`,
-        );
+      return {
+        adopted,
+        plan: replayPlan(this.recentNews.list(), adopted, (s) => this.core.holdersOf(s)),
+      };
     });
+    let evaluated = 0;
+    // In event order, one item after another (each takes the lock for its own state work).
+    for (const { item, portfolioIds } of plan)
+      evaluated += await this.evaluateNews(item.news, item.topic, new Set(portfolioIds));
+    if (evaluated > 0)
+      this.log.warn(
+        `rebalance: ${evaluated} evaluations of recent news for ${adopted.size} adopted portfolios`,
+      );
   }
 
   /**
@@ -425,7 +455,7 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
   private requestFlush(): void {
     if (this.flushRequested || this.stopping) return;
     this.flushRequested = true;
-    void this.mutex
+    void this.flushes
       .run(async () => {
         this.flushRequested = false;
         await this.flush();
@@ -433,53 +463,84 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
       .catch((e: unknown) => this.log.error({ err: e }, 'flush failed; will retry'));
   }
 
-  /** Evaluates every portfolio a tick touched since the last flush, and saves the price state. */
+  /**
+   * Evaluates every portfolio a tick touched since the last flush, and saves the price state.
+   * Flushes run one at a time (their tick offsets commit in order). A flush holds the engine
+   * lock to take the dirty set and to commit, not while the language model judges its moves:
+   * positions and news are applied meanwhile, and a portfolio they changed is evaluated again,
+   * from its current state, with the judgement already made.
+   */
   private async flush(): Promise<void> {
-    if (this.ticksSinceFlush === 0 && !this.core.hasDirty()) return;
-    const started = performance.now();
-    const dirty = this.core.takeDirty();
-    const incidentId = `${this.topics.ticks}:${randomUUID()}`;
-    const offsets = { ...this.tickOffsets };
+    const plan = await this.mutex.run(() => this.planFlush());
+    if (!plan) return;
     try {
       // All portfolios at once: the reasoning engine batches the move judgements they ask for
       // (one decoder step for many portfolios); results keep the dirty order.
-      const results = await Promise.all(
+      const judged = await Promise.all(
+        plan.items.map((p) =>
+          p.judge
+            ? this.judgeMove(p.state.id, p.judge.move, p.judge.why.gate)
+            : Promise.resolve(undefined),
+        ),
+      );
+      await this.mutex.run(() => this.commitFlush(plan, judged));
+    } catch (e) {
+      this.core.restoreDirty(plan.dirty);
+      throw e;
+    }
+    await this.commitTickOffsets(plan.offsets);
+  }
+
+  /** In the lock: takes the dirty set and decides, per portfolio, which move the model judges. */
+  private async planFlush(): Promise<FlushPlan | null> {
+    if (this.ticksSinceFlush === 0 && !this.core.hasDirty()) return null;
+    const started = performance.now();
+    const dirty = this.core.takeDirty();
+    const plan: FlushPlan = {
+      started,
+      dirty,
+      ticks: this.ticksSinceFlush,
+      offsets: { ...this.tickOffsets },
+      incidentId: `${this.topics.ticks}:${randomUUID()}`,
+      items: [],
+    };
+    try {
+      plan.items = await Promise.all(
         dirty.flatMap((d) => {
           const state = this.core.portfolios.get(d.portfolioId);
-          return state ? [this.evaluateDirty(d, state, incidentId)] : [];
+          return state ? [this.planDirty(d, state, plan.incidentId)] : [];
         }),
       );
-      const res = await this.store.commitOutcomes(
-        results.map((r) => r.outcome),
-        {
-          instanceId: this.cfg.instanceId,
-          instruments: this.core.book.toSnapshot(),
-          tickOffsets: offsets,
-        },
-      );
-      const committed = new Set(res.committed);
-      for (const r of results) if (committed.has(r.outcome)) this.core.install(r.next);
-      this.ticksSinceFlush = 0;
-      this.afterCommit(res.committed, 'ticks', started);
     } catch (e) {
       this.core.restoreDirty(dirty);
       throw e;
     }
-    await this.commitTickOffsets(offsets);
+    return plan;
   }
 
   /**
    * One portfolio ticks made dirty: the trees always; the language model at most once, on its
    * largest move since the last flush — first if that move is large (gate `moves`), else if the
    * evaluation without it changes the portfolio's level (gate `levels`), and then re-decided
-   * with the judgement. A failed model call leaves the evaluation without a judgement.
+   * with the judgement.
    */
-  private async evaluateDirty(
+  private async planDirty(
     d: DirtyPortfolio,
     state: PortfolioState,
     incidentId: string,
-  ): Promise<ReturnType<EngineCore['evaluate']>> {
-    const args = {
+  ): Promise<FlushItem> {
+    const args = await this.dirtyArgs(d, state, incidentId);
+    const large = moveToJudgeFirst(this.cfg.reasoningGate, d.move);
+    if (large) return { d, state, args, judge: { move: large, why: { gate: 'moves' } } };
+    const plain = this.core.evaluate(args);
+    const to = plain.outcome.evaluation.level;
+    const move = moveToJudgeOnLevelChange(this.cfg.reasoningGate, d.move, state.lastLevel, to);
+    const why = { gate: 'levels' as const, from: state.lastLevel!, to };
+    return move ? { d, state, args, plain, judge: { move, why } } : { d, state, args, plain };
+  }
+
+  private async dirtyArgs(d: DirtyPortfolio, state: PortfolioState, incidentId: string) {
+    return {
       state,
       trigger: { topic: this.topics.ticks, eventId: d.tick.id },
       ts: new Date(d.tick.ts).toISOString(),
@@ -487,21 +548,52 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
       out: this.out,
       ...(await this.score(d.tick.ts, state)),
     };
-    const large = moveToJudgeFirst(this.cfg.reasoningGate, d.move);
-    if (large) {
-      const reasoning = await this.judgeMove(state.id, large, 'moves');
-      return reasoning
-        ? this.core.evaluate({ ...args, reasoning, context: [moveStep(large, { gate: 'moves' })] })
-        : this.core.evaluate(args);
+  }
+
+  /**
+   * In the lock: each portfolio's evaluation — with its judgement when the model gave one (a
+   * failed call leaves the evaluation without) — from its state now: a portfolio that positions
+   * or news changed while the model ran is scored again (a `levels` judgement is kept only if
+   * the level still changes), one a rebalance took away is left to its new owner.
+   */
+  private async commitFlush(plan: FlushPlan, judged: (Reasoning | undefined)[]): Promise<void> {
+    const results: ReturnType<EngineCore['evaluate']>[] = [];
+    for (const [i, p] of plan.items.entries()) {
+      const state = this.core.portfolios.get(p.state.id);
+      if (!state) continue;
+      const changed = state !== p.state;
+      const args = changed ? await this.dirtyArgs(p.d, state, plan.incidentId) : p.args;
+      const plain = changed ? undefined : p.plain;
+      const reasoning = judged[i];
+      if (!reasoning || !p.judge) {
+        results.push(plain ?? this.core.evaluate(args));
+        continue;
+      }
+      let why = p.judge.why;
+      if (changed && why.gate === 'levels') {
+        const to = this.core.evaluate(args).outcome.evaluation.level;
+        if (to === state.lastLevel) {
+          results.push(this.core.evaluate(args));
+          continue;
+        }
+        why = { gate: 'levels', from: state.lastLevel!, to };
+      }
+      results.push(
+        this.core.evaluate({ ...args, reasoning, context: [moveStep(p.judge.move, why)] }),
+      );
     }
-    const plain = this.core.evaluate(args);
-    const level = plain.outcome.evaluation.level;
-    const move = moveToJudgeOnLevelChange(this.cfg.reasoningGate, d.move, state.lastLevel, level);
-    if (!move) return plain;
-    const reasoning = await this.judgeMove(state.id, move, 'levels');
-    if (!reasoning) return plain;
-    const why = { gate: 'levels' as const, from: state.lastLevel!, to: level };
-    return this.core.evaluate({ ...args, reasoning, context: [moveStep(move, why)] });
+    const res = await this.store.commitOutcomes(
+      results.map((r) => r.outcome),
+      {
+        instanceId: this.cfg.instanceId,
+        instruments: this.core.book.toSnapshot(),
+        tickOffsets: plan.offsets,
+      },
+    );
+    const committed = new Set(res.committed);
+    for (const r of results) if (committed.has(r.outcome)) this.core.install(r.next);
+    this.ticksSinceFlush -= plan.ticks;
+    this.afterCommit(res.committed, 'ticks', plan.started);
   }
 
   private async commitTickOffsets(offsets: Record<string, string>): Promise<void> {
@@ -520,11 +612,7 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     const r = decodeInput('news', message.key, message.value);
     if (r.ok) {
       if (!(await this.positionsCaughtUp(() => payload.heartbeat()))) return;
-      await this.mutex.run(async () => {
-        await this.evaluateNews(r.value, topic);
-        // Passed (for the holders owned now): kept for the portfolios a rebalance brings later.
-        this.recentNews.add(topic, r.value);
-      });
+      await this.evaluateNews(r.value, topic);
     } else this.metrics.messages.inc({ kind: 'news', outcome: 'invalid' });
     await this.newsConsumer!.commitOffsets([{ topic, partition, offset: next(message.offset) }]);
   }
@@ -532,6 +620,8 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
   /**
    * Evaluates `n` for the owned portfolios holding one of its symbols (only those in `only`, for
    * a replay) that the ledger does not show as evaluated for it. Returns how many it committed.
+   * The engine lock is held to pick the holders and to commit, not while the language model
+   * judges: each holder is evaluated from its state when the judgement is back.
    */
   private async evaluateNews(
     n: NewsEvent,
@@ -539,61 +629,84 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     only?: ReadonlySet<string>,
   ): Promise<number> {
     const started = performance.now();
-    const holders = this.core.holdersOf(n.symbols).filter((pid) => !only || only.has(pid));
-    if (!only)
-      this.metrics.messages.inc({
-        kind: 'news',
-        outcome: holders.length > 0 ? 'held' : 'not_held',
-      });
-    if (holders.length === 0) return 0;
-    // A redelivered item must not run the language model again (nor extend its context).
-    const done = await this.store.processedScopes(topic, n.id, holders);
-    const todo = holders.filter((h) => !done.has(h));
+    const todo = await this.mutex.run(async () => {
+      const holders = this.core.holdersOf(n.symbols).filter((pid) => !only || only.has(pid));
+      if (!only) {
+        this.metrics.messages.inc({
+          kind: 'news',
+          outcome: holders.length > 0 ? 'held' : 'not_held',
+        });
+        // Passed, for the holders owned now (in the lock, with them): a rebalance after this
+        // point finds it in the ring and replays it to the portfolios it brings.
+        this.recentNews.add(topic, n);
+      }
+      if (holders.length === 0) return [];
+      // A redelivered item must not run the language model again (nor extend its context).
+      const done = await this.store.processedScopes(topic, n.id, holders);
+      return holders.filter((h) => !done.has(h));
+    });
+    if (todo.length === 0) return 0;
     // Every holder's judgement at once: the reasoning engine batches concurrent requests.
     const judged = await Promise.all(todo.map((pid) => this.judgeNews(pid, n)));
+    return this.mutex.run(() => this.commitNews(n, topic, todo, judged, started, only));
+  }
+
+  /**
+   * In the lock: the holders' evaluations of `n` from their states now, committed. A holder a
+   * rebalance took away meanwhile is left to its new owner (which evaluates the item live or
+   * replays it).
+   */
+  private async commitNews(
+    n: NewsEvent,
+    topic: string,
+    todo: string[],
+    judged: (Reasoning | undefined)[],
+    started: number,
+    only: ReadonlySet<string> | undefined,
+  ): Promise<number> {
     const results = [];
     for (const [i, pid] of todo.entries()) {
+      const state = this.core.portfolios.get(pid);
+      if (!state) continue;
       const reasoning = judged[i];
-      const state = this.core.portfolios.get(pid)!;
       const j = reasoning?.judgement;
-      results.push(
-        await this.evaluateScored(Date.parse(n.ts), {
-          state: j
-            ? {
-                ...state,
-                lastNews: {
-                  newsId: n.id,
-                  tsMs: Date.parse(n.ts),
-                  symbols: n.symbols,
-                  sharePct: j.exposure.sharePct,
-                  pSevereNegative: j.probabilities.severe_negative,
-                  pNegative: j.probabilities.negative,
-                  pNeutral: j.probabilities.neutral,
-                  pPositive: j.probabilities.positive,
-                },
-              }
-            : state,
-          trigger: { topic, eventId: n.id },
-          ts: new Date(Date.parse(n.ts)).toISOString(),
-          incidentId: `${topic}:${n.id}`,
-          out: this.out,
-          reasoning,
-          context: [
-            {
-              kind: 'metric',
-              text: `news ${n.id} about ${n.symbols.filter((s) => this.core.holdings.portfoliosHolding(s).has(pid)).join(', ')}: "${n.headline}"`,
-              data: { newsId: n.id, headline: n.headline, symbols: n.symbols },
-            },
-          ],
-        }),
-      );
+      const r = await this.evaluateScored(Date.parse(n.ts), {
+        state: j
+          ? {
+              ...state,
+              lastNews: {
+                newsId: n.id,
+                tsMs: Date.parse(n.ts),
+                symbols: n.symbols,
+                sharePct: j.exposure.sharePct,
+                pSevereNegative: j.probabilities.severe_negative,
+                pNegative: j.probabilities.negative,
+                pNeutral: j.probabilities.neutral,
+                pPositive: j.probabilities.positive,
+              },
+            }
+          : state,
+        trigger: { topic, eventId: n.id },
+        ts: new Date(Date.parse(n.ts)).toISOString(),
+        incidentId: `${topic}:${n.id}`,
+        out: this.out,
+        reasoning,
+        context: [
+          {
+            kind: 'metric',
+            text: `news ${n.id} about ${n.symbols.filter((s) => this.core.holdings.portfoliosHolding(s).has(pid)).join(', ')}: "${n.headline}"`,
+            data: { newsId: n.id, headline: n.headline, symbols: n.symbols },
+          },
+        ],
+      });
+      results.push({ pid, ...r });
     }
     const res = await this.store.commitOutcomes(results.map((r) => r.outcome));
     const committed = new Set(res.committed);
-    for (const [i, r] of results.entries())
+    for (const r of results)
       if (committed.has(r.outcome)) {
         // A replayed (older) item must not replace newer news the portfolio remembers.
-        const before = this.core.portfolios.get(todo[i])?.lastNews;
+        const before = this.core.portfolios.get(r.pid)?.lastNews;
         this.core.install({ ...r.next, lastNews: newerNews(before, r.next.lastNews) });
       }
     if (only && res.committed.length > 0)
