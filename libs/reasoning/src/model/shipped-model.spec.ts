@@ -100,6 +100,9 @@ async function loadShipped(): Promise<{ cfg: DecoderConfig; tokenizer: TextToken
   return { cfg: fromHfConfigJson(json), tokenizer: await loadTokenizer(join(MODEL_DIR, 'fp32')) };
 }
 
+// Generation on two model variants: a few seconds alone, more on a busy machine.
+jest.setTimeout(60_000);
+
 describe('shipped risk reasoner (models/risk-reasoner)', () => {
   it('judges clear held-out cases correctly, fp32 and INT8', async () => {
     const { cfg, tokenizer } = await loadShipped();
