@@ -14,6 +14,7 @@ import { kvBytesPerToken, ModelSpec, parseModelSpec } from './model-spec';
 import type { ReasoningRuntimeConfig } from './reasoning.config';
 import { ReasoningMetrics } from './reasoning.metrics';
 import { BatchScheduler } from './runtime/batch-scheduler';
+import { KeyedSerial } from './runtime/keyed-serial';
 import { DecoderBackend, openDecoderSession, SessionLogger } from './runtime/onnx-decoder.session';
 import { argmax, optionLogProb, softmax } from './runtime/option-scoring';
 import { packStep, RowResult, rowsCompatible, StepRow, unpackRow } from './runtime/step-packing';
@@ -121,7 +122,7 @@ export class ReasoningEngine {
   readonly metrics: ReasoningMetrics;
   private readonly scheduler: BatchScheduler<StepRow, RowResult>;
   private readonly contexts = new Map<string, number[]>();
-  private readonly locks = new Map<string, Promise<void>>();
+  private readonly serial = new KeyedSerial();
   private readonly rootsInFlight = new Map<string, Promise<CachedContext>>();
   private readonly bytesPerToken: number;
 
@@ -450,7 +451,7 @@ export class ReasoningEngine {
   private async setTokens(portfolioId: string, target: number[]): Promise<ContextResult> {
     if (target.length === 0) throw new ReasoningError('NO_CONTEXT', 'empty context');
     this.checkLength(target);
-    return this.withLock(portfolioId, async () => {
+    return this.serial.run(portfolioId, async () => {
       this.contexts.set(portfolioId, target);
       const lease = this.cache.acquire(portfolioId);
       try {
@@ -468,7 +469,7 @@ export class ReasoningEngine {
     fn: (m: Materialized, started: number) => Promise<T>,
   ): Promise<T> {
     const started = performance.now();
-    return this.withLock(portfolioId, async () => {
+    return this.serial.run(portfolioId, async () => {
       const target = this.contexts.get(portfolioId);
       if (!target) throw new ReasoningError('NO_CONTEXT', `no context set for ${portfolioId}`);
       const lease = this.cache.acquire(portfolioId);
@@ -610,19 +611,5 @@ export class ReasoningEngine {
     const out = await this.backend.run(packed);
     this.metrics.step(rows.length, (performance.now() - t0) / 1000);
     return rows.map((_, b) => unpackRow(packed, rows, b, out, this.copies));
-  }
-
-  private async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(key) ?? Promise.resolve();
-    const run = previous.then(fn);
-    const settled = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.locks.set(key, settled);
-    void settled.then(() => {
-      if (this.locks.get(key) === settled) this.locks.delete(key);
-    });
-    return run;
   }
 }
