@@ -14,6 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
+  DECODER_GRAPH_REVISION,
   DECODER_PRESETS,
   ReasoningEngine,
   ReasoningRuntimeConfig,
@@ -33,7 +34,11 @@ const median = (xs: number[]): number => {
 const fmt = (x: number, d = 1): string => x.toFixed(d);
 
 async function ensureModel(quantization: 'none' | 'int8'): Promise<string> {
-  const dir = path.join(MODELS, `reasoning-bench-${quantization === 'int8' ? 'int8' : 'fp32'}`);
+  // Keyed on the graph revision: a model built by an older graph builder is not reused.
+  const dir = path.join(
+    MODELS,
+    `reasoning-bench-${quantization === 'int8' ? 'int8' : 'fp32'}-g${DECODER_GRAPH_REVISION}`,
+  );
   if (existsSync(path.join(dir, 'model.onnx')) && existsSync(path.join(dir, 'config.json'))) {
     return dir;
   }

@@ -25,6 +25,11 @@ export interface BuildDecoderOptions {
 /** Value that replaces masked attention scores before softmax (finite, so no NaN on empty rows). */
 export const MASKED_SCORE = -1e9;
 export const DECODER_OPSET = 17;
+/**
+ * Changes when the graph computes the same thing differently (2: GQA heads stacked as rows, int8
+ * weights as uint8 with zero point 128). In the model's metadata; caches of built models key on it.
+ */
+export const DECODER_GRAPH_REVISION = 2;
 /** Zero point of the stored int8 weights (q + 128 in uint8). */
 const WEIGHT_ZERO_POINT = 128;
 
@@ -70,7 +75,11 @@ export function buildDecoderModel(
     opset: DECODER_OPSET,
     producer: 'risk-reasoning-graph',
     docString: 'Decoder-only LM (Llama/Qwen2 layout), decoder-with-past interface.',
-    metadata: { decoder_config: JSON.stringify(cfg), quantization: opts.quantization ?? 'none' },
+    metadata: {
+      decoder_config: JSON.stringify(cfg),
+      quantization: opts.quantization ?? 'none',
+      graph_revision: String(DECODER_GRAPH_REVISION),
+    },
   });
 }
 
