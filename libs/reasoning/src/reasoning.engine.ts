@@ -115,6 +115,13 @@ function hashTokens(tokens: readonly number[]): string {
  * shared system-prompt root, dynamic batching of concurrent portfolios into one session.run, and
  * constrained option scoring / greedy generation on branches that leave the cache untouched.
  */
+/**
+ * Free slots a batch's own K/V buffer gets beyond its first step (models with `present_new`
+ * outputs): the batch's next steps (generated tokens, scored options) write into them in place;
+ * a batch that outgrows them is copied into a new buffer.
+ */
+const GROW_HEADROOM = 64;
+
 export class ReasoningEngine {
   readonly cache: KvCacheManager;
   /** K/V bytes copied in JS since start (padding, row split, rewind, window trim). */
@@ -606,7 +613,9 @@ export class ReasoningEngine {
   }
 
   private async runRows(rows: StepRow[]): Promise<RowResult[]> {
-    const packed = packStep(rows, this.copies);
+    const packed = packStep(rows, this.copies, {
+      headroom: this.backend.hasNewKv ? GROW_HEADROOM : 0,
+    });
     const t0 = performance.now();
     const out = await this.backend.run(packed);
     this.metrics.step(rows.length, (performance.now() - t0) / 1000);

@@ -69,6 +69,12 @@ describe('decoder graph (tiny preset)', () => {
           ['batch_size', cfg.numKvHeads, 'total_sequence_length', d],
         ]);
       }
+      for (const kind of ['key', 'value'])
+        expectedOutputs.push([
+          `present_new.${i}.${kind}`,
+          'float32',
+          ['batch_size', cfg.numKvHeads, 'sequence_length', d],
+        ]);
     }
     const describeValues = (meta: readonly ort.InferenceSession.ValueMetadata[]): unknown[] =>
       meta.map((m) => (m.isTensor ? [m.name, m.type, [...m.shape]] : [m.name]));
@@ -126,6 +132,18 @@ describe('decoder graph (tiny preset)', () => {
     const ref = referenceForward(cfg, weights, tail.ids, full.mask, tail.pos, first.present);
     expect(maxAbsDiff(second.logits, ref.logits)).toBeLessThanOrEqual(1e-4);
     expect(maxAbsDiff(second.present[0].key, whole.present[0].key)).toBeLessThanOrEqual(1e-5);
+    // present_new is exactly the last S slots of present: this step's K/V alone.
+    const d = headDimOf(cfg);
+    for (let l = 0; l < cfg.numLayers; l++)
+      for (const kind of ['key', 'value'] as const)
+        for (let bh = 0; bh < 2 * cfg.numKvHeads; bh++) {
+          const tailOfPresent = second.present[l][kind].subarray(
+            (bh * 12 + prefixLen) * d,
+            (bh + 1) * 12 * d,
+          );
+          const fresh = second.fresh[l][kind].subarray(bh * appended * d, (bh + 1) * appended * d);
+          expect(Array.from(fresh)).toEqual(Array.from(tailOfPresent));
+        }
   });
 
   it('batches rows with different past and new lengths (padding inside the mask)', async () => {

@@ -27,9 +27,10 @@ export const MASKED_SCORE = -1e9;
 export const DECODER_OPSET = 17;
 /**
  * Changes when the graph computes the same thing differently (2: GQA heads stacked as rows, int8
- * weights as uint8 with zero point 128). In the model's metadata; caches of built models key on it.
+ * weights as uint8 with zero point 128; 3: `present_new` outputs). In the model's metadata;
+ * caches of built models key on it.
  */
-export const DECODER_GRAPH_REVISION = 2;
+export const DECODER_GRAPH_REVISION = 3;
 /** Zero point of the stored int8 weights (q + 128 in uint8). */
 const WEIGHT_ZERO_POINT = 128;
 
@@ -50,6 +51,12 @@ export const decoderIo = {
   pastValue: (layer: number): string => `past_key_values.${layer}.value`,
   presentKey: (layer: number): string => `present.${layer}.key`,
   presentValue: (layer: number): string => `present.${layer}.value`,
+  /**
+   * Only this step's K/V ([B, H_kv, S, D], keys rotated): a runtime that keeps the cache in its
+   * own buffers fetches these instead of `present` (a copy of the whole cache per step).
+   */
+  newKey: (layer: number): string => `present_new.${layer}.key`,
+  newValue: (layer: number): string => `present_new.${layer}.value`,
 } as const;
 
 /** inv_freq[i] = theta^(-2i/D), rounded to float32 as the graph stores it. */
@@ -104,6 +111,7 @@ class DecoderGraph {
     const { g, cfg, d } = this;
     const kvDims = ['batch_size', cfg.numKvHeads, 'past_sequence_length', d];
     const presentDims = ['batch_size', cfg.numKvHeads, 'total_sequence_length', d];
+    const newDims = ['batch_size', cfg.numKvHeads, 'sequence_length', d];
     g.input(decoderIo.inputIds, 'int64', ['batch_size', 'sequence_length']);
     g.input(decoderIo.attentionMask, 'int64', ['batch_size', 'total_sequence_length']);
     g.input(decoderIo.positionIds, 'int64', ['batch_size', 'sequence_length']);
@@ -115,6 +123,8 @@ class DecoderGraph {
     for (let i = 0; i < cfg.numLayers; i++) {
       g.output(decoderIo.presentKey(i), 'float32', presentDims);
       g.output(decoderIo.presentValue(i), 'float32', presentDims);
+      g.output(decoderIo.newKey(i), 'float32', newDims);
+      g.output(decoderIo.newValue(i), 'float32', newDims);
     }
 
     const embedding = this.embedding(w);
@@ -295,6 +305,8 @@ class DecoderGraph {
       { axis: 2 },
       decoderIo.presentValue(i),
     );
+    g.op('Identity', [kRot], {}, decoderIo.newKey(i));
+    g.op('Identity', [v], {}, decoderIo.newValue(i));
 
     // Grouped-query attention without materialising repeated K/V: the n_rep query heads that
     // share a kv head (head h uses kv head h / n_rep, as HF repeat_kv) are stacked as rows,

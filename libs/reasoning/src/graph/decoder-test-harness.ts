@@ -8,6 +8,8 @@ import { LayerKv } from './reference-forward';
 export interface DecoderRun {
   logits: Float32Array;
   present: LayerKv[];
+  /** This step's K/V alone (`present_new`), per layer [B, H_kv, S, D]. */
+  fresh: LayerKv[];
   /** T of the present tensors. */
   totalLength: number;
 }
@@ -49,15 +51,21 @@ export async function runDecoder(
   }
   const out = await session.run(feeds);
   const present: LayerKv[] = [];
+  const fresh: LayerKv[] = [];
   for (let i = 0; i < cfg.numLayers; i++) {
     present.push({
       key: out[decoderIo.presentKey(i)].data as Float32Array,
       value: out[decoderIo.presentValue(i)].data as Float32Array,
     });
+    fresh.push({
+      key: out[decoderIo.newKey(i)].data as Float32Array,
+      value: out[decoderIo.newValue(i)].data as Float32Array,
+    });
   }
   return {
     logits: out[decoderIo.logits].data as Float32Array,
     present,
+    fresh,
     totalLength: out[decoderIo.presentKey(0)].dims[2],
   };
 }

@@ -20,16 +20,28 @@ export interface KvBlock {
   readonly view?: BatchRowView;
 }
 
-/** A batched step's `present` outputs and the attention mask its rows were computed with. */
+/**
+ * A batched step's K/V and the attention mask its rows were computed with: either its `present`
+ * outputs (`stride` = `total`), or the batch's own buffers with room to grow (`stride` > `total`,
+ * `buffer` set), which later steps of the batch extend in place.
+ */
 export interface BatchKvState {
   readonly batch: number;
-  /** T: time axis length of the tensors. */
+  /** T: time slots in use, [0, T) of each row. */
   readonly total: number;
-  /** Per layer [B, H, T, D]. */
+  /** Time axis length of the tensors (≥ T; slots [T, stride) are free room). */
+  readonly stride: number;
+  /** Per layer [B, H, stride, D]. */
   readonly keys: readonly Float32Array[];
   readonly values: readonly Float32Array[];
   /** [B, T]; 1 marks a real slot of that row, 0 padding. */
   readonly mask: BigInt64Array;
+  /**
+   * Set when the tensors are a growable batch buffer: how many slots are filled so far, shared by
+   * every state of that buffer. Only the state whose `total` equals it may be extended in place
+   * (an older state's slots beyond its own `total` belong to a later step).
+   */
+  readonly buffer?: { filled: number };
 }
 
 export interface BatchRowView {
@@ -189,7 +201,7 @@ export class BatchRowBlock implements KvBlock {
       const { state, row } = this.view;
       const runs = maskRuns(state.mask, row, state.total);
       const pick = (a: Float32Array): Float32Array =>
-        gatherSlots(a, row, this.numKvHeads, state.total, this.headDim, runs, this.meter);
+        gatherSlots(a, row, this.numKvHeads, state.stride, this.headDim, runs, this.meter);
       this.compact = { keys: state.keys.map(pick), values: state.values.map(pick) };
     }
     return this.compact;

@@ -20,6 +20,8 @@ export interface SessionLogger {
 /** The one side effect of the runtime: a decoder-with-past forward step. */
 export interface DecoderBackend {
   readonly executionProvider: string;
+  /** The model also outputs each step's new K/V alone (`present_new.*`): batches may grow in place. */
+  readonly hasNewKv: boolean;
   run(step: PackedStep): Promise<StepOutputs>;
   release(): Promise<void>;
 }
@@ -33,6 +35,9 @@ interface IoNames {
   readonly pastValues: string[];
   readonly presentKeys: string[];
   readonly presentValues: string[];
+  /** `present_new.{i}.key/value` (this step's K/V only), when the model has them. */
+  readonly newKeys: string[] | null;
+  readonly newValues: string[] | null;
   readonly hasPositionIds: boolean;
   readonly hasUseCacheBranch: boolean;
 }
@@ -75,6 +80,12 @@ export function discoverIoNames(
     pastValues: layerNames(inputNames, /^past_key_values\.(\d+)\.value$/, numLayers, 'past value'),
     presentKeys: layerNames(outputNames, /^present\.(\d+)\.key$/, numLayers, 'present key'),
     presentValues: layerNames(outputNames, /^present\.(\d+)\.value$/, numLayers, 'present value'),
+    ...(outputNames.some((n) => n.startsWith('present_new.'))
+      ? {
+          newKeys: layerNames(outputNames, /^present_new\.(\d+)\.key$/, numLayers, 'new key'),
+          newValues: layerNames(outputNames, /^present_new\.(\d+)\.value$/, numLayers, 'new value'),
+        }
+      : { newKeys: null, newValues: null }),
     hasPositionIds: inputNames.includes('position_ids'),
     hasUseCacheBranch: inputNames.includes('use_cache_branch'),
   };
@@ -98,6 +109,10 @@ class OrtDecoderBackend implements DecoderBackend {
     readonly executionProvider: string,
   ) {}
 
+  get hasNewKv(): boolean {
+    return this.io.newKeys !== null;
+  }
+
   async run(step: PackedStep): Promise<StepOutputs> {
     const { batch: B, seqLen: S, pastLen: P } = step;
     const H = this.spec.numKvHeads;
@@ -113,13 +128,24 @@ class OrtDecoderBackend implements DecoderBackend {
       feeds[this.io.pastKeys[l]] = new ort.Tensor('float32', step.pastKeys[l], [B, H, P, D]);
       feeds[this.io.pastValues[l]] = new ort.Tensor('float32', step.pastValues[l], [B, H, P, D]);
     }
-    const out = await this.session.run(feeds);
+    // A growing batch fetches only this step's K/V: fetching `present` copies the whole cache
+    // out of the session (measured: a 32-row step at 300 past tokens 110–126 ms → 36–42 ms).
+    const grow = step.grow !== undefined && this.io.newKeys !== null && this.io.newValues !== null;
+    const kv = grow
+      ? [this.io.newKeys, this.io.newValues]
+      : [this.io.presentKeys, this.io.presentValues];
+    const out = await this.session.run(feeds, ['logits', ...kv[0], ...kv[1]]);
     const data = (name: string): Float32Array => out[name].data as Float32Array;
-    return {
-      logits: data('logits'),
-      presentKeys: this.io.presentKeys.map(data),
-      presentValues: this.io.presentValues.map(data),
-    };
+    const [keys, values] = kv.map((names) => names.map(data));
+    return grow
+      ? {
+          logits: data('logits'),
+          presentKeys: [],
+          presentValues: [],
+          newKeys: keys,
+          newValues: values,
+        }
+      : { logits: data('logits'), presentKeys: keys, presentValues: values };
   }
 
   async release(): Promise<void> {

@@ -152,4 +152,90 @@ describe('step packing', () => {
     const idle = Array.from(second.attentionMask.subarray(T + 1, 2 * (T + 1)), Number);
     expect(idle).toEqual([...Array.from(first.attentionMask.subarray(T, 2 * T), Number), 1]);
   });
+
+  describe('a batch growing its own K/V buffer (headroom)', () => {
+    /** What the session returns for a grow step: this step's K/V, value = 1e6 + b·100 + s. */
+    const grownOutputs = (B: number, S: number): StepOutputs => {
+      const fresh = Float32Array.from({ length: B * H * S * D }, (_, i) => {
+        const b = Math.floor(i / (H * S * D));
+        const s = Math.floor(i / D) % S;
+        return 1e6 + b * 100 + s;
+      });
+      return {
+        logits: new Float32Array(B * S * 4),
+        presentKeys: [],
+        presentValues: [],
+        newKeys: [fresh],
+        newValues: [fresh],
+      };
+    };
+
+    it('feeds the buffer with its free slots masked, then writes the new K/V in place', () => {
+      const meter = new CopyMeter();
+      const p = packStep(rows, meter, { headroom: 4 });
+      // Real past 3, new 2, headroom 4: the buffer has 9 slots, all fed, 3..8 free.
+      expect(p).toMatchObject({ batch: 3, seqLen: 2, pastLen: 9 });
+      expect(p.grow).toMatchObject({ filled: 3 });
+      expect(Array.from(p.attentionMask.subarray(0, 11), Number)).toEqual([
+        1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1,
+      ]);
+      const copiedPast = meter.bytes;
+      const out = grownOutputs(3, 2);
+      const r1 = unpackRow(p, rows, 1, out, meter);
+      // Two new slots per row written into slots 3..4 of every row; nothing else copied.
+      expect(meter.bytes - copiedPast).toBe(2 * 3 * H * 2 * D * 4);
+      const state = r1.block!.view!.state;
+      expect(state).toMatchObject({ batch: 3, total: 5, stride: 9 });
+      expect(state.keys[0]).toBe(p.pastKeys[0]);
+      expect(Array.from(state.mask, Number)).toEqual([
+        1, 1, 1, 0, 1, /* row 0 */ 0, 0, 1, 1, 1, /* row 1 */ 0, 0, 0, 0, 1 /* row 2 */,
+      ]);
+      // Row 1 read on its own: its past slot, then its two new tokens.
+      expect(r1.block!.length).toBe(3);
+      expect(Array.from(r1.block!.keys[0].subarray(0, 3 * D))).toEqual([
+        2000,
+        2001,
+        1e6 + 100,
+        1e6 + 100,
+        1e6 + 101,
+        1e6 + 101,
+      ]);
+
+      // The next step continues in place: the same buffer, one more slot.
+      const next = rows.map((row, i) => ({
+        past: unpackRow(p, rows, i, out, meter).block!,
+        tokens: [1],
+        positions: [row.positions.at(-1)! + 1],
+      }));
+      const p2 = packStep(next, meter, { headroom: 4 });
+      expect(p2.pastKeys[0]).toBe(p.pastKeys[0]);
+      expect(p2).toMatchObject({ pastLen: 9, seqLen: 1, grow: { filled: 5 } });
+      const s2 = unpackRow(p2, next, 0, grownOutputs(3, 1), meter).block!.view!.state;
+      expect(s2).toMatchObject({ total: 6, stride: 9 });
+      expect(state.buffer!.filled).toBe(6);
+
+      // The first step's rows are now stale views of the buffer: continuing from them again
+      // would overwrite slot 5, so they are copied into a new buffer instead.
+      const stale = packStep(next, meter, { headroom: 4 });
+      expect(stale.pastKeys[0]).not.toBe(p.pastKeys[0]);
+      // (Padded to the longest row's real slots: row 0's 3 past + 1 new.)
+      expect(stale.grow).toMatchObject({ filled: 4 });
+    });
+
+    it('copies into a new buffer when the rows outgrow the room', () => {
+      const p = packStep(rows, undefined, { headroom: 0 });
+      expect(p.grow).toBeUndefined(); // no headroom: present is fed back, as before
+      const g = packStep(rows, undefined, { headroom: 1 });
+      const out = grownOutputs(3, 2);
+      const next = rows.map((row, i) => ({
+        past: unpackRow(g, rows, i, out).block!,
+        tokens: [1, 2],
+        positions: [10, 11],
+      }));
+      // 5 of 6 slots filled, 2 more needed: a new buffer, padded to the longest row (4 slots).
+      const p2 = packStep(next, undefined, { headroom: 1 });
+      expect(p2.pastKeys[0]).not.toBe(g.pastKeys[0]);
+      expect(p2).toMatchObject({ pastLen: 4 + 2 + 1, grow: { filled: 4 } });
+    });
+  });
 });

@@ -26,15 +26,34 @@ export interface PackedStep {
   readonly pastValues: readonly Float32Array[];
   /** Packed row of each input row (rows may be reordered to continue a batch in place). */
   readonly rowOf: readonly number[];
+  /**
+   * Set when the past is the batch's own growable buffer (`pastLen` = its stride): the step
+   * fetches only the new K/V, which `unpackRow` writes into slots [filled, filled + S).
+   */
+  readonly grow?: {
+    readonly keys: readonly Float32Array[];
+    readonly values: readonly Float32Array[];
+    readonly filled: number;
+    readonly buffer: { filled: number };
+  };
 }
 
 /** Outputs of one `session.run`. */
 export interface StepOutputs {
   /** [B, S, V] */
   readonly logits: Float32Array;
-  /** Per layer [B, H, P + S, D]. */
+  /** Per layer [B, H, P + S, D]; empty when the step grows its own buffer (`grow`). */
   readonly presentKeys: readonly Float32Array[];
   readonly presentValues: readonly Float32Array[];
+  /** Per layer [B, H, S, D], this step's K/V: fetched instead of `present` by a `grow` step. */
+  readonly newKeys?: readonly Float32Array[];
+  readonly newValues?: readonly Float32Array[];
+}
+
+/** How a step is packed: `headroom` > 0 lets a batch (B > 1) grow its own K/V buffer in place. */
+export interface PackOptions {
+  /** Free slots a new batch buffer gets beyond its first step; 0: feed `present` back. */
+  readonly headroom?: number;
 }
 
 export interface RowResult {
@@ -48,11 +67,14 @@ export interface RowResult {
  * The batched state the rows continue, when they are exactly the rows of one earlier batched
  * step (e.g. the next token of a batch of generations): then its `present` is fed back as is.
  */
-function continuedState(rows: readonly StepRow[]): BatchKvState | undefined {
+function continuedState(rows: readonly StepRow[], seqLen: number): BatchKvState | undefined {
   const state = rows[0].past.view?.state;
   // Rows that finished (eos, stop) stay in the batch as idle rows while at least half are live:
   // their wasted compute is cheaper than copying every live row's past into a new batch.
   if (!state || rows.length > state.batch || 2 * rows.length < state.batch) return undefined;
+  // A growable buffer continues in place only from its latest state, and only while it has room.
+  if (state.buffer && (state.buffer.filled !== state.total || state.total + seqLen > state.stride))
+    return undefined;
   const seen = new Set<number>();
   for (const r of rows) {
     if (r.past.view?.state !== state) return undefined;
@@ -65,7 +87,8 @@ interface PastSource {
   readonly keys: readonly Float32Array[];
   readonly values: readonly Float32Array[];
   readonly row: number;
-  readonly total: number;
+  /** Time axis length of the source tensors. */
+  readonly stride: number;
   readonly runs: readonly SlotRun[];
 }
 
@@ -77,7 +100,7 @@ function pastSource(past: KvBlock): PastSource {
       keys: state.keys,
       values: state.values,
       row,
-      total: state.total,
+      stride: state.stride,
       runs: maskRuns(state.mask, row, state.total),
     };
   }
@@ -85,21 +108,25 @@ function pastSource(past: KvBlock): PastSource {
     keys: past.keys,
     values: past.values,
     row: 0,
-    total: past.length,
+    stride: past.length,
     runs: past.length > 0 ? [{ start: 0, end: past.length }] : [],
   };
 }
 
-/** Copies each row's real past slots right-aligned into fresh [B, H, P, D] tensors. */
+/**
+ * Copies each row's real past slots right-aligned into [0, P) of fresh [B, H, stride, D] tensors
+ * (stride ≥ P; slots [P, stride) stay free).
+ */
 function padLeft(
   rows: readonly StepRow[],
   pastLen: number,
   meter?: CopyMeter,
+  stride = pastLen,
 ): { keys: Float32Array[]; values: Float32Array[] } {
   const { numLayers: L, numKvHeads: H, headDim: D } = rows[0].past;
   const B = rows.length;
-  const keys = Array.from({ length: L }, () => new Float32Array(B * H * pastLen * D));
-  const values = Array.from({ length: L }, () => new Float32Array(B * H * pastLen * D));
+  const keys = Array.from({ length: L }, () => new Float32Array(B * H * stride * D));
+  const values = Array.from({ length: L }, () => new Float32Array(B * H * stride * D));
   rows.forEach((row, b) => {
     const src = pastSource(row.past);
     const P = row.past.length;
@@ -109,8 +136,8 @@ function padLeft(
         [src.values[l], values[l]],
       ] as const) {
         for (let h = 0; h < H; h++) {
-          const srcHead = (src.row * H + h) * src.total * D;
-          let dst = ((b * H + h) * pastLen + (pastLen - P)) * D;
+          const srcHead = (src.row * H + h) * src.stride * D;
+          let dst = ((b * H + h) * stride + (pastLen - P)) * D;
           for (const r of src.runs) {
             const n = (r.end - r.start) * D;
             to.set(from.subarray(srcHead + r.start * D, srcHead + r.start * D + n), dst);
@@ -130,13 +157,25 @@ function padLeft(
  * there is one row, or when the rows continue one earlier batched step (its `present` and mask
  * are reused as they are); otherwise each row's past is copied right-aligned into [0, P).
  */
-export function packStep(rows: readonly StepRow[], meter?: CopyMeter): PackedStep {
+export function packStep(
+  rows: readonly StepRow[],
+  meter?: CopyMeter,
+  options: PackOptions = {},
+): PackedStep {
   if (rows.length === 0) throw new RangeError('empty step');
   const seqLen = Math.max(...rows.map((r) => r.tokens.length));
-  const state = continuedState(rows);
+  const state = continuedState(rows, seqLen);
   const B = state ? state.batch : rows.length;
+  const headroom = options.headroom ?? 0;
+  // A batch grows its own buffer when the backend can return just the new K/V: feeding the
+  // buffer and writing S slots per step replaces copying the whole cache out as `present`.
+  const growing = state ? state.buffer !== undefined : B > 1 && headroom > 0;
   const rowOf = rows.map((r, b) => (state ? (r.past.view as { row: number }).row : b));
-  const pastLen = state ? state.total : Math.max(...rows.map((r) => r.past.length));
+  // Slots [0, realPast) of the fed past hold real (or padded) entries; with a growable buffer
+  // the fed past is the whole buffer, its free slots masked out.
+  const realPast = state ? state.total : Math.max(...rows.map((r) => r.past.length));
+  const stride = state ? state.stride : growing ? realPast + seqLen + headroom : realPast;
+  const pastLen = stride;
   const total = pastLen + seqLen;
   const inputIds = new BigInt64Array(B * seqLen);
   const positionIds = new BigInt64Array(B * seqLen);
@@ -152,9 +191,9 @@ export function packStep(rows: readonly StepRow[], meter?: CopyMeter): PackedSte
       positionIds[b * seqLen + seqLen - S + j] = BigInt(row.positions[j]);
     }
     if (state) {
-      attentionMask.set(state.mask.subarray(b * pastLen, (b + 1) * pastLen), b * total);
+      attentionMask.set(state.mask.subarray(b * realPast, (b + 1) * realPast), b * total);
     } else {
-      for (let t = pastLen - P; t < pastLen; t++) attentionMask[b * total + t] = 1n;
+      for (let t = realPast - P; t < realPast; t++) attentionMask[b * total + t] = 1n;
     }
     for (let t = total - S; t < total; t++) attentionMask[b * total + t] = 1n;
   });
@@ -163,21 +202,24 @@ export function packStep(rows: readonly StepRow[], meter?: CopyMeter): PackedSte
     const live = new Set(rowOf);
     for (let b = 0; b < B; b++) {
       if (live.has(b)) continue;
-      attentionMask.set(state.mask.subarray(b * pastLen, (b + 1) * pastLen), b * total);
+      attentionMask.set(state.mask.subarray(b * realPast, (b + 1) * realPast), b * total);
       attentionMask[b * total + total - 1] = 1n;
-      positionIds[b * seqLen + seqLen - 1] = BigInt(pastLen);
+      positionIds[b * seqLen + seqLen - 1] = BigInt(realPast);
     }
   }
   let pastKeys: readonly Float32Array[];
   let pastValues: readonly Float32Array[];
+  let buffer: { filled: number } | undefined;
   if (state) {
     pastKeys = state.keys;
     pastValues = state.values;
+    buffer = state.buffer;
   } else if (B === 1) {
     pastKeys = rows[0].past.keys;
     pastValues = rows[0].past.values;
   } else {
-    ({ keys: pastKeys, values: pastValues } = padLeft(rows, pastLen, meter));
+    ({ keys: pastKeys, values: pastValues } = padLeft(rows, realPast, meter, stride));
+    if (growing) buffer = { filled: realPast };
   }
   return {
     batch: B,
@@ -189,6 +231,53 @@ export function packStep(rows: readonly StepRow[], meter?: CopyMeter): PackedSte
     pastKeys,
     pastValues,
     rowOf,
+    ...(growing && buffer
+      ? { grow: { keys: pastKeys, values: pastValues, filled: realPast, buffer } }
+      : {}),
+  };
+}
+
+/**
+ * After a `grow` step: writes its new K/V into slots [filled, filled + S) of the batch buffer and
+ * returns the state that covers them (the rows' mask: their past, then this step's new columns).
+ */
+function grownState(
+  packed: PackedStep,
+  out: StepOutputs,
+  dims: { numLayers: number; numKvHeads: number; headDim: number },
+  meter?: CopyMeter,
+): BatchKvState {
+  const grow = packed.grow!;
+  const { batch: B, seqLen: S, pastLen: stride } = packed;
+  const { numLayers: L, numKvHeads: H, headDim: D } = dims;
+  if (!out.newKeys || !out.newValues) throw new Error('a grow step needs the new K/V outputs');
+  const from = grow.filled;
+  for (let l = 0; l < L; l++) {
+    for (const [src, dst] of [
+      [out.newKeys[l], grow.keys[l]],
+      [out.newValues[l], grow.values[l]],
+    ] as const) {
+      for (let bh = 0; bh < B * H; bh++)
+        dst.set(src.subarray(bh * S * D, (bh + 1) * S * D), (bh * stride + from) * D);
+    }
+  }
+  meter?.add(2 * L * B * H * S * D * 4);
+  const total = from + S;
+  const fed = stride + S;
+  const mask = new BigInt64Array(B * total);
+  for (let b = 0; b < B; b++) {
+    mask.set(packed.attentionMask.subarray(b * fed, b * fed + from), b * total);
+    mask.set(packed.attentionMask.subarray(b * fed + stride, (b + 1) * fed), b * total + from);
+  }
+  grow.buffer.filled = total;
+  return {
+    batch: B,
+    total,
+    stride,
+    keys: grow.keys,
+    values: grow.values,
+    mask,
+    buffer: grow.buffer,
   };
 }
 
@@ -231,13 +320,16 @@ export function unpackRow(
   }
   let state = statesByOutput.get(out);
   if (!state) {
-    state = {
-      batch: B,
-      total: P + S,
-      keys: out.presentKeys,
-      values: out.presentValues,
-      mask: packed.attentionMask,
-    };
+    state = packed.grow
+      ? grownState(packed, out, row.past, meter)
+      : {
+          batch: B,
+          total: P + S,
+          stride: P + S,
+          keys: out.presentKeys,
+          values: out.presentValues,
+          mask: packed.attentionMask,
+        };
     statesByOutput.set(out, state);
   }
   return {
