@@ -75,12 +75,12 @@ describe('large price moves evaluated with the reasoning model', () => {
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
     let held = false;
-    reasoning.judge = async (portfolioId, input) => {
+    reasoning.judge = async (portfolioId, input, priority) => {
       if (portfolioId === 'pf-h' && input.headline.includes('in minutes')) {
         held = true;
         await released;
       }
-      return judge(portfolioId, input);
+      return judge(portfolioId, input, priority);
     };
     try {
       const evaluations = () => svc.readers.evaluations!.values<Evaluation>();

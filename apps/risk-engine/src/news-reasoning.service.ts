@@ -88,8 +88,9 @@ export class NewsReasoningService implements OnModuleInit, OnApplicationShutdown
     return this.reasoner ? null : this.failure;
   }
 
-  async judge(portfolioId: string, input: NewsInput): Promise<NewsJudgement | null> {
-    return this.reasoner ? this.reasoner.judge(portfolioId, input) : null;
+  /** `priority` > 0: its model steps go ahead of routine ones (news before price moves). */
+  async judge(portfolioId: string, input: NewsInput, priority = 0): Promise<NewsJudgement | null> {
+    return this.reasoner ? this.reasoner.judge(portfolioId, input, { priority }) : null;
   }
 
   forget(portfolioId: string): void {

@@ -765,7 +765,8 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     gate: 'news' | 'moves' | 'levels',
   ): Promise<Reasoning | undefined> {
     try {
-      const r = await this.judge(portfolioId, item);
+      // News is what a desk waits for: its model steps go ahead of price-move judgements.
+      const r = await this.judge(portfolioId, item, gate === 'news' ? 1 : 0);
       if (r) this.metrics.reasoningRuns.inc({ gate, outcome: 'judged' });
       return r;
     } catch (e) {
@@ -785,16 +786,21 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
   private async judge(
     portfolioId: string,
     item: { id: string; headline: string; body?: string; symbols: readonly string[] },
+    priority = 0,
   ): Promise<Reasoning | undefined> {
     const exposure = this.core.largestExposure(portfolioId, item.symbols);
     if (!exposure || !this.reasoning.modelId) return undefined;
     const started = performance.now();
-    const j = await this.reasoning.judge(portfolioId, {
-      headline: item.headline,
-      body: item.body,
-      exposure,
-      book: this.core.bookSnapshot(portfolioId) ?? undefined,
-    });
+    const j = await this.reasoning.judge(
+      portfolioId,
+      {
+        headline: item.headline,
+        body: item.body,
+        exposure,
+        book: this.core.bookSnapshot(portfolioId) ?? undefined,
+      },
+      priority,
+    );
     if (!j) return undefined;
     this.metrics.stageSeconds.observe({ stage: 'reasoning' }, (performance.now() - started) / 1000);
     return {

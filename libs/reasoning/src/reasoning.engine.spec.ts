@@ -4,7 +4,7 @@
 import { Registry } from 'prom-client';
 import { longestCommonPrefix } from './kv/reuse-plan';
 import { kvBytesPerToken } from './model-spec';
-import { ReasoningEngine } from './reasoning.engine';
+import { ReasoningEngine, withStepPriority } from './reasoning.engine';
 import { ReasoningMetrics } from './reasoning.metrics';
 import { buildTempModel, maxAbsDiff, openTestEngine } from './testing/model-fixture';
 
@@ -262,5 +262,34 @@ describe('ReasoningEngine with a sliding-window model', () => {
       await e.close();
       await cleanup();
     }
+  });
+});
+
+describe('ReasoningEngine step priority', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await buildTempModel());
+  });
+
+  afterAll(async () => {
+    await cleanup();
+  });
+
+  it('runs the steps of a call made withStepPriority ahead of routine ones', async () => {
+    // One row per step, so the order of steps is the order the scheduler picks.
+    const e = await openTestEngine(dir, { maxBatch: 1 });
+    const ids = ['r1', 'r2', 'r3', 'r4', 'urgent'];
+    for (const id of ids) await e.prefill(id, e.encode(`${SYSTEM} ${id}`));
+    const finished: string[] = [];
+    const gen = (id: string) =>
+      e.generate(id, { maxTokens: 8, minTokens: 8 }).then(() => void finished.push(id));
+    const routine = ids.slice(0, 4).map(gen);
+    const urgent = withStepPriority(1, () => gen('urgent'));
+    await Promise.all([...routine, urgent]);
+    // Submitted last, it finishes first: its steps never wait behind the queued routine ones.
+    expect(finished[0]).toBe('urgent');
+    await e.close();
   });
 });

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import {
   compactBlock,
@@ -122,6 +123,17 @@ function hashTokens(tokens: readonly number[]): string {
  */
 const GROW_HEADROOM = 64;
 
+const stepPriority = new AsyncLocalStorage<number>();
+
+/**
+ * Runs `fn` with every forward step it causes (across awaits) ahead of routine ones in the
+ * engine's batches: the next batch starts from the highest priority waiting. E.g. a news item
+ * a desk waits for, while many portfolios' price-move judgements are queued.
+ */
+export function withStepPriority<T>(priority: number, fn: () => Promise<T>): Promise<T> {
+  return stepPriority.run(priority, fn);
+}
+
 export class ReasoningEngine {
   readonly cache: KvCacheManager;
   /** K/V bytes copied in JS since start (padding, row split, rewind, window trim). */
@@ -244,12 +256,15 @@ export class ReasoningEngine {
         optionTokens.map(async (tokens) => {
           if (tokens.length === 1) return optionLogProb(lastLogits, new Float32Array(0), tokens);
           const head = tokens.slice(0, -1);
-          const res = await this.scheduler.submit({
-            past: ctx.block,
-            tokens: head,
-            positions: head.map((_, i) => start + i),
-            keepCache: false,
-          });
+          const res = await this.scheduler.submit(
+            {
+              past: ctx.block,
+              tokens: head,
+              positions: head.map((_, i) => start + i),
+              keepCache: false,
+            },
+            stepPriority.getStore() ?? 0,
+          );
           return optionLogProb(lastLogits, res.logits, tokens);
         }),
       );
@@ -583,11 +598,14 @@ export class ReasoningEngine {
     const step = this.options.maxStepTokens;
     for (let i = 0; i < tokens.length; i += step) {
       const chunk = tokens.slice(i, i + step);
-      const res = await this.scheduler.submit({
-        past: block,
-        tokens: chunk,
-        positions: chunk.map((_, j) => startPos + i + j),
-      });
+      const res = await this.scheduler.submit(
+        {
+          past: block,
+          tokens: chunk,
+          positions: chunk.map((_, j) => startPos + i + j),
+        },
+        stepPriority.getStore() ?? 0,
+      );
       block = this.trimToWindow(res.block as KvBlock);
       // A copy, so the cache does not keep the whole [S, V] logits buffer alive.
       lastLogits = res.logits.slice((chunk.length - 1) * this.spec.vocabSize);

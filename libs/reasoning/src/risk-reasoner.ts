@@ -16,7 +16,7 @@ import {
   type Impact,
   type Severity,
 } from './model';
-import { ReasoningEngine } from './reasoning.engine';
+import { ReasoningEngine, withStepPriority } from './reasoning.engine';
 import { KeyedSerial } from './runtime/keyed-serial';
 
 /** What the reasoner is told about one news item and the portfolio's exposure to it. */
@@ -91,9 +91,16 @@ export class RiskReasoner {
    * impacts are scored after `Impact:`. The portfolio's earlier items stay in front as context, so
    * only this item's tokens are computed. Calls for one portfolio run one after another, in call
    * order (each starts from the context the previous one left); portfolios run side by side.
+   * With `priority` > 0 its model steps go ahead of routine ones (`withStepPriority`).
    */
-  judge(portfolioId: string, input: NewsInput): Promise<NewsJudgement> {
-    return this.serial.run(portfolioId, () => this.judgeNow(portfolioId, input));
+  judge(
+    portfolioId: string,
+    input: NewsInput,
+    opts: { priority?: number } = {},
+  ): Promise<NewsJudgement> {
+    return withStepPriority(opts.priority ?? 0, () =>
+      this.serial.run(portfolioId, () => this.judgeNow(portfolioId, input)),
+    );
   }
 
   private async judgeNow(portfolioId: string, input: NewsInput): Promise<NewsJudgement> {

@@ -56,4 +56,25 @@ describe('BatchScheduler', () => {
     await Promise.all([1, 100, 2, 101, 3].map((x) => s.submit(x)));
     expect(s.history).toEqual([3, 2]);
   });
+
+  it('starts the next batch from the highest priority waiting; equal priorities in order', async () => {
+    const ran: number[][] = [];
+    let release!: () => void;
+    const first = new Promise<void>((r) => (release = r));
+    const s = new BatchScheduler(
+      async (xs: number[]) => {
+        ran.push(xs);
+        if (ran.length === 1) await first;
+        return xs;
+      },
+      { maxBatch: 2, maxWaitMs: 0, compatible: (batch, x) => batch[0] < 100 === x < 100 },
+    );
+    const all = [s.submit(1)];
+    await new Promise((r) => setImmediate(r)); // batch [1] is running
+    all.push(s.submit(2), s.submit(3), s.submit(4), s.submit(100, 1), s.submit(101, 1));
+    release();
+    await Promise.all(all);
+    // 100 and 101 (priority 1) overtake 2, 3, 4, which keep their order.
+    expect(ran).toEqual([[1], [100, 101], [2, 3], [4]]);
+  });
 });

@@ -12,6 +12,8 @@ export interface BatchSchedulerOptions<I = unknown> {
 
 interface Pending<I, O> {
   readonly item: I;
+  /** Higher runs first; equal priorities in submission order. */
+  readonly priority: number;
   resolve(value: O): void;
   reject(reason: unknown): void;
 }
@@ -40,9 +42,13 @@ export class BatchScheduler<I, O> {
     return this.batchSizes;
   }
 
-  submit(item: I): Promise<O> {
+  /**
+   * Queues a request. The next batch starts from the oldest request of the highest priority
+   * waiting (news a desk waits for before routine work); the others join it when compatible.
+   */
+  submit(item: I, priority = 0): Promise<O> {
     return new Promise<O>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      this.queue.push({ item, priority, resolve, reject });
       this.schedule();
     });
   }
@@ -74,22 +80,32 @@ export class BatchScheduler<I, O> {
     this.immediate = undefined;
   }
 
-  /** The oldest request plus every later one that is compatible, up to maxBatch. */
+  /**
+   * The oldest request of the highest priority, then every other compatible one (highest
+   * priority first, then in order), up to maxBatch.
+   */
   private take(): Pending<I, O>[] {
     const { compatible, maxBatch } = this.options;
-    if (!compatible) return this.queue.splice(0, maxBatch);
+    // Stable: equal priorities keep their submission order.
+    const ordered = this.queue.some((p) => p.priority !== this.queue[0].priority)
+      ? [...this.queue].sort((a, b) => b.priority - a.priority)
+      : this.queue;
+    if (!compatible) {
+      const batch = ordered.slice(0, maxBatch);
+      const taken = new Set(batch);
+      this.queue = this.queue.filter((p) => !taken.has(p));
+      return batch;
+    }
     const batch: Pending<I, O>[] = [];
     const items: I[] = [];
-    const rest: Pending<I, O>[] = [];
-    for (const p of this.queue) {
+    for (const p of ordered) {
       if (batch.length < maxBatch && (batch.length === 0 || compatible(items, p.item))) {
         batch.push(p);
         items.push(p.item);
-      } else {
-        rest.push(p);
       }
     }
-    this.queue = rest;
+    const taken = new Set(batch);
+    this.queue = this.queue.filter((p) => !taken.has(p));
     return batch;
   }
 
