@@ -1,5 +1,6 @@
 export * from './app-config';
 export * from './kafka';
+export * from './kafka-codecs';
 export * from './metrics';
 export * from './clock';
 export * from './errors';

@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import type { AppConfig } from './app-config';
 import { topicNames, type TopicNames } from '@risk/contracts';
+import { registerKafkaCodecs } from './kafka-codecs';
 
 export const KAFKA = Symbol('KAFKA');
 export const TOPICS = Symbol('TOPICS');
@@ -10,6 +11,7 @@ type PinoLike = { warn: (o: object, m: string) => void; error: (o: object, m: st
 export function createKafka(cfg: AppConfig, logger?: PinoLike): Kafka {
   // The default (Java-compatible murmur2) partitioner is the one we want; its v2 notice is noise.
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+  registerKafkaCodecs();
   return new Kafka({
     clientId: cfg.kafkaClientId,
     brokers: cfg.kafkaBrokers,
