@@ -20,6 +20,7 @@ import {
   METRICS,
   TOPICS,
   groupIds,
+  sendDeadLetters,
   trackConsumerLag,
   type AppConfig,
   type Clock,
@@ -82,9 +83,12 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
     if (!kind) return;
     const letters: string[] = [];
     let valid = 0;
+    const clock = { nowMs: this.clock.now().getTime(), maxClockSkewMs: this.cfg.maxClockSkewMs };
     for (const m of batch.messages) {
       const r =
-        kind === 'tick' ? decodeTickFast(m.key, m.value) : decodeInput(kind, m.key, m.value);
+        kind === 'tick'
+          ? decodeTickFast(m.key, m.value, clock)
+          : decodeInput(kind, m.key, m.value, clock);
       if (r.ok) {
         valid++;
         continue;
@@ -107,11 +111,11 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
     }
     if (letters.length > 0) {
       // Keyed by the source partition so a replayed batch lands its letters in the same order.
-      await this.producer!.send({
-        topic: this.topics.dlq,
-        acks: -1,
-        messages: letters.map((value) => ({ key: `${batch.topic}:${batch.partition}`, value })),
-      });
+      await sendDeadLetters(
+        this.producer!,
+        this.topics.dlq,
+        letters.map((value) => ({ key: `${batch.topic}:${batch.partition}`, value })),
+      );
     }
     this.metrics.messages.inc({ kind, outcome: 'valid' }, valid);
     this.metrics.messages.inc({ kind, outcome: 'dead_letter' }, letters.length);

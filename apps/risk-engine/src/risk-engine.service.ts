@@ -6,11 +6,21 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { Admin, Consumer, EachBatchPayload, EachMessagePayload, Kafka } from 'kafkajs';
+import type {
+  Admin,
+  Consumer,
+  EachBatchPayload,
+  EachMessagePayload,
+  Kafka,
+  KafkaMessage,
+} from 'kafkajs';
 import { DataSource } from 'typeorm';
 import {
+  DecodeErrorCode,
+  buildDeadLetter,
   decodeInput,
   decodeTickFast,
+  type DecodeClock,
   type NewsEvent,
   type PositionsSnapshot,
   type EvaluationTimings,
@@ -22,10 +32,12 @@ import {
   type ReasoningJudgement,
   type TreeVerdict,
 } from '@risk/scoring';
-import { RiskStore, type EvaluationOutcome } from '@risk/persistence';
+import { RiskStore, isBadDataError, sqlState, type EvaluationOutcome } from '@risk/persistence';
 import {
   APP_CONFIG,
   AsyncMutex,
+  CLOCK,
+  DeadLetterSink,
   KAFKA,
   METRICS,
   TOPICS,
@@ -33,6 +45,7 @@ import {
   partitionForKey,
   trackConsumerLag,
   type AppConfig,
+  type Clock,
   type ServiceMetrics,
 } from '@risk/platform';
 import type { InstrumentBookSnapshot } from '@risk/risk-metrics';
@@ -99,6 +112,7 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
   /** Flushes one at a time; each takes `mutex` only around its own state work. */
   private readonly flushes = new AsyncMutex();
   private readonly store: RiskStore;
+  private readonly deadLetters: DeadLetterSink;
   private core!: EngineCore;
   private out!: OutputTopics;
   private positionsConsumer?: Consumer;
@@ -126,12 +140,14 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     @Inject(KAFKA) private readonly kafka: Kafka,
     @Inject(TOPICS) private readonly topics: TopicNames,
     @Inject(METRICS) private readonly metrics: ServiceMetrics,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(DataSource) ds: DataSource,
     private readonly relay: OutboxRelayService,
     private readonly reasoning: NewsReasoningService,
     private readonly trees: TreeScoringService,
   ) {
     this.store = new RiskStore(ds);
+    this.deadLetters = new DeadLetterSink(kafka, topics.dlq);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -209,6 +225,7 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
       this.newsConsumer?.disconnect(),
       this.positionsConsumer?.disconnect(),
       this.admin?.disconnect(),
+      this.deadLetters.close(),
     ]);
   }
 
@@ -350,6 +367,49 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
+  /**
+   * Runs `work`; when PostgreSQL refuses its data (SQLSTATE class 22) the message is
+   * dead-lettered and counted instead of retried: a retry would fail the same way for ever and
+   * stall its partition. Any other error is thrown (and the message redelivered).
+   */
+  private async unlessUnstorable(
+    work: () => Promise<unknown>,
+    at: { kind: 'news' | 'positions'; topic: string; partition: number; message: KafkaMessage },
+  ): Promise<void> {
+    try {
+      await work();
+    } catch (e) {
+      if (!isBadDataError(e)) throw e;
+      const { kind, topic, partition, message } = at;
+      const letter = buildDeadLetter({
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key,
+        value: message.value,
+        error: {
+          code: DecodeErrorCode.Unstorable,
+          message: `PostgreSQL refused the message's data (SQLSTATE ${sqlState(e)}): ${(e as Error).message}`,
+        },
+        now: this.clock.now(),
+      });
+      await this.deadLetters.send([
+        { key: `${topic}:${partition}`, value: JSON.stringify(letter) },
+      ]);
+      this.metrics.deadLetters.inc({ kind, code: DecodeErrorCode.Unstorable });
+      this.metrics.messages.inc({ kind, outcome: 'dead_letter' });
+      this.log.warn(
+        { topic, offset: message.offset, err: e },
+        'dead letter: refused by PostgreSQL',
+      );
+    }
+  }
+
+  /** The decoders' view of now: input dated beyond the skew is refused as ingest refuses it. */
+  private decodeClock(): DecodeClock {
+    return { nowMs: this.clock.now().getTime(), maxClockSkewMs: this.cfg.maxClockSkewMs };
+  }
+
   private owns(portfolioId: string): boolean {
     return this.ownedPartitions.has(this.partitionOf(portfolioId));
   }
@@ -359,10 +419,15 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async onPositions({ topic, partition, message }: EachMessagePayload): Promise<void> {
-    const r = decodeInput('positions', message.key, message.value);
+    const r = decodeInput('positions', message.key, message.value, this.decodeClock());
     if (r.ok) {
       this.metrics.messages.inc({ kind: 'positions', outcome: 'applied' });
-      await this.mutex.run(() => this.applySnapshot(r.value, topic));
+      await this.unlessUnstorable(() => this.mutex.run(() => this.applySnapshot(r.value, topic)), {
+        kind: 'positions',
+        topic,
+        partition,
+        message,
+      });
     } else {
       // Ingest dead-letters it; the engine only skips it.
       this.metrics.messages.inc({ kind: 'positions', outcome: 'invalid' });
@@ -424,8 +489,9 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     let applied = 0;
     let stale = 0;
     let invalid = 0;
+    const clock = this.decodeClock();
     for (const m of batch.messages) {
-      const r = decodeTickFast(m.key, m.value);
+      const r = decodeTickFast(m.key, m.value, clock);
       if (!r.ok) {
         invalid++;
         continue;
@@ -609,10 +675,15 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
 
   private async onNews(payload: EachMessagePayload): Promise<void> {
     const { topic, partition, message } = payload;
-    const r = decodeInput('news', message.key, message.value);
+    const r = decodeInput('news', message.key, message.value, this.decodeClock());
     if (r.ok) {
       if (!(await this.positionsCaughtUp(() => payload.heartbeat()))) return;
-      await this.evaluateNews(r.value, topic);
+      await this.unlessUnstorable(() => this.evaluateNews(r.value, topic), {
+        kind: 'news',
+        topic,
+        partition,
+        message,
+      });
     } else this.metrics.messages.inc({ kind: 'news', outcome: 'invalid' });
     await this.newsConsumer!.commitOffsets([{ topic, partition, offset: next(message.offset) }]);
   }

@@ -75,6 +75,8 @@ const EnvSchema = z.object({
     ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   COALESCE_MS: intFrom(1000, 0, 60_000),
+  // Input times further ahead of this process's clock are bad input (docs/contract.md).
+  MAX_CLOCK_SKEW_MS: intFrom(300_000, 0, 31_536_000_000),
   // News replayed to portfolios a rebalance moves here (docs/architecture.md § Rebalances).
   RECENT_NEWS_MAX: intFrom(1000, 0, 100_000),
   RECENT_NEWS_WINDOW_MS: intFrom(900_000, 0, 86_400_000),
@@ -129,6 +131,8 @@ export interface AppConfig {
   instanceId: string;
   logLevel: string;
   coalesceMs: number;
+  /** How far ahead of the service clock an input's `ts` may be before it is dead-lettered. */
+  maxClockSkewMs: number;
   /** How many of the latest news items an engine keeps to replay after a rebalance (0: none). */
   recentNewsMax: number;
   /** …and how far behind the newest one in event time (0: no time bound). */
@@ -200,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     instanceId: e.INSTANCE_ID,
     logLevel: e.LOG_LEVEL,
     coalesceMs: e.COALESCE_MS,
+    maxClockSkewMs: e.MAX_CLOCK_SKEW_MS,
     recentNewsMax: e.RECENT_NEWS_MAX,
     recentNewsWindowMs: e.RECENT_NEWS_WINDOW_MS,
     largeMoveSigma: e.LARGE_MOVE_SIGMA,

@@ -5,7 +5,7 @@ import { registerKafkaCodecs, snappyDecompress } from './kafka-codecs';
 describe('kafka codecs', () => {
   const text = Buffer.from('{"id":"p-1","positions":[' + '{"symbol":"AAPL"},'.repeat(200) + ']}');
 
-  it.each([CompressionTypes.Snappy, CompressionTypes.LZ4])(
+  it.each([CompressionTypes.Snappy, CompressionTypes.LZ4] as const)(
     'round-trips codec %s through kafkajs',
     async (type) => {
       registerKafkaCodecs();
