@@ -42,6 +42,7 @@ import {
   METRICS,
   TOPICS,
   groupIds,
+  owningPartition,
   partitionForKey,
   trackConsumerLag,
   type AppConfig,
@@ -268,7 +269,7 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     const states = await this.store.loadPortfolioStates();
     let n = 0;
     for (const s of states) {
-      if (!this.owns(s.id)) continue;
+      if (!this.owns(s.id, s.snapshot?.sourcePartition)) continue;
       const state = EngineCore.stateFromStore(s);
       if (state) {
         this.core.install(state);
@@ -410,24 +411,31 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     return { nowMs: this.clock.now().getTime(), maxClockSkewMs: this.cfg.maxClockSkewMs };
   }
 
-  private owns(portfolioId: string): boolean {
-    return this.ownedPartitions.has(this.partitionOf(portfolioId));
+  private owns(portfolioId: string, arrivedOn?: number | null): boolean {
+    return this.ownedPartitions.has(this.partitionOf(portfolioId, arrivedOn));
   }
 
-  private partitionOf(portfolioId: string): number {
-    return partitionForKey(this.topics.positions, portfolioId, this.positionsPartitions);
+  /** The positions partition owning it: where its latest snapshot arrived (owningPartition). */
+  private partitionOf(
+    portfolioId: string,
+    arrivedOn = this.core.portfolios.get(portfolioId)?.snapshot.sourcePartition,
+  ): number {
+    return owningPartition(this.topics.positions, portfolioId, arrivedOn, this.positionsPartitions);
   }
 
   private async onPositions({ topic, partition, message }: EachMessagePayload): Promise<void> {
     const r = decodeInput('positions', message.key, message.value, this.decodeClock());
     if (r.ok) {
       this.metrics.messages.inc({ kind: 'positions', outcome: 'applied' });
-      await this.unlessUnstorable(() => this.mutex.run(() => this.applySnapshot(r.value, topic)), {
-        kind: 'positions',
-        topic,
-        partition,
-        message,
-      });
+      await this.unlessUnstorable(
+        () => this.mutex.run(() => this.applySnapshot(r.value, topic, partition)),
+        {
+          kind: 'positions',
+          topic,
+          partition,
+          message,
+        },
+      );
     } else {
       // Ingest dead-letters it; the engine only skips it.
       this.metrics.messages.inc({ kind: 'positions', outcome: 'invalid' });
@@ -438,7 +446,11 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     ]);
   }
 
-  private async applySnapshot(s: PositionsSnapshot, topic: string): Promise<void> {
+  private async applySnapshot(
+    s: PositionsSnapshot,
+    topic: string,
+    partition: number,
+  ): Promise<void> {
     const started = performance.now();
     const current = this.core.portfolios.get(s.portfolioId);
     const snapshotId = randomUUID();
@@ -449,6 +461,7 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
         portfolioId: s.portfolioId,
         sourceTopic: topic,
         sourceId: s.id,
+        sourcePartition: partition,
         ts: s.ts,
         baseCurrency: s.baseCurrency,
         cash: s.cash,
