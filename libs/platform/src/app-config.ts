@@ -56,6 +56,15 @@ const EnvSchema = z.object({
   PORT: intFrom(3000, 0, 65535),
   KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
   KAFKA_CLIENT_ID: z.string().min(1).default('risk-service'),
+  // A managed or shared cluster (docs/infrastructure.md § Secure clusters): TLS, then SASL.
+  KAFKA_SSL: z.enum(['true', 'false', '1', '0']).default('false'),
+  KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
+  KAFKA_SSL_CERT_FILE: z.string().min(1).optional(),
+  KAFKA_SSL_KEY_FILE: z.string().min(1).optional(),
+  KAFKA_SSL_REJECT_UNAUTHORIZED: z.enum(['true', 'false', '1', '0']).default('true'),
+  KAFKA_SASL_MECHANISM: z.enum(['', 'plain', 'scram-sha-256', 'scram-sha-512']).default(''),
+  KAFKA_SASL_USERNAME: z.string().optional(),
+  KAFKA_SASL_PASSWORD: z.string().optional(),
   TOPIC_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9._-]*$/)
@@ -125,6 +134,19 @@ export interface AppConfig {
   port: number;
   kafkaBrokers: string[];
   kafkaClientId: string;
+  /** TLS to the brokers (null: plaintext); file paths, read when a client is made. */
+  kafkaSsl: {
+    caFile?: string;
+    certFile?: string;
+    keyFile?: string;
+    rejectUnauthorized: boolean;
+  } | null;
+  /** SASL authentication (null: none). */
+  kafkaSasl: {
+    mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    username: string;
+    password: string;
+  } | null;
   topicPrefix: string;
   groupPrefix: string;
   databaseUrl: string;
@@ -183,9 +205,49 @@ export interface AppConfig {
 }
 
 /** Names of settings that hold secrets: never logged. */
-export const SECRET_SETTINGS = ['DATABASE_URL'];
+export const SECRET_SETTINGS = ['DATABASE_URL', 'KAFKA_SASL_PASSWORD'];
 
 export class ConfigError extends Error {}
+
+type Env = z.infer<typeof EnvSchema>;
+
+function kafkaSslOf(e: Env): AppConfig['kafkaSsl'] {
+  const files = [e.KAFKA_SSL_CA_FILE, e.KAFKA_SSL_CERT_FILE, e.KAFKA_SSL_KEY_FILE];
+  if (!flag(e.KAFKA_SSL)) {
+    if (files.some(Boolean))
+      throw new ConfigError('invalid configuration: KAFKA_SSL_*_FILE is set but KAFKA_SSL is not');
+    return null;
+  }
+  if (Boolean(e.KAFKA_SSL_CERT_FILE) !== Boolean(e.KAFKA_SSL_KEY_FILE))
+    throw new ConfigError(
+      'invalid configuration: KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together',
+    );
+  return {
+    caFile: e.KAFKA_SSL_CA_FILE,
+    certFile: e.KAFKA_SSL_CERT_FILE,
+    keyFile: e.KAFKA_SSL_KEY_FILE,
+    rejectUnauthorized: flag(e.KAFKA_SSL_REJECT_UNAUTHORIZED),
+  };
+}
+
+function kafkaSaslOf(e: Env): AppConfig['kafkaSasl'] {
+  if (e.KAFKA_SASL_MECHANISM === '') {
+    if (e.KAFKA_SASL_USERNAME || e.KAFKA_SASL_PASSWORD)
+      throw new ConfigError(
+        'invalid configuration: KAFKA_SASL_USERNAME/PASSWORD are set but KAFKA_SASL_MECHANISM is not',
+      );
+    return null;
+  }
+  if (!e.KAFKA_SASL_USERNAME || !e.KAFKA_SASL_PASSWORD)
+    throw new ConfigError(
+      `invalid configuration: KAFKA_SASL_MECHANISM ${e.KAFKA_SASL_MECHANISM} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`,
+    );
+  return {
+    mechanism: e.KAFKA_SASL_MECHANISM,
+    username: e.KAFKA_SASL_USERNAME,
+    password: e.KAFKA_SASL_PASSWORD,
+  };
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = EnvSchema.safeParse(env);
@@ -198,6 +260,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       .map((b) => b.trim())
       .filter(Boolean),
     kafkaClientId: e.KAFKA_CLIENT_ID,
+    kafkaSsl: kafkaSslOf(e),
+    kafkaSasl: kafkaSaslOf(e),
     topicPrefix: e.TOPIC_PREFIX,
     groupPrefix: e.GROUP_PREFIX,
     databaseUrl: e.DATABASE_URL,
