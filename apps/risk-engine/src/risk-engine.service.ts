@@ -37,22 +37,22 @@ import {
 } from '@risk/platform';
 import type { InstrumentBookSnapshot } from '@risk/risk-metrics';
 import {
+  CatchUp,
   EngineCore,
-  type DirtyPortfolio,
-  type OutputTopics,
-  type PortfolioState,
-} from './engine-core';
-import {
+  PositionsProgress,
+  RecentNews,
   moveItem,
   moveItemId,
   moveStep,
   moveToJudgeFirst,
   moveToJudgeOnLevelChange,
+  newerNews,
+  replayPlan,
+  type DirtyPortfolio,
+  type OutputTopics,
+  type PortfolioState,
   type PriceMove,
-} from './move-reasoning';
-import { CatchUp } from './catch-up';
-import { PositionsProgress } from './positions-progress';
-import { RecentNews, newerNews, replayPlan } from './recent-news';
+} from '@risk/engine';
 import { NewsReasoningService } from './news-reasoning.service';
 import { OutboxRelayService } from './outbox-relay.service';
 import { TreeScoringService } from './tree-scoring.service';
