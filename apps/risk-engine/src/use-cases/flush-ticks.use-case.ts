@@ -12,6 +12,7 @@ import {
   type EvaluateArgs,
   type Evaluated,
   type Judgement,
+  type MoveWhy,
   type PortfolioState,
   type PriceMove,
 } from '@risk/engine';
@@ -22,8 +23,6 @@ import { PortfolioScorer } from '../ports/portfolio-scorer';
 import { EvaluationRepository } from '../repositories/evaluation.repository';
 import { EngineLock } from '../state/engine-lock';
 import { TopicLayout } from '../state/topic-layout';
-
-type MoveWhy = Parameters<typeof moveStep>[1];
 
 /** One dirty portfolio of a flush, as planned in the lock: its evaluation and what to judge. */
 interface FlushItem {
