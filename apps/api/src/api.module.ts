@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { RetentionService } from '@risk/platform';
+import { DataSource } from 'typeorm';
+import { WebhookRepository, secretKeyFrom } from '@risk/alerting';
+import { APP_CONFIG, RetentionService, type AppConfig } from '@risk/platform';
 import { ApiKeyGuard } from './auth/auth.guard';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { HealthController } from './health.controller';
@@ -25,6 +27,12 @@ import { WebhooksController } from './webhooks/webhooks.controller';
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     DeliveryWorkerService,
     RetentionService,
+    {
+      provide: WebhookRepository,
+      inject: [DataSource, APP_CONFIG],
+      useFactory: (ds: DataSource, cfg: AppConfig) =>
+        new WebhookRepository(ds, secretKeyFrom(cfg.webhookSecretKey)),
+    },
   ],
 })
 export class ApiModule {}

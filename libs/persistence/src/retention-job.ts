@@ -15,7 +15,7 @@ import {
  */
 export const STREAM_RETENTION_HORIZON = 'retention-horizon';
 
-/** `stream_cursors` row of the webhook scanner (libs/alerting's WebhookStore). */
+/** `stream_cursors` row of the webhook scanner (libs/alerting's WebhookRepository). */
 export const WEBHOOK_SCANNER_CURSOR = 'webhooks';
 
 /** One session lock for every retention job of the database, whichever process runs it. */

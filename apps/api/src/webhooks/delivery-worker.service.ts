@@ -4,9 +4,15 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { DeliveryWorker, HttpWebhookSender, WebhookStore } from '@risk/alerting';
-import { APP_CONFIG, METRICS, type AppConfig, type ServiceMetrics } from '@risk/platform';
+import { DeliveryWorker, HttpWebhookSender, WebhookRepository } from '@risk/alerting';
+import {
+  APP_CONFIG,
+  CLOCK,
+  METRICS,
+  type AppConfig,
+  type Clock,
+  type ServiceMetrics,
+} from '@risk/platform';
 
 /** Runs the webhook delivery worker in the api process (WEBHOOK_WORKER=false turns it off). */
 @Injectable()
@@ -14,12 +20,13 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, BeforeAppl
   private readonly worker: DeliveryWorker;
 
   constructor(
-    @Inject(DataSource) ds: DataSource,
+    webhooks: WebhookRepository,
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
     @Inject(METRICS) metrics: ServiceMetrics,
+    @Inject(CLOCK) clock: Clock,
   ) {
     this.worker = new DeliveryWorker(
-      new WebhookStore(ds),
+      webhooks,
       new HttpWebhookSender({
         timeoutMs: cfg.webhookTimeoutMs,
         allowPrivate: cfg.webhookAllowPrivate,
@@ -28,10 +35,12 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, BeforeAppl
         policy: { scheduleMs: cfg.webhookRetryScheduleMs, jitter: cfg.webhookJitter },
         pollMs: cfg.webhookPollMs,
         timeoutMs: cfg.webhookTimeoutMs,
-        concurrency: 32,
+        concurrency: cfg.webhookConcurrency,
+        maxPerSubscription: cfg.webhookMaxPerSubscription,
         scanBatch: 1000,
         onAttempt: (outcome) => metrics.webhookAttempts.inc({ outcome }),
         onDelivered: (s) => metrics.webhookDeliverySeconds.observe(s),
+        now: () => clock.now(),
       },
     );
   }
