@@ -4,10 +4,14 @@ import { TerminusModule } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import { WebhookRepository, secretKeyFrom } from '@risk/alerting';
 import { APP_CONFIG, RetentionService, type AppConfig } from '@risk/platform';
+import { ApiKeyRepository } from './auth/api-key.repository';
 import { ApiKeyGuard } from './auth/auth.guard';
+import { KeyLookup } from './auth/key-lookup';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { HealthController } from './health.controller';
 import { RiskReadController } from './risk-read.controller';
+import { StreamEventsRepository } from './stream/stream-events.repository';
+import { StreamHub } from './stream/stream-hub.service';
 import { StreamController } from './stream/stream.controller';
 import { DeliveryWorkerService } from './webhooks/delivery-worker.service';
 import { WebhooksController } from './webhooks/webhooks.controller';
@@ -25,6 +29,15 @@ import { WebhooksController } from './webhooks/webhooks.controller';
   // engine's processed_events ledger (one job, one lock; docs/architecture.md § Retention).
   providers: [
     { provide: APP_GUARD, useClass: ApiKeyGuard },
+    ApiKeyRepository,
+    {
+      provide: KeyLookup,
+      inject: [ApiKeyRepository, APP_CONFIG],
+      useFactory: (repo: ApiKeyRepository, cfg: AppConfig) =>
+        new KeyLookup(repo, { ttlMs: cfg.apiKeyCacheMs, maxHits: 10_000, maxMisses: 10_000 }),
+    },
+    StreamEventsRepository,
+    StreamHub,
     DeliveryWorkerService,
     RetentionService,
     {

@@ -14,9 +14,16 @@ export function formatPosition(p: StreamPosition): string {
   return `${p.txId}-${p.seq}`;
 }
 
+const BIGINT_MAX = 2n ** 63n - 1n;
+
+/**
+ * An id this stream could have sent, or null: both parts must fit PostgreSQL's bigint, or the
+ * read would fail after the stream's headers and the client would reconnect with it for ever.
+ */
 export function parsePosition(text: string): StreamPosition | null {
   const m = /^(-1|\d{1,19})-(\d{1,19})$/.exec(text.trim());
-  return m ? { txId: m[1], seq: m[2] } : null;
+  if (!m || BigInt(m[1]) > BIGINT_MAX || BigInt(m[2]) > BIGINT_MAX) return null;
+  return { txId: BigInt(m[1]).toString(), seq: BigInt(m[2]).toString() };
 }
 
 /**

@@ -28,3 +28,17 @@ export function takeToken(
     retryAfterMs: Math.ceil(((1 - tokens) * 1000) / limits.ratePerSec),
   };
 }
+
+/** Whether a token is available at `nowMs`, without taking it (and when one will be). */
+export function peekToken(
+  bucket: Bucket | undefined,
+  limits: BucketLimits,
+  nowMs: number,
+): { available: boolean; retryAfterMs: number } {
+  if (!bucket) return { available: true, retryAfterMs: 0 };
+  const elapsed = Math.max(0, nowMs - bucket.updatedMs);
+  const tokens = Math.min(limits.burst, bucket.tokens + (elapsed * limits.ratePerSec) / 1000);
+  return tokens >= 1
+    ? { available: true, retryAfterMs: 0 }
+    : { available: false, retryAfterMs: Math.ceil(((1 - tokens) * 1000) / limits.ratePerSec) };
+}

@@ -1,4 +1,5 @@
-import type { DataSource } from 'typeorm';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import type { Alert, Evaluation } from '@risk/contracts';
 import { STREAM_START, afterPositionSql, type StreamPosition } from '@risk/alerting';
 import {
@@ -21,8 +22,9 @@ interface EventRow {
 }
 
 /** Committed evaluations and alerts in commit-safe order (see stream-position.ts). */
+@Injectable()
 export class StreamEventsRepository {
-  constructor(private readonly ds: DataSource) {}
+  constructor(@Inject(DataSource) private readonly ds: DataSource) {}
 
   /**
    * The newest final position: a client that gives none starts here (live only). When
