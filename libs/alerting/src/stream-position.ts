@@ -27,11 +27,11 @@ export function parsePosition(text: string): StreamPosition | null {
 }
 
 /**
- * The SQL condition for "committed, final, and after ($a, $b)": `pg_snapshot_xmin` is the oldest
- * transaction still running, so every row of an older transaction is visible now and no row
- * can join them later.
+ * The SQL condition for "committed, final, and after ($a, $b)": `stream_safe_xid()` (migration
+ * StreamSafeXid) is the oldest transaction of this database still running, so every row of an
+ * older transaction is visible now and no row can join them later.
  */
 export function afterPositionSql(alias: string, txParam: string, seqParam: string): string {
   return `(${alias}.tx_id, ${alias}.seq) > (${txParam}::bigint, ${seqParam}::bigint)
-    AND ${alias}.tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`;
+    AND ${alias}.tx_id < (SELECT stream_safe_xid())`;
 }
