@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import { WebhookRepository, secretKeyFrom } from '@risk/alerting';
+import { RiskReadModel } from '@risk/persistence';
 import { APP_CONFIG, RetentionService, type AppConfig } from '@risk/platform';
 import { ApiKeyRepository } from './auth/api-key.repository';
 import { ApiKeyGuard } from './auth/auth.guard';
@@ -38,6 +39,12 @@ import { WebhooksController } from './webhooks/webhooks.controller';
     },
     StreamEventsRepository,
     StreamHub,
+    // libs/persistence's read side (its name predates the *.repository convention).
+    {
+      provide: RiskReadModel,
+      inject: [DataSource],
+      useFactory: (ds: DataSource) => new RiskReadModel(ds),
+    },
     DeliveryWorkerService,
     RetentionService,
     {

@@ -2,14 +2,12 @@ import {
   BadRequestException,
   Controller,
   Get,
-  Inject,
   NotFoundException,
   Param,
   ParseUUIDPipe,
   Query,
 } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
 import { ID_PATTERN, type Alert, type Evaluation } from '@risk/contracts';
 import { RiskReadModel, type Page, type PortfolioSummary } from '@risk/persistence';
 import { AlertsQueryDto, HistoryQueryDto } from './dto/history-query.dto';
@@ -39,11 +37,7 @@ function isoOf(value?: string): string | undefined {
 @ApiTags('risk')
 @Controller()
 export class RiskReadController {
-  private readonly read: RiskReadModel;
-
-  constructor(@Inject(DataSource) ds: DataSource) {
-    this.read = new RiskReadModel(ds);
-  }
+  constructor(private readonly read: RiskReadModel) {}
 
   @Get('portfolios')
   @ApiOkResponse({ description: 'Each portfolio with its latest score, level and time' })

@@ -28,6 +28,8 @@ export interface HttpSenderOptions {
   timeoutMs: number;
   allowPrivate: boolean;
   resolve?: Resolver;
+  /** The wall clock (Retry-After dates); durations use the monotonic clock. */
+  now?: () => Date;
 }
 
 /**
@@ -40,10 +42,10 @@ export class HttpWebhookSender implements WebhookSender {
   constructor(private readonly opts: HttpSenderOptions) {}
 
   async send(urlText: string, headers: Record<string, string>, body: string): Promise<SendResult> {
-    const started = Date.now();
+    const started = performance.now();
     const done = (r: Omit<SendResult, 'durationMs'>): SendResult => ({
       ...r,
-      durationMs: Date.now() - started,
+      durationMs: Math.round(performance.now() - started),
     });
     let url: URL;
     try {
@@ -102,7 +104,7 @@ export class HttpWebhookSender implements WebhookSender {
               typeof res.headers['retry-after'] === 'string'
                 ? res.headers['retry-after']
                 : undefined,
-              new Date(),
+              (this.opts.now ?? (() => new Date()))(),
             ),
             error: null,
           });

@@ -340,7 +340,11 @@ export class WebhookRepository {
     },
   ): Promise<void> {
     await this.ds.transaction(async (em) => {
-      const next = a.retryInMs === null ? null : new Date(Date.now() + a.retryInMs);
+      // The next attempt's time is the database's, like every due time the claim compares.
+      const [{ next }] = await em.query<{ next: Date | null }[]>(
+        `SELECT CASE WHEN $1::bigint IS NULL THEN NULL ELSE now() + $1::bigint * interval '1 millisecond' END AS next`,
+        [a.retryInMs],
+      );
       await em.query(
         `INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, outcome, next_attempt_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (delivery_id, attempt) DO NOTHING`,

@@ -30,6 +30,7 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, BeforeAppl
       new HttpWebhookSender({
         timeoutMs: cfg.webhookTimeoutMs,
         allowPrivate: cfg.webhookAllowPrivate,
+        now: () => clock.now(),
       }),
       {
         policy: { scheduleMs: cfg.webhookRetryScheduleMs, jitter: cfg.webhookJitter },
