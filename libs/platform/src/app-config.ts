@@ -117,7 +117,6 @@ const EnvSchema = z.object({
     .string()
     .regex(WEBHOOK_SECRET_KEY_PATTERN, '32 bytes: 64 hex digits or 44 base64 characters')
     .optional(),
-  NODE_ENV: z.string().optional(),
   // Retention (docs/architecture.md § Retention); 0 keeps a table forever.
   RETENTION_STREAM_EVENTS_HOURS: intFrom(72, 0, 87_600),
   RETENTION_WEBHOOK_DAYS: intFrom(30, 0, 3650),
@@ -214,7 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!parsed.success)
     throw new ConfigError(`invalid configuration: ${formatZodError(parsed.error)}`);
   const e = parsed.data;
-  if (e.NODE_ENV === 'production' && e.WEBHOOK_SECRET_KEY === undefined)
+  if (env.NODE_ENV === 'production' && e.WEBHOOK_SECRET_KEY === undefined)
     throw new ConfigError(
       'invalid configuration: WEBHOOK_SECRET_KEY is required in production (the default is public, for the demo)',
     );
