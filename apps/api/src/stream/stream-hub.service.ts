@@ -4,6 +4,7 @@ import {
   Inject,
   Injectable,
   Logger,
+  ServiceUnavailableException,
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import type { StreamPosition } from '@risk/alerting';
@@ -51,6 +52,7 @@ export class StreamHub implements BeforeApplicationShutdown {
   private readonly streams = new Set<Entry>();
   private timer: NodeJS.Timeout | null = null;
   private polling = false;
+  private closing = false;
   private lastKeyCheckMs = 0;
 
   constructor(
@@ -69,6 +71,8 @@ export class StreamHub implements BeforeApplicationShutdown {
   }
 
   open(keyId: string): StreamHandle {
+    // A stream opened after shutdown began would never be polled nor ended.
+    if (this.closing) throw new ServiceUnavailableException('the server is shutting down');
     if (this.streams.size >= this.cfg.streamMaxTotal)
       throw new StreamLimitError(
         `this server has its maximum of ${this.cfg.streamMaxTotal} open streams`,
@@ -106,13 +110,14 @@ export class StreamHub implements BeforeApplicationShutdown {
   }
 
   beforeApplicationShutdown(): void {
+    this.closing = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     for (const s of this.streams) s.stop();
   }
 
   private schedule(): void {
-    if (this.timer || this.polling || this.streams.size === 0) return;
+    if (this.timer || this.polling || this.closing || this.streams.size === 0) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.poll();
