@@ -2,9 +2,14 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
-import { WebhookRepository, secretKeyFrom } from '@risk/alerting';
+import {
+  HttpWebhookSender,
+  WEBHOOK_SENDER,
+  WebhookRepository,
+  secretKeyFrom,
+} from '@risk/alerting';
 import { RiskReadModel } from '@risk/persistence';
-import { APP_CONFIG, RetentionService, type AppConfig } from '@risk/platform';
+import { APP_CONFIG, CLOCK, RetentionService, type AppConfig, type Clock } from '@risk/platform';
 import { ApiKeyRepository } from './auth/api-key.repository';
 import { ApiKeyGuard } from './auth/auth.guard';
 import { KeyLookup } from './auth/key-lookup';
@@ -52,6 +57,16 @@ import { WebhooksController } from './webhooks/webhooks.controller';
       inject: [DataSource, APP_CONFIG],
       useFactory: (ds: DataSource, cfg: AppConfig) =>
         new WebhookRepository(ds, secretKeyFrom(cfg.webhookSecretKey)),
+    },
+    {
+      provide: WEBHOOK_SENDER,
+      inject: [APP_CONFIG, CLOCK],
+      useFactory: (cfg: AppConfig, clock: Clock) =>
+        new HttpWebhookSender({
+          timeoutMs: cfg.webhookTimeoutMs,
+          allowPrivate: cfg.webhookAllowPrivate,
+          now: () => clock.now(),
+        }),
     },
   ],
 })

@@ -20,6 +20,9 @@ export interface WebhookSender {
   send(url: string, headers: Record<string, string>, body: string): Promise<SendResult>;
 }
 
+/** Nest DI token of the WebhookSender (the HTTP client is an adapter like the repositories). */
+export const WEBHOOK_SENDER = Symbol('WEBHOOK_SENDER');
+
 /** How much of an answer's body is read (and for how long) before the socket is cut. */
 const DRAIN_BYTES = 64 * 1024;
 const DRAIN_MS = 1000;

@@ -4,7 +4,12 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { DeliveryWorker, HttpWebhookSender, WebhookRepository } from '@risk/alerting';
+import {
+  DeliveryWorker,
+  WEBHOOK_SENDER,
+  WebhookRepository,
+  type WebhookSender,
+} from '@risk/alerting';
 import {
   APP_CONFIG,
   CLOCK,
@@ -21,29 +26,22 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, BeforeAppl
 
   constructor(
     webhooks: WebhookRepository,
+    @Inject(WEBHOOK_SENDER) sender: WebhookSender,
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
     @Inject(METRICS) metrics: ServiceMetrics,
     @Inject(CLOCK) clock: Clock,
   ) {
-    this.worker = new DeliveryWorker(
-      webhooks,
-      new HttpWebhookSender({
-        timeoutMs: cfg.webhookTimeoutMs,
-        allowPrivate: cfg.webhookAllowPrivate,
-        now: () => clock.now(),
-      }),
-      {
-        policy: { scheduleMs: cfg.webhookRetryScheduleMs, jitter: cfg.webhookJitter },
-        pollMs: cfg.webhookPollMs,
-        timeoutMs: cfg.webhookTimeoutMs,
-        concurrency: cfg.webhookConcurrency,
-        maxPerSubscription: cfg.webhookMaxPerSubscription,
-        scanBatch: 1000,
-        onAttempt: (outcome) => metrics.webhookAttempts.inc({ outcome }),
-        onDelivered: (s) => metrics.webhookDeliverySeconds.observe(s),
-        now: () => clock.now(),
-      },
-    );
+    this.worker = new DeliveryWorker(webhooks, sender, {
+      policy: { scheduleMs: cfg.webhookRetryScheduleMs, jitter: cfg.webhookJitter },
+      pollMs: cfg.webhookPollMs,
+      timeoutMs: cfg.webhookTimeoutMs,
+      concurrency: cfg.webhookConcurrency,
+      maxPerSubscription: cfg.webhookMaxPerSubscription,
+      scanBatch: 1000,
+      onAttempt: (outcome) => metrics.webhookAttempts.inc({ outcome }),
+      onDelivered: (s) => metrics.webhookDeliverySeconds.observe(s),
+      now: () => clock.now(),
+    });
   }
 
   onApplicationBootstrap(): void {
