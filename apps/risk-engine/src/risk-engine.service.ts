@@ -582,14 +582,17 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
         this.core.evaluate({ ...args, reasoning, context: [moveStep(p.judge.move, why)] }),
       );
     }
+    const delta = this.core.book.stateDelta();
     const res = await this.store.commitOutcomes(
       results.map((r) => r.outcome),
       {
         instanceId: this.cfg.instanceId,
-        instruments: this.core.book.toSnapshot(),
+        instruments: delta.header,
+        symbols: delta,
         tickOffsets: plan.offsets,
       },
     );
+    this.core.book.markSaved(delta.mark);
     const committed = new Set(res.committed);
     for (const r of results) if (committed.has(r.outcome)) this.core.install(r.next);
     this.ticksSinceFlush -= plan.ticks;
