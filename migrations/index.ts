@@ -3,6 +3,7 @@ import { StreamAndWebhooks1796003296600 } from './1796003296600-StreamAndWebhook
 import { Retention1796004800000 } from './1796004800000-Retention';
 import { RetentionOutboxSnapshots1796005400000 } from './1796005400000-RetentionOutboxSnapshots';
 import { EncryptWebhookSecrets1796010000005 } from './1796010000005-EncryptWebhookSecrets';
+import { EngineSymbolState1796010000006 } from './1796010000006-EngineSymbolState';
 import { StreamSafeXid1796010000015 } from './1796010000015-StreamSafeXid';
 
 /** Every migration, oldest first. */
@@ -12,5 +13,6 @@ export const MIGRATIONS = [
   Retention1796004800000,
   RetentionOutboxSnapshots1796005400000,
   EncryptWebhookSecrets1796010000005,
+  EngineSymbolState1796010000006,
   StreamSafeXid1796010000015,
 ];

@@ -117,6 +117,7 @@ export class EngineCore {
           sampleIntervalMs: opts.sampleIntervalMs,
           largeMoveZ: opts.largeMoveSigma,
         });
+    this.book.keepHeld(this.holdings);
   }
 
   static stateFromStore(s: StoredPortfolioState): PortfolioState | null {
@@ -260,7 +261,7 @@ export class EngineCore {
       this.book,
       args.assessment ?? assessPortfolio(ctx, this.book),
       {
-        warmupBuckets: this.book.config.warmupBuckets,
+        warmupDays: this.book.config.warmupDays,
         defaultAnnualVol: this.book.config.defaultAnnualVol,
         tradingSecondsPerDay: this.book.config.tradingSecondsPerDay,
         context: args.context,

@@ -1,6 +1,7 @@
 import { AlertEntity } from './alert.entity';
 import { ApiKeyEntity } from './api-key.entity';
 import { EngineStateEntity } from './engine-state.entity';
+import { EngineSymbolStateEntity } from './engine-symbol-state.entity';
 import { EvaluationEntity } from './evaluation.entity';
 import { OutboxMessageEntity } from './outbox-message.entity';
 import { PortfolioSnapshotEntity } from './portfolio-snapshot.entity';
@@ -15,6 +16,7 @@ import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
 export {
   AlertEntity,
   EngineStateEntity,
+  EngineSymbolStateEntity,
   EvaluationEntity,
   OutboxMessageEntity,
   PortfolioSnapshotEntity,
@@ -36,6 +38,7 @@ export const ENTITIES = [
   AlertEntity,
   OutboxMessageEntity,
   EngineStateEntity,
+  EngineSymbolStateEntity,
   ApiKeyEntity,
   StreamEventEntity,
   StreamCursorEntity,
