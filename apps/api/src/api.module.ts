@@ -5,6 +5,7 @@ import { RetentionService } from '@risk/platform';
 import { ApiKeyGuard } from './auth/auth.guard';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { HealthController } from './health.controller';
+import { InstrumentsController } from './instruments/instruments.controller';
 import { RiskReadController } from './risk-read.controller';
 import { StreamController } from './stream/stream.controller';
 import { DeliveryWorkerService } from './webhooks/delivery-worker.service';
@@ -18,6 +19,7 @@ import { WebhooksController } from './webhooks/webhooks.controller';
     StreamController,
     WebhooksController,
     DashboardController,
+    InstrumentsController,
   ],
   // The api owns stream_events and the webhook tables; its retention job also prunes the
   // engine's processed_events ledger (one job, one lock; docs/architecture.md § Retention).

@@ -2,10 +2,12 @@ import { AlertEntity } from './alert.entity';
 import { ApiKeyEntity } from './api-key.entity';
 import { EngineStateEntity } from './engine-state.entity';
 import { EvaluationEntity } from './evaluation.entity';
+import { InstrumentEntity } from './instrument.entity';
 import { OutboxMessageEntity } from './outbox-message.entity';
 import { PortfolioSnapshotEntity } from './portfolio-snapshot.entity';
 import { PortfolioEntity } from './portfolio.entity';
 import { ProcessedEventEntity } from './processed-event.entity';
+import { RelationEntity } from './relation.entity';
 import { StreamCursorEntity } from './stream-cursor.entity';
 import { StreamEventEntity } from './stream-event.entity';
 import { WebhookAttemptEntity } from './webhook-attempt.entity';
@@ -26,6 +28,8 @@ export {
   WebhookSubscriptionEntity,
   WebhookDeliveryEntity,
   WebhookAttemptEntity,
+  InstrumentEntity,
+  RelationEntity,
 };
 
 export const ENTITIES = [
@@ -42,4 +46,6 @@ export const ENTITIES = [
   WebhookSubscriptionEntity,
   WebhookDeliveryEntity,
   WebhookAttemptEntity,
+  InstrumentEntity,
+  RelationEntity,
 ];
