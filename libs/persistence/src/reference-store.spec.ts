@@ -1,4 +1,4 @@
-import type { Instrument, ReferenceChange, Relation } from '@risk/contracts';
+import type { Instrument, ReferenceChange } from '@risk/contracts';
 import { collapseReferenceChanges } from './reference-store';
 
 const relation = (id: string, ts: string, weight: number): ReferenceChange => ({
