@@ -273,6 +273,12 @@ describe('reference data', () => {
         'SCHEMA',
         JSON.stringify(relation('rb4', 'A', 'B', 'friend_of', 0.1)),
       ],
+      [
+        svc.topics.relations,
+        'rb5',
+        'SCHEMA',
+        JSON.stringify(relation('rb5', 'A', 'B', 'peer_of', 0.2, '2099-01-01T00:00:00.000Z')),
+      ],
       [svc.topics.relations, 'bad key!', 'SCHEMA', null],
     ];
     for (const [topic, key, , value] of bad) await produce(svc.kafka, topic, [{ key, value }]);
@@ -288,6 +294,9 @@ describe('reference data', () => {
     }
     expect(letters.find((l) => l.key === 'rb2')?.error).toMatch(/^weight: /);
     expect(letters.find((l) => l.key === 'OPT1')?.error).toMatch(/^underlying: /);
+    expect(letters.find((l) => l.key === 'rb5')?.error).toMatch(
+      /^ts: .* ahead of the service clock/,
+    );
     await waitFor(() => instrumentNow('GOOD'), 30_000, 'the good instrument after the bad ones');
   });
 

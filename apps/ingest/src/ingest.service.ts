@@ -98,7 +98,7 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
     for (const m of batch.messages) {
       let r: Decoded<unknown>;
       if (kind === 'instrument' || kind === 'relation') {
-        const change = decodeReference(kind, m.key, m.value);
+        const change = decodeReference(kind, m.key, m.value, { now: this.clock.now() });
         if (change.ok) changes.push(change.value);
         r = change;
       } else {

@@ -123,4 +123,23 @@ describe('decodeReference', () => {
       expect(r.error.message).toMatch(new RegExp(`^${expected}: `));
     }
   });
+
+  it('refuses a ts more than the allowed skew ahead of the clock, when given a clock', () => {
+    const now = new Date('2026-11-30T08:00:00.000Z');
+    const ahead = { ...relation, ts: '2026-11-30T08:05:00.001Z' };
+    const r = decodeReference('relation', buf('r-1'), buf(ahead), { now });
+    expect(!r.ok && r.error.message).toMatch(/^ts: is 300001 ms ahead/);
+    expect(
+      decodeReference('relation', buf('r-1'), buf(ahead), { now, maxSkewMs: 600_000 }).ok,
+    ).toBe(true);
+    expect(
+      decodeReference(
+        'relation',
+        buf('r-1'),
+        buf({ ...relation, ts: '2026-11-30T08:05:00.000Z' }),
+        { now },
+      ).ok,
+    ).toBe(true);
+    expect(decodeReference('relation', buf('r-1'), buf(ahead)).ok).toBe(true);
+  });
 });

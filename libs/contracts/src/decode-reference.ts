@@ -25,11 +25,25 @@ const KEY_RULES: Record<ReferenceKind, { pattern: RegExp; field: string }> = {
   relation: { pattern: ID_PATTERN, field: 'id' },
 };
 
-/** Turns a raw record of a reference topic into a change, or says exactly why it cannot be used. */
+/** The contract's default `MAX_CLOCK_SKEW_MS`. */
+export const DEFAULT_REFERENCE_MAX_SKEW_MS = 5 * 60 * 1000;
+
+export interface ReferenceDecodeOptions {
+  /** The service's clock; with it, a `ts` too far ahead is refused. */
+  now?: Date;
+  maxSkewMs?: number;
+}
+
+/**
+ * Turns a raw record of a reference topic into a change, or says exactly why it cannot be used.
+ * A `ts` far in the future matters more here than elsewhere: an older `ts` never replaces a
+ * stored version, so one such message would freeze its key until a tombstone.
+ */
 export function decodeReference(
   kind: ReferenceKind,
   key: Buffer | null,
   value: Buffer | null,
+  options: ReferenceDecodeOptions = {},
 ): Decoded<ReferenceChange> {
   const rule = KEY_RULES[kind];
   if (value === null) {
@@ -57,6 +71,15 @@ export function decodeReference(
   }
   const object = parseJsonObject(value);
   if (!object.ok) return object;
+  if (options.now && typeof object.value.ts === 'string') {
+    const maxSkewMs = options.maxSkewMs ?? DEFAULT_REFERENCE_MAX_SKEW_MS;
+    const ahead = Date.parse(object.value.ts) - options.now.getTime();
+    if (ahead > maxSkewMs) {
+      return schemaError(
+        `ts: is ${ahead} ms ahead of the service clock (at most ${maxSkewMs}); it would freeze this key`,
+      );
+    }
+  }
   if (kind === 'instrument') {
     const parsed = InstrumentSchema.safeParse(object.value);
     if (!parsed.success) return schemaError(formatZodError(parsed.error));
