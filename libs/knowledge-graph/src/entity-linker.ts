@@ -22,6 +22,12 @@ interface Variant {
   via: 'name' | 'alias';
 }
 
+interface TrieNode {
+  next: Map<string, TrieNode>;
+  /** The name that ends here, if any. */
+  variant?: Variant;
+}
+
 /** Types whose names are a company's names (a bond or option name is not how news names one). */
 const NAMING_TYPES = new Set(['equity', 'etf', 'other']);
 const MIN_STRONG_LETTERS = 4;
@@ -52,7 +58,8 @@ function capitalizedLike(written: string, expected: string): boolean {
  * left out (it cannot say which). Longest match first (docs/knowledge-graph.md § Entity linking).
  */
 export class EntityLinker {
-  private readonly byFirst = new Map<string, Variant[]>();
+  /** Names as a trie of words: a longest match costs the length of the name, not the count of names. */
+  private readonly root: TrieNode = { next: new Map() };
   private readonly tickers = new Map<string, { issuer: string; symbol: string }>();
 
   static fromInstruments(instruments: Iterable<GraphInstrument>): EntityLinker {
@@ -103,12 +110,17 @@ export class EntityLinker {
       const key = v.tokens.join(' ');
       if ((owners.get(key)?.size ?? 0) > 1 || seen.has(key)) continue;
       seen.add(key);
-      const list = this.byFirst.get(v.tokens[0]) ?? [];
-      list.push(v);
-      this.byFirst.set(v.tokens[0], list);
+      let node = this.root;
+      for (const t of v.tokens) {
+        let child = node.next.get(t);
+        if (!child) {
+          child = { next: new Map() };
+          node.next.set(t, child);
+        }
+        node = child;
+      }
+      node.variant = v;
     }
-    for (const list of this.byFirst.values())
-      list.sort((a, b) => b.tokens.length - a.tokens.length);
   }
 
   /** Every mention in order of appearance (a company named twice is listed twice). */
@@ -147,15 +159,15 @@ export class EntityLinker {
   }
 
   private longestAt(tokens: Token[], at: number): Variant | undefined {
-    for (const v of this.byFirst.get(tokens[at].norm) ?? []) {
-      if (at + v.tokens.length > tokens.length) continue;
-      let ok = true;
-      for (let k = 0; k < v.tokens.length && ok; k++) {
-        const t = tokens[at + k];
-        ok = t.norm === v.tokens[k] && (!v.weak || capitalizedLike(t.raw, v.raw[k]));
-      }
-      if (ok) return v;
+    let best: Variant | undefined;
+    let node: TrieNode | undefined = this.root;
+    for (let k = at; k < tokens.length; k++) {
+      node = node.next.get(tokens[k].norm);
+      if (!node) break;
+      const v = node.variant;
+      if (v && (!v.weak || v.raw.every((raw, j) => capitalizedLike(tokens[at + j].raw, raw))))
+        best = v;
     }
-    return undefined;
+    return best;
   }
 }
