@@ -177,3 +177,28 @@ describe('KnowledgeGraph.reachFactors', () => {
     ]);
   });
 });
+
+describe('KnowledgeGraph.applyChange', () => {
+  const r1 = (weight: number, ts: string) => ({
+    kind: 'relation' as const,
+    op: 'upsert' as const,
+    key: 'r1',
+    value: { ...edge('r1', 'KESTREL', 'supplier_of', 'HARROWGATE', weight), ts },
+  });
+
+  it('applies versions as the tables do: older ts ignored, weight 0 and tombstones remove', () => {
+    const g = KnowledgeGraph.build(INSTRUMENTS, []);
+    expect(g.applyChange(r1(0.4, '2026-11-30T09:00:00.000Z'))).toBe(true);
+    expect(g.applyChange(r1(0.9, '2026-11-30T08:00:00.000Z'))).toBe(false);
+    expect(weights(g.reach({ entities: ['KESTREL'] })).HRGT).toBe(0.4);
+    g.applyChange(r1(0, '2026-11-30T10:00:00.000Z'));
+    // An older version after the removal does not bring the edge back.
+    expect(g.applyChange(r1(0.9, '2026-11-30T09:30:00.000Z'))).toBe(false);
+    expect(weights(g.reach({ entities: ['KESTREL'] }))).not.toHaveProperty('HRGT');
+    expect(g.applyChange({ kind: 'instrument', op: 'delete', key: 'KSTL' })).toBe(true);
+    expect(g.instrument('KSTL')).toBeUndefined();
+    // After a tombstone any version is new again.
+    expect(g.applyChange({ kind: 'relation', op: 'delete', key: 'r1' })).toBe(false);
+    expect(g.applyChange(r1(0.2, '2026-11-30T07:00:00.000Z'))).toBe(true);
+  });
+});

@@ -1,4 +1,4 @@
-import { CONSTITUENT_KIND, DERIVATIVE_TYPES } from '@risk/contracts';
+import { CONSTITUENT_KIND, DERIVATIVE_TYPES, type ReferenceChange } from '@risk/contracts';
 import { exposureRules, type Factor } from './factor-map';
 import {
   DEFAULT_REACH_SETTINGS,
@@ -67,6 +67,8 @@ export class KnowledgeGraph {
   private readonly issuerEdges = new Map<string, GraphRelation[]>();
   /** constituent_of edges by their constituent symbol. */
   private readonly fundEdges = new Map<string, GraphRelation[]>();
+  /** The `ts` (ms) of the version applied last per key, for `applyChange`. */
+  private readonly versions = new Map<string, number>();
   readonly settings: Readonly<ReachSettings>;
 
   constructor(settings: Partial<ReachSettings> = {}) {
@@ -153,6 +155,32 @@ export class KnowledgeGraph {
       drop(this.issuerEdges, old.from, old);
       drop(this.issuerEdges, old.to, old);
     }
+  }
+
+  /**
+   * Applies one decoded reference message with the same rules as the stored tables: a tombstone
+   * removes, an older `ts` than the version applied last for the key is ignored, weight 0 removes
+   * the edge but keeps its `ts`. Returns whether the graph changed.
+   */
+  applyChange(change: ReferenceChange): boolean {
+    const key = `${change.kind}\u0000${change.key}`;
+    if (change.op === 'delete') {
+      this.versions.delete(key);
+      const had =
+        change.kind === 'instrument'
+          ? this.instruments.has(change.key)
+          : this.relations.has(change.key);
+      if (change.kind === 'instrument') this.removeInstrument(change.key);
+      else this.removeRelation(change.key);
+      return had;
+    }
+    const ts = Date.parse(change.value.ts);
+    const applied = this.versions.get(key);
+    if (applied !== undefined && applied > ts) return false;
+    this.versions.set(key, ts);
+    if (change.kind === 'instrument') this.upsertInstrument(change.value);
+    else this.upsertRelation(change.value);
+    return true;
   }
 
   /** A readable name for an issuer id or a symbol ("Kestrel Components"); the id itself if unknown. */
