@@ -42,7 +42,9 @@ export function describePath(
   holding?: { name: string; weightOfNav: number },
 ): string {
   const parts = path.map((e) => describeEdge(e, nameOf));
-  if (holding)
-    parts.push(`you hold ${holding.name} at ${percent(Math.abs(holding.weightOfNav))} of nav`);
+  if (holding) {
+    const verb = holding.weightOfNav < 0 ? 'are short' : 'hold';
+    parts.push(`you ${verb} ${holding.name} at ${percent(Math.abs(holding.weightOfNav))} of nav`);
+  }
   return parts.join('; ');
 }

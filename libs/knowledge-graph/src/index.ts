@@ -4,3 +4,4 @@ export * from './entity-linker';
 export * from './factor-map';
 export * from './describe-path';
 export * from './names';
+export * from './relation-step';
