@@ -15,6 +15,7 @@ import { ApiKeyGuard } from './auth/auth.guard';
 import { KeyLookup } from './auth/key-lookup';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { HealthController } from './health.controller';
+import { InstrumentsController } from './instruments/instruments.controller';
 import { RiskReadController } from './risk-read.controller';
 import { StreamEventsRepository } from './stream/stream-events.repository';
 import { StreamHub } from './stream/stream-hub.service';
@@ -30,6 +31,7 @@ import { WebhooksController } from './webhooks/webhooks.controller';
     StreamController,
     WebhooksController,
     DashboardController,
+    InstrumentsController,
   ],
   // The api owns stream_events and the webhook tables; its retention job also prunes the
   // engine's processed_events ledger (one job, one lock; docs/architecture.md § Retention).

@@ -3,10 +3,12 @@ import { ApiKeyEntity } from './api-key.entity';
 import { EngineStateEntity } from './engine-state.entity';
 import { EngineSymbolStateEntity } from './engine-symbol-state.entity';
 import { EvaluationEntity } from './evaluation.entity';
+import { InstrumentEntity } from './instrument.entity';
 import { OutboxMessageEntity } from './outbox-message.entity';
 import { PortfolioSnapshotEntity } from './portfolio-snapshot.entity';
 import { PortfolioEntity } from './portfolio.entity';
 import { ProcessedEventEntity } from './processed-event.entity';
+import { RelationEntity } from './relation.entity';
 import { StreamCursorEntity } from './stream-cursor.entity';
 import { StreamEventEntity } from './stream-event.entity';
 import { WebhookAttemptEntity } from './webhook-attempt.entity';
@@ -28,6 +30,8 @@ export {
   WebhookSubscriptionEntity,
   WebhookDeliveryEntity,
   WebhookAttemptEntity,
+  InstrumentEntity,
+  RelationEntity,
 };
 
 export const ENTITIES = [
@@ -45,4 +49,6 @@ export const ENTITIES = [
   WebhookSubscriptionEntity,
   WebhookDeliveryEntity,
   WebhookAttemptEntity,
+  InstrumentEntity,
+  RelationEntity,
 ];
