@@ -3,6 +3,10 @@ import { StreamAndWebhooks1796003296600 } from './1796003296600-StreamAndWebhook
 import { Retention1796004800000 } from './1796004800000-Retention';
 import { RetentionOutboxSnapshots1796005400000 } from './1796005400000-RetentionOutboxSnapshots';
 import { SnapshotSourcePartition1796010000003 } from './1796010000003-SnapshotSourcePartition';
+import { EncryptWebhookSecrets1796010000005 } from './1796010000005-EncryptWebhookSecrets';
+import { EngineSymbolState1796010000006 } from './1796010000006-EngineSymbolState';
+import { ReferenceData1796010000008 } from './1796010000008-ReferenceData';
+import { StreamSafeXid1796010000015 } from './1796010000015-StreamSafeXid';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -11,4 +15,8 @@ export const MIGRATIONS = [
   Retention1796004800000,
   RetentionOutboxSnapshots1796005400000,
   SnapshotSourcePartition1796010000003,
+  EncryptWebhookSecrets1796010000005,
+  EngineSymbolState1796010000006,
+  ReferenceData1796010000008,
+  StreamSafeXid1796010000015,
 ];

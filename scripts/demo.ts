@@ -9,6 +9,7 @@ import { loadConfig } from '@risk/platform';
 
 import { startService } from '../apps/all/src/start-service';
 
+import { demoReferenceRecords } from './simulator/reference-data';
 import { replayStream } from './simulator/replay';
 import { demoApiKey } from './demo-key';
 
@@ -53,12 +54,23 @@ async function main(): Promise<void> {
       `  OpenAPI        ${base}/api/docs`,
       `  metrics        ${base}/metrics`,
       key ? `  API key        ${key}` : '',
+      `  reference data ${base}/api/v1/instruments/ACME`,
       `  replaying data/sample-stream.jsonl at ${speed}× (DEMO_SPEED), looping; Ctrl-C to stop`,
       '',
     ]
       .filter((l) => l !== '')
       .join('\n'),
   );
+  // Reference data first, once, as it is (fixed ids and times: producing it again is a no-op).
+  await replayStream({
+    records: demoReferenceRecords(),
+    speed: 0,
+    loop: false,
+    rebaseTime: false,
+    runTag: '',
+    topicPrefix: cfg.topicPrefix,
+    signal: controller.signal,
+  });
   await replayStream({
     file: join(root, 'data/sample-stream.jsonl'),
     speed,

@@ -1,7 +1,8 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { crc32 } from 'node:zlib';
+import { EngineCore } from '@risk/engine';
 import { partitionForKey } from '@risk/platform';
-import { RiskEngineService } from '../apps/risk-engine/src/risk-engine.service';
+import { PartitionOwnership } from '../apps/risk-engine/src/state/partition-ownership';
 import { startRiskEngine } from '../apps/risk-engine/src/start-risk-engine';
 import { waitFor } from './support/harness';
 import { kcatProduce } from './support/kcat';
@@ -12,8 +13,10 @@ interface EngineInternals {
   ownedPartitions: Set<number>;
   core: { portfolios: Map<string, unknown> };
 }
-const internals = (app: INestApplicationContext): EngineInternals =>
-  app.get<RiskEngineService, EngineInternals>(RiskEngineService);
+const internals = (app: INestApplicationContext): EngineInternals => ({
+  ownedPartitions: app.get(PartitionOwnership).ownedPartitions,
+  core: app.get(EngineCore),
+});
 
 const PARTITIONS = 3;
 

@@ -6,3 +6,4 @@ export * from './read-models';
 export * from './retention';
 export * from './retention-job';
 export * from './bad-data-error';
+export * from './reference-store';

@@ -35,9 +35,20 @@ export interface SnapshotRecord {
 
 export interface EngineStateRecord {
   instanceId: string;
+  /** The book's global part (its header); on load, with its symbol rows as `symbols`. */
   instruments: unknown;
+  /** Symbol rows changed since the last save, and symbols to forget (written incrementally). */
+  symbols?: EngineSymbolChanges;
   tickOffsets: Record<string, string>;
 }
+
+export interface EngineSymbolChanges {
+  upsert: readonly { symbol: string; state: string }[];
+  remove: readonly string[];
+}
+
+/** Rows per statement: keeps each statement's parameters well under PostgreSQL's limits. */
+const SYMBOL_ROWS_PER_STATEMENT = 5_000;
 
 export interface StoredPortfolioState {
   id: string;
@@ -98,9 +109,33 @@ export class RiskStore {
             JSON.stringify(engineState.tickOffsets),
           ],
         );
+        if (engineState.symbols)
+          await this.saveSymbols(em, engineState.instanceId, engineState.symbols);
       }
       return { committed, snapshotApplied };
     });
+  }
+
+  private async saveSymbols(
+    em: EntityManager,
+    instanceId: string,
+    changes: EngineSymbolChanges,
+  ): Promise<void> {
+    for (let i = 0; i < changes.remove.length; i += SYMBOL_ROWS_PER_STATEMENT) {
+      await em.query(
+        'DELETE FROM engine_symbol_state WHERE instance_id = $1 AND symbol = ANY($2::text[])',
+        [instanceId, changes.remove.slice(i, i + SYMBOL_ROWS_PER_STATEMENT)],
+      );
+    }
+    for (let i = 0; i < changes.upsert.length; i += SYMBOL_ROWS_PER_STATEMENT) {
+      const rows = changes.upsert.slice(i, i + SYMBOL_ROWS_PER_STATEMENT);
+      await em.query(
+        `INSERT INTO engine_symbol_state (instance_id, symbol, state, updated_at)
+         SELECT $1, s, st, now() FROM unnest($2::text[], $3::text[]) AS u(s, st)
+         ON CONFLICT (instance_id, symbol) DO UPDATE SET state = EXCLUDED.state, updated_at = now()`,
+        [instanceId, rows.map((r) => r.symbol), rows.map((r) => r.state)],
+      );
+    }
   }
 
   private async claim(
@@ -215,9 +250,22 @@ export class RiskStore {
         'SELECT instruments, tick_offsets FROM engine_state WHERE instance_id = $1',
         [instanceId],
       );
-    return rows[0]
-      ? { instanceId, instruments: rows[0].instruments, tickOffsets: rows[0].tick_offsets }
-      : null;
+    if (!rows[0]) return null;
+    const header = rows[0].instruments;
+    // A version-1 state holds every symbol itself; later ones keep them as rows.
+    const legacy = (header as { version?: unknown } | null)?.version === 1;
+    const symbols = legacy
+      ? []
+      : await this.ds.query<{ symbol: string; state: string }[]>(
+          `SELECT symbol, state FROM engine_symbol_state WHERE instance_id = $1
+            ORDER BY updated_at, symbol`,
+          [instanceId],
+        );
+    return {
+      instanceId,
+      instruments: legacy ? header : { ...(header as object), symbols },
+      tickOffsets: rows[0].tick_offsets,
+    };
   }
 
   /** The state of the given portfolios (all when ids is omitted) as of their last commit. */

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEMO_WEBHOOK_SECRET_KEY } from '@risk/alerting/secret-box';
 import { ConfigError, SECRET_SETTINGS, loadConfig, parseReasoningGate } from './app-config';
 import { kafkaSecurity } from './kafka';
 
@@ -170,5 +171,21 @@ describe('MAX_CLOCK_SKEW_MS', () => {
     expect(loadConfig({}).maxClockSkewMs).toBe(300_000);
     expect(loadConfig({ MAX_CLOCK_SKEW_MS: '1000' }).maxClockSkewMs).toBe(1000);
     expect(() => loadConfig({ MAX_CLOCK_SKEW_MS: '-1' })).toThrow(/MAX_CLOCK_SKEW_MS/);
+  });
+});
+
+describe('WEBHOOK_SECRET_KEY', () => {
+  it('is the public demo key when unset, outside production only', () => {
+    expect(loadConfig({}).webhookSecretKey).toBe(DEMO_WEBHOOK_SECRET_KEY);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/WEBHOOK_SECRET_KEY/);
+    const key = 'ab'.repeat(32);
+    expect(loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRET_KEY: key }).webhookSecretKey).toBe(
+      key,
+    );
+  });
+
+  it('refuses a key that is not 32 bytes, and is never logged', () => {
+    expect(() => loadConfig({ WEBHOOK_SECRET_KEY: 'short' })).toThrow(/WEBHOOK_SECRET_KEY/);
+    expect(SECRET_SETTINGS).toContain('WEBHOOK_SECRET_KEY');
   });
 });
