@@ -1,0 +1,5 @@
+export * from './daily-record';
+export * from './coverage-tests';
+export * from './traffic-light';
+export * from './es-backtest';
+export * from './var-backtest';
