@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { RetentionService } from '@risk/platform';
 import { ApiKeyGuard } from './auth/auth.guard';
+import { VarBacktestController } from './backtest/var-backtest.controller';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { HealthController } from './health.controller';
 import { RiskReadController } from './risk-read.controller';
@@ -18,6 +19,7 @@ import { WebhooksController } from './webhooks/webhooks.controller';
     StreamController,
     WebhooksController,
     DashboardController,
+    VarBacktestController,
   ],
   // The api owns stream_events and the webhook tables; its retention job also prunes the
   // engine's processed_events ledger (one job, one lock; docs/architecture.md § Retention).

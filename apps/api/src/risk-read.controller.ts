@@ -14,7 +14,7 @@ import { ID_PATTERN, type Alert, type Evaluation } from '@risk/contracts';
 import { RiskReadModel, decodeCursor, type Page, type PortfolioSummary } from '@risk/persistence';
 import { AlertsQueryDto, HistoryQueryDto } from './dto/history-query.dto';
 
-function portfolioIdOf(id: string): string {
+export function portfolioIdOf(id: string): string {
   if (!ID_PATTERN.test(id))
     throw new BadRequestException('portfolio id must be 1..128 chars of [A-Za-z0-9._:-]');
   return id;

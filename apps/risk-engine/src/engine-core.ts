@@ -28,6 +28,7 @@ import {
   type SymbolExposure,
   type TreeVerdict,
 } from '@risk/scoring';
+import { dailyClose } from '@risk/backtest';
 import { floorNewsInput, strongerMove, type PriceMove } from './move-reasoning';
 
 export type { SymbolExposure } from '@risk/scoring';
@@ -327,6 +328,7 @@ export class EngineCore {
         alert,
         portfolio: { peakNav: draft.peakNav, breachedLimits: draft.breaches },
         outbox,
+        closing: dailyClose(args.ts, state.snapshot.cash, state.snapshot.positions, this.book),
       },
       next: { ...state, peakNav: draft.peakNav, lastLevel: draft.level, breaches: draft.breaches },
     };

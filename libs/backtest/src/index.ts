@@ -1,4 +1,5 @@
 export * from './daily-record';
+export * from './daily-close';
 export * from './coverage-tests';
 export * from './traffic-light';
 export * from './es-backtest';

@@ -1,5 +1,6 @@
 import { AlertEntity } from './alert.entity';
 import { ApiKeyEntity } from './api-key.entity';
+import { DailyRiskEntity } from './daily-risk.entity';
 import { EngineStateEntity } from './engine-state.entity';
 import { EvaluationEntity } from './evaluation.entity';
 import { OutboxMessageEntity } from './outbox-message.entity';
@@ -26,6 +27,7 @@ export {
   WebhookSubscriptionEntity,
   WebhookDeliveryEntity,
   WebhookAttemptEntity,
+  DailyRiskEntity,
 };
 
 export const ENTITIES = [
@@ -42,4 +44,5 @@ export const ENTITIES = [
   WebhookSubscriptionEntity,
   WebhookDeliveryEntity,
   WebhookAttemptEntity,
+  DailyRiskEntity,
 ];
