@@ -4,3 +4,4 @@ export * from './coverage-tests';
 export * from './traffic-light';
 export * from './es-backtest';
 export * from './var-backtest';
+export * from './replay-closes';
