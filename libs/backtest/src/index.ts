@@ -5,3 +5,4 @@ export * from './traffic-light';
 export * from './es-backtest';
 export * from './var-backtest';
 export * from './replay-closes';
+export * from './model-quality';
