@@ -6,6 +6,8 @@ import { ApiKeyGuard } from './auth/auth.guard';
 import { VarBacktestController } from './backtest/var-backtest.controller';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { HealthController } from './health.controller';
+import { ModelQualityController } from './model-quality/model-quality.controller';
+import { ModelQualityService } from './model-quality/model-quality.service';
 import { RiskReadController } from './risk-read.controller';
 import { StreamController } from './stream/stream.controller';
 import { DeliveryWorkerService } from './webhooks/delivery-worker.service';
@@ -20,6 +22,7 @@ import { WebhooksController } from './webhooks/webhooks.controller';
     WebhooksController,
     DashboardController,
     VarBacktestController,
+    ModelQualityController,
   ],
   // The api owns stream_events and the webhook tables; its retention job also prunes the
   // engine's processed_events ledger (one job, one lock; docs/architecture.md § Retention).
@@ -27,6 +30,7 @@ import { WebhooksController } from './webhooks/webhooks.controller';
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     DeliveryWorkerService,
     RetentionService,
+    ModelQualityService,
   ],
 })
 export class ApiModule {}

@@ -4,5 +4,6 @@ export * from './risk-store';
 export * from './outbox.repository';
 export * from './read-models';
 export * from './daily-risk.repository';
+export * from './model-quality.repository';
 export * from './retention';
 export * from './retention-job';
