@@ -80,7 +80,7 @@ describe('brierScore and rocAuc', () => {
 
 describe('calibration', () => {
   const many = (n: number, score: number, positives: number) =>
-    Array.from({ length: n }, (_, i) => ({ score, outcome: (i < positives ? 1 : 0) }));
+    Array.from({ length: n }, (_, i) => ({ score, outcome: i < positives ? 1 : 0 }));
 
   it('by band: mean score and observed rate', () => {
     const bands = calibrationByBand([
