@@ -179,6 +179,10 @@ describe('dashboard in headless Chromium', () => {
     // 2 observations, 1 exception: P(X ≤ 0) = 0.9801 ≥ 95%, P(X ≤ 1) = 0.9999 ≥ 99.99%: red
     expect(await page.textContent('#backtest-zone')).toBe('red');
     await page.waitForSelector('#backtest-chart canvas');
+    // The model-quality panel has loaded (no outcome can be judged here yet).
+    await page.waitForFunction(
+      "document.querySelectorAll('#model-quality-bands tbody tr').length === 6",
+    );
     expect(errors).toEqual([]);
     await page.close();
   });
