@@ -165,4 +165,17 @@ describe('var-backtest end to end', () => {
     }
     await request(svc.app.getHttpServer()).get('/api/v1/portfolios/pf-bt/var-backtest').expect(401);
   });
+  it('is in the OpenAPI document with its response schema', async () => {
+    const doc = await request(svc.app.getHttpServer()).get('/api/docs-json').expect(200);
+    const body = doc.body as {
+      paths: Record<string, { get?: { responses: Record<string, unknown> } }>;
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
+    const route = body.paths['/api/v1/portfolios/{id}/var-backtest']?.get;
+    expect(JSON.stringify(route?.responses['200'])).toContain('VarBacktestDto');
+    expect(Object.keys(body.components.schemas.VarBacktestDto.properties)).toEqual(
+      expect.arrayContaining(['kupiec', 'christoffersen', 'zone', 'series', 'esBacktest']),
+    );
+    expect(body.paths['/api/v1/model-quality']?.get).toBeDefined();
+  });
 });
