@@ -93,7 +93,7 @@ describe('model quality', () => {
     // (100 + 80 / 2) / 180 = 140 / 180 = 0.777…
     expect(res.body.auc).toBeCloseTo(140 / 180, 10);
     const band = (b: string) =>
-      (res.body.bands as { band: string }[]).find((x) => x.band === b) as Record<string, number>;
+      (res.body.bands as ({ band: string } & Record<string, number>)[]).find((x) => x.band === b)!;
     expect(band('10-20%')).toMatchObject({ count: 100, observedRate: 0.2 });
     expect(band('10-20%').meanScore).toBeCloseTo(0.1, 12);
     expect(band('0-2%')).toMatchObject({ count: 100, observedRate: 0 });

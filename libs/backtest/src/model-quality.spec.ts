@@ -4,6 +4,7 @@ import {
   calibrationDrift,
   realizedOutcomes,
   rocAuc,
+  type Outcome,
   type ScoredEvaluation,
 } from './model-quality';
 
@@ -79,14 +80,14 @@ describe('brierScore and rocAuc', () => {
 });
 
 describe('calibration', () => {
-  const many = (n: number, score: number, positives: number) =>
+  const many = (n: number, score: number, positives: number): Outcome[] =>
     Array.from({ length: n }, (_, i) => ({ score, outcome: i < positives ? 1 : 0 }));
 
   it('by band: mean score and observed rate', () => {
     const bands = calibrationByBand([
       ...many(4, 0.01, 0),
       ...many(10, 0.3, 3),
-      { score: 1, outcome: 1 },
+      { score: 1, outcome: 1 } as const,
     ]);
     expect(bands.find((b) => b.band === '0-2%')).toMatchObject({
       count: 4,
