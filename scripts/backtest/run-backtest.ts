@@ -16,7 +16,7 @@ import { Client } from 'pg';
 import { chromium } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { allTopics, topicNames } from '@risk/contracts';
-import { backtestRecords } from '@risk/backtest';
+import { backtestRecords, firstOfWeekdaysBefore } from '@risk/backtest';
 import { DailyRiskRepository } from '@risk/persistence';
 import { loadConfig } from '@risk/platform';
 // eslint-disable-next-line no-restricted-imports
@@ -68,7 +68,10 @@ async function main(): Promise<void> {
   const db = new Client({ connectionString: cfg.databaseUrl });
   await db.connect();
   try {
+    // A history that ends yesterday: ticks from the future are bad input (MAX_CLOCK_SKEW_MS).
+    const start = firstOfWeekdaysBefore(new Date().toISOString().slice(0, 10), days);
     const history = simulateUniverseHistory({
+      start,
       instruments: INSTRUMENTS,
       days,
       crashes: 4,

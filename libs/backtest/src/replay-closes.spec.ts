@@ -1,4 +1,4 @@
-import { recordsFromCloses, weekdays } from './replay-closes';
+import { firstOfWeekdaysBefore, recordsFromCloses, weekdays } from './replay-closes';
 
 describe('weekdays', () => {
   it('skips weekends', () => {
@@ -8,6 +8,18 @@ describe('weekdays', () => {
       '2026-03-06',
       '2026-03-09',
       '2026-03-10',
+    ]);
+  });
+});
+
+describe('firstOfWeekdaysBefore', () => {
+  it('counts weekdays back from the day before', () => {
+    // before Monday 2026-03-09: Fri 03-06, Thu 03-05, Wed 03-04
+    expect(firstOfWeekdaysBefore('2026-03-09', 3)).toBe('2026-03-04');
+    expect(weekdays(firstOfWeekdaysBefore('2026-03-09', 3), 3)).toEqual([
+      '2026-03-04',
+      '2026-03-05',
+      '2026-03-06',
     ]);
   });
 });

@@ -55,3 +55,15 @@ export function weekdays(start: string, count: number): string[] {
   }
   return out;
 }
+
+/** The first of the `count` weekdays that end on the last weekday before `before` (YYYY-MM-DD). */
+export function firstOfWeekdaysBefore(before: string, count: number): string {
+  let t = Date.parse(`${before}T00:00:00.000Z`);
+  let found = 0;
+  while (found < count) {
+    t -= 86_400_000;
+    const dow = new Date(t).getUTCDay();
+    if (dow !== 0 && dow !== 6) found++;
+  }
+  return new Date(t).toISOString().slice(0, 10);
+}
