@@ -5,6 +5,7 @@ import { RetentionOutboxSnapshots1796005400000 } from './1796005400000-Retention
 import { SnapshotSourcePartition1796010000003 } from './1796010000003-SnapshotSourcePartition';
 import { EncryptWebhookSecrets1796010000005 } from './1796010000005-EncryptWebhookSecrets';
 import { EngineSymbolState1796010000006 } from './1796010000006-EngineSymbolState';
+import { DailyRisk1796010000007 } from './1796010000007-DailyRisk';
 import { ReferenceData1796010000008 } from './1796010000008-ReferenceData';
 import { StreamSafeXid1796010000015 } from './1796010000015-StreamSafeXid';
 
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   SnapshotSourcePartition1796010000003,
   EncryptWebhookSecrets1796010000005,
   EngineSymbolState1796010000006,
+  DailyRisk1796010000007,
   ReferenceData1796010000008,
   StreamSafeXid1796010000015,
 ];

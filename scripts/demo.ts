@@ -49,7 +49,11 @@ async function main(): Promise<void> {
     [
       '',
       'Risk service demo is running.',
-      `  dashboard      ${base}/`,
+      // The key rides in the fragment: the page stores it for this tab and drops it from the
+      // address bar; fragments are never sent to a server.
+      key
+        ? `  dashboard      ${base}/#key=${encodeURIComponent(key)}`
+        : `  dashboard      ${base}/`,
       `  API            ${base}/api/v1/portfolios`,
       `  OpenAPI        ${base}/api/docs`,
       `  metrics        ${base}/metrics`,

@@ -16,6 +16,9 @@ import { KeyLookup } from './auth/key-lookup';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { HealthController } from './health.controller';
 import { InstrumentsController } from './instruments/instruments.controller';
+import { VarBacktestController } from './backtest/var-backtest.controller';
+import { ModelQualityController } from './model-quality/model-quality.controller';
+import { ModelQualityService } from './model-quality/model-quality.service';
 import { RiskReadController } from './risk-read.controller';
 import { StreamEventsRepository } from './stream/stream-events.repository';
 import { StreamHub } from './stream/stream-hub.service';
@@ -32,6 +35,8 @@ import { WebhooksController } from './webhooks/webhooks.controller';
     WebhooksController,
     DashboardController,
     InstrumentsController,
+    VarBacktestController,
+    ModelQualityController,
   ],
   // The api owns stream_events and the webhook tables; its retention job also prunes the
   // engine's processed_events ledger (one job, one lock; docs/architecture.md § Retention).
@@ -70,6 +75,7 @@ import { WebhooksController } from './webhooks/webhooks.controller';
           now: () => clock.now(),
         }),
     },
+    ModelQualityService,
   ],
 })
 export class ApiModule {}

@@ -13,7 +13,7 @@ import { RiskReadModel, type Page, type PortfolioSummary } from '@risk/persisten
 import { AlertsQueryDto, HistoryQueryDto } from './dto/history-query.dto';
 import { INSTANT_FORMS, parseCursor, parseInstant } from './dto/query-parsing';
 
-function portfolioIdOf(id: string): string {
+export function portfolioIdOf(id: string): string {
   if (!ID_PATTERN.test(id))
     throw new BadRequestException('portfolio id must be 1..128 chars of [A-Za-z0-9._:-]');
   return id;

@@ -27,6 +27,7 @@ import {
   type TreeVerdict,
 } from '@risk/scoring';
 import type { Judgement } from './judgement';
+import { dailyClose } from '@risk/backtest';
 import { floorNewsInput, strongerMove, type PriceMove } from './move-reasoning';
 
 export type { SymbolExposure } from '@risk/scoring';
@@ -336,6 +337,7 @@ export class EngineCore {
         alert,
         portfolio: { peakNav: draft.peakNav, breachedLimits: draft.breaches },
         outbox,
+        closing: dailyClose(args.ts, state.snapshot.cash, state.snapshot.positions, this.book),
       },
       next: { ...state, peakNav: draft.peakNav, lastLevel: draft.level, breaches: draft.breaches },
     };

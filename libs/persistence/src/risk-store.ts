@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Alert, Evaluation } from '@risk/contracts';
+import type { DailyClose } from '@risk/backtest';
 import type { SnapshotPosition } from './entities/portfolio-snapshot.entity';
 
 export interface OutboxDraft {
@@ -17,6 +18,8 @@ export interface EvaluationOutcome {
   alert: Alert | null;
   portfolio: { peakNav: number | null; breachedLimits: string[] };
   outbox: OutboxDraft[];
+  /** What the portfolio held and at which prices: the day's record if this is its latest evaluation. */
+  closing: DailyClose;
 }
 
 export interface SnapshotRecord {
@@ -226,6 +229,7 @@ export class RiskStore {
         JSON.stringify(o.portfolio.breachedLimits),
       ],
     );
+    await this.upsertDailyRisk(em, o);
     for (const m of o.outbox) {
       await em.query(
         `INSERT INTO outbox (topic, partition, message_key, payload) VALUES ($1, $2, $3, $4)`,
@@ -233,6 +237,34 @@ export class RiskStore {
       );
     }
     return true;
+  }
+
+  /**
+   * The portfolio's record for the UTC day its evaluated state is as of (event time): the day's
+   * latest state wins (on equal times the later commit, which has seen more ticks). Same
+   * transaction as the evaluation, so a live stream and a replay of history make the same records.
+   */
+  private async upsertDailyRisk(em: EntityManager, o: EvaluationOutcome): Promise<void> {
+    const e = o.evaluation;
+    await em.query(
+      `INSERT INTO daily_risk (portfolio_id, day, evaluation_id, as_of, nav, var99, es99, cash, positions)
+       VALUES ($1, ($2::timestamptz AT TIME ZONE 'UTC')::date, $3, $2, $4, $5, $6, $7, $8)
+       ON CONFLICT (portfolio_id, day) DO UPDATE
+         SET evaluation_id = EXCLUDED.evaluation_id, as_of = EXCLUDED.as_of,
+             nav = EXCLUDED.nav, var99 = EXCLUDED.var99, es99 = EXCLUDED.es99, cash = EXCLUDED.cash,
+             positions = EXCLUDED.positions, updated_at = now()
+         WHERE daily_risk.as_of <= EXCLUDED.as_of`,
+      [
+        e.portfolioId,
+        o.closing.asOf,
+        e.id,
+        e.metrics.nav,
+        e.metrics.var99,
+        e.metrics.es99,
+        o.closing.cash,
+        JSON.stringify(o.closing.positions),
+      ],
+    );
   }
 
   /** Which of `scopes` already have an effect of (topic, eventId). */

@@ -1,5 +1,6 @@
 import { AlertEntity } from './alert.entity';
 import { ApiKeyEntity } from './api-key.entity';
+import { DailyRiskEntity } from './daily-risk.entity';
 import { EngineStateEntity } from './engine-state.entity';
 import { EngineSymbolStateEntity } from './engine-symbol-state.entity';
 import { EvaluationEntity } from './evaluation.entity';
@@ -32,6 +33,7 @@ export {
   WebhookAttemptEntity,
   InstrumentEntity,
   RelationEntity,
+  DailyRiskEntity,
 };
 
 export const ENTITIES = [
@@ -51,4 +53,5 @@ export const ENTITIES = [
   WebhookAttemptEntity,
   InstrumentEntity,
   RelationEntity,
+  DailyRiskEntity,
 ];
