@@ -6,7 +6,7 @@ import {
   type DeadLetter,
 } from '@risk/contracts';
 
-import { json, positionsMessage, produce, tickMessage } from './support/harness';
+import { json, positionsMessage, produce, query, tickMessage, waitFor } from './support/harness';
 import { useRunningService } from './support/running-service';
 
 /**
@@ -19,7 +19,8 @@ describe('hostile input', () => {
     partitions: 1,
     listen: false,
     read: ['evaluations', 'dlq'],
-    env: { REASONING_ENABLED: 'false' },
+    // One minute, not the default five: the reference data case shows the setting reaches it.
+    env: { REASONING_ENABLED: 'false', MAX_CLOCK_SKEW_MS: '60000' },
   });
   const letters = () => svc.readers.dlq!.values<DeadLetter>();
   const now = () => new Date().toISOString();
@@ -75,6 +76,31 @@ describe('hostile input', () => {
       60_000,
       (e) => (e.trigger as { eventId: string }).eventId === 'n-ok',
     );
+  });
+
+  it('applies MAX_CLOCK_SKEW_MS to reference data too', async () => {
+    const instrument = (symbol: string, aheadMs: number) =>
+      json(symbol, {
+        id: `i-${symbol}`,
+        ts: new Date(Date.now() + aheadMs).toISOString(),
+        symbol,
+        name: `${symbol} Corp`,
+        issuer: symbol,
+        type: 'equity',
+      });
+    // Three minutes ahead: within the default skew, beyond the one configured here.
+    await produce(svc.kafka, svc.topics.instruments, [
+      instrument('FAR', 180_000),
+      instrument('NEAR', 0),
+    ]);
+    const [letter] = (await svc.readers.dlq!.waitForCount(1, 60_000, (l) =>
+      String(l.value).includes('i-FAR'),
+    )) as unknown as DeadLetter[];
+    expect(letter.error).toMatch(/ahead of the service clock \(at most 60000\)/);
+    const stored = () =>
+      query<{ symbol: string }>(svc.cfg.databaseUrl, 'SELECT symbol FROM instruments ORDER BY 1');
+    await waitFor(async () => (await stored()).length > 0, 60_000, 'NEAR stored');
+    expect(await stored()).toEqual([{ symbol: 'NEAR' }]);
   });
 
   it('cuts oversized dead letters and splits their sends, then goes on', async () => {
