@@ -5,3 +5,4 @@ export * from './outbox.repository';
 export * from './read-models';
 export * from './retention';
 export * from './retention-job';
+export * from './outbox-batches';
