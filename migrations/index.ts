@@ -2,6 +2,7 @@ import { InitialSchema1796002284451 } from './1796002284451-InitialSchema';
 import { StreamAndWebhooks1796003296600 } from './1796003296600-StreamAndWebhooks';
 import { Retention1796004800000 } from './1796004800000-Retention';
 import { RetentionOutboxSnapshots1796005400000 } from './1796005400000-RetentionOutboxSnapshots';
+import { OutboxRelaySeq1796010000004 } from './1796010000004-OutboxRelaySeq';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   StreamAndWebhooks1796003296600,
   Retention1796004800000,
   RetentionOutboxSnapshots1796005400000,
+  OutboxRelaySeq1796010000004,
 ];
