@@ -1,0 +1,126 @@
+/**
+ * bench:faults — from one run: the time to ready again after a broker restart and after a
+ * PostgreSQL restart (a broker and a cluster of the bench's own, never the shared ones), the
+ * evaluations lost and duplicated over every fault of test/faults.e2e-spec.ts, and the risk
+ * engine's resident memory after ticks of 100,000 distinct symbols (produced with kcat).
+ *
+ * RESULT broker_recovery_s=… pg_recovery_s=… lost=… duplicated=… rss_100k_symbols_mb=…
+ */
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel } from 'kafkajs';
+import { groupIds } from '@risk/platform';
+import { BROKERS, waitFor } from '../test/support/harness';
+import {
+  FaultStream,
+  brokerRestartScenario,
+  largeOutputScenario,
+  postgresRestartScenario,
+  sigkillScenario,
+  twoInstancesScenario,
+  type FaultOutcome,
+} from '../test/support/fault-scenarios';
+import { kcatProduce } from '../test/support/private-infra';
+import { resultLine, round } from './bench-support';
+
+const SHARED_PG = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/risk';
+const SYMBOL_COUNT = Number(process.env.BENCH_SYMBOLS ?? 100_000);
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+/** The engine's RSS once its tick consumer has committed every tick of SYMBOL_COUNT symbols. */
+async function rssAfterDistinctSymbols(): Promise<{ rssMb: number; consumed: number }> {
+  const s = new FaultStream('bench-symbols', BROKERS, SHARED_PG, 1);
+  const kafka = new Kafka({
+    clientId: 'bench-faults',
+    brokers: [BROKERS],
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await s.createTopics();
+    const { child } = await s.spawn('risk-engine');
+    s.snapshots();
+    const ts = new Date().toISOString();
+    const ticks = Array.from({ length: SYMBOL_COUNT }, (_, i) => {
+      const symbol = `X${i.toString(36).toUpperCase()}`;
+      return {
+        key: symbol,
+        value: JSON.stringify({ id: `t-${i}`, symbol, price: 10 + (i % 100), ts }),
+      };
+    });
+    for (let i = 0; i < ticks.length; i += 20_000) {
+      kcatProduce(s.brokers, s.topics.ticks, ticks.slice(i, i + 20_000));
+    }
+    const group = groupIds(s.config({ INSTANCE_ID: 'a' })).ticks;
+    let consumed = 0;
+    let peak = 0;
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(`the engine exited (${child.exitCode ?? child.signalCode})`);
+        }
+        peak = Math.max(peak, rssMb(child.pid!));
+        const offsets = await admin.fetchOffsets({ groupId: group, topics: [s.topics.ticks] });
+        consumed = offsets
+          .flatMap((t) => t.partitions)
+          .reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+        return consumed >= SYMBOL_COUNT || undefined;
+      },
+      600_000,
+      `${SYMBOL_COUNT} ticks committed`,
+    ).catch((e: Error) => process.stderr.write(`${e.message}\n`));
+    await new Promise((r) => setTimeout(r, 2000));
+    const rss = child.exitCode === null ? rssMb(child.pid!) : NaN;
+    process.stderr.write(
+      `engine after ${consumed} of ${SYMBOL_COUNT} distinct symbols: RSS ${round(rss, 1)} MB (peak ${round(peak, 1)} MB)\n`,
+    );
+    return { rssMb: Math.max(rss, peak), consumed };
+  } finally {
+    await admin.disconnect();
+    await s.dispose();
+  }
+}
+
+async function main(): Promise<void> {
+  const outcomes: FaultOutcome[] = [];
+  for (const scenario of [
+    sigkillScenario,
+    brokerRestartScenario,
+    postgresRestartScenario,
+    twoInstancesScenario,
+    largeOutputScenario,
+  ]) {
+    const started = performance.now();
+    const o = await scenario();
+    outcomes.push(o);
+    process.stderr.write(
+      `${o.name}: lost ${o.lost}, duplicated ${o.duplicated}, oversized ${o.oversized ?? 0}` +
+        (o.recoveryS === undefined ? '' : `, ready again in ${round(o.recoveryS, 1)} s`) +
+        ` (${round((performance.now() - started) / 1000, 0)} s)\n`,
+    );
+  }
+  const memory = await rssAfterDistinctSymbols();
+  const find = (name: string) => outcomes.find((o) => o.name === name)?.recoveryS ?? NaN;
+  console.log(
+    resultLine({
+      broker_recovery_s: round(find('broker restart'), 1),
+      pg_recovery_s: round(find('postgres restart'), 1),
+      lost: outcomes.reduce((s, o) => s + o.lost, 0),
+      duplicated: outcomes.reduce((s, o) => s + o.duplicated, 0),
+      rss_100k_symbols_mb: round(memory.rssMb, 0),
+    }),
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
