@@ -13,6 +13,7 @@ import { BROKERS, waitFor } from '../test/support/harness';
 import {
   FaultStream,
   brokerRestartScenario,
+  failedMarkScenario,
   largeOutputScenario,
   postgresRestartScenario,
   sigkillScenario,
@@ -31,7 +32,10 @@ function rssMb(pid: number): number {
   return kb / 1024;
 }
 
-/** The engine's RSS once its tick consumer has committed every tick of SYMBOL_COUNT symbols. */
+/**
+ * The engine's peak RSS while it reads two ticks of each of SYMBOL_COUNT distinct symbols (a
+ * return per symbol, sampled every second) and for 15 s after its tick consumer committed them.
+ */
 async function rssAfterDistinctSymbols(): Promise<{ rssMb: number; consumed: number }> {
   const s = new FaultStream('bench-symbols', BROKERS, SHARED_PG, 1);
   const kafka = new Kafka({
@@ -43,43 +47,57 @@ async function rssAfterDistinctSymbols(): Promise<{ rssMb: number; consumed: num
   await admin.connect();
   try {
     await s.createTopics();
-    const { child } = await s.spawn('risk-engine');
+    const { child } = await s.spawn('risk-engine', 'a', { SAMPLE_INTERVAL_MS: '1000' });
     s.snapshots();
-    const ts = new Date().toISOString();
-    const ticks = Array.from({ length: SYMBOL_COUNT }, (_, i) => {
-      const symbol = `X${i.toString(36).toUpperCase()}`;
-      return {
-        key: symbol,
-        value: JSON.stringify({ id: `t-${i}`, symbol, price: 10 + (i % 100), ts }),
-      };
+    const now = Date.now();
+    const ticks = [0, 1].flatMap((round) => {
+      const ts = new Date(now - 10_000 + round * 5000).toISOString();
+      return Array.from({ length: SYMBOL_COUNT }, (_, i) => {
+        const symbol = `X${i.toString(36).toUpperCase()}`;
+        const price = 10 + (i % 100) + round * ((i % 7) - 3) * 0.01;
+        return {
+          key: symbol,
+          value: JSON.stringify({ id: `t-${round}-${i}`, symbol, price, ts }),
+        };
+      });
     });
-    for (let i = 0; i < ticks.length; i += 20_000) {
-      kcatProduce(s.brokers, s.topics.ticks, ticks.slice(i, i + 20_000));
-    }
     const group = groupIds(s.config({ INSTANCE_ID: 'a' })).ticks;
     let consumed = 0;
     let peak = 0;
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null || child.signalCode !== null) {
-          throw new Error(`the engine exited (${child.exitCode ?? child.signalCode})`);
-        }
+    const sample = () => {
+      if (child.exitCode === null && child.signalCode === null) {
         peak = Math.max(peak, rssMb(child.pid!));
-        const offsets = await admin.fetchOffsets({ groupId: group, topics: [s.topics.ticks] });
-        consumed = offsets
-          .flatMap((t) => t.partitions)
-          .reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-        return consumed >= SYMBOL_COUNT || undefined;
-      },
-      600_000,
-      `${SYMBOL_COUNT} ticks committed`,
-    ).catch((e: Error) => process.stderr.write(`${e.message}\n`));
-    await new Promise((r) => setTimeout(r, 2000));
-    const rss = child.exitCode === null ? rssMb(child.pid!) : NaN;
+      }
+    };
+    const sampler = setInterval(sample, 250);
+    try {
+      for (let i = 0; i < ticks.length; i += 20_000) {
+        kcatProduce(s.brokers, s.topics.ticks, ticks.slice(i, i + 20_000));
+      }
+      await waitFor(
+        async () => {
+          if (child.exitCode !== null || child.signalCode !== null) {
+            throw new Error(`the engine exited (${child.exitCode ?? child.signalCode})`);
+          }
+          const offsets = await admin.fetchOffsets({ groupId: group, topics: [s.topics.ticks] });
+          consumed = offsets
+            .flatMap((t) => t.partitions)
+            .reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+          return consumed >= ticks.length || undefined;
+        },
+        600_000,
+        `${ticks.length} ticks committed`,
+      ).catch((e: Error) => process.stderr.write(`${e.message}\n`));
+      await new Promise((r) => setTimeout(r, 15_000));
+      sample();
+    } finally {
+      clearInterval(sampler);
+    }
     process.stderr.write(
-      `engine after ${consumed} of ${SYMBOL_COUNT} distinct symbols: RSS ${round(rss, 1)} MB (peak ${round(peak, 1)} MB)\n`,
+      `engine after ${consumed} ticks of ${SYMBOL_COUNT} distinct symbols: peak RSS ${round(peak, 1)} MB` +
+        `${child.exitCode !== null || child.signalCode !== null ? ' (the engine exited)' : ''}\n`,
     );
-    return { rssMb: Math.max(rss, peak), consumed };
+    return { rssMb: peak, consumed };
   } finally {
     await admin.disconnect();
     await s.dispose();
@@ -92,9 +110,10 @@ async function main(): Promise<void> {
     sigkillScenario,
     brokerRestartScenario,
     postgresRestartScenario,
+    failedMarkScenario,
     twoInstancesScenario,
     largeOutputScenario,
-  ]) {
+  ].filter(() => process.env.BENCH_SCENARIOS !== '0')) {
     const started = performance.now();
     const o = await scenario();
     outcomes.push(o);

@@ -1,5 +1,6 @@
 import {
   brokerRestartScenario,
+  failedMarkScenario,
   largeOutputScenario,
   postgresRestartScenario,
   sigkillScenario,
@@ -11,8 +12,8 @@ import {
  * Faults a desk meets, against the real broker and PostgreSQL, with librdkafka's kcat as the
  * producer: after each, nothing is lost or duplicated (in PostgreSQL and on Kafka), the
  * consumers go on, and the service is ready again by itself. The broker and PostgreSQL restarts
- * use a broker and a cluster of their own; a failed markPublished is in
- * outbox-relay.int-spec.ts (it needs a store wrapped in the test's process).
+ * use a broker and a cluster of their own; the failed markPublished runs the engine in this
+ * process, its outbox store wrapped (outbox-relay.int-spec.ts has the relay-level cases).
  */
 describe('faults', () => {
   jest.setTimeout(300_000);
@@ -41,6 +42,12 @@ describe('faults', () => {
     const o = await postgresRestartScenario();
     clean(o);
     expect(o.recoveryS).toBeDefined();
+  });
+
+  it('failed markPublished after the send', async () => {
+    const o = await failedMarkScenario();
+    clean(o);
+    expect(o.marksFailed).toBeGreaterThan(0);
   });
 
   it('two engine instances with interleaved commits and a relay hand-over', async () => {

@@ -5,6 +5,7 @@ import { OUTBOX_STORE, OutboxRepository, type OutboxStore } from '@risk/persiste
 import { PlatformModule, type AppConfig } from '@risk/platform';
 
 import { OUTBOX_ID_HEADER, OutboxRelayService } from '../apps/risk-engine/src/outbox-relay.service';
+import { FailingMarks } from './support/failing-outbox';
 import { TopicReader, produce, query, waitFor } from './support/harness';
 import { useTestEnvironment } from './support/running-service';
 
@@ -140,38 +141,6 @@ function sortedNs(reader: TopicReader): number[] {
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-
-/** The outbox as the relay sees it, failing the first `failures` marks after the send. */
-class FailingMarks implements OutboxStore {
-  marksFailed = 0;
-  constructor(
-    private readonly inner: OutboxStore,
-    private failures: number,
-  ) {}
-  acquireRelayLock() {
-    return this.inner.acquireRelayLock();
-  }
-  pending(limit: number) {
-    return this.inner.pending(limit);
-  }
-  countPending() {
-    return this.inner.countPending();
-  }
-  pendingPartitions() {
-    return this.inner.pendingPartitions();
-  }
-  async markPublished(ids: string[]) {
-    if (this.failures > 0) {
-      this.failures -= 1;
-      this.marksFailed += 1;
-      throw new Error('injected: markPublished failed after the send');
-    }
-    return this.inner.markPublished(ids);
-  }
-  markPublishedThrough(topic: string, partition: number, lastId: string) {
-    return this.inner.markPublishedThrough(topic, partition, lastId);
-  }
-}
 
 describe('outbox relay: a failed markPublished', () => {
   const env = useTestEnvironment('outboxmark', { partitions: 2, read: ['evaluations'] });

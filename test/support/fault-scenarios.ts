@@ -1,10 +1,18 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
+import { Global, Module, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DataSource } from 'typeorm';
 import { allTopics, topicNames, type TopicNames } from '@risk/contracts';
-import { loadConfig, type AppConfig } from '@risk/platform';
+import { OUTBOX_STORE, OutboxRepository } from '@risk/persistence';
+import { PlatformModule, loadConfig, type AppConfig } from '@risk/platform';
+// The engine's module, booted in this process with a failing outbox store.
+// eslint-disable-next-line no-restricted-imports
+import { RiskEngineModule } from '../../apps/risk-engine/src/risk-engine.module';
 // eslint-disable-next-line no-restricted-imports
 import { ensureTopics } from '../../scripts/infra/topics';
+import { FailingMarks } from './failing-outbox';
 import { BROKERS, dropDatabase, query, uniqueTag, waitFor } from './harness';
 import { PrivateBroker, PrivatePostgres, freePort, kcatProduce } from './private-infra';
 import { kill, spawnApp } from './service-process';
@@ -74,10 +82,12 @@ export class FaultStream {
   async spawn(
     app: 'all' | 'risk-engine' = 'all',
     instance = 'a',
+    env: Record<string, string> = {},
   ): Promise<{ child: ChildProcess; port: number }> {
     const port = await freePort();
     const child = spawnApp(app, this.config({ INSTANCE_ID: instance, PORT: String(port) }), {
       REASONING_ENABLED: 'false',
+      ...env,
     });
     this.children.push(child);
     const logs = process.env.FAULT_LOG_DIR;
@@ -439,6 +449,48 @@ export async function largeOutputScenario(): Promise<FaultOutcome> {
     await s.settle(180_000);
     return await s.outcome('outputs over 1 MiB');
   } finally {
+    await s.dispose();
+  }
+}
+
+/**
+ * The engine in this process with its relay's marks failing now and then (every 3rd mark, 4
+ * times) through the OutboxStore port: each failed mark leaves a sent batch unmarked.
+ */
+export async function failedMarkScenario(): Promise<FaultOutcome & { marksFailed: number }> {
+  const s = new FaultStream('fault-mark', BROKERS, SHARED_PG);
+  let store: FailingMarks | undefined;
+  @Global()
+  @Module({
+    providers: [
+      {
+        provide: OUTBOX_STORE,
+        useFactory: (ds: DataSource) => (store = new FailingMarks(new OutboxRepository(ds), 4, 3)),
+        inject: [DataSource],
+      },
+    ],
+    exports: [OUTBOX_STORE],
+  })
+  class FailingOutboxModule {}
+  let app: INestApplicationContext | undefined;
+  try {
+    await s.createTopics();
+    @Module({
+      imports: [
+        PlatformModule.forRoot(s.config({ REASONING_ENABLED: 'false' })),
+        FailingOutboxModule,
+        RiskEngineModule,
+      ],
+    })
+    class EngineWithFailingMarks {}
+    app = await NestFactory.createApplicationContext(EngineWithFailingMarks, { logger: false });
+    await app.init();
+    s.snapshots();
+    s.rounds(20);
+    await s.settle();
+    return { ...(await s.outcome('failed markPublished')), marksFailed: store?.marksFailed ?? 0 };
+  } finally {
+    await app?.close();
     await s.dispose();
   }
 }

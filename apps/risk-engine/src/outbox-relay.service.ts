@@ -140,6 +140,8 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
       this.cfg.outboxMaxBatchBytes,
     );
     for (const send of sends) {
+      // Another relay may hold the lock once this session is gone: send nothing more then.
+      if (!(await lease.alive())) throw new Error('outbox relay lock session lost');
       await this.producer!.sendBatch({ acks: -1, topicMessages: byTopic(send) });
       await this.repo.markPublished(send.map((m) => m.id));
     }
