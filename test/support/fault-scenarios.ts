@@ -346,25 +346,41 @@ export async function sigkillScenario(): Promise<FaultOutcome> {
   }
 }
 
+/**
+ * The service streaming, then `restart` (stop, wait, start: broker or PostgreSQL), then the time
+ * until it is ready and publishing again, and the stream on to the end.
+ */
+async function restartMidStream(
+  s: FaultStream,
+  name: string,
+  restart: () => Promise<void>,
+): Promise<FaultOutcome> {
+  await s.createTopics();
+  const { port } = await s.spawn();
+  s.snapshots();
+  s.rounds(10);
+  await s.timeToReady(port);
+  s.rounds(5);
+  await restart();
+  const recoveryS = await s.timeToReady(port);
+  s.rounds(10);
+  await s.settle();
+  return { ...(await s.outcome(name)), recoveryS };
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /** The broker stopped and started again under the running service. */
 export async function brokerRestartScenario(): Promise<FaultOutcome> {
   const broker = await PrivateBroker.create();
   await broker.start();
   const s = new FaultStream('fault-broker', broker.brokers, SHARED_PG);
   try {
-    await s.createTopics();
-    const { port } = await s.spawn();
-    s.snapshots();
-    s.rounds(10);
-    await s.timeToReady(port);
-    s.rounds(5);
-    await broker.stop('SIGTERM');
-    await new Promise((r) => setTimeout(r, 3000));
-    await broker.start();
-    const recoveryS = await s.timeToReady(port);
-    s.rounds(10);
-    await s.settle();
-    return { ...(await s.outcome('broker restart')), recoveryS };
+    return await restartMidStream(s, 'broker restart', async () => {
+      await broker.stop('SIGTERM');
+      await pause(3000);
+      await broker.start();
+    });
   } finally {
     await s.dispose();
     await broker.destroy();
@@ -377,20 +393,12 @@ export async function postgresRestartScenario(): Promise<FaultOutcome> {
   await pg.start();
   const s = new FaultStream('fault-pg', BROKERS, pg.url('postgres'));
   try {
-    await s.createTopics();
-    const { port } = await s.spawn();
-    s.snapshots();
-    s.rounds(10);
-    await s.timeToReady(port);
-    s.rounds(5);
-    pg.stop('immediate');
-    s.rounds(5);
-    await new Promise((r) => setTimeout(r, 3000));
-    await pg.start();
-    const recoveryS = await s.timeToReady(port);
-    s.rounds(10);
-    await s.settle();
-    return { ...(await s.outcome('postgres restart')), recoveryS };
+    return await restartMidStream(s, 'postgres restart', async () => {
+      pg.stop('immediate');
+      s.rounds(5); // the broker is up: input goes on arriving while PostgreSQL is down
+      await pause(3000);
+      await pg.start();
+    });
   } finally {
     await s.dispose();
     pg.destroy();
@@ -494,3 +502,13 @@ export async function failedMarkScenario(): Promise<FaultOutcome & { marksFailed
     await s.dispose();
   }
 }
+
+/** Every fault of test/faults.e2e-spec.ts, in its order (bench:faults runs them all). */
+export const FAULT_SCENARIOS: readonly (() => Promise<FaultOutcome>)[] = [
+  sigkillScenario,
+  brokerRestartScenario,
+  postgresRestartScenario,
+  failedMarkScenario,
+  twoInstancesScenario,
+  largeOutputScenario,
+];
