@@ -19,10 +19,14 @@ const SYMBOL_COUNT = Number(process.env.BENCH_SYMBOLS ?? 100_000);
 /** Past this the engine is stopped (the goal is 1 GiB; the machine is shared). */
 const RSS_LIMIT_MB = Number(process.env.BENCH_RSS_LIMIT_MB ?? 3072);
 
+/** The process's resident set in MB; 0 once it is gone (an exiting process has no VmRSS). */
 function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-  return kb / 1024;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
 }
 
 /**
