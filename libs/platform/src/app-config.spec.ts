@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig, parseReasoningGate } from './app-config';
+import { DEMO_WEBHOOK_SECRET_KEY } from '@risk/alerting/secret-box';
+import { ConfigError, SECRET_SETTINGS, loadConfig, parseReasoningGate } from './app-config';
 
 describe('REASONING_GATE', () => {
   it('runs the language model on news, large moves and level changes by default', () => {
@@ -93,5 +94,21 @@ describe('retention settings', () => {
       /RETENTION_INTERVAL_SECONDS/,
     );
     expect(() => loadConfig({ RETENTION_BATCH: '10' })).toThrow(/RETENTION_BATCH/);
+  });
+});
+
+describe('WEBHOOK_SECRET_KEY', () => {
+  it('is the public demo key when unset, outside production only', () => {
+    expect(loadConfig({}).webhookSecretKey).toBe(DEMO_WEBHOOK_SECRET_KEY);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/WEBHOOK_SECRET_KEY/);
+    const key = 'ab'.repeat(32);
+    expect(loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRET_KEY: key }).webhookSecretKey).toBe(
+      key,
+    );
+  });
+
+  it('refuses a key that is not 32 bytes, and is never logged', () => {
+    expect(() => loadConfig({ WEBHOOK_SECRET_KEY: 'short' })).toThrow(/WEBHOOK_SECRET_KEY/);
+    expect(SECRET_SETTINGS).toContain('WEBHOOK_SECRET_KEY');
   });
 });

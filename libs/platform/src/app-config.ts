@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { DEMO_WEBHOOK_SECRET_KEY, WEBHOOK_SECRET_KEY_PATTERN } from '@risk/alerting/secret-box';
 import { formatZodError } from '@risk/contracts';
 import { MIN_PROCESSED_EVENTS_DAYS, isValidProcessedEventsDays } from '@risk/persistence';
 
@@ -97,7 +98,12 @@ const EnvSchema = z.object({
   API_RATE_LIMIT_PER_SEC: numFrom(50, 0.01, 1_000_000),
   API_RATE_LIMIT_BURST: intFrom(100, 1, 1_000_000),
   API_KEY_CACHE_MS: intFrom(5000, 0, 600_000),
+  API_AUTH_FAILURE_RATE_PER_SEC: numFrom(1, 0.01, 1_000_000),
+  API_AUTH_FAILURE_BURST: intFrom(20, 1, 1_000_000),
   STREAM_POLL_MS: intFrom(250, 10, 60_000),
+  STREAM_MAX_PER_KEY: intFrom(4, 1, 10_000),
+  STREAM_MAX_TOTAL: intFrom(200, 1, 100_000),
+  STREAM_KEY_CHECK_MS: intFrom(5000, 100, 600_000),
   WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false', '1', '0']).default('false'),
   WEBHOOK_RETRY_SCHEDULE: z
     .string()
@@ -107,6 +113,12 @@ const EnvSchema = z.object({
   WEBHOOK_TIMEOUT_MS: intFrom(15_000, 100, 120_000),
   WEBHOOK_POLL_MS: intFrom(200, 10, 60_000),
   WEBHOOK_WORKER: z.enum(['true', 'false', '1', '0']).default('true'),
+  WEBHOOK_CONCURRENCY: intFrom(32, 1, 10_000),
+  WEBHOOK_MAX_PER_SUBSCRIPTION: intFrom(4, 1, 10_000),
+  WEBHOOK_SECRET_KEY: z
+    .string()
+    .regex(WEBHOOK_SECRET_KEY_PATTERN, '32 bytes: 64 hex digits or 44 base64 characters')
+    .optional(),
   // Retention (docs/architecture.md § Retention); 0 keeps a table forever.
   RETENTION_STREAM_EVENTS_HOURS: intFrom(72, 0, 87_600),
   RETENTION_WEBHOOK_DAYS: intFrom(30, 0, 3650),
@@ -156,7 +168,15 @@ export interface AppConfig {
   apiRateLimitBurst: number;
   /** How long a looked-up key (and so a revocation) may be served from memory. */
   apiKeyCacheMs: number;
+  /** Token bucket per client address for failed authentications (bad or missing keys). */
+  apiAuthFailureRatePerSec: number;
+  apiAuthFailureBurst: number;
   streamPollMs: number;
+  /** Open streams per API key, and in this process. */
+  streamMaxPerKey: number;
+  streamMaxTotal: number;
+  /** How often open streams re-check their key (a revoked key's streams end within this). */
+  streamKeyCheckMs: number;
   /** Allow webhook URLs on private, loopback and link-local addresses (tests, private networks). */
   webhookAllowPrivate: boolean;
   /** Delay before each attempt, first to last, in ms (the first is normally 0). */
@@ -166,6 +186,11 @@ export interface AppConfig {
   webhookPollMs: number;
   /** Run the webhook delivery worker in this process. */
   webhookWorker: boolean;
+  /** Attempts in flight in this process, and per subscription. */
+  webhookConcurrency: number;
+  webhookMaxPerSubscription: number;
+  /** AES-256-GCM key of the signing secrets at rest (secret); the public demo key when unset. */
+  webhookSecretKey: string;
   /** How long stream_events rows are kept (SSE resume window); 0: forever. */
   retentionStreamEventsHours: number;
   /** How long final webhook deliveries and their attempts are kept after completion; 0: forever. */
@@ -182,7 +207,7 @@ export interface AppConfig {
 }
 
 /** Names of settings that hold secrets: never logged. */
-export const SECRET_SETTINGS = ['DATABASE_URL'];
+export const SECRET_SETTINGS = ['DATABASE_URL', 'WEBHOOK_SECRET_KEY'];
 
 export class ConfigError extends Error {}
 
@@ -191,6 +216,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!parsed.success)
     throw new ConfigError(`invalid configuration: ${formatZodError(parsed.error)}`);
   const e = parsed.data;
+  if (env.NODE_ENV === 'production' && e.WEBHOOK_SECRET_KEY === undefined)
+    throw new ConfigError(
+      'invalid configuration: WEBHOOK_SECRET_KEY is required in production (the default is public, for the demo)',
+    );
   return {
     port: e.PORT,
     kafkaBrokers: e.KAFKA_BROKERS.split(',')
@@ -220,13 +249,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiRateLimitPerSec: e.API_RATE_LIMIT_PER_SEC,
     apiRateLimitBurst: e.API_RATE_LIMIT_BURST,
     apiKeyCacheMs: e.API_KEY_CACHE_MS,
+    apiAuthFailureRatePerSec: e.API_AUTH_FAILURE_RATE_PER_SEC,
+    apiAuthFailureBurst: e.API_AUTH_FAILURE_BURST,
     streamPollMs: e.STREAM_POLL_MS,
+    streamMaxPerKey: e.STREAM_MAX_PER_KEY,
+    streamMaxTotal: e.STREAM_MAX_TOTAL,
+    streamKeyCheckMs: e.STREAM_KEY_CHECK_MS,
     webhookAllowPrivate: flag(e.WEBHOOK_ALLOW_PRIVATE),
     webhookRetryScheduleMs: parseDurationList(e.WEBHOOK_RETRY_SCHEDULE),
     webhookJitter: e.WEBHOOK_JITTER,
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     webhookPollMs: e.WEBHOOK_POLL_MS,
     webhookWorker: flag(e.WEBHOOK_WORKER),
+    webhookConcurrency: e.WEBHOOK_CONCURRENCY,
+    webhookMaxPerSubscription: e.WEBHOOK_MAX_PER_SUBSCRIPTION,
+    webhookSecretKey: e.WEBHOOK_SECRET_KEY ?? DEMO_WEBHOOK_SECRET_KEY,
     retentionStreamEventsHours: e.RETENTION_STREAM_EVENTS_HOURS,
     retentionWebhookDays: e.RETENTION_WEBHOOK_DAYS,
     retentionProcessedEventsDays: e.RETENTION_PROCESSED_EVENTS_DAYS,
