@@ -224,7 +224,8 @@ describe('explainMetrics of a 20,000-position snapshot', () => {
       Object.fromEntries(symbols.filter((_, i) => i % 5 !== 0).map((s, i) => [s, 10 + (i % 89)])),
       Object.fromEntries(symbols.map((s) => [s, 0.01])),
       0,
-      5,
+      1, // every symbol still warming up: the warm-up list must be capped too
+      2,
     );
     const result = computePortfolioMetrics(
       { cash: 1e6, positions: symbols.map((symbol, i) => ({ symbol, quantity: 1 + i })) },
