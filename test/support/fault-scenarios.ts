@@ -4,14 +4,14 @@ import { createWriteStream } from 'node:fs';
 import { Global, Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
-import { allTopics, topicNames, type TopicNames } from '@risk/contracts';
+import { allTopics, referenceTopics, topicNames, type TopicNames } from '@risk/contracts';
 import { OUTBOX_STORE, OutboxRepository } from '@risk/persistence';
 import { PlatformModule, loadConfig, type AppConfig } from '@risk/platform';
 // The engine's module, booted in this process with a failing outbox store.
 // eslint-disable-next-line no-restricted-imports
 import { RiskEngineModule } from '../../apps/risk-engine/src/risk-engine.module';
 // eslint-disable-next-line no-restricted-imports
-import { ensureTopics } from '../../scripts/infra/topics';
+import { ensureReferenceTopics, ensureTopics } from '../../scripts/infra/topics';
 import { FailingMarks } from './failing-outbox';
 import { BROKERS, dropDatabase, query, uniqueTag, waitFor } from './harness';
 import { PrivateBroker, PrivatePostgres, freePort, kcatProduce } from './private-infra';
@@ -61,6 +61,7 @@ export class FaultStream {
 
   async createTopics(partitions = 3): Promise<void> {
     await ensureTopics(this.brokers, allTopics(this.topics), partitions);
+    await ensureReferenceTopics(this.brokers, referenceTopics(this.topics), partitions);
   }
 
   config(overrides: Record<string, string> = {}): AppConfig {
