@@ -60,8 +60,17 @@ export class FaultStream {
   }
 
   async createTopics(partitions = 3): Promise<void> {
-    await ensureTopics(this.brokers, allTopics(this.topics), partitions);
-    await ensureReferenceTopics(this.brokers, referenceTopics(this.topics), partitions);
+    // A broker just started may not yet know the topics it created: try again a few times.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await ensureTopics(this.brokers, allTopics(this.topics), partitions);
+        await ensureReferenceTopics(this.brokers, referenceTopics(this.topics), partitions);
+        return;
+      } catch (e) {
+        if (attempt >= 5) throw e;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
   }
 
   config(overrides: Record<string, string> = {}): AppConfig {
