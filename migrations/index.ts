@@ -3,6 +3,7 @@ import { StreamAndWebhooks1796003296600 } from './1796003296600-StreamAndWebhook
 import { Retention1796004800000 } from './1796004800000-Retention';
 import { RetentionOutboxSnapshots1796005400000 } from './1796005400000-RetentionOutboxSnapshots';
 import { SnapshotSourcePartition1796010000003 } from './1796010000003-SnapshotSourcePartition';
+import { OutboxRelaySeq1796010000004 } from './1796010000004-OutboxRelaySeq';
 import { EncryptWebhookSecrets1796010000005 } from './1796010000005-EncryptWebhookSecrets';
 import { EngineSymbolState1796010000006 } from './1796010000006-EngineSymbolState';
 import { DailyRisk1796010000007 } from './1796010000007-DailyRisk';
@@ -16,6 +17,7 @@ export const MIGRATIONS = [
   Retention1796004800000,
   RetentionOutboxSnapshots1796005400000,
   SnapshotSourcePartition1796010000003,
+  OutboxRelaySeq1796010000004,
   EncryptWebhookSecrets1796010000005,
   EngineSymbolState1796010000006,
   DailyRisk1796010000007,

@@ -288,7 +288,11 @@ export class EngineCore {
       score: draft.score,
       level: draft.level,
       metrics: draft.metrics,
-      explanation: { steps: draft.steps, models: draft.models },
+      explanation: {
+        steps: draft.steps,
+        models: draft.models,
+        ...(draft.truncatedPositions > 0 ? { truncatedPositions: draft.truncatedPositions } : {}),
+      },
       timings: args.reasoning?.timings ?? {
         totalMs: 0,
         reasoningMs: 0,

@@ -8,4 +8,5 @@ export * from './model-quality.repository';
 export * from './retention';
 export * from './retention-job';
 export * from './bad-data-error';
+export * from './outbox-batches';
 export * from './reference-store';

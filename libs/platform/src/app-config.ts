@@ -104,6 +104,8 @@ const EnvSchema = z.object({
     .refine(isReasoningGate, `a comma-separated subset of ${REASONING_GATES.join(', ')}`)
     .default(REASONING_GATES.join(',')),
   OUTBOX_BATCH: intFrom(500, 1, 10_000),
+  // Per partition and send: under the broker's message.max.bytes (1,048,576 by default).
+  OUTBOX_MAX_BATCH_BYTES: intFrom(1_000_000, 1024, 100_000_000),
   API_RATE_LIMIT_PER_SEC: numFrom(50, 0.01, 1_000_000),
   API_RATE_LIMIT_BURST: intFrom(100, 1, 1_000_000),
   API_KEY_CACHE_MS: intFrom(5000, 0, 600_000),
@@ -186,6 +188,7 @@ export interface AppConfig {
   /** Which events run the language model: news about a held symbol, large moves, level changes. */
   reasoningGate: ReasoningGates;
   outboxBatch: number;
+  outboxMaxBatchBytes: number;
   /** Token bucket per API key: sustained requests per second and burst size. */
   apiRateLimitPerSec: number;
   apiRateLimitBurst: number;
@@ -311,6 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     reasoningMaxTokens: e.REASONING_MAX_TOKENS,
     reasoningGate: parseReasoningGate(e.REASONING_GATE),
     outboxBatch: e.OUTBOX_BATCH,
+    outboxMaxBatchBytes: e.OUTBOX_MAX_BATCH_BYTES,
     apiRateLimitPerSec: e.API_RATE_LIMIT_PER_SEC,
     apiRateLimitBurst: e.API_RATE_LIMIT_BURST,
     apiKeyCacheMs: e.API_KEY_CACHE_MS,

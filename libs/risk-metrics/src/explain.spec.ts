@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Decimal } from 'decimal.js';
 import { Money } from './config';
-import { explainMetrics } from './explain';
+import { explainMetrics, positionsToExplain } from './explain';
 import { parseFormatted } from './format';
 import { checkLimits } from './limits';
 import { computePortfolioMetrics } from './portfolio-metrics';
@@ -213,5 +213,31 @@ describe('explainMetrics properties', () => {
         },
       ),
     );
+  });
+});
+
+describe('explainMetrics of a 20,000-position snapshot', () => {
+  it('names at most 50 positions and stays far below 1 MiB', () => {
+    const n = 20_000;
+    const symbols = Array.from({ length: n }, (_, i) => `S${String(i).padStart(14, '0')}X`);
+    const market = new FixedMarket(
+      Object.fromEntries(symbols.filter((_, i) => i % 5 !== 0).map((s, i) => [s, 10 + (i % 89)])),
+      Object.fromEntries(symbols.map((s) => [s, 0.01])),
+      0,
+      1, // every symbol still warming up: the warm-up list must be capped too
+      2,
+    );
+    const result = computePortfolioMetrics(
+      { cash: 1e6, positions: symbols.map((symbol, i) => ({ symbol, quantity: 1 + i })) },
+      market,
+      null,
+    );
+    const steps = explainMetrics(result, checkLimits(result.metrics, null));
+    const named = steps.filter((s) => typeof s.data.symbol === 'string');
+    expect(named).toHaveLength(50);
+    expect(positionsToExplain(result).truncated).toBe(n - 50);
+    expect(Buffer.byteLength(JSON.stringify(steps))).toBeLessThan(100_000);
+    const warm = steps.find((s) => /warming up/.test(s.text));
+    expect(warm?.text).toMatch(/and 15950 more/);
   });
 });

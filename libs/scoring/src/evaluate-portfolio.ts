@@ -6,6 +6,7 @@ import {
   computePortfolioMetrics,
   explainMetrics,
   newlyBreached,
+  positionsToExplain,
   ruleScore,
   shouldAlert,
   type LimitCheck,
@@ -42,6 +43,8 @@ export interface EvaluationDraft {
   metrics: RiskMetricsRecord;
   steps: ExplanationStep[];
   models: Record<string, string>;
+  /** Positions the explanation leaves unnamed (0: it names every one). */
+  truncatedPositions: number;
   peakNav: number;
   breaches: string[];
   /** Set when the evaluation raises an alert (level rise or a newly breached limit). */
@@ -198,6 +201,7 @@ export function decideEvaluation(
     },
     steps,
     models,
+    truncatedPositions: positionsToExplain(result).truncated,
     peakNav: result.peakNav,
     breaches: rules.breached,
     alertReason: alert.raise ? alert.reason : null,
