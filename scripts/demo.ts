@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const app = await startService(cfg);
   const base = `http://localhost:${cfg.port}`;
   const key = await demoApiKey(app);
-  const speed = Number(process.env.DEMO_SPEED ?? 10);
+  const speed = cfg.demoSpeed;
   const controller = new AbortController();
   const stop = async () => {
     controller.abort();

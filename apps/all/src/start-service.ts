@@ -17,6 +17,6 @@ export async function startService(
   app.enableShutdownHooks();
   configureHttp(app);
   if (opts.listen === false) await app.init();
-  else await app.listen(cfg.port, process.env.HOST ?? '0.0.0.0');
+  else await app.listen(cfg.port, cfg.host);
   return app;
 }

@@ -14,6 +14,6 @@ async function bootstrap(): Promise<void> {
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   configureHttp(app);
-  await app.listen(cfg.port, '0.0.0.0');
+  await app.listen(cfg.port, cfg.host);
 }
 void bootstrap();

@@ -1,4 +1,10 @@
-import { ConfigError, loadConfig, parseReasoningGate } from './app-config';
+import {
+  ConfigError,
+  SECRET_SETTINGS,
+  loadConfig,
+  parseReasoningGate,
+  redactedConfig,
+} from './app-config';
 
 describe('REASONING_GATE', () => {
   it('runs the language model on news, large moves and level changes by default', () => {
@@ -93,5 +99,27 @@ describe('retention settings', () => {
       /RETENTION_INTERVAL_SECONDS/,
     );
     expect(() => loadConfig({ RETENTION_BATCH: '10' })).toThrow(/RETENTION_BATCH/);
+  });
+});
+
+describe('one schema', () => {
+  it('carries the reasoning runtime and HOST into the injected config', () => {
+    const cfg = loadConfig({
+      REASONING_EP: 'CUDA,cpu',
+      REASONING_MAX_BATCH: '4',
+      HOST: '127.0.0.1',
+    });
+    expect(cfg).toMatchObject({
+      reasoningEp: ['cuda', 'cpu'],
+      reasoningMaxBatch: 4,
+      host: '127.0.0.1',
+    });
+    expect(() => loadConfig({ REASONING_GRAPH_OPT: 'max' })).toThrow(/REASONING_GRAPH_OPT/);
+  });
+
+  it('flags DATABASE_URL as a secret and redacts it', () => {
+    expect(SECRET_SETTINGS).toEqual(['DATABASE_URL']);
+    const cfg = loadConfig({ DATABASE_URL: 'postgres://u:hunter2@db:5432/risk' });
+    expect(JSON.stringify(redactedConfig(cfg))).not.toContain('hunter2');
   });
 });

@@ -25,7 +25,7 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, BeforeAppl
         allowPrivate: cfg.webhookAllowPrivate,
       }),
       {
-        policy: { scheduleMs: cfg.webhookRetryScheduleMs, jitter: cfg.webhookJitter },
+        policy: { scheduleMs: cfg.webhookRetrySchedule, jitter: cfg.webhookJitter },
         pollMs: cfg.webhookPollMs,
         timeoutMs: cfg.webhookTimeoutMs,
         concurrency: 32,
