@@ -35,13 +35,15 @@ const concrete = (path: string) =>
     .replace(/:[a-zA-Z]+/g, 'x');
 
 /**
- * Public on purpose: liveness, the dashboard shell and the OpenAPI document (static files with
- * no data in them).
+ * Public on purpose: the probes and aggregate metrics (orchestrators carry no key), the dashboard
+ * shell and the OpenAPI document (static files with no data in them).
  */
 const isPublic = (r: Route) =>
   PUBLIC.has(`${r.method} ${r.path}`) || r.path.startsWith('/api/docs');
 const PUBLIC = new Set([
   'GET /health',
+  'GET /ready',
+  'GET /metrics',
   'GET /',
   'GET /dashboard',
   'GET /dashboard/dashboard.css',
@@ -134,6 +136,8 @@ describe('access control', () => {
 
   it('serves the public routes without a key', async () => {
     await http().get('/health').expect(200, { status: 'ok' });
+    await http().get('/ready').expect(200);
+    await http().get('/metrics').expect(200);
     await http()
       .get('/dashboard')
       .expect(200)
@@ -144,8 +148,6 @@ describe('access control', () => {
   it('lets a viewer read but not manage webhooks (403 JSON)', async () => {
     const auth = `Bearer ${viewer}`;
     await http().get('/api/v1/portfolios').set('Authorization', auth).expect(200);
-    await http().get('/ready').set('Authorization', auth).expect(200);
-    await http().get('/metrics').set('Authorization', auth).expect(200);
     const webhookRoutes = allRoutes(svc.app).filter((r) => r.path.startsWith('/api/v1/webhooks'));
     expect(webhookRoutes).toHaveLength(4);
     for (const r of webhookRoutes) {

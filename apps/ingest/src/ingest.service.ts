@@ -2,6 +2,7 @@ import {
   Inject,
   Injectable,
   Logger,
+  type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
@@ -31,7 +32,9 @@ import {
  * Offsets are committed only after the dead letters of a batch are acknowledged by Kafka.
  */
 @Injectable()
-export class IngestService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class IngestService
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly log = new Logger(IngestService.name);
   private consumer?: Consumer;
   private producer?: Producer;
@@ -71,8 +74,12 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
     );
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stop fetching; the batch in hand finishes (its dead letters sent, its offsets committed). */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.consumer?.disconnect();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
     await this.producer?.disconnect();
   }
 

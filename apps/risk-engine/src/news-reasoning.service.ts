@@ -75,6 +75,7 @@ export class NewsReasoningService implements OnModuleInit, OnApplicationShutdown
     this.log.log(`reasoning model ${this.reasoner.modelId} on ${engine.executionProvider}`);
   }
 
+  /** After the engine drained (its beforeApplicationShutdown): no judgement is in flight. */
   async onApplicationShutdown(): Promise<void> {
     await this.reasoner?.engine.close();
   }

@@ -2,8 +2,8 @@ import {
   Inject,
   Injectable,
   Logger,
+  type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload, EachMessagePayload, Kafka } from 'kafkajs';
@@ -93,7 +93,7 @@ interface FlushPlan {
  * PostgreSQL before its offset is committed to Kafka.
  */
 @Injectable()
-export class RiskEngineService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RiskEngineService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger(RiskEngineService.name);
   private readonly mutex = new AsyncMutex();
   /** Flushes one at a time; each takes `mutex` only around its own state work. */
@@ -193,7 +193,8 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
     );
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  // Before the shutdown phase, where the reasoning session and the relay's producer close.
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     this.stop?.();
     if (this.flushTimer) clearInterval(this.flushTimer);
@@ -601,7 +602,9 @@ export class RiskEngineService implements OnApplicationBootstrap, OnApplicationS
       const i = k.lastIndexOf(':');
       return { topic: k.slice(0, i), partition: Number(k.slice(i + 1)), offset };
     });
-    if (list.length > 0)
+    // A stopped consumer cannot commit: the last flush of a shutdown saved these offsets with the
+    // engine state, and the next flush after a restart commits them (ticks read again are stale).
+    if (list.length > 0 && !this.stopping)
       await this.ticksConsumer
         ?.commitOffsets(list)
         .catch((e: unknown) => this.log.warn({ err: e }, 'tick offset commit failed'));

@@ -103,6 +103,8 @@ export const CONFIG_SCHEMA = z.object({
         .slice(0, 64) || 'local',
     ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // json for log shippers; pretty: one readable line per event, for a person (the demo).
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   COALESCE_MS: intFrom(1000, 0, 60_000),
   // News replayed to portfolios a rebalance moves here (docs/architecture.md § Scale-out).
   RECENT_NEWS_MAX: intFrom(1000, 0, 100_000),
@@ -158,7 +160,7 @@ export const CONFIG_SCHEMA = z.object({
   DEMO_SPEED: numFrom(10, 0.01, 10_000),
 });
 
-type SettingName = keyof typeof CONFIG_SCHEMA.shape & string;
+type SettingName = Extract<keyof typeof CONFIG_SCHEMA.shape, string>;
 type Camel<S extends string> = S extends `${infer Head}_${infer Tail}`
   ? `${Lowercase<Head>}${Capitalize<Camel<Tail>>}`
   : Lowercase<S>;

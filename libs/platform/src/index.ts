@@ -8,3 +8,4 @@ export * from './async-mutex';
 export * from './partitioner';
 export * from './model-status';
 export * from './retention.service';
+export * from './probes';
