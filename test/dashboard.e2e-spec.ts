@@ -57,20 +57,23 @@ describe('dashboard in headless Chromium', () => {
     const page = await context!.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    // A file or style the Content-Security-Policy (helmet) refuses shows up as a console error.
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(m.text());
+    });
     const external: string[] = [];
     page.on('request', (r) => {
       if (!r.url().startsWith(base)) external.push(r.url());
     });
-    await page.goto(`${base}/`);
+    const response = await page.goto(`${base}/`);
+    expect(response?.headers()['content-security-policy']).toMatch(/script-src 'self'/);
     await page.waitForSelector('#api-key', { state: 'visible' });
 
     // A wrong key is refused and the form comes back.
     await page.fill('#api-key', 'rsk_wrong');
     await page.click('#save-key');
-    // Page-side expressions are strings: the test's TypeScript has no DOM types.
-    await page.waitForFunction(
-      "document.querySelector('#key-error')?.textContent?.includes('refused')",
-    );
+    // Locators, not page-side expressions: the page's CSP forbids the eval those poll with.
+    await page.locator('#key-error', { hasText: 'refused' }).waitFor();
 
     await page.fill('#api-key', key);
     await page.click('#save-key');
@@ -104,11 +107,7 @@ describe('dashboard in headless Chromium', () => {
     await produce(svc.kafka, svc.topics.ticks, [
       tickMessage({ id: 't-dash-1', symbol: 'AAPL', price: 150, ts: '2026-11-30T09:30:00.000Z' }),
     ]);
-    await page.waitForFunction(
-      "document.querySelector('#evaluation-meta')?.textContent?.includes('t-dash-1')",
-      undefined,
-      { timeout: 30_000 },
-    );
+    await page.locator('#evaluation-meta', { hasText: 't-dash-1' }).waitFor({ timeout: 30_000 });
 
     mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });

@@ -14,6 +14,7 @@ import { DataSource } from 'typeorm';
 import { formatPosition, parsePosition, type StreamPosition } from '@risk/alerting';
 import { APP_CONFIG, METRICS, type AppConfig, type ServiceMetrics } from '@risk/platform';
 import { AllowQueryToken } from '../auth/auth.decorators';
+import { ApiAccessResponses } from '../openapi/response-schemas';
 import { StreamEventsRepository } from './stream-events.repository';
 import { advancedPosition, behindHorizon, gapEvent } from './stream-gap';
 import { StreamQueryDto } from './stream-query.dto';
@@ -36,6 +37,7 @@ const HEARTBEAT_MS = 15_000;
  */
 @ApiTags('stream')
 @ApiBearerAuth()
+@ApiAccessResponses()
 @Controller()
 export class StreamController implements BeforeApplicationShutdown {
   private readonly repo: StreamEventsRepository;
@@ -63,6 +65,11 @@ export class StreamController implements BeforeApplicationShutdown {
       'text/event-stream of `evaluation` and `alert` events (data: the Evaluation or Alert JSON; id: resume position). ' +
       'When Last-Event-ID is older than the retained window (RETENTION_STREAM_EVENTS_HOURS), the stream starts with a `gap` event ' +
       '(data: {reason, lastEventId, resumeAfter, retentionHours, message}) and goes on after `resumeAfter`.',
+    schema: {
+      type: 'string',
+      description:
+        'Server-Sent Events: `event: evaluation|alert|gap`, `id:` and one `data:` JSON line each',
+    },
   })
   async stream(
     @Query() q: StreamQueryDto,
