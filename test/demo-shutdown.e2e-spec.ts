@@ -1,15 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { databaseUrlFor, dropDatabase, uniqueTag, waitFor } from './support/harness';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from './support/service-process';
 
 /**
  * Ctrl-C on `npm run demo` ends it quietly: exit 0, no error line, no stack trace (it used to

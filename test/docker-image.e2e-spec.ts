@@ -10,11 +10,10 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
-import { createServer } from 'node:net';
 import request from 'supertest';
 import { waitFor } from './support/harness';
 import { useTestEnvironment } from './support/running-service';
-import { envOf, kill } from './support/service-process';
+import { envOf, freePort, kill } from './support/service-process';
 
 const ROOT = join(__dirname, '..');
 
@@ -63,14 +62,6 @@ export function parseRuntimeStage(dockerfile: string): RuntimeStage {
     }
   }
   return stage;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**

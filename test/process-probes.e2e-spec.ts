@@ -1,18 +1,8 @@
-import { createServer } from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 import request from 'supertest';
 import { waitFor } from './support/harness';
 import { useTestEnvironment } from './support/running-service';
-import { kill, spawnApp } from './support/service-process';
-
-/** A port nothing listens on now (the kernel picks it). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort, kill, spawnApp } from './support/service-process';
 
 async function answers(base: string, path: string): Promise<boolean> {
   try {
