@@ -38,11 +38,26 @@ export function configureHttp(app: INestApplication): void {
     .build();
   SwaggerModule.setup('api/docs', app, () => {
     const document = SwaggerModule.createDocument(app, doc);
-    // The open routes say so.
+    // The probes are open; /metrics is Prometheus text for scrapers, not part of the API.
     for (const path of ['/health', '/ready']) {
       const op = document.paths[path]?.get;
       if (op) op.security = [];
     }
+    const health = document.paths['/health']?.get;
+    if (health)
+      health.responses = {
+        '200': {
+          description: 'The process is alive',
+          content: { 'application/json': { schema: { example: { status: 'ok' } } } },
+        },
+      };
+    const ready = document.paths['/ready']?.get;
+    if (ready)
+      ready.responses = {
+        '200': { description: 'PostgreSQL, Kafka, the models and the consumers are usable' },
+        '503': { description: 'One is not: the body names which and why (docs/operations.md)' },
+      };
+    delete document.paths['/metrics'];
     return document;
   });
 }

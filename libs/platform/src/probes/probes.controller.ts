@@ -7,7 +7,6 @@ import {
   Res,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOkResponse, ApiServiceUnavailableResponse } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import type { Kafka } from 'kafkajs';
@@ -25,7 +24,9 @@ export const PROBE_TIMEOUT_MS = 1500;
 
 /**
  * /health, /ready and /metrics, served by every process on its PORT without a key, so
- * orchestrators and Prometheus can probe them (docs/operations.md).
+ * orchestrators and Prometheus can probe them (docs/operations.md). No @nestjs/swagger here:
+ * the engine and ingest would load it for nothing at every boot; the api's document describes
+ * these routes (configure-http.ts).
  */
 @Public()
 @Controller()
@@ -50,7 +51,6 @@ export class ProbesController {
 
   /** Liveness: the process answers. */
   @Get('health')
-  @ApiOkResponse({ description: 'The process is alive', schema: { example: { status: 'ok' } } })
   liveness(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -58,7 +58,6 @@ export class ProbesController {
   /** Readiness: PostgreSQL, Kafka, the models and this process's Kafka consumers are usable. */
   @Get('ready')
   @HealthCheck()
-  @ApiServiceUnavailableResponse({ description: 'A dependency or a consumer is not usable' })
   async ready(@Res({ passthrough: true }) res: { status(code: number): unknown }) {
     try {
       return await this.checkAll();
@@ -114,7 +113,6 @@ export class ProbesController {
   }
 
   @Get('metrics')
-  @ApiExcludeEndpoint()
   @Header('Content-Type', 'text/plain; version=0.0.4')
   async metricsText(): Promise<string> {
     return this.metrics.registry.metrics();
