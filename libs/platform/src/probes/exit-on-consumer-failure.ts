@@ -18,10 +18,13 @@ export function exitOnConsumerFailure(app: INestApplicationContext): void {
     );
     if (exiting) return;
     exiting = true;
-    setTimeout(() => process.exit(1), FORCE_EXIT_MS).unref();
+    const force = setTimeout(() => process.exit(1), FORCE_EXIT_MS).unref();
     void app
       .close()
       .catch(() => undefined)
-      .finally(() => process.exit(1));
+      .finally(() => {
+        clearTimeout(force);
+        process.exit(1);
+      });
   });
 }
