@@ -1,7 +1,8 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Consumer } from 'kafkajs';
 import { partitionForKey } from '@risk/platform';
-import { RiskEngineService } from '../apps/risk-engine/src/risk-engine.service';
+import { EngineConsumers } from '../apps/risk-engine/src/kafka/engine-consumers';
+import { PartitionOwnership } from '../apps/risk-engine/src/state/partition-ownership';
 import { startRiskEngine } from '../apps/risk-engine/src/start-risk-engine';
 import { newsMessage, positionsMessage, produce, query, waitFor } from './support/harness';
 import { useTestEnvironment, type TestEnvironment } from './support/running-service';
@@ -12,8 +13,10 @@ interface EngineInternals {
   newsConsumer: Consumer;
 }
 
-const internals = (app: INestApplicationContext): EngineInternals =>
-  app.get<RiskEngineService, EngineInternals>(RiskEngineService);
+const internals = (app: INestApplicationContext): EngineInternals => ({
+  ownedPartitions: app.get(PartitionOwnership).ownedPartitions,
+  newsConsumer: app.get(EngineConsumers).news,
+});
 
 const PARTITIONS = 3;
 const PORTFOLIOS = Array.from({ length: 12 }, (_, i) => `pf-${i}`);

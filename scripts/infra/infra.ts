@@ -15,9 +15,11 @@ import {
 import { databaseUrlFromEnv, ensurePostgres } from './postgres';
 import {
   brokersFromEnv,
+  ensureReferenceTopics,
   ensureTopics,
   isLocalDefaultBroker,
   partitionsFromEnv,
+  projectReferenceTopics,
   projectTopics,
 } from './topics';
 
@@ -54,6 +56,11 @@ async function up(): Promise<void> {
 
   const topics = projectTopics();
   const { created } = await ensureTopics(brokers, topics, partitions);
+  const referenceTopics = projectReferenceTopics();
+  const reference = await ensureReferenceTopics(brokers, referenceTopics, partitions);
+  if (reference.created.length > 0) {
+    log(`created compacted topics ${reference.created.join(', ')} (${partitions} partitions)`);
+  }
   log(
     created.length > 0
       ? `created topics ${created.join(', ')} (${partitions} partitions)`

@@ -1,11 +1,73 @@
 import { Module } from '@nestjs/common';
+import { NewsHandler } from './handlers/news.handler';
+import { PositionsHandler } from './handlers/positions.handler';
+import { TicksHandler } from './handlers/ticks.handler';
+import { EngineConsumers } from './kafka/engine-consumers';
 import { NewsReasoningService } from './news-reasoning.service';
 import { OutboxRelayService } from './outbox-relay.service';
+import { CommittedOutcomes } from './ports/committed-outcomes';
+import { Judge } from './ports/judge';
+import { PortfolioScorer } from './ports/portfolio-scorer';
+import { ReasoningJudge } from './ports/reasoning-judge';
+import { EngineStateRepository } from './repositories/engine-state.repository';
+import { EvaluationRepository } from './repositories/evaluation.repository';
+import { PortfolioStateRepository } from './repositories/portfolio-state.repository';
+import { riskStoreProvider } from './repositories/risk-store.provider';
+import { RiskEngineLifecycle } from './risk-engine.lifecycle';
+import { EngineLock, FlushLock } from './state/engine-lock';
+import { engineStateProviders } from './state/engine-state.providers';
+import { PartitionOwnership } from './state/partition-ownership';
+import { PositionsWatermark } from './state/positions-watermark';
+import { StopSignal } from './state/stop-signal';
+import { topicLayoutProvider } from './state/topic-layout';
 import { TreeScoringService } from './tree-scoring.service';
-import { RiskEngineService } from './risk-engine.service';
+import { AdoptPartitionsUseCase } from './use-cases/adopt-partitions.use-case';
+import { ApplySnapshotUseCase } from './use-cases/apply-snapshot.use-case';
+import { ApplyTicksUseCase } from './use-cases/apply-ticks.use-case';
+import { EvaluateNewsUseCase } from './use-cases/evaluate-news.use-case';
+import { FlushTicksUseCase } from './use-cases/flush-ticks.use-case';
+import { ReplayNewsUseCase } from './use-cases/replay-news.use-case';
 
+/**
+ * The risk engine, read top-down: Kafka handlers (decode, hand over, commit) → use cases (one
+ * job each) → ports (repositories, judge, scorer, ownership) → the pure core in @risk/engine.
+ * docs/architecture.md § Risk engine.
+ */
 @Module({
-  providers: [OutboxRelayService, NewsReasoningService, TreeScoringService, RiskEngineService],
+  providers: [
+    // Handlers and their lifecycle.
+    RiskEngineLifecycle,
+    EngineConsumers,
+    PositionsHandler,
+    TicksHandler,
+    NewsHandler,
+    // Use cases.
+    ApplySnapshotUseCase,
+    ApplyTicksUseCase,
+    FlushTicksUseCase,
+    EvaluateNewsUseCase,
+    AdoptPartitionsUseCase,
+    ReplayNewsUseCase,
+    // Ports and adapters.
+    riskStoreProvider,
+    EvaluationRepository,
+    PortfolioStateRepository,
+    EngineStateRepository,
+    { provide: Judge, useClass: ReasoningJudge },
+    NewsReasoningService,
+    TreeScoringService,
+    PortfolioScorer,
+    CommittedOutcomes,
+    OutboxRelayService,
+    // In-memory state.
+    ...engineStateProviders,
+    topicLayoutProvider,
+    PartitionOwnership,
+    PositionsWatermark,
+    EngineLock,
+    FlushLock,
+    StopSignal,
+  ],
   exports: [NewsReasoningService],
 })
 export class RiskEngineModule {}

@@ -22,7 +22,7 @@ import {
   type Assessment,
   type TreeVerdict,
 } from '@risk/scoring';
-import type { EngineCore, PortfolioState } from './engine-core';
+import type { EngineCore, PortfolioState } from '@risk/engine';
 
 /**
  * The tree ensemble in the engine: features of an assessment → onnxruntime → TreeSHAP. Without

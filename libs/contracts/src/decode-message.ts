@@ -62,6 +62,30 @@ export function formatZodError(err: ZodError): string {
     .join('; ');
 }
 
+/** The checks every JSON message passes first: size, UTF-8, JSON, an object. */
+export function parseJsonObject(value: Buffer | null): Decoded<Record<string, unknown>> {
+  if (!value || value.length === 0)
+    return fail(DecodeErrorCode.EmptyValue, 'message value is empty');
+  if (value.length > MAX_MESSAGE_BYTES) {
+    return fail(
+      DecodeErrorCode.TooLarge,
+      `message is ${value.length} bytes; the limit is ${MAX_MESSAGE_BYTES}`,
+    );
+  }
+  if (!isUtf8(value)) return fail(DecodeErrorCode.InvalidUtf8, 'message value is not valid UTF-8');
+  const text = value.toString('utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return fail(DecodeErrorCode.InvalidJson, `message value is not JSON: ${(e as Error).message}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return fail(DecodeErrorCode.NotAnObject, 'message value must be a JSON object');
+  }
+  return { ok: true, value: json as Record<string, unknown> };
+}
+
 /**
  * Turns a raw Kafka record into a contract message, or says exactly why it cannot be used.
  * The key must be present and equal the body's key field (the contract's "a key that disagrees
@@ -88,41 +112,35 @@ export function decodeInput(
   key: Buffer | null,
   value: Buffer | null,
 ): Decoded<Tick | NewsEvent | PositionsSnapshot> {
-  if (!value || value.length === 0)
-    return fail(DecodeErrorCode.EmptyValue, 'message value is empty');
-  if (value.length > MAX_MESSAGE_BYTES) {
-    return fail(
-      DecodeErrorCode.TooLarge,
-      `message is ${value.length} bytes; the limit is ${MAX_MESSAGE_BYTES}`,
-    );
-  }
-  if (!isUtf8(value)) return fail(DecodeErrorCode.InvalidUtf8, 'message value is not valid UTF-8');
-  const text = value.toString('utf8');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    return fail(DecodeErrorCode.InvalidJson, `message value is not JSON: ${(e as Error).message}`);
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    return fail(DecodeErrorCode.NotAnObject, 'message value must be a JSON object');
-  }
+  const object = parseJsonObject(value);
+  if (!object.ok) return object;
+  const json = object.value;
   const spec = SPECS[kind] as KindSpec<Tick | NewsEvent | PositionsSnapshot>;
   const parsed = spec.schema.safeParse(json);
   if (!parsed.success) return fail(DecodeErrorCode.Schema, formatZodError(parsed.error));
+  const keyError = checkKey(key, spec.keyOf(parsed.data), spec.keyField);
+  if (keyError) return { ok: false, error: keyError };
+  return { ok: true, value: parsed.data };
+}
+
+/** The Kafka key must be present and equal the body's key field. */
+export function checkKey(
+  key: Buffer | null,
+  expected: string,
+  keyField: string,
+): DecodeError | undefined {
   if (!key || key.length === 0) {
-    return fail(
-      DecodeErrorCode.MissingKey,
-      `message has no key; the key must equal ${spec.keyField}`,
-    );
+    return {
+      code: DecodeErrorCode.MissingKey,
+      message: `message has no key; the key must equal ${keyField}`,
+    };
   }
   const keyText = key.toString('utf8');
-  const expected = spec.keyOf(parsed.data);
   if (keyText !== expected) {
-    return fail(
-      DecodeErrorCode.KeyMismatch,
-      `key ${JSON.stringify(keyText.slice(0, 140))} disagrees with ${spec.keyField} ${JSON.stringify(expected)}`,
-    );
+    return {
+      code: DecodeErrorCode.KeyMismatch,
+      message: `key ${JSON.stringify(keyText.slice(0, 140))} disagrees with ${keyField} ${JSON.stringify(expected)}`,
+    };
   }
-  return { ok: true, value: parsed.data };
+  return undefined;
 }

@@ -6,7 +6,8 @@ export function levelRank(level: RiskLevel): number {
   return RISK_LEVELS.indexOf(level);
 }
 
-export type ExplanationStepKind = 'metric' | 'limit' | 'tree' | 'reasoning' | 'decision';
+export type ExplanationStepKind =
+  'metric' | 'limit' | 'tree' | 'reasoning' | 'decision' | 'relation';
 
 export interface ExplanationStep {
   kind: ExplanationStepKind;

@@ -40,6 +40,8 @@ export const NewsSchema = z.object({
     )
     .optional(),
   symbols: z.array(symbol).max(MAX_NEWS_SYMBOLS).default([]),
+  /** Issuer ids the story is about (reference data); optional, like `symbols`. */
+  entities: z.array(id).max(MAX_NEWS_SYMBOLS).optional(),
   source: z.string().max(128).optional(),
 });
 

@@ -3,5 +3,8 @@ export * from './database';
 export * from './risk-store';
 export * from './outbox.repository';
 export * from './read-models';
+export * from './daily-risk.repository';
+export * from './model-quality.repository';
 export * from './retention';
 export * from './retention-job';
+export * from './reference-store';

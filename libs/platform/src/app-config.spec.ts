@@ -1,3 +1,4 @@
+import { DEMO_WEBHOOK_SECRET_KEY } from '@risk/alerting/secret-box';
 import {
   ConfigError,
   SECRET_SETTINGS,
@@ -117,9 +118,30 @@ describe('one schema', () => {
     expect(() => loadConfig({ REASONING_GRAPH_OPT: 'max' })).toThrow(/REASONING_GRAPH_OPT/);
   });
 
-  it('flags DATABASE_URL as a secret and redacts it', () => {
-    expect(SECRET_SETTINGS).toEqual(['DATABASE_URL']);
-    const cfg = loadConfig({ DATABASE_URL: 'postgres://u:hunter2@db:5432/risk' });
-    expect(JSON.stringify(redactedConfig(cfg))).not.toContain('hunter2');
+  it('flags DATABASE_URL and WEBHOOK_SECRET_KEY as secrets and redacts them', () => {
+    expect(SECRET_SETTINGS).toEqual(['DATABASE_URL', 'WEBHOOK_SECRET_KEY']);
+    const cfg = loadConfig({
+      DATABASE_URL: 'postgres://u:hunter2@db:5432/risk',
+      WEBHOOK_SECRET_KEY: 'cd'.repeat(32),
+    });
+    const logged = JSON.stringify(redactedConfig(cfg));
+    expect(logged).not.toContain('hunter2');
+    expect(logged).not.toContain('cd'.repeat(32));
+  });
+});
+
+describe('WEBHOOK_SECRET_KEY', () => {
+  it('is the public demo key when unset, outside production only', () => {
+    expect(loadConfig({}).webhookSecretKey).toBe(DEMO_WEBHOOK_SECRET_KEY);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/WEBHOOK_SECRET_KEY/);
+    const key = 'ab'.repeat(32);
+    expect(loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRET_KEY: key }).webhookSecretKey).toBe(
+      key,
+    );
+  });
+
+  it('refuses a key that is not 32 bytes, and is never logged', () => {
+    expect(() => loadConfig({ WEBHOOK_SECRET_KEY: 'short' })).toThrow(/WEBHOOK_SECRET_KEY/);
+    expect(SECRET_SETTINGS).toContain('WEBHOOK_SECRET_KEY');
   });
 });

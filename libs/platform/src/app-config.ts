@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { DEMO_WEBHOOK_SECRET_KEY, WEBHOOK_SECRET_KEY_PATTERN } from '@risk/alerting/secret-box';
 import { formatZodError } from '@risk/contracts';
 import { MIN_PROCESSED_EVENTS_DAYS, isValidProcessedEventsDays } from '@risk/persistence';
 // The config file alone: the runtime (onnxruntime) stays out of processes that do not run it.
@@ -131,7 +132,14 @@ export const CONFIG_SCHEMA = z.object({
   API_RATE_LIMIT_BURST: intFrom(100, 1, 1_000_000),
   // How long a looked-up key (and so a revocation) may be served from memory.
   API_KEY_CACHE_MS: intFrom(5000, 0, 600_000),
+  API_AUTH_FAILURE_RATE_PER_SEC: numFrom(1, 0.01, 1_000_000),
+  API_AUTH_FAILURE_BURST: intFrom(20, 1, 1_000_000),
   STREAM_POLL_MS: intFrom(250, 10, 60_000),
+  // Open streams per API key, and in this process; how often open streams re-check their key
+  // (a revoked key's streams end within this).
+  STREAM_MAX_PER_KEY: intFrom(4, 1, 10_000),
+  STREAM_MAX_TOTAL: intFrom(200, 1, 100_000),
+  STREAM_KEY_CHECK_MS: intFrom(5000, 100, 600_000),
   // Allow webhook URLs on private, loopback and link-local addresses (tests, private networks).
   WEBHOOK_ALLOW_PRIVATE: bool('false'),
   // Delay before each attempt, first to last, in ms (the first is normally 0).
@@ -145,6 +153,18 @@ export const CONFIG_SCHEMA = z.object({
   WEBHOOK_POLL_MS: intFrom(200, 10, 60_000),
   // Run the webhook delivery worker in this process.
   WEBHOOK_WORKER: bool('true'),
+  // Attempts in flight in this process, and per subscription.
+  WEBHOOK_CONCURRENCY: intFrom(32, 1, 10_000),
+  WEBHOOK_MAX_PER_SUBSCRIPTION: intFrom(4, 1, 10_000),
+  // AES-256-GCM key of the signing secrets at rest; the public demo key when unset (refused in
+  // production by loadConfig).
+  WEBHOOK_SECRET_KEY: secret(
+    z
+      .string()
+      .regex(WEBHOOK_SECRET_KEY_PATTERN, '32 bytes: 64 hex digits or 44 base64 characters')
+      .optional()
+      .transform((v) => v ?? DEMO_WEBHOOK_SECRET_KEY),
+  ),
   // Retention (docs/architecture.md § Retention); 0 keeps a table forever.
   RETENTION_STREAM_EVENTS_HOURS: intFrom(72, 0, 87_600),
   RETENTION_WEBHOOK_DAYS: intFrom(30, 0, 3650),
@@ -188,6 +208,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = CONFIG_SCHEMA.safeParse(env);
   if (!parsed.success)
     throw new ConfigError(`invalid configuration: ${formatZodError(parsed.error)}`);
+  if (env.NODE_ENV === 'production' && env.WEBHOOK_SECRET_KEY === undefined)
+    throw new ConfigError(
+      'invalid configuration: WEBHOOK_SECRET_KEY is required in production (the default is public, for the demo)',
+    );
   const config: Record<string, unknown> = {};
   for (const name of SETTING_NAMES) config[settingKey(name)] = parsed.data[name];
   return Object.freeze(config) as AppConfig;

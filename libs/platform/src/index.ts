@@ -9,3 +9,4 @@ export * from './partitioner';
 export * from './model-status';
 export * from './retention.service';
 export * from './probes';
+export * from './log-redaction';

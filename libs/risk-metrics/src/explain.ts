@@ -9,8 +9,8 @@ import type { PortfolioMetricsResult, PositionValuation } from './portfolio-metr
 export type MetricStep = ExplanationStep & { kind: 'metric' | 'limit' };
 
 export interface ExplainOptions {
-  /** From the instrument book's config, to say how far warm-up has got. */
-  readonly warmupBuckets?: number;
+  /** From the instrument book's config (trading days), to say how far warm-up has got. */
+  readonly warmupDays?: number;
   readonly defaultAnnualVol?: number;
   readonly tradingDaysPerYear?: number;
   /** Sums with more terms than this show Σ instead of every term. */
@@ -160,10 +160,10 @@ function warmupText(result: PortfolioMetricsResult, options: ExplainOptions): st
   const bySymbol = new Map(result.positions.map((p) => [p.symbol, p]));
   const list = result.warmingUp
     .map((s) => {
-      const n = bySymbol.get(s)?.samples ?? 0;
-      return options.warmupBuckets === undefined
-        ? `${s} (${n} samples)`
-        : `${s} (${n} of ${options.warmupBuckets} samples)`;
+      const n = (bySymbol.get(s)?.samples ?? 0).toFixed(2);
+      return options.warmupDays === undefined
+        ? `${s} (${n} trading days)`
+        : `${s} (${n} of ${options.warmupDays} trading days)`;
     })
     .join(', ');
   const seed =

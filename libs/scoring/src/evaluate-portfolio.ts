@@ -49,7 +49,8 @@ export interface EvaluationDraft {
 }
 
 export interface EvaluateOptions {
-  warmupBuckets?: number;
+  /** Trading days of market time before a volatility is warm (the book's config). */
+  warmupDays?: number;
   defaultAnnualVol?: number;
   /** Scales the one-day σ to the merge's 10-minute horizon (DEFAULT_RISK_MODEL_CONFIG's if absent). */
   tradingSecondsPerDay?: number;
@@ -166,7 +167,7 @@ export function decideEvaluation(
   const steps: ExplanationStep[] = [
     ...(options.context ?? []),
     ...explainMetrics(result, checks, {
-      warmupBuckets: options.warmupBuckets,
+      warmupDays: options.warmupDays,
       defaultAnnualVol: options.defaultAnnualVol,
     }),
     ...distanceSteps(distancesToLimits(result, checks, market, result.peakNav)),

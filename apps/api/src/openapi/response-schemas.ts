@@ -132,6 +132,39 @@ export const DELIVERY_SCHEMA: SchemaObject = object({
   completedAt: nullable(time),
 });
 
+const nullableNum = nullable(num);
+
+/** GET /model-quality (docs/risk-methodology.md § 13). */
+export const MODEL_QUALITY_SCHEMA: SchemaObject = object({
+  window: str,
+  from: nullable(time),
+  to: nullable(time),
+  evaluations: { type: 'integer' },
+  resolved: { type: 'integer' },
+  positives: { type: 'integer' },
+  brier: nullableNum,
+  auc: nullableNum,
+  bands: {
+    type: 'array',
+    items: object({
+      band: str,
+      lo: num,
+      hi: num,
+      count: { type: 'integer' },
+      meanScore: nullableNum,
+      observedRate: nullableNum,
+    }),
+  },
+  worstBand: { ...object({ band: str, gap: num, z: num }), nullable: true },
+  drift: object({
+    bound: num,
+    minZ: num,
+    minCount: { type: 'integer' },
+    drifting: { type: 'boolean' },
+  }),
+  outcome: object({ horizonMinutes: num, lossFraction: num }),
+});
+
 /** `{ items }`, or `{ items, nextCursor }` for a keyset-paginated list. */
 export const listOf = (item: SchemaObject): SchemaObject =>
   object({ items: { type: 'array', items: item } });

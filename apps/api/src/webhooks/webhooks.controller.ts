@@ -30,10 +30,9 @@ import {
   WEBHOOK_SCHEMA,
   listOf,
 } from '../openapi/response-schemas';
-import { DataSource } from 'typeorm';
 import {
   BlockedAddressError,
-  WebhookStore,
+  WebhookRepository,
   checkWebhookUrl,
   type DeliveryView,
   type WebhookSubscription,
@@ -50,14 +49,10 @@ import { CreateWebhookDto, DeliveriesQueryDto } from './webhook.dto';
 @RequireRole('admin')
 @Controller('webhooks')
 export class WebhooksController {
-  private readonly store: WebhookStore;
-
   constructor(
-    @Inject(DataSource) ds: DataSource,
+    private readonly store: WebhookRepository,
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
-  ) {
-    this.store = new WebhookStore(ds);
-  }
+  ) {}
 
   @Post()
   @ApiCreatedResponse({

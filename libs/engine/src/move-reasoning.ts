@@ -59,11 +59,11 @@ export function moveToJudgeOnLevelChange(
   return gates.levels && move && previous !== null && level !== previous ? move : null;
 }
 
+/** Why a move was judged: it was large, or the evaluation without it changed the level. */
+export type MoveWhy = { gate: 'moves' } | { gate: 'levels'; from: RiskLevel; to: RiskLevel };
+
 /** The first explanation step of an evaluation that judged a move: which move, and why. */
-export function moveStep(
-  m: PriceMove,
-  why: { gate: 'moves' } | { gate: 'levels'; from: RiskLevel; to: RiskLevel },
-): ExplanationStep {
+export function moveStep(m: PriceMove, why: MoveWhy): ExplanationStep {
   const reason =
     why.gate === 'moves'
       ? `a large move (|z| ≥ LARGE_MOVE_SIGMA)`

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type {
   Alert,
   Evaluation,
-  EvaluationTimings,
   EvaluationTrigger,
   ExplanationStep,
   RiskLevel,
@@ -21,13 +20,14 @@ import {
   decideEvaluation,
   type Assessment,
   type PortfolioContext,
-  type ReasoningJudgement,
   bookSnapshot,
   largestExposure,
   type BookSnapshot,
   type SymbolExposure,
   type TreeVerdict,
 } from '@risk/scoring';
+import type { Judgement } from './judgement';
+import { dailyClose } from '@risk/backtest';
 import { floorNewsInput, strongerMove, type PriceMove } from './move-reasoning';
 
 export type { SymbolExposure } from '@risk/scoring';
@@ -66,6 +66,27 @@ export interface OutputTopics {
   partitionFor(topic: string, key: string): number;
 }
 
+/** What one evaluation of a portfolio needs. */
+export interface EvaluateArgs {
+  state: PortfolioState;
+  trigger: EvaluationTrigger;
+  ts: string;
+  incidentId: string;
+  out: OutputTopics;
+  context?: ExplanationStep[];
+  sourceScope?: string;
+  /** The language model's judgement this evaluation ran (news or a price move). */
+  reasoning?: Judgement;
+  assessment?: Assessment;
+  tree?: TreeVerdict | null;
+}
+
+/** An evaluation: the outcome to commit, and the state to install once it is durable. */
+export interface Evaluated {
+  outcome: EvaluationOutcome;
+  next: PortfolioState;
+}
+
 export interface EngineCoreOptions {
   ewmaLambda: number;
   sampleIntervalMs: number;
@@ -97,6 +118,7 @@ export class EngineCore {
           sampleIntervalMs: opts.sampleIntervalMs,
           largeMoveZ: opts.largeMoveSigma,
         });
+    this.book.keepHeld(this.holdings);
   }
 
   static stateFromStore(s: StoredPortfolioState): PortfolioState | null {
@@ -231,19 +253,7 @@ export class EngineCore {
    * Evaluates `state` (the current one, or a new snapshot's candidate) for `trigger`.
    * Returns the outcome to commit and the state to install once it is durable.
    */
-  evaluate(args: {
-    state: PortfolioState;
-    trigger: EvaluationTrigger;
-    ts: string;
-    incidentId: string;
-    out: OutputTopics;
-    context?: ExplanationStep[];
-    sourceScope?: string;
-    /** The language model's judgement this evaluation ran (news or a price move). */
-    reasoning?: { judgement: ReasoningJudgement; timings: EvaluationTimings };
-    assessment?: Assessment;
-    tree?: TreeVerdict | null;
-  }): { outcome: EvaluationOutcome; next: PortfolioState } {
+  evaluate(args: EvaluateArgs): Evaluated {
     const started = performance.now();
     const { state, trigger, out } = args;
     const ctx = EngineCore.contextOf(state);
@@ -252,7 +262,7 @@ export class EngineCore {
       this.book,
       args.assessment ?? assessPortfolio(ctx, this.book),
       {
-        warmupBuckets: this.book.config.warmupBuckets,
+        warmupDays: this.book.config.warmupDays,
         defaultAnnualVol: this.book.config.defaultAnnualVol,
         tradingSecondsPerDay: this.book.config.tradingSecondsPerDay,
         context: args.context,
@@ -327,6 +337,7 @@ export class EngineCore {
         alert,
         portfolio: { peakNav: draft.peakNav, breachedLimits: draft.breaches },
         outbox,
+        closing: dailyClose(args.ts, state.snapshot.cash, state.snapshot.positions, this.book),
       },
       next: { ...state, peakNav: draft.peakNav, lastLevel: draft.level, breaches: draft.breaches },
     };

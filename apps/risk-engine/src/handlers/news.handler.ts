@@ -1,0 +1,29 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EachMessagePayload } from 'kafkajs';
+import { decodeInput } from '@risk/contracts';
+import { nextOffset } from '@risk/engine';
+import { METRICS, type ServiceMetrics } from '@risk/platform';
+import { EngineConsumers } from '../kafka/engine-consumers';
+import { EvaluateNewsUseCase } from '../use-cases/evaluate-news.use-case';
+
+/** News: decode, evaluate for the holders, commit the offset once their evaluations are durable. */
+@Injectable()
+export class NewsHandler {
+  constructor(
+    @Inject(METRICS) private readonly metrics: ServiceMetrics,
+    private readonly consumers: EngineConsumers,
+    private readonly evaluateNews: EvaluateNewsUseCase,
+  ) {}
+
+  async handle(payload: EachMessagePayload): Promise<void> {
+    const { topic, partition, message } = payload;
+    const r = decodeInput('news', message.key, message.value);
+    if (r.ok) {
+      // Not evaluated (the engine is stopping): left uncommitted, for redelivery.
+      if (!(await this.evaluateNews.execute(r.value, topic, () => payload.heartbeat()))) return;
+    } else this.metrics.messages.inc({ kind: 'news', outcome: 'invalid' });
+    await this.consumers.news.commitOffsets([
+      { topic, partition, offset: nextOffset(message.offset) },
+    ]);
+  }
+}

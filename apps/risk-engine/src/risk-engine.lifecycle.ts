@@ -1,0 +1,87 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { TopicNames } from '@risk/contracts';
+import {
+  APP_CONFIG,
+  METRICS,
+  TOPICS,
+  trackConsumerLag,
+  type AppConfig,
+  type ServiceMetrics,
+} from '@risk/platform';
+import { NewsHandler } from './handlers/news.handler';
+import { PositionsHandler } from './handlers/positions.handler';
+import { TicksHandler } from './handlers/ticks.handler';
+import { EngineConsumers } from './kafka/engine-consumers';
+import { StopSignal } from './state/stop-signal';
+
+/**
+ * Starts and stops the engine's consumers in order. Every effect commits to PostgreSQL before
+ * its offset is committed to Kafka; at shutdown fetching stops first, then in-flight work
+ * finishes and a last flush saves what ticks left dirty.
+ */
+@Injectable()
+export class RiskEngineLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly log = new Logger(RiskEngineLifecycle.name);
+  private flushTimer?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly cfg: AppConfig,
+    @Inject(TOPICS) private readonly topics: TopicNames,
+    @Inject(METRICS) private readonly metrics: ServiceMetrics,
+    private readonly consumers: EngineConsumers,
+    private readonly stop: StopSignal,
+    private readonly positions: PositionsHandler,
+    private readonly ticks: TicksHandler,
+    private readonly news: NewsHandler,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const c = this.consumers;
+    await c.admin.connect();
+    c.positions.on(c.positions.events.GROUP_JOIN, (e) =>
+      this.positions.onAssignment(e.payload.memberAssignment[this.topics.positions] ?? []),
+    );
+    await c.positions.connect();
+    await c.positions.subscribe({ topic: this.topics.positions, fromBeginning: true });
+    await c.ticks.connect();
+    await c.ticks.subscribe({ topic: this.topics.ticks, fromBeginning: true });
+    await c.news.connect();
+    await c.news.subscribe({ topic: this.topics.news, fromBeginning: true });
+
+    trackConsumerLag(c.positions, this.metrics, c.groups.positions);
+    trackConsumerLag(c.ticks, this.metrics, c.groups.ticks);
+    trackConsumerLag(c.news, this.metrics, c.groups.news);
+    await c.positions.run({ autoCommit: false, eachMessage: (p) => this.positions.handle(p) });
+    await c.ticks.run({ autoCommit: false, eachBatch: (p) => this.ticks.handle(p) });
+    await c.news.run({ autoCommit: false, eachMessage: (p) => this.news.handle(p) });
+    this.flushTimer = setInterval(
+      () => this.ticks.requestFlush(),
+      Math.max(this.cfg.coalesceMs, 10),
+    );
+    this.log.log(
+      `risk engine ${this.cfg.instanceId} consuming ${this.topics.positions}, ${this.topics.ticks}, ${this.topics.news}`,
+    );
+  }
+
+  // Before the shutdown phase, where the reasoning session and the relay's producer close.
+  async beforeApplicationShutdown(): Promise<void> {
+    const c = this.consumers;
+    this.stop.stop();
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    // Stop fetching first, then let in-flight work finish and flush what ticks left dirty.
+    await Promise.allSettled([c.ticks.stop(), c.news.stop(), c.positions.stop()]);
+    await this.ticks.flushNow().catch((e) => this.log.error(e));
+    await Promise.allSettled([
+      c.ticks.disconnect(),
+      c.news.disconnect(),
+      c.positions.disconnect(),
+      c.admin.disconnect(),
+    ]);
+  }
+}

@@ -1,0 +1,141 @@
+import {
+  topicNames,
+  type NewsEvent,
+  type PositionsSnapshot,
+  type TopicNames,
+} from '@risk/contracts';
+import {
+  EngineCore,
+  toJudgement,
+  type EvaluateArgs,
+  type Judgement,
+  type OutputTopics,
+  type PortfolioState,
+} from '@risk/engine';
+import type { EngineStateRecord, EvaluationOutcome } from '@risk/persistence';
+import { ServiceMetrics, type AppConfig } from '@risk/platform';
+import { assessPortfolio } from '@risk/scoring';
+import type { CommittedOutcomes } from '../ports/committed-outcomes';
+import type { PortfolioScorer } from '../ports/portfolio-scorer';
+import type { EvaluationRepository } from '../repositories/evaluation.repository';
+import { TopicLayout } from '../state/topic-layout';
+import { strictMock } from './strict-mock';
+
+export const TOPICS: TopicNames = topicNames();
+
+export const out: OutputTopics = {
+  evaluations: TOPICS.evaluations,
+  alerts: TOPICS.alerts,
+  partitionFor: () => 0,
+};
+
+export const layout = (positionsPartitions = 1) => new TopicLayout(positionsPartitions, out);
+
+export const newCore = () =>
+  new EngineCore({ ewmaLambda: 0.94, sampleIntervalMs: 60_000, largeMoveSigma: 3 });
+
+/** The settings the use cases read; every reasoning gate open unless overridden. */
+export const config = (gates: Partial<AppConfig['reasoningGate']> = {}) =>
+  ({
+    instanceId: 'engine-test',
+    reasoningGate: { news: true, moves: true, levels: true, ...gates },
+  }) as AppConfig;
+
+export function portfolio(
+  id: string,
+  positions: { symbol: string; quantity: number; price?: number }[],
+): PortfolioState {
+  return {
+    id,
+    snapshot: {
+      id: `snap-${id}`,
+      portfolioId: id,
+      sourceTopic: TOPICS.positions,
+      sourceId: `p-${id}`,
+      ts: '2026-11-30T09:00:00.000Z',
+      baseCurrency: 'USD',
+      cash: 100_000,
+      positions,
+      limits: null,
+    },
+    peakNav: null,
+    lastLevel: null,
+    breaches: [],
+  };
+}
+
+export const news = (
+  id: string,
+  symbols: string[],
+  ts = '2026-11-30T09:30:00.000Z',
+): NewsEvent => ({
+  id,
+  ts,
+  headline: `${symbols.join(', ')} issues a profit warning`,
+  symbols,
+});
+
+export const snapshot = (portfolioId: string, id = 's1'): PositionsSnapshot => ({
+  id,
+  portfolioId,
+  ts: '2026-11-30T09:00:00.000Z',
+  baseCurrency: 'USD',
+  cash: 50_000,
+  positions: [{ symbol: 'AAPL', quantity: 100, price: 200 }],
+});
+
+/** A model judgement of `itemId` on `symbol`, with `pSevere` as its severe-negative probability. */
+export function judged(itemId: string, symbol: string, pSevere = 0.1): Judgement {
+  return toJudgement(
+    { id: itemId, headline: `${symbol} headline`, symbols: [symbol] },
+    { symbol, side: 'long', quantity: 100, price: 100, sharePct: 10 },
+    {
+      probabilities: {
+        severe_negative: pSevere,
+        negative: 0.2,
+        neutral: 0.7 - pSevere,
+        positive: 0.1,
+      },
+      impact: 'neutral',
+      severity: null,
+      rawChainOfThought: null,
+      grounded: null,
+      timings: { cachedTokens: 4, newTokens: 8, reasoningMs: 12 },
+    },
+    'reasoner@test',
+  );
+}
+
+/** The scorer on the real core, without a tree model. */
+export const scorerOn = (core: EngineCore) =>
+  strictMock<PortfolioScorer>('scorer', {
+    evaluate: async (_tsMs: number, args: Omit<EvaluateArgs, 'assessment' | 'tree'>) =>
+      core.evaluate(args),
+    score: async (_tsMs: number, state: PortfolioState) => ({
+      assessment: assessPortfolio(EngineCore.contextOf(state), core.book),
+      tree: null,
+    }),
+  });
+
+/** A repository whose commit takes every outcome (none was processed before). */
+export const evaluationsTakingAll = (evaluated: string[] = []) => {
+  const commit = jest.fn(
+    async (outcomes: EvaluationOutcome[], _engineState?: EngineStateRecord) => ({
+      committed: outcomes,
+      snapshotApplied: true,
+    }),
+  );
+  const evaluatedScopes = jest.fn(async () => new Set(evaluated));
+  return {
+    commit,
+    evaluatedScopes,
+    repo: strictMock<EvaluationRepository>('evaluations', { commit, evaluatedScopes }),
+  };
+};
+
+export const reporter = () => {
+  const report = jest.fn();
+  return { report, committed: strictMock<CommittedOutcomes>('committed', { report }) };
+};
+
+export const metrics = () => new ServiceMetrics();

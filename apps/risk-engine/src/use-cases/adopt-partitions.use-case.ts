@@ -1,0 +1,57 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EngineCore, PositionsProgress } from '@risk/engine';
+import { PortfolioStateRepository } from '../repositories/portfolio-state.repository';
+import { EngineLock } from '../state/engine-lock';
+import { PartitionOwnership } from '../state/partition-ownership';
+import { PositionsWatermark } from '../state/positions-watermark';
+
+/**
+ * A rebalance gave this instance `partitions` of the positions topic: drop the portfolios it
+ * no longer owns, restore the owned ones from their last commit (docs/architecture.md §
+ * Rebalances). Returns the partitions it did not own before (for ReplayNewsUseCase).
+ */
+@Injectable()
+export class AdoptPartitionsUseCase {
+  private readonly log = new Logger(AdoptPartitionsUseCase.name);
+
+  constructor(
+    private readonly core: EngineCore,
+    private readonly lock: EngineLock,
+    private readonly ownership: PartitionOwnership,
+    private readonly watermark: PositionsWatermark,
+    private readonly progress: PositionsProgress,
+    private readonly portfolios: PortfolioStateRepository,
+  ) {}
+
+  execute(partitions: number[]): Promise<Set<number>> {
+    return this.lock.run(() => this.adopt(partitions));
+  }
+
+  private async adopt(partitions: number[]): Promise<Set<number>> {
+    // Read before the states: every snapshot below these offsets is in what is loaded next.
+    const applied = await this.watermark.committedPositions(partitions);
+    const gained = new Set(partitions.filter((p) => !this.ownership.ownedPartitions.has(p)));
+    this.ownership.ownedPartitions = new Set(partitions);
+    const dropped: string[] = [];
+    for (const id of [...this.core.portfolios.keys()]) {
+      if (this.ownership.owns(id)) continue;
+      this.core.drop(id);
+      dropped.push(id);
+    }
+    if (dropped.length > 0)
+      this.log.warn(`rebalance: no longer owning ${dropped.length} portfolios`);
+    const states = await this.portfolios.loadAll();
+    let n = 0;
+    for (const s of states) {
+      if (!this.ownership.owns(s.id)) continue;
+      const state = EngineCore.stateFromStore(s);
+      if (state) {
+        this.core.install(state);
+        n++;
+      }
+    }
+    this.progress.assign(applied);
+    this.log.log(`owning positions partitions [${partitions.join(',')}]: ${n} portfolios restored`);
+    return gained;
+  }
+}

@@ -1,0 +1,139 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { NewsEvent } from '@risk/contracts';
+import {
+  EngineCore,
+  RecentNews,
+  newerNews,
+  newsJudgeItem,
+  newsStep,
+  withNewsJudgement,
+  type Evaluated,
+  type Judgement,
+} from '@risk/engine';
+import { APP_CONFIG, METRICS, type AppConfig, type ServiceMetrics } from '@risk/platform';
+import { CommittedOutcomes } from '../ports/committed-outcomes';
+import { Judge } from '../ports/judge';
+import { PortfolioScorer } from '../ports/portfolio-scorer';
+import { EvaluationRepository } from '../repositories/evaluation.repository';
+import { EngineLock } from '../state/engine-lock';
+import { PositionsWatermark } from '../state/positions-watermark';
+import { TopicLayout } from '../state/topic-layout';
+
+/**
+ * A news item, evaluated for the owned portfolios holding one of its symbols: holders (in the
+ * lock) → the model's judgement per holder (outside it) → score and commit (in the lock), each
+ * holder from its state when the judgement is back. Exactly one evaluation per (item,
+ * portfolio): the ledger skips holders already evaluated, and the commit's idempotency claim
+ * settles a race with another instance.
+ */
+@Injectable()
+export class EvaluateNewsUseCase {
+  constructor(
+    @Inject(APP_CONFIG) private readonly cfg: AppConfig,
+    @Inject(METRICS) private readonly metrics: ServiceMetrics,
+    private readonly core: EngineCore,
+    private readonly lock: EngineLock,
+    private readonly recentNews: RecentNews,
+    private readonly layout: TopicLayout,
+    private readonly watermark: PositionsWatermark,
+    private readonly judge: Judge,
+    private readonly scorer: PortfolioScorer,
+    private readonly evaluations: EvaluationRepository,
+    private readonly committed: CommittedOutcomes,
+  ) {}
+
+  /**
+   * A live item, once every positions snapshot published before it is applied. False when the
+   * service stops first: the item stays uncommitted, for redelivery.
+   */
+  async execute(n: NewsEvent, topic: string, heartbeat: () => Promise<void>): Promise<boolean> {
+    if (!(await this.watermark.caughtUp(heartbeat))) return false;
+    await this.evaluate(n, topic);
+    return true;
+  }
+
+  /**
+   * Evaluates `n` for the holders (only those in `only`, for a replay) that the ledger does not
+   * show as evaluated for it. Returns how many evaluations it committed.
+   */
+  async evaluate(n: NewsEvent, topic: string, only?: ReadonlySet<string>): Promise<number> {
+    const started = performance.now();
+    const todo = await this.lock.run(() => this.holdersToEvaluate(n, topic, only));
+    if (todo.length === 0) return 0;
+    // Every holder's judgement at once: the reasoning engine batches concurrent requests.
+    const judged = await Promise.all(todo.map((pid) => this.judgeFor(pid, n)));
+    return this.lock.run(() => this.commit(n, topic, todo, judged, started, only));
+  }
+
+  /** In the lock: the owned holders of `n` not yet evaluated for it. */
+  private async holdersToEvaluate(
+    n: NewsEvent,
+    topic: string,
+    only: ReadonlySet<string> | undefined,
+  ): Promise<string[]> {
+    const holders = this.core.holdersOf(n.symbols).filter((pid) => !only || only.has(pid));
+    if (!only) {
+      this.metrics.messages.inc({
+        kind: 'news',
+        outcome: holders.length > 0 ? 'held' : 'not_held',
+      });
+      // Passed, for the holders owned now (in the lock, with them): a rebalance after this
+      // point finds it in the ring and replays it to the portfolios it brings.
+      this.recentNews.add(topic, n);
+    }
+    if (holders.length === 0) return [];
+    // A redelivered item must not run the language model again (nor extend its context).
+    const done = await this.evaluations.evaluatedScopes(topic, n.id, holders);
+    return holders.filter((h) => !done.has(h));
+  }
+
+  /** The model's judgement of `n` for one holder (gate `news`). */
+  private async judgeFor(portfolioId: string, n: NewsEvent): Promise<Judgement | undefined> {
+    if (!this.cfg.reasoningGate.news) return undefined;
+    return this.judge.judge(portfolioId, newsJudgeItem(n), 'news');
+  }
+
+  /**
+   * In the lock: the holders' evaluations of `n` from their states now, committed. A holder a
+   * rebalance took away meanwhile is left to its new owner (which evaluates the item live or
+   * replays it).
+   */
+  private async commit(
+    n: NewsEvent,
+    topic: string,
+    todo: string[],
+    judged: (Judgement | undefined)[],
+    started: number,
+    only: ReadonlySet<string> | undefined,
+  ): Promise<number> {
+    const results: (Evaluated & { pid: string })[] = [];
+    for (const [i, pid] of todo.entries()) {
+      const state = this.core.portfolios.get(pid);
+      if (!state) continue;
+      const reasoning = judged[i];
+      const held = (s: string) => this.core.holdings.portfoliosHolding(s).has(pid);
+      const r = await this.scorer.evaluate(Date.parse(n.ts), {
+        state: withNewsJudgement(state, n, reasoning),
+        trigger: { topic, eventId: n.id },
+        ts: new Date(Date.parse(n.ts)).toISOString(),
+        incidentId: `${topic}:${n.id}`,
+        out: this.layout.out,
+        reasoning,
+        context: [newsStep(n, held)],
+      });
+      results.push({ pid, ...r });
+    }
+    const res = await this.evaluations.commit(results.map((r) => r.outcome));
+    const committed = new Set(res.committed);
+    for (const r of results)
+      if (committed.has(r.outcome)) {
+        // A replayed (older) item must not replace newer news the portfolio remembers.
+        const before = this.core.portfolios.get(r.pid)?.lastNews;
+        this.core.install({ ...r.next, lastNews: newerNews(before, r.next.lastNews) });
+      }
+    if (only && res.committed.length > 0)
+      this.metrics.messages.inc({ kind: 'news', outcome: 'replayed' }, res.committed.length);
+    this.committed.report(res.committed, 'news', started);
+    return res.committed.length;
+  }
+}

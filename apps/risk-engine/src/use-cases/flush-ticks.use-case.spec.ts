@@ -1,0 +1,134 @@
+import { TickProgress, type JudgeGate, type JudgeItem } from '@risk/engine';
+import type { Tick } from '@risk/contracts';
+import { Judge } from '../ports/judge';
+import { EngineLock } from '../state/engine-lock';
+import {
+  TOPICS,
+  config,
+  evaluationsTakingAll,
+  judged,
+  layout,
+  newCore,
+  portfolio,
+  reporter,
+  scorerOn,
+} from '../testing/engine-fixtures';
+import { strictMock } from '../testing/strict-mock';
+import { FlushTicksUseCase } from './flush-ticks.use-case';
+
+const tick = (id: string, symbol: string, price: number): Tick => ({
+  id,
+  symbol,
+  price,
+  ts: '2026-11-30T09:30:00.000Z',
+});
+
+function setup(gates: { moves?: boolean; levels?: boolean } = {}) {
+  const core = newCore();
+  core.install(portfolio('pf-a', [{ symbol: 'AAPL', quantity: 100, price: 100 }]));
+  core.install(portfolio('pf-b', [{ symbol: 'MSFT', quantity: 10, price: 100 }]));
+  const lock = new EngineLock();
+  const ticks = new TickProgress({ [`${TOPICS.ticks}:0`]: '7' });
+  const evaluations = evaluationsTakingAll();
+  const rep = reporter();
+  const judge = jest.fn(async (_pid: string, item: JudgeItem, _gate: JudgeGate) =>
+    judged(item.id, item.symbols[0], 0.3),
+  );
+  const useCase = new FlushTicksUseCase(
+    config({ moves: gates.moves ?? false, levels: gates.levels ?? false }),
+    TOPICS,
+    core,
+    lock,
+    ticks,
+    layout(),
+    scorerOn(core),
+    strictMock<Judge>('judge', { judge }),
+    evaluations.repo,
+    rep.committed,
+  );
+  /** Applies ticks as the ticks handler does: in memory, counted with their offsets. */
+  const apply = (...batch: Tick[]) => {
+    for (const t of batch) core.applyTick(t, Date.parse(t.ts) + Number(t.id.slice(1)) * 1000);
+    ticks.record(TOPICS.ticks, 0, String(9 + batch.length), batch.length);
+  };
+  return { core, lock, ticks, evaluations, rep, judge, useCase, apply };
+}
+
+describe('FlushTicksUseCase', () => {
+  it('does nothing when no tick arrived since the last flush', async () => {
+    const { evaluations, useCase } = setup();
+    await expect(useCase.execute()).resolves.toBeNull();
+    expect(evaluations.commit).not.toHaveBeenCalled();
+  });
+
+  it('evaluates the dirty portfolios and saves the price state with the offsets it covers', async () => {
+    const { core, ticks, evaluations, rep, judge, useCase, apply } = setup();
+    apply(tick('t1', 'AAPL', 100), tick('t2', 'AAPL', 101));
+    const offsets = await useCase.execute();
+
+    expect(offsets).toEqual({ [`${TOPICS.ticks}:0`]: '12' });
+    const [outcomes, engineState] = evaluations.commit.mock.calls[0];
+    expect(outcomes.map((o) => [o.evaluation.portfolioId, o.source.eventId])).toEqual([
+      ['pf-a', 't2'],
+    ]);
+    expect(engineState).toMatchObject({ instanceId: 'engine-test', tickOffsets: offsets });
+    expect(judge).not.toHaveBeenCalled();
+    expect(core.hasDirty()).toBe(false);
+    expect(core.portfolios.get('pf-a')?.lastLevel).toBe(outcomes[0].evaluation.level);
+    expect(ticks.sinceFlush).toBe(0);
+    expect(rep.report).toHaveBeenCalledWith(outcomes, 'ticks', expect.any(Number));
+  });
+
+  it('puts the dirty set back and keeps the ticks counted when the commit fails', async () => {
+    const { core, ticks, evaluations, useCase, apply } = setup();
+    apply(tick('t1', 'AAPL', 100), tick('t2', 'AAPL', 101));
+    evaluations.commit.mockRejectedValueOnce(new Error('connection lost'));
+    await expect(useCase.execute()).rejects.toThrow('connection lost');
+    expect(core.hasDirty()).toBe(true);
+    expect(core.portfolios.get('pf-a')?.lastLevel).toBeNull();
+    expect(ticks.sinceFlush).toBe(2);
+    // The next flush retries it.
+    await expect(useCase.execute()).resolves.toEqual({ [`${TOPICS.ticks}:0`]: '12' });
+    expect(core.hasDirty()).toBe(false);
+  });
+
+  it('judges a large move (gate moves) outside the lock and carries the judgement', async () => {
+    const { lock, evaluations, judge, useCase, apply } = setup({ moves: true });
+    const lockFree: boolean[] = [];
+    judge.mockImplementation(async (_pid, item) => {
+      lockFree.push(
+        await Promise.race([
+          lock.run(async () => true),
+          new Promise<boolean>((r) => setTimeout(() => r(false), 200)),
+        ]),
+      );
+      return judged(item.id, 'AAPL', 0.3);
+    });
+    // −6 % in a second: far beyond 3 σ of the seed volatility.
+    apply(tick('t1', 'AAPL', 100), tick('t2', 'AAPL', 94));
+    await useCase.execute();
+
+    expect(judge.mock.calls.map(([pid, item, gate]) => [pid, item.id, gate])).toEqual([
+      ['pf-a', 'move:t2', 'moves'],
+    ]);
+    expect(lockFree).toEqual([true]);
+    const [outcomes] = evaluations.commit.mock.calls[0];
+    const steps = outcomes[0].evaluation.explanation.steps;
+    expect(steps[0].text).toMatch(/^tick t2: "AAPL falls 6.0% in minutes"/);
+    expect(steps.some((s) => s.kind === 'reasoning')).toBe(true);
+  });
+
+  it('re-scores a portfolio whose state changed while the model judged', async () => {
+    const { core, evaluations, judge, useCase, apply } = setup({ moves: true });
+    judge.mockImplementation(async (_pid, item) => {
+      // A snapshot lands meanwhile: more cash.
+      const s = core.portfolios.get('pf-a')!;
+      core.install({ ...s, snapshot: { ...s.snapshot, cash: 500_000 } });
+      return judged(item.id, 'AAPL');
+    });
+    apply(tick('t1', 'AAPL', 100), tick('t2', 'AAPL', 94));
+    await useCase.execute();
+    const [outcomes] = evaluations.commit.mock.calls[0];
+    expect(outcomes[0].evaluation.metrics.nav).toBeCloseTo(500_000 + 100 * 94, 6);
+  });
+});
