@@ -1,4 +1,5 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -110,6 +111,8 @@ describe('the Docker image', () => {
       ...stage.env,
       PORT: String(port),
       HOST: '127.0.0.1',
+      // The image runs with NODE_ENV=production, which refuses to start without this key.
+      WEBHOOK_SECRET_KEY: randomBytes(32).toString('hex'),
     };
     const [command, ...args] = stage.cmd;
     const child = spawn(command === 'node' ? process.execPath : command, args, {
