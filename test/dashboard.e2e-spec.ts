@@ -172,16 +172,15 @@ describe('dashboard in headless Chromium', () => {
     expect(await order()).toEqual(['pf-low']);
 
     await page.click('#portfolios tr[data-portfolio="pf-low"]');
-    await page.waitForFunction(
-      "document.querySelector('#backtest-summary')?.textContent?.startsWith('1 exceptions in 2 days')",
-    );
+    // Locators, not page-side expressions: the page's CSP forbids the eval those poll with.
+    await page.locator('#backtest-summary', { hasText: /^1 exceptions in 2 days/ }).waitFor();
     // 2 observations, 1 exception: P(X ≤ 0) = 0.9801 ≥ 95%, P(X ≤ 1) = 0.9999 ≥ 99.99%: red
     expect(await page.textContent('#backtest-zone')).toBe('red');
     await page.waitForSelector('#backtest-chart canvas');
     // The model-quality panel has loaded (no outcome can be judged here yet).
-    await page.waitForFunction(
-      "document.querySelectorAll('#model-quality-bands tbody tr').length === 6",
-    );
+    const bands = page.locator('#model-quality-bands tbody tr');
+    await bands.nth(5).waitFor();
+    expect(await bands.count()).toBe(6);
     expect(errors).toEqual([]);
     await page.close();
   });
