@@ -2,6 +2,7 @@ import { InitialSchema1796002284451 } from './1796002284451-InitialSchema';
 import { StreamAndWebhooks1796003296600 } from './1796003296600-StreamAndWebhooks';
 import { Retention1796004800000 } from './1796004800000-Retention';
 import { RetentionOutboxSnapshots1796005400000 } from './1796005400000-RetentionOutboxSnapshots';
+import { SnapshotSourcePartition1796010000003 } from './1796010000003-SnapshotSourcePartition';
 import { EncryptWebhookSecrets1796010000005 } from './1796010000005-EncryptWebhookSecrets';
 import { EngineSymbolState1796010000006 } from './1796010000006-EngineSymbolState';
 import { DailyRisk1796010000007 } from './1796010000007-DailyRisk';
@@ -14,6 +15,7 @@ export const MIGRATIONS = [
   StreamAndWebhooks1796003296600,
   Retention1796004800000,
   RetentionOutboxSnapshots1796005400000,
+  SnapshotSourcePartition1796010000003,
   EncryptWebhookSecrets1796010000005,
   EngineSymbolState1796010000006,
   DailyRisk1796010000007,

@@ -27,6 +27,7 @@ import {
   METRICS,
   TOPICS,
   groupIds,
+  sendDeadLetters,
   trackConsumerLag,
   type AppConfig,
   type Clock,
@@ -101,15 +102,22 @@ export class IngestService
     if (!kind) return;
     const letters: string[] = [];
     let valid = 0;
+    const clock = { nowMs: this.clock.now().getTime(), maxClockSkewMs: this.cfg.maxClockSkewMs };
     const changes: ReferenceChange[] = [];
     for (const m of batch.messages) {
       let r: Decoded<unknown>;
       if (kind === 'instrument' || kind === 'relation') {
-        const change = decodeReference(kind, m.key, m.value, { now: this.clock.now() });
+        const change = decodeReference(kind, m.key, m.value, {
+          now: new Date(clock.nowMs),
+          maxSkewMs: clock.maxClockSkewMs,
+        });
         if (change.ok) changes.push(change.value);
         r = change;
       } else {
-        r = kind === 'tick' ? decodeTickFast(m.key, m.value) : decodeInput(kind, m.key, m.value);
+        r =
+          kind === 'tick'
+            ? decodeTickFast(m.key, m.value, clock)
+            : decodeInput(kind, m.key, m.value, clock);
       }
       if (r.ok) {
         valid++;
@@ -134,11 +142,11 @@ export class IngestService
     if (changes.length > 0) await this.reference.apply(changes);
     if (letters.length > 0) {
       // Keyed by the source partition so a replayed batch lands its letters in the same order.
-      await this.producer!.send({
-        topic: this.topics.dlq,
-        acks: -1,
-        messages: letters.map((value) => ({ key: `${batch.topic}:${batch.partition}`, value })),
-      });
+      await sendDeadLetters(
+        this.producer!,
+        this.topics.dlq,
+        letters.map((value) => ({ key: `${batch.topic}:${batch.partition}`, value })),
+      );
     }
     this.metrics.messages.inc({ kind, outcome: 'valid' }, valid);
     this.metrics.messages.inc({ kind, outcome: 'dead_letter' }, letters.length);

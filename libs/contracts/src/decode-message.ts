@@ -19,6 +19,9 @@ export enum DecodeErrorCode {
   Schema = 'SCHEMA',
   MissingKey = 'MISSING_KEY',
   KeyMismatch = 'KEY_MISMATCH',
+  FutureTime = 'FUTURE_TIME',
+  /** Valid by the contract but refused by PostgreSQL as data (SQLSTATE class 22): the engine's. */
+  Unstorable = 'UNSTORABLE',
 }
 
 export interface DecodeError {
@@ -29,6 +32,25 @@ export interface DecodeError {
 export type Decoded<T> = { ok: true; value: T } | { ok: false; error: DecodeError };
 
 export type InputKind = 'tick' | 'news' | 'positions';
+
+/**
+ * The service's clock as the decoders see it: a message dated more than `maxClockSkewMs` after
+ * `nowMs` is bad input (one far-future tick would make every real one stale). Omitted: no check
+ * (offline tools that read recorded streams).
+ */
+export interface DecodeClock {
+  nowMs: number;
+  maxClockSkewMs: number;
+}
+
+/** Why a message time is refused, or null when it is within the allowed skew. */
+export function futureTimeError(tsMs: number, clock: DecodeClock | undefined): DecodeError | null {
+  if (!clock || tsMs <= clock.nowMs + clock.maxClockSkewMs) return null;
+  return {
+    code: DecodeErrorCode.FutureTime,
+    message: `ts ${new Date(tsMs).toISOString()} is ${Math.round((tsMs - clock.nowMs) / 1000)} s ahead of the service clock ${new Date(clock.nowMs).toISOString()}; at most ${clock.maxClockSkewMs} ms is allowed (MAX_CLOCK_SKEW_MS)`,
+  };
+}
 
 interface KindSpec<T> {
   schema: ZodType<T, ZodTypeDef, unknown>;
@@ -91,26 +113,35 @@ export function parseJsonObject(value: Buffer | null): Decoded<Record<string, un
  * The key must be present and equal the body's key field (the contract's "a key that disagrees
  * with the body"): partitioning by that key is what keeps a portfolio on one consumer.
  */
-export function decodeInput(kind: 'tick', key: Buffer | null, value: Buffer | null): Decoded<Tick>;
+export function decodeInput(
+  kind: 'tick',
+  key: Buffer | null,
+  value: Buffer | null,
+  clock?: DecodeClock,
+): Decoded<Tick>;
 export function decodeInput(
   kind: 'news',
   key: Buffer | null,
   value: Buffer | null,
+  clock?: DecodeClock,
 ): Decoded<NewsEvent>;
 export function decodeInput(
   kind: 'positions',
   key: Buffer | null,
   value: Buffer | null,
+  clock?: DecodeClock,
 ): Decoded<PositionsSnapshot>;
 export function decodeInput(
   kind: InputKind,
   key: Buffer | null,
   value: Buffer | null,
+  clock?: DecodeClock,
 ): Decoded<Tick | NewsEvent | PositionsSnapshot>;
 export function decodeInput(
   kind: InputKind,
   key: Buffer | null,
   value: Buffer | null,
+  clock?: DecodeClock,
 ): Decoded<Tick | NewsEvent | PositionsSnapshot> {
   const object = parseJsonObject(value);
   if (!object.ok) return object;
@@ -118,6 +149,8 @@ export function decodeInput(
   const spec = SPECS[kind] as KindSpec<Tick | NewsEvent | PositionsSnapshot>;
   const parsed = spec.schema.safeParse(json);
   if (!parsed.success) return fail(DecodeErrorCode.Schema, formatZodError(parsed.error));
+  const future = futureTimeError(Date.parse(parsed.data.ts), clock);
+  if (future) return { ok: false, error: future };
   const keyError = checkKey(key, spec.keyOf(parsed.data), spec.keyField);
   if (keyError) return { ok: false, error: keyError };
   return { ok: true, value: parsed.data };

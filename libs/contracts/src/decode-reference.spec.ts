@@ -142,4 +142,18 @@ describe('decodeReference', () => {
     ).toBe(true);
     expect(decodeReference('relation', buf('r-1'), buf(ahead)).ok).toBe(true);
   });
+
+  it('refuses names, aliases and sectors with a NUL or a lone surrogate (PostgreSQL refuses them)', () => {
+    for (const bad of [
+      { name: 'Apple\u0000Inc.' },
+      { aliases: ['Apple', 'bad \ud800 alias'] },
+      { sector: 'Tech\u0000' },
+    ]) {
+      const r = decodeReference('instrument', buf('AAPL'), buf({ ...instrument, ...bad }));
+      expect(!r.ok && r.error).toEqual({
+        code: DecodeErrorCode.Schema,
+        message: expect.stringMatching(/must not contain NUL characters or lone surrogates/),
+      });
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { safeText } from './input-messages';
 import { ID_PATTERN, ISO_UTC_PATTERN, SYMBOL_PATTERN } from './patterns';
 
 /** Reference data (shared/CONTRACT.md § Reference data): instruments and the graph's edges. */
@@ -38,11 +39,14 @@ const isoTime = z
   .string()
   .regex(ISO_UTC_PATTERN, 'must be an ISO-8601 UTC time like 2026-11-30T09:30:00.000Z')
   .refine((s) => Number.isFinite(Date.parse(s)), 'is not a real calendar time');
-const name = z
-  .string()
-  .min(1)
-  .max(MAX_NAME_CHARS)
-  .refine((s) => s.trim().length > 0, 'must not be blank');
+// Stored in PostgreSQL text and jsonb columns, which refuse NUL.
+const name = safeText().pipe(
+  z
+    .string()
+    .min(1)
+    .max(MAX_NAME_CHARS)
+    .refine((s) => s.trim().length > 0, 'must not be blank'),
+);
 
 export const InstrumentSchema = z
   .object({
@@ -54,7 +58,7 @@ export const InstrumentSchema = z
     /** An entity id shared by all of one issuer's instruments. */
     issuer: id,
     type: z.enum(INSTRUMENT_TYPES),
-    sector: z.string().min(1).max(64).nullable().default(null),
+    sector: safeText().pipe(z.string().min(1).max(64)).nullable().default(null),
     country: z
       .string()
       .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')

@@ -7,4 +7,5 @@ export * from './daily-risk.repository';
 export * from './model-quality.repository';
 export * from './retention';
 export * from './retention-job';
+export * from './bad-data-error';
 export * from './reference-store';

@@ -27,6 +27,8 @@ export interface SnapshotRecord {
   portfolioId: string;
   sourceTopic: string;
   sourceId: string;
+  /** The positions partition the snapshot arrived on; it decides the owning instance. */
+  sourcePartition?: number | null;
   ts: string;
   baseCurrency: string;
   cash: number;
@@ -64,6 +66,7 @@ interface SnapshotRow {
   id: string;
   portfolio_id: string;
   source_id: string;
+  source_partition: number | null;
   ts: Date;
   base_currency: string;
   cash: number;
@@ -154,8 +157,8 @@ export class RiskStore {
 
   private async insertSnapshot(em: EntityManager, s: SnapshotRecord): Promise<void> {
     await em.query(
-      `INSERT INTO portfolio_snapshots (id, portfolio_id, source_id, ts, base_currency, cash, positions, limits)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      `INSERT INTO portfolio_snapshots (id, portfolio_id, source_id, ts, base_currency, cash, positions, limits, source_partition)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [
         s.id,
         s.portfolioId,
@@ -165,6 +168,7 @@ export class RiskStore {
         s.cash,
         JSON.stringify(s.positions),
         s.limits ? JSON.stringify(s.limits) : null,
+        s.sourcePartition ?? null,
       ],
     );
     await em.query(
@@ -322,6 +326,7 @@ export class RiskStore {
             portfolioId: r.portfolio_id,
             sourceTopic: '',
             sourceId: r.source_id,
+            sourcePartition: r.source_partition,
             ts: r.ts.toISOString(),
             baseCurrency: r.base_currency,
             cash: r.cash,

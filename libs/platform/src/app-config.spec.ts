@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DEMO_WEBHOOK_SECRET_KEY } from '@risk/alerting/secret-box';
 import {
   ConfigError,
@@ -6,6 +9,7 @@ import {
   parseReasoningGate,
   redactedConfig,
 } from './app-config';
+import { kafkaSecurity } from './kafka';
 
 describe('REASONING_GATE', () => {
   it('runs the language model on news, large moves and level changes by default', () => {
@@ -118,15 +122,95 @@ describe('one schema', () => {
     expect(() => loadConfig({ REASONING_GRAPH_OPT: 'max' })).toThrow(/REASONING_GRAPH_OPT/);
   });
 
-  it('flags DATABASE_URL and WEBHOOK_SECRET_KEY as secrets and redacts them', () => {
-    expect(SECRET_SETTINGS).toEqual(['DATABASE_URL', 'WEBHOOK_SECRET_KEY']);
+  it('flags DATABASE_URL, KAFKA_SASL_PASSWORD and WEBHOOK_SECRET_KEY as secrets and redacts them', () => {
+    expect([...SECRET_SETTINGS].sort()).toEqual([
+      'DATABASE_URL',
+      'KAFKA_SASL_PASSWORD',
+      'WEBHOOK_SECRET_KEY',
+    ]);
     const cfg = loadConfig({
       DATABASE_URL: 'postgres://u:hunter2@db:5432/risk',
       WEBHOOK_SECRET_KEY: 'cd'.repeat(32),
+      KAFKA_SASL_MECHANISM: 'plain',
+      KAFKA_SASL_USERNAME: 'desk',
+      KAFKA_SASL_PASSWORD: 'pa55word',
     });
     const logged = JSON.stringify(redactedConfig(cfg));
     expect(logged).not.toContain('hunter2');
     expect(logged).not.toContain('cd'.repeat(32));
+    expect(logged).not.toContain('pa55word');
+  });
+});
+
+describe('Kafka TLS and SASL settings', () => {
+  it('are off by default', () => {
+    expect(loadConfig({})).toMatchObject({ kafkaSsl: false, kafkaSaslMechanism: '' });
+    expect(kafkaSecurity(loadConfig({}))).toEqual({});
+  });
+
+  it('take a CA file and a SASL mechanism with its credentials; the password is a secret', () => {
+    const cfg = loadConfig({
+      KAFKA_SSL: 'true',
+      KAFKA_SSL_CA_FILE: '/etc/ca.pem',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'desk',
+      KAFKA_SASL_PASSWORD: 's3cret',
+    });
+    expect(cfg).toMatchObject({
+      kafkaSsl: true,
+      kafkaSslCaFile: '/etc/ca.pem',
+      kafkaSslRejectUnauthorized: true,
+      kafkaSaslMechanism: 'scram-sha-512',
+      kafkaSaslUsername: 'desk',
+      kafkaSaslPassword: 's3cret',
+    });
+    expect(cfg.kafkaSslCertFile).toBeUndefined();
+    expect(SECRET_SETTINGS).toContain('KAFKA_SASL_PASSWORD');
+  });
+
+  it('fail fast on half a setting', () => {
+    expect(() => loadConfig({ KAFKA_SASL_MECHANISM: 'plain' })).toThrow(
+      /needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD/,
+    );
+    expect(() => loadConfig({ KAFKA_SASL_USERNAME: 'x', KAFKA_SASL_PASSWORD: 'y' })).toThrow(
+      /KAFKA_SASL_MECHANISM is not/,
+    );
+    expect(() => loadConfig({ KAFKA_SSL_CA_FILE: '/etc/ca.pem' })).toThrow(/KAFKA_SSL is not/);
+    expect(() => loadConfig({ KAFKA_SASL_MECHANISM: 'gssapi' })).toThrow(ConfigError);
+    expect(() => loadConfig({ KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: '/etc/client.pem' })).toThrow(
+      /go together/,
+    );
+  });
+
+  it('map to kafkajs options, reading the certificate files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kafka-ssl-'));
+    const ca = join(dir, 'ca.pem');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n');
+    try {
+      const cfg = loadConfig({
+        KAFKA_SSL: 'true',
+        KAFKA_SSL_CA_FILE: ca,
+        KAFKA_SASL_MECHANISM: 'plain',
+        KAFKA_SASL_USERNAME: 'desk',
+        KAFKA_SASL_PASSWORD: 'pw',
+      });
+      expect(kafkaSecurity(cfg)).toEqual({
+        ssl: { rejectUnauthorized: true, ca: [readFileSync(ca, 'utf8')] },
+        sasl: { mechanism: 'plain', username: 'desk', password: 'pw' },
+      });
+      expect(kafkaSecurity(loadConfig({ KAFKA_SSL: '1' }))).toEqual({ ssl: true });
+      expect(kafkaSecurity(loadConfig({}))).toEqual({});
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('MAX_CLOCK_SKEW_MS', () => {
+  it('defaults to five minutes', () => {
+    expect(loadConfig({}).maxClockSkewMs).toBe(300_000);
+    expect(loadConfig({ MAX_CLOCK_SKEW_MS: '1000' }).maxClockSkewMs).toBe(1000);
+    expect(() => loadConfig({ MAX_CLOCK_SKEW_MS: '-1' })).toThrow(/MAX_CLOCK_SKEW_MS/);
   });
 });
 

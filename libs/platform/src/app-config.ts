@@ -86,6 +86,16 @@ export const CONFIG_SCHEMA = z.object({
   KAFKA_CLIENT_ID: z.string().min(1).default('risk-service'),
   // Partitions of the topics `npm run infra:up` creates (scripts/infra reads it too).
   KAFKA_PARTITIONS: intFrom(3, 1, 1000),
+  // A managed or shared cluster (docs/infrastructure.md § Secure clusters): TLS, then SASL.
+  // Half a setting (a file without KAFKA_SSL, a mechanism without credentials) is refused.
+  KAFKA_SSL: bool('false'),
+  KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
+  KAFKA_SSL_CERT_FILE: z.string().min(1).optional(),
+  KAFKA_SSL_KEY_FILE: z.string().min(1).optional(),
+  KAFKA_SSL_REJECT_UNAUTHORIZED: bool('true'),
+  KAFKA_SASL_MECHANISM: z.enum(['', 'plain', 'scram-sha-256', 'scram-sha-512']).default(''),
+  KAFKA_SASL_USERNAME: z.string().optional(),
+  KAFKA_SASL_PASSWORD: secret(z.string().optional()),
   TOPIC_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9._-]*$/)
@@ -107,7 +117,9 @@ export const CONFIG_SCHEMA = z.object({
   // json for log shippers; pretty: one readable line per event, for a person (the demo).
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   COALESCE_MS: intFrom(1000, 0, 60_000),
-  // News replayed to portfolios a rebalance moves here (docs/architecture.md § Scale-out).
+  // Input times further ahead of this process's clock are bad input (docs/contract.md).
+  MAX_CLOCK_SKEW_MS: intFrom(300_000, 0, 31_536_000_000),
+  // News replayed to portfolios a rebalance moves here (docs/architecture.md § Rebalances).
   RECENT_NEWS_MAX: intFrom(1000, 0, 100_000),
   RECENT_NEWS_WINDOW_MS: intFrom(900_000, 0, 86_400_000),
   LARGE_MOVE_SIGMA: numFrom(3, 0.5, 100),
@@ -204,6 +216,26 @@ export const SECRET_SETTINGS = SETTING_NAMES.filter(
 
 export class ConfigError extends Error {}
 
+/** TLS and SASL settings that only work together (kafkaSecurity in kafka.ts maps them). */
+function checkKafkaSecurity(e: Settings): void {
+  const files = [e.KAFKA_SSL_CA_FILE, e.KAFKA_SSL_CERT_FILE, e.KAFKA_SSL_KEY_FILE];
+  if (!e.KAFKA_SSL && files.some(Boolean))
+    throw new ConfigError('invalid configuration: KAFKA_SSL_*_FILE is set but KAFKA_SSL is not');
+  if (e.KAFKA_SSL && Boolean(e.KAFKA_SSL_CERT_FILE) !== Boolean(e.KAFKA_SSL_KEY_FILE))
+    throw new ConfigError(
+      'invalid configuration: KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together',
+    );
+  if (e.KAFKA_SASL_MECHANISM === '') {
+    if (e.KAFKA_SASL_USERNAME || e.KAFKA_SASL_PASSWORD)
+      throw new ConfigError(
+        'invalid configuration: KAFKA_SASL_USERNAME/PASSWORD are set but KAFKA_SASL_MECHANISM is not',
+      );
+  } else if (!e.KAFKA_SASL_USERNAME || !e.KAFKA_SASL_PASSWORD)
+    throw new ConfigError(
+      `invalid configuration: KAFKA_SASL_MECHANISM ${e.KAFKA_SASL_MECHANISM} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`,
+    );
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = CONFIG_SCHEMA.safeParse(env);
   if (!parsed.success)
@@ -212,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(
       'invalid configuration: WEBHOOK_SECRET_KEY is required in production (the default is public, for the demo)',
     );
+  checkKafkaSecurity(parsed.data);
   const config: Record<string, unknown> = {};
   for (const name of SETTING_NAMES) config[settingKey(name)] = parsed.data[name];
   return Object.freeze(config) as AppConfig;

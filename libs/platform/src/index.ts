@@ -1,5 +1,7 @@
 export * from './app-config';
 export * from './kafka';
+export * from './kafka-codecs';
+export * from './dead-letters';
 export * from './metrics';
 export * from './clock';
 export * from './errors';

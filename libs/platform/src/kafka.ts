@@ -1,6 +1,8 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { AppConfig } from './app-config';
 import { topicNames, type TopicNames } from '@risk/contracts';
+import { registerKafkaCodecs } from './kafka-codecs';
 
 export const KAFKA = Symbol('KAFKA');
 export const TOPICS = Symbol('TOPICS');
@@ -40,9 +42,11 @@ export function createKafka(
 ): Kafka {
   // The default (Java-compatible murmur2) partitioner is the one we want; its v2 notice is noise.
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+  registerKafkaCodecs();
   return new Kafka({
     clientId: cfg.kafkaClientId,
     brokers: cfg.kafkaBrokers,
+    ...kafkaSecurity(cfg),
     logLevel: logLevel.WARN,
     retry: { retries: overrides.retries ?? 10, initialRetryTime: 100, maxRetryTime: 5000 },
     ...(overrides.connectionTimeout ? { connectionTimeout: overrides.connectionTimeout } : {}),
@@ -55,6 +59,53 @@ export function createKafka(
         if (to) logger![to]({ kafka: rest }, message);
       },
   });
+}
+
+/**
+ * kafkajs' TLS and SASL options from the configuration. Certificate files are read here, when a
+ * client is made, so a rotated file is picked up by the next client (a restart).
+ */
+export function kafkaSecurity(
+  cfg: Pick<
+    AppConfig,
+    | 'kafkaSsl'
+    | 'kafkaSslCaFile'
+    | 'kafkaSslCertFile'
+    | 'kafkaSslKeyFile'
+    | 'kafkaSslRejectUnauthorized'
+    | 'kafkaSaslMechanism'
+    | 'kafkaSaslUsername'
+    | 'kafkaSaslPassword'
+  >,
+): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const out: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
+  if (cfg.kafkaSsl) {
+    const read = (file: string | undefined) => (file ? readFileSync(file, 'utf8') : undefined);
+    const ca = read(cfg.kafkaSslCaFile);
+    const cert = read(cfg.kafkaSslCertFile);
+    const key = read(cfg.kafkaSslKeyFile);
+    const rejectUnauthorized = cfg.kafkaSslRejectUnauthorized;
+    out.ssl =
+      ca || cert || !rejectUnauthorized
+        ? {
+            rejectUnauthorized,
+            ...(ca ? { ca: [ca] } : {}),
+            ...(cert && key ? { cert, key } : {}),
+          }
+        : true;
+  }
+  // loadConfig refused a mechanism without both credentials.
+  const mechanism = cfg.kafkaSaslMechanism;
+  const username = cfg.kafkaSaslUsername ?? '';
+  const password = cfg.kafkaSaslPassword ?? '';
+  if (mechanism !== '')
+    out.sasl =
+      mechanism === 'plain'
+        ? { mechanism: 'plain', username, password }
+        : mechanism === 'scram-sha-256'
+          ? { mechanism: 'scram-sha-256', username, password }
+          : { mechanism: 'scram-sha-512', username, password };
+  return out;
 }
 
 export function configuredTopics(cfg: AppConfig): TopicNames {
