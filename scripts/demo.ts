@@ -14,6 +14,8 @@ import { replayStream } from './simulator/replay';
 import { demoApiKey } from './demo-key';
 
 async function main(): Promise<void> {
+  // A person reads this console: readable lines unless asked otherwise.
+  process.env.LOG_FORMAT ??= 'pretty';
   const root = join(__dirname, '..');
   execFileSync(
     process.execPath,
@@ -36,15 +38,12 @@ async function main(): Promise<void> {
   const app = await startService(cfg);
   const base = `http://localhost:${cfg.port}`;
   const key = await demoApiKey(app);
-  const speed = Number(process.env.DEMO_SPEED ?? 10);
+  const speed = cfg.demoSpeed;
   const controller = new AbortController();
-  const stop = async () => {
-    controller.abort();
-    await app.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  // The app closes itself on these signals, once, and exits 0 (enableGracefulShutdown); the
+  // replay only has to stop producing.
+  process.once('SIGINT', () => controller.abort());
+  process.once('SIGTERM', () => controller.abort());
   console.log(
     [
       '',

@@ -35,16 +35,19 @@ const concrete = (path: string) =>
     .replace(/:[a-zA-Z]+/g, 'x');
 
 /**
- * Public on purpose: liveness, the dashboard shell and the OpenAPI document (static files with
- * no data in them).
+ * Public on purpose: the probes and aggregate metrics (orchestrators carry no key), the dashboard
+ * shell and the OpenAPI document (static files with no data in them).
  */
 const isPublic = (r: Route) =>
   PUBLIC.has(`${r.method} ${r.path}`) || r.path.startsWith('/api/docs');
 const PUBLIC = new Set([
   'GET /health',
+  'GET /ready',
+  'GET /metrics',
   'GET /',
   'GET /dashboard',
   'GET /dashboard/dashboard.css',
+  'GET /dashboard/dashboard.js',
   'GET /dashboard/vendor/:file',
 ]);
 
@@ -111,7 +114,8 @@ describe('access control', () => {
 
   it('refuses every route but the public ones without a key or with a wrong one (401 JSON)', async () => {
     const routes = allRoutes(svc.app).filter((r) => !isPublic(r));
-    expect(routes.length).toBeGreaterThanOrEqual(12);
+    // The ten /api/v1 routes of the contract; /ready and /metrics are open to probes (contract).
+    expect(routes.length).toBeGreaterThanOrEqual(10);
     for (const r of routes) {
       const label = `${r.method} ${r.path}`;
       for (const auth of [
@@ -136,6 +140,12 @@ describe('access control', () => {
 
   it('serves the public routes without a key', async () => {
     await http().get('/health').expect(200, { status: 'ok' });
+    await http().get('/ready').expect(200);
+    await http().get('/metrics').expect(200);
+    await http()
+      .get('/dashboard/dashboard.js')
+      .expect(200)
+      .expect('content-type', /javascript/);
     await http()
       .get('/dashboard')
       .expect(200)
@@ -143,11 +153,23 @@ describe('access control', () => {
     await http().get('/').expect(302).expect('location', '/dashboard');
   });
 
+  it('sends security headers (helmet) on the API and the page', async () => {
+    for (const path of ['/api/v1/portfolios', '/dashboard', '/health']) {
+      const res = await http().get(path);
+      expect(res.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'SAMEORIGIN',
+        'strict-transport-security': expect.stringContaining('max-age='),
+      });
+      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    }
+  });
+
   it('lets a viewer read but not manage webhooks (403 JSON)', async () => {
     const auth = `Bearer ${viewer}`;
     await http().get('/api/v1/portfolios').set('Authorization', auth).expect(200);
-    await http().get('/ready').set('Authorization', auth).expect(200);
-    await http().get('/metrics').set('Authorization', auth).expect(200);
     const webhookRoutes = allRoutes(svc.app).filter((r) => r.path.startsWith('/api/v1/webhooks'));
     expect(webhookRoutes).toHaveLength(4);
     for (const r of webhookRoutes) {
@@ -272,5 +294,28 @@ describe('access control', () => {
     const paths = Object.keys(doc.body.paths as object);
     for (const p of ['/api/v1/webhooks', '/api/v1/webhooks/{id}/deliveries', '/api/v1/stream'])
       expect(paths).toContain(p);
+  });
+
+  it('gives every /api/v1 route a response schema, and documents 401, 403 and 429', async () => {
+    const doc = (await http().get('/api/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: object }> }>>;
+    };
+    const routes = Object.entries(doc.paths).filter(([p]) => p.startsWith('/api/v1/'));
+    expect(routes.length).toBeGreaterThanOrEqual(7);
+    const missing: string[] = [];
+    for (const [path, ops] of routes)
+      for (const [method, op] of Object.entries(ops)) {
+        const label = `${method.toUpperCase()} ${path}`;
+        const ok = Object.entries(op.responses).filter(([code]) => /^2\d\d$/.test(code));
+        // A 204 has no body; every other success says what its body is.
+        const described = ok.every(([code, r]) => {
+          const content = r.content as Record<string, { schema?: object }> | undefined;
+          return code === '204' || Object.values(content ?? {}).some((c) => c.schema);
+        });
+        if (ok.length === 0 || !described) missing.push(`${label}: success schema`);
+        for (const code of ['401', '403', '429'])
+          if (!op.responses[code]) missing.push(`${label}: ${code}`);
+      }
+    expect(missing).toEqual([]);
   });
 });

@@ -57,20 +57,23 @@ describe('dashboard in headless Chromium', () => {
     const page = await context!.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    // A file or style the Content-Security-Policy (helmet) refuses shows up as a console error.
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(m.text());
+    });
     const external: string[] = [];
     page.on('request', (r) => {
       if (!r.url().startsWith(base)) external.push(r.url());
     });
-    await page.goto(`${base}/`);
+    const response = await page.goto(`${base}/`);
+    expect(response?.headers()['content-security-policy']).toMatch(/script-src 'self'/);
     await page.waitForSelector('#api-key', { state: 'visible' });
 
     // A wrong key is refused and the form comes back.
     await page.fill('#api-key', 'rsk_wrong');
     await page.click('#save-key');
-    // Page-side expressions are strings: the test's TypeScript has no DOM types.
-    await page.waitForFunction(
-      "document.querySelector('#key-error')?.textContent?.includes('refused')",
-    );
+    // Locators, not page-side expressions: the page's CSP forbids the eval those poll with.
+    await page.locator('#key-error', { hasText: 'refused' }).waitFor();
 
     await page.fill('#api-key', key);
     await page.click('#save-key');
@@ -104,11 +107,7 @@ describe('dashboard in headless Chromium', () => {
     await produce(svc.kafka, svc.topics.ticks, [
       tickMessage({ id: 't-dash-1', symbol: 'AAPL', price: 150, ts: '2026-11-30T09:30:00.000Z' }),
     ]);
-    await page.waitForFunction(
-      "document.querySelector('#evaluation-meta')?.textContent?.includes('t-dash-1')",
-      undefined,
-      { timeout: 30_000 },
-    );
+    await page.locator('#evaluation-meta', { hasText: 't-dash-1' }).waitFor({ timeout: 30_000 });
 
     mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
@@ -173,16 +172,15 @@ describe('dashboard in headless Chromium', () => {
     expect(await order()).toEqual(['pf-low']);
 
     await page.click('#portfolios tr[data-portfolio="pf-low"]');
-    await page.waitForFunction(
-      "document.querySelector('#backtest-summary')?.textContent?.startsWith('1 exceptions in 2 days')",
-    );
+    // Locators, not page-side expressions: the page's CSP forbids the eval those poll with.
+    await page.locator('#backtest-summary', { hasText: /^1 exceptions in 2 days/ }).waitFor();
     // 2 observations, 1 exception: P(X ≤ 0) = 0.9801 ≥ 95%, P(X ≤ 1) = 0.9999 ≥ 99.99%: red
     expect(await page.textContent('#backtest-zone')).toBe('red');
     await page.waitForSelector('#backtest-chart canvas');
     // The model-quality panel has loaded (no outcome can be judged here yet).
-    await page.waitForFunction(
-      "document.querySelectorAll('#model-quality-bands tbody tr').length === 6",
-    );
+    const bands = page.locator('#model-quality-bands tbody tr');
+    await bands.nth(5).waitFor();
+    expect(await bands.count()).toBe(6);
     expect(errors).toEqual([]);
     await page.close();
   });

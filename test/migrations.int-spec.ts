@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, openDatabase } from '@risk/persistence';
-import { query } from './support/harness';
+import { dropDatabase, query } from './support/harness';
 import { useTestEnvironment } from './support/running-service';
 
 /** The migrations are the schema: after running them, the entities ask for no change. */
@@ -33,6 +33,25 @@ describe('migrations', () => {
       expect(tables).toEqual([]);
     } finally {
       await ds.destroy();
+    }
+  });
+
+  it('migrate a fresh database from two instances booting together, both succeeding', async () => {
+    const fresh = `${url}_pair`;
+    try {
+      const both = await Promise.allSettled([openDatabase(fresh), openDatabase(fresh)]);
+      for (const r of both) if (r.status === 'fulfilled') await r.value.destroy();
+      expect(both.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))).toEqual([
+        'ok',
+        'ok',
+      ]);
+      const applied = await query<{ n: string }>(
+        fresh,
+        'SELECT count(*) AS n FROM typeorm_migrations',
+      );
+      expect(Number(applied[0].n)).toBe((dataSourceOptions(fresh).migrations as unknown[]).length);
+    } finally {
+      await dropDatabase(fresh);
     }
   });
 });

@@ -1,4 +1,4 @@
-import { loadConfig } from '@risk/platform';
+import { exitOnConsumerFailure, loadConfig } from '@risk/platform';
 import { startService } from './start-service';
 
-void startService(loadConfig());
+void startService(loadConfig()).then(exitOnConsumerFailure);

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { Logger } from 'nestjs-pino';
-import type { AppConfig } from '@risk/platform';
+import { enableGracefulShutdown, type AppConfig } from '@risk/platform';
 // eslint-disable-next-line no-restricted-imports
 import { configureHttp } from '../../api/src/configure-http';
 import { AllModule } from './all.module';
@@ -14,9 +14,9 @@ export async function startService(
 ): Promise<INestApplication> {
   const app = await NestFactory.create(AllModule.forRoot(cfg), { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  enableGracefulShutdown(app);
   configureHttp(app);
   if (opts.listen === false) await app.init();
-  else await app.listen(cfg.port, process.env.HOST ?? '0.0.0.0');
+  else await app.listen(cfg.port, cfg.host);
   return app;
 }

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { TerminusModule } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import {
   HttpWebhookSender,
@@ -9,12 +8,18 @@ import {
   secretKeyFrom,
 } from '@risk/alerting';
 import { RiskReadModel } from '@risk/persistence';
-import { APP_CONFIG, CLOCK, RetentionService, type AppConfig, type Clock } from '@risk/platform';
+import {
+  APP_CONFIG,
+  CLOCK,
+  ProbesModule,
+  RetentionService,
+  type AppConfig,
+  type Clock,
+} from '@risk/platform';
 import { ApiKeyRepository } from './auth/api-key.repository';
 import { ApiKeyGuard } from './auth/auth.guard';
 import { KeyLookup } from './auth/key-lookup';
 import { DashboardController } from './dashboard/dashboard.controller';
-import { HealthController } from './health.controller';
 import { InstrumentsController } from './instruments/instruments.controller';
 import { VarBacktestController } from './backtest/var-backtest.controller';
 import { ModelQualityController } from './model-quality/model-quality.controller';
@@ -27,10 +32,9 @@ import { DeliveryWorkerService } from './webhooks/delivery-worker.service';
 import { WebhooksController } from './webhooks/webhooks.controller';
 
 @Module({
-  imports: [TerminusModule],
+  imports: [ProbesModule],
   controllers: [
     RiskReadController,
-    HealthController,
     StreamController,
     WebhooksController,
     DashboardController,

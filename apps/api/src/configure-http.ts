@@ -1,9 +1,13 @@
 import { RequestMethod, ValidationPipe, type INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import { JsonExceptionFilter } from './http-exception.filter';
 
 /** HTTP setup shared by the api app, the all-in-one process and the tests. */
 export function configureHttp(app: INestApplication): void {
+  // Security headers on every response. The page loads only its own files (its script is a
+  // file, not inline); plain HTTP stays plain (TLS, where there is any, ends in front of it).
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.setGlobalPrefix('api/v1', {
     exclude: [
       { path: 'health', method: RequestMethod.GET },
@@ -12,6 +16,7 @@ export function configureHttp(app: INestApplication): void {
       { path: '/', method: RequestMethod.GET },
       { path: 'dashboard', method: RequestMethod.GET },
       { path: 'dashboard/dashboard.css', method: RequestMethod.GET },
+      { path: 'dashboard/dashboard.js', method: RequestMethod.GET },
       { path: 'dashboard/vendor/:file', method: RequestMethod.GET },
     ],
   });
@@ -23,8 +28,9 @@ export function configureHttp(app: INestApplication): void {
     .setTitle('Risk decision service')
     .setDescription(
       'Live portfolio risk: evaluations with their explanation, alerts, a live stream and webhooks. ' +
-        'Every route but /health needs Authorization: Bearer <API key> (roles: viewer reads, admin ' +
-        'also manages webhooks); /stream also takes ?access_token=. See docs/api.md.',
+        'Every /api/v1 route needs Authorization: Bearer <API key> (roles: viewer reads, admin ' +
+        'also manages webhooks); /stream also takes ?access_token=. /health and /ready (probes) ' +
+        'need none. See docs/api.md and docs/operations.md.',
     )
     .setVersion('1')
     .addBearerAuth()
@@ -32,9 +38,26 @@ export function configureHttp(app: INestApplication): void {
     .build();
   SwaggerModule.setup('api/docs', app, () => {
     const document = SwaggerModule.createDocument(app, doc);
-    // The one open route says so.
+    // The probes are open; /metrics is Prometheus text for scrapers, not part of the API.
+    for (const path of ['/health', '/ready']) {
+      const op = document.paths[path]?.get;
+      if (op) op.security = [];
+    }
     const health = document.paths['/health']?.get;
-    if (health) health.security = [];
+    if (health)
+      health.responses = {
+        '200': {
+          description: 'The process is alive',
+          content: { 'application/json': { schema: { example: { status: 'ok' } } } },
+        },
+      };
+    const ready = document.paths['/ready']?.get;
+    if (ready)
+      ready.responses = {
+        '200': { description: 'PostgreSQL, Kafka, the models and the consumers are usable' },
+        '503': { description: 'One is not: the body names which and why (docs/operations.md)' },
+      };
+    delete document.paths['/metrics'];
     return document;
   });
 }

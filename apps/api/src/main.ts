@@ -2,7 +2,12 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Module } from '@nestjs/common';
 import { Logger } from 'nestjs-pino';
-import { PlatformModule, loadConfig } from '@risk/platform';
+import {
+  PlatformModule,
+  enableGracefulShutdown,
+  exitOnConsumerFailure,
+  loadConfig,
+} from '@risk/platform';
 import { ApiModule } from './api.module';
 import { configureHttp } from './configure-http';
 
@@ -12,8 +17,9 @@ async function bootstrap(): Promise<void> {
   class ApiAppModule {}
   const app = await NestFactory.create(ApiAppModule, { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  enableGracefulShutdown(app);
   configureHttp(app);
-  await app.listen(cfg.port, '0.0.0.0');
+  await app.listen(cfg.port, cfg.host);
+  exitOnConsumerFailure(app);
 }
 void bootstrap();

@@ -7,11 +7,25 @@ import {
   ParseUUIDPipe,
   Query,
 } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ID_PATTERN, type Alert, type Evaluation } from '@risk/contracts';
 import { RiskReadModel, type Page, type PortfolioSummary } from '@risk/persistence';
 import { AlertsQueryDto, HistoryQueryDto } from './dto/history-query.dto';
 import { INSTANT_FORMS, parseCursor, parseInstant } from './dto/query-parsing';
+import {
+  ALERT_SCHEMA,
+  ApiAccessResponses,
+  ERROR_SCHEMA,
+  EVALUATION_SCHEMA,
+  PORTFOLIO_SUMMARY_SCHEMA,
+  listOf,
+  pageOf,
+} from './openapi/response-schemas';
 
 export function portfolioIdOf(id: string): string {
   if (!ID_PATTERN.test(id))
@@ -35,18 +49,27 @@ function isoOf(value?: string): string | undefined {
 }
 
 @ApiTags('risk')
+@ApiAccessResponses()
+@ApiBadRequestResponse({ description: 'A malformed id, query or cursor', schema: ERROR_SCHEMA })
 @Controller()
 export class RiskReadController {
   constructor(private readonly read: RiskReadModel) {}
 
   @Get('portfolios')
-  @ApiOkResponse({ description: 'Each portfolio with its latest score, level and time' })
+  @ApiOkResponse({
+    description: 'Each portfolio with its latest score, level and time',
+    schema: listOf(PORTFOLIO_SUMMARY_SCHEMA),
+  })
   async portfolios(): Promise<{ items: PortfolioSummary[] }> {
     return { items: await this.read.listPortfolios() };
   }
 
   @Get('portfolios/:id/risk')
-  @ApiOkResponse({ description: 'The latest Evaluation of the portfolio' })
+  @ApiOkResponse({
+    description: 'The latest Evaluation of the portfolio',
+    schema: EVALUATION_SCHEMA,
+  })
+  @ApiNotFoundResponse({ description: 'No evaluation for this portfolio', schema: ERROR_SCHEMA })
   async risk(@Param('id') id: string): Promise<Evaluation> {
     const e = await this.read.latestEvaluation(portfolioIdOf(id));
     if (!e) throw new NotFoundException(`no evaluation for portfolio ${id}`);
@@ -54,7 +77,11 @@ export class RiskReadController {
   }
 
   @Get('portfolios/:id/evaluations')
-  @ApiOkResponse({ description: 'Evaluation history, newest first, keyset-paginated' })
+  @ApiOkResponse({
+    description: 'Evaluation history, newest first, keyset-paginated',
+    schema: pageOf(EVALUATION_SCHEMA),
+  })
+  @ApiNotFoundResponse({ description: 'Unknown portfolio', schema: ERROR_SCHEMA })
   async history(@Param('id') id: string, @Query() q: HistoryQueryDto): Promise<Page<Evaluation>> {
     const pid = portfolioIdOf(id);
     if (!(await this.read.portfolioExists(pid)))
@@ -69,7 +96,11 @@ export class RiskReadController {
   }
 
   @Get('evaluations/:id')
-  @ApiOkResponse({ description: 'One Evaluation with its whole explanation' })
+  @ApiOkResponse({
+    description: 'One Evaluation with its whole explanation',
+    schema: EVALUATION_SCHEMA,
+  })
+  @ApiNotFoundResponse({ description: 'No such evaluation', schema: ERROR_SCHEMA })
   async evaluation(@Param('id', new ParseUUIDPipe()) id: string): Promise<Evaluation> {
     const e = await this.read.getEvaluation(id);
     if (!e) throw new NotFoundException(`no evaluation ${id}`);
@@ -77,7 +108,10 @@ export class RiskReadController {
   }
 
   @Get('alerts')
-  @ApiOkResponse({ description: 'Alerts, newest first, keyset-paginated' })
+  @ApiOkResponse({
+    description: 'Alerts, newest first, keyset-paginated',
+    schema: pageOf(ALERT_SCHEMA),
+  })
   async alerts(@Query() q: AlertsQueryDto): Promise<Page<Alert>> {
     return this.read.listAlerts({
       portfolioId: q.portfolioId,

@@ -2,6 +2,7 @@ import {
   Inject,
   Injectable,
   Logger,
+  type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
@@ -39,7 +40,9 @@ import {
  * committed only after a batch's rows are committed and its dead letters acknowledged by Kafka.
  */
 @Injectable()
-export class IngestService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class IngestService
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly log = new Logger(IngestService.name);
   private consumer?: Consumer;
   private producer?: Producer;
@@ -84,8 +87,12 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
     );
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stop fetching; the batch in hand finishes (its dead letters sent, its offsets committed). */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.consumer?.disconnect();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
     await this.producer?.disconnect();
   }
 

@@ -2,15 +2,24 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { PlatformModule, loadConfig } from '@risk/platform';
+import {
+  PlatformModule,
+  ProbesModule,
+  enableGracefulShutdown,
+  exitOnConsumerFailure,
+  loadConfig,
+} from '@risk/platform';
 import { IngestModule } from './ingest.module';
 
 async function bootstrap(): Promise<void> {
-  @Module({ imports: [PlatformModule.forRoot(loadConfig()), IngestModule] })
+  const cfg = loadConfig();
+  @Module({ imports: [PlatformModule.forRoot(cfg), ProbesModule, IngestModule] })
   class IngestAppModule {}
-  const app = await NestFactory.createApplicationContext(IngestAppModule, { bufferLogs: true });
+  // HTTP only for /health, /ready and /metrics.
+  const app = await NestFactory.create(IngestAppModule, { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
-  await app.init();
+  enableGracefulShutdown(app);
+  await app.listen(cfg.port, cfg.host);
+  exitOnConsumerFailure(app);
 }
 void bootstrap();

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { loadConfig } from '@risk/platform';
+import { exitOnConsumerFailure, loadConfig } from '@risk/platform';
 import { startRiskEngine } from './start-risk-engine';
 
-void startRiskEngine(loadConfig());
+void startRiskEngine(loadConfig(), { listen: true }).then(exitOnConsumerFailure);

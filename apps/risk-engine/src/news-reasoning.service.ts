@@ -11,7 +11,7 @@ import {
   ReasoningEngine,
   ReasoningMetrics,
   RiskReasoner,
-  readReasoningConfig,
+  reasoningRuntimeConfig,
   type NewsInput,
   type NewsJudgement,
 } from '@risk/reasoning';
@@ -64,7 +64,7 @@ export class NewsReasoningService implements OnModuleInit, OnApplicationShutdown
       );
       return;
     }
-    const engine = await ReasoningEngine.open(dir, readReasoningConfig(), {
+    const engine = await ReasoningEngine.open(dir, reasoningRuntimeConfig(this.cfg), {
       metrics: new ReasoningMetrics(this.metrics.registry),
       logger: { warn: (m: string) => this.log.warn(m), log: (m: string) => this.log.log(m) },
     });
@@ -75,6 +75,7 @@ export class NewsReasoningService implements OnModuleInit, OnApplicationShutdown
     this.log.log(`reasoning model ${this.reasoner.modelId} on ${engine.executionProvider}`);
   }
 
+  /** After the engine drained (its beforeApplicationShutdown): no judgement is in flight. */
   async onApplicationShutdown(): Promise<void> {
     await this.reasoner?.engine.close();
   }

@@ -2,8 +2,8 @@ import {
   Inject,
   Injectable,
   Logger,
+  type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { TopicNames } from '@risk/contracts';
 import {
@@ -27,7 +27,7 @@ import { StopSignal } from './state/stop-signal';
  * finishes and a last flush saves what ticks left dirty.
  */
 @Injectable()
-export class RiskEngineLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RiskEngineLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger(RiskEngineLifecycle.name);
   private flushTimer?: NodeJS.Timeout;
 
@@ -71,7 +71,8 @@ export class RiskEngineLifecycle implements OnApplicationBootstrap, OnApplicatio
     );
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  // Before the shutdown phase, where the reasoning session and the relay's producer close.
+  async beforeApplicationShutdown(): Promise<void> {
     const c = this.consumers;
     this.stop.stop();
     if (this.flushTimer) clearInterval(this.flushTimer);

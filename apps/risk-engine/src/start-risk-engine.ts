@@ -1,20 +1,30 @@
 import 'reflect-metadata';
-import { Module, type INestApplicationContext } from '@nestjs/common';
+import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { PlatformModule, type AppConfig } from '@risk/platform';
+import {
+  PlatformModule,
+  ProbesModule,
+  enableGracefulShutdown,
+  type AppConfig,
+} from '@risk/platform';
 import { RiskEngineModule } from './risk-engine.module';
 
 /**
- * Boots one risk-engine instance (no HTTP) with `cfg`: the deployable process (main.ts), and
- * the benchmarks and tests that run engine instances apart from ingest and the API.
+ * Boots one risk-engine instance with `cfg`: the deployable process (main.ts, which listens on
+ * PORT for /health, /ready and /metrics), and the benchmarks and tests that run engine instances
+ * apart from ingest and the API (several per process, so they do not listen by default).
  */
-export async function startRiskEngine(cfg: AppConfig): Promise<INestApplicationContext> {
-  @Module({ imports: [PlatformModule.forRoot(cfg), RiskEngineModule] })
+export async function startRiskEngine(
+  cfg: AppConfig,
+  opts: { listen?: boolean } = {},
+): Promise<INestApplication> {
+  @Module({ imports: [PlatformModule.forRoot(cfg), ProbesModule, RiskEngineModule] })
   class RiskEngineAppModule {}
-  const app = await NestFactory.createApplicationContext(RiskEngineAppModule, { bufferLogs: true });
+  const app = await NestFactory.create(RiskEngineAppModule, { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
-  await app.init();
+  enableGracefulShutdown(app);
+  if (opts.listen) await app.listen(cfg.port, cfg.host);
+  else await app.init();
   return app;
 }

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
@@ -23,7 +29,7 @@ import type { EngineCore, PortfolioState } from '@risk/engine';
  * the model file the interim rules decide, and the evaluation's `models` says so.
  */
 @Injectable()
-export class TreeScoringService implements OnModuleInit {
+export class TreeScoringService implements OnModuleInit, OnApplicationShutdown {
   private readonly log = new Logger(TreeScoringService.name);
   private scorer: TreeScorer | null = null;
 
@@ -43,6 +49,11 @@ export class TreeScoringService implements OnModuleInit {
     this.scorer = await TreeScorer.load(path);
     this.log.log(`tree model ${this.scorer.modelId} (${this.scorer.featureCount} features)`);
     this.status.set('trees', { model: this.scorer.modelId, required: false });
+  }
+
+  /** After the engine drained (its beforeApplicationShutdown): nothing scores any more. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.scorer?.release();
   }
 
   get modelId(): string | null {

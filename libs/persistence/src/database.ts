@@ -34,8 +34,10 @@ export async function ensureDatabase(url: string): Promise<void> {
       try {
         await client.query(`CREATE DATABASE "${name}"`);
       } catch (e) {
-        // Two processes may race to create it; the loser sees duplicate_database.
-        if ((e as { code?: string }).code !== '42P04') throw e;
+        // Two processes may race to create it; the loser sees duplicate_database, or a unique
+        // violation of pg_database when both passed the check above at once.
+        const code = (e as { code?: string }).code;
+        if (code !== '42P04' && code !== '23505') throw e;
       }
     }
   } finally {
@@ -43,11 +45,42 @@ export async function ensureDatabase(url: string): Promise<void> {
   }
 }
 
-/** Ensures the database exists and its schema is migrated; returns an initialised DataSource. */
+/** Held while migrations run: instances booting together migrate one after another. */
+export const MIGRATION_LOCK_SQL = "hashtext('risk-migrations')";
+
+/**
+ * Runs `work` holding the migrations' session advisory lock, taken on a connection of its own
+ * (a pooled one could return to the pool still holding it). Waits while another holds it; the
+ * lock goes with the connection, so a crashed holder frees it.
+ */
+export async function withMigrationLock<T>(url: string, work: () => Promise<T>): Promise<T> {
+  const lock = new Client({ connectionString: url });
+  await lock.connect();
+  try {
+    await lock.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK_SQL})`);
+    try {
+      return await work();
+    } finally {
+      await lock.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK_SQL})`);
+    }
+  } finally {
+    await lock.end();
+  }
+}
+
+/**
+ * Ensures the database exists and its schema is migrated (under the migration lock: the next
+ * instance finds nothing left to do); returns an initialised DataSource.
+ */
 export async function openDatabase(url: string): Promise<DataSource> {
   await ensureDatabase(url);
   const ds = new DataSource(dataSourceOptions(url));
   await ds.initialize();
-  await ds.runMigrations({ transaction: 'each' });
+  try {
+    await withMigrationLock(url, () => ds.runMigrations({ transaction: 'each' }));
+  } catch (e) {
+    await ds.destroy();
+    throw e;
+  }
   return ds;
 }

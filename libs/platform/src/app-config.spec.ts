@@ -2,7 +2,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_WEBHOOK_SECRET_KEY } from '@risk/alerting/secret-box';
-import { ConfigError, SECRET_SETTINGS, loadConfig, parseReasoningGate } from './app-config';
+import {
+  ConfigError,
+  SECRET_SETTINGS,
+  loadConfig,
+  parseReasoningGate,
+  redactedConfig,
+} from './app-config';
 import { kafkaSecurity } from './kafka';
 
 describe('REASONING_GATE', () => {
@@ -101,9 +107,45 @@ describe('retention settings', () => {
   });
 });
 
+describe('one schema', () => {
+  it('carries the reasoning runtime and HOST into the injected config', () => {
+    const cfg = loadConfig({
+      REASONING_EP: 'CUDA,cpu',
+      REASONING_MAX_BATCH: '4',
+      HOST: '127.0.0.1',
+    });
+    expect(cfg).toMatchObject({
+      reasoningEp: ['cuda', 'cpu'],
+      reasoningMaxBatch: 4,
+      host: '127.0.0.1',
+    });
+    expect(() => loadConfig({ REASONING_GRAPH_OPT: 'max' })).toThrow(/REASONING_GRAPH_OPT/);
+  });
+
+  it('flags DATABASE_URL, KAFKA_SASL_PASSWORD and WEBHOOK_SECRET_KEY as secrets and redacts them', () => {
+    expect([...SECRET_SETTINGS].sort()).toEqual([
+      'DATABASE_URL',
+      'KAFKA_SASL_PASSWORD',
+      'WEBHOOK_SECRET_KEY',
+    ]);
+    const cfg = loadConfig({
+      DATABASE_URL: 'postgres://u:hunter2@db:5432/risk',
+      WEBHOOK_SECRET_KEY: 'cd'.repeat(32),
+      KAFKA_SASL_MECHANISM: 'plain',
+      KAFKA_SASL_USERNAME: 'desk',
+      KAFKA_SASL_PASSWORD: 'pa55word',
+    });
+    const logged = JSON.stringify(redactedConfig(cfg));
+    expect(logged).not.toContain('hunter2');
+    expect(logged).not.toContain('cd'.repeat(32));
+    expect(logged).not.toContain('pa55word');
+  });
+});
+
 describe('Kafka TLS and SASL settings', () => {
   it('are off by default', () => {
-    expect(loadConfig({})).toMatchObject({ kafkaSsl: null, kafkaSasl: null });
+    expect(loadConfig({})).toMatchObject({ kafkaSsl: false, kafkaSaslMechanism: '' });
+    expect(kafkaSecurity(loadConfig({}))).toEqual({});
   });
 
   it('take a CA file and a SASL mechanism with its credentials; the password is a secret', () => {
@@ -114,17 +156,15 @@ describe('Kafka TLS and SASL settings', () => {
       KAFKA_SASL_USERNAME: 'desk',
       KAFKA_SASL_PASSWORD: 's3cret',
     });
-    expect(cfg.kafkaSsl).toEqual({
-      caFile: '/etc/ca.pem',
-      certFile: undefined,
-      keyFile: undefined,
-      rejectUnauthorized: true,
+    expect(cfg).toMatchObject({
+      kafkaSsl: true,
+      kafkaSslCaFile: '/etc/ca.pem',
+      kafkaSslRejectUnauthorized: true,
+      kafkaSaslMechanism: 'scram-sha-512',
+      kafkaSaslUsername: 'desk',
+      kafkaSaslPassword: 's3cret',
     });
-    expect(cfg.kafkaSasl).toEqual({
-      mechanism: 'scram-sha-512',
-      username: 'desk',
-      password: 's3cret',
-    });
+    expect(cfg.kafkaSslCertFile).toBeUndefined();
     expect(SECRET_SETTINGS).toContain('KAFKA_SASL_PASSWORD');
   });
 

@@ -10,4 +10,5 @@ export * from './async-mutex';
 export * from './partitioner';
 export * from './model-status';
 export * from './retention.service';
+export * from './probes';
 export * from './log-redaction';

@@ -7,9 +7,39 @@ import { registerKafkaCodecs } from './kafka-codecs';
 export const KAFKA = Symbol('KAFKA');
 export const TOPICS = Symbol('TOPICS');
 
-type PinoLike = { warn: (o: object, m: string) => void; error: (o: object, m: string) => void };
+type LogFn = (o: object, m: string) => void;
+type PinoLike = { debug: LogFn; warn: LogFn; error: LogFn };
 
-export function createKafka(cfg: AppConfig, logger?: PinoLike): Kafka {
+// kafkajs's own table of broker error codes: which ones a client simply retries.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { errorCodes } = require('kafkajs/src/protocol/error') as {
+  errorCodes: { message: string; retriable: boolean }[];
+};
+const RETRIABLE = new Set(errorCodes.filter((c) => c.retriable).map((c) => c.message));
+
+/**
+ * The level a kafkajs log line deserves: a broker error kafkajs retries (a group coordinator
+ * still loading, a leader election) is routine while a broker starts, so debug, not error; a
+ * consumer restart is a warning (readiness says the rest). Null: not logged.
+ */
+export function kafkaLogLevel(
+  level: logLevel,
+  log: { message?: string; error?: unknown },
+): 'error' | 'warn' | 'debug' | null {
+  if (level === logLevel.ERROR) {
+    if (typeof log.error === 'string' && RETRIABLE.has(log.error)) return 'debug';
+    if (log.message?.startsWith('Restarting the consumer')) return 'warn';
+    return 'error';
+  }
+  return level === logLevel.WARN ? 'warn' : null;
+}
+
+/** `overrides`: a probe's client retries nothing and waits less. */
+export function createKafka(
+  cfg: AppConfig,
+  logger?: PinoLike,
+  overrides: { retries?: number; connectionTimeout?: number; requestTimeout?: number } = {},
+): Kafka {
   // The default (Java-compatible murmur2) partitioner is the one we want; its v2 notice is noise.
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
   registerKafkaCodecs();
@@ -18,14 +48,15 @@ export function createKafka(cfg: AppConfig, logger?: PinoLike): Kafka {
     brokers: cfg.kafkaBrokers,
     ...kafkaSecurity(cfg),
     logLevel: logLevel.WARN,
-    retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 5000 },
+    retry: { retries: overrides.retries ?? 10, initialRetryTime: 100, maxRetryTime: 5000 },
+    ...(overrides.connectionTimeout ? { connectionTimeout: overrides.connectionTimeout } : {}),
+    ...(overrides.requestTimeout ? { requestTimeout: overrides.requestTimeout } : {}),
     logCreator:
       () =>
       ({ level, log }: LogEntry) => {
         const { message, ...rest } = log;
-        if (!logger) return;
-        if (level === logLevel.ERROR) logger.error({ kafka: rest }, message);
-        else if (level === logLevel.WARN) logger.warn({ kafka: rest }, message);
+        const to = logger ? kafkaLogLevel(level, log) : null;
+        if (to) logger![to]({ kafka: rest }, message);
       },
   });
 }
@@ -35,34 +66,45 @@ export function createKafka(cfg: AppConfig, logger?: PinoLike): Kafka {
  * client is made, so a rotated file is picked up by the next client (a restart).
  */
 export function kafkaSecurity(
-  cfg: Pick<AppConfig, 'kafkaSsl' | 'kafkaSasl'>,
+  cfg: Pick<
+    AppConfig,
+    | 'kafkaSsl'
+    | 'kafkaSslCaFile'
+    | 'kafkaSslCertFile'
+    | 'kafkaSslKeyFile'
+    | 'kafkaSslRejectUnauthorized'
+    | 'kafkaSaslMechanism'
+    | 'kafkaSaslUsername'
+    | 'kafkaSaslPassword'
+  >,
 ): Pick<KafkaConfig, 'ssl' | 'sasl'> {
   const out: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
-  const tls = cfg.kafkaSsl;
-  if (tls) {
+  if (cfg.kafkaSsl) {
     const read = (file: string | undefined) => (file ? readFileSync(file, 'utf8') : undefined);
-    const ca = read(tls.caFile);
-    const cert = read(tls.certFile);
-    const key = read(tls.keyFile);
+    const ca = read(cfg.kafkaSslCaFile);
+    const cert = read(cfg.kafkaSslCertFile);
+    const key = read(cfg.kafkaSslKeyFile);
+    const rejectUnauthorized = cfg.kafkaSslRejectUnauthorized;
     out.ssl =
-      ca || cert || !tls.rejectUnauthorized
+      ca || cert || !rejectUnauthorized
         ? {
-            rejectUnauthorized: tls.rejectUnauthorized,
+            rejectUnauthorized,
             ...(ca ? { ca: [ca] } : {}),
             ...(cert && key ? { cert, key } : {}),
           }
         : true;
   }
-  const sasl = cfg.kafkaSasl;
-  if (sasl) {
-    const { username, password } = sasl;
+  // loadConfig refused a mechanism without both credentials.
+  const mechanism = cfg.kafkaSaslMechanism;
+  const username = cfg.kafkaSaslUsername ?? '';
+  const password = cfg.kafkaSaslPassword ?? '';
+  if (mechanism !== '')
     out.sasl =
-      sasl.mechanism === 'plain'
+      mechanism === 'plain'
         ? { mechanism: 'plain', username, password }
-        : sasl.mechanism === 'scram-sha-256'
+        : mechanism === 'scram-sha-256'
           ? { mechanism: 'scram-sha-256', username, password }
           : { mechanism: 'scram-sha-512', username, password };
-  }
   return out;
 }
 

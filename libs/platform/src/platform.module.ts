@@ -17,6 +17,18 @@ import { LOG_REDACT_PATHS, redactUrl } from './log-redaction';
 import { KAFKA, TOPICS, configuredTopics, createKafka } from './kafka';
 import { METRICS, ServiceMetrics } from './metrics';
 import { MODEL_STATUS, ModelStatusRegistry } from './model-status';
+import { CONSUMER_HEALTH, ConsumerHealth, watchConsumers } from './probes/consumer-health';
+
+/** One readable line per event: time, level, where, what (pino-pretty). */
+const PRETTY = {
+  target: 'pino-pretty',
+  options: {
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,context,kafka,req,res',
+    messageFormat: '{if context}{context}: {end}{msg}',
+    singleLine: true,
+  },
+};
 
 @Injectable()
 class DataSourceCloser implements OnApplicationShutdown {
@@ -47,6 +59,7 @@ export class PlatformModule {
               req: (req: { url?: string }) => Object.assign(req, { url: redactUrl(req.url) }),
             },
             autoLogging: false,
+            ...(config.logFormat === 'pretty' ? { transport: PRETTY } : {}),
           },
         }),
       ],
@@ -56,20 +69,34 @@ export class PlatformModule {
         { provide: CLOCK, useValue: systemClock },
         { provide: MODEL_STATUS, useValue: new ModelStatusRegistry() },
         { provide: TOPICS, useValue: configuredTopics(config) },
+        { provide: CONSUMER_HEALTH, useValue: new ConsumerHealth() },
         {
           provide: KAFKA,
-          useFactory: (): Kafka => {
+          inject: [CONSUMER_HEALTH],
+          // Every consumer made from it is followed for readiness (probes/consumer-health.ts).
+          useFactory: (consumers: ConsumerHealth): Kafka => {
             const log = new Logger('Kafka');
-            return createKafka(config, {
+            const kafka = createKafka(config, {
+              debug: (o, m) => log.debug({ ...o, msg: m }),
               warn: (o, m) => log.warn({ ...o, msg: m }),
               error: (o, m) => log.error({ ...o, msg: m }),
             });
+            return watchConsumers(kafka, consumers);
           },
         },
         { provide: DataSource, useFactory: () => openDatabase(config.databaseUrl) },
         DataSourceCloser,
       ],
-      exports: [APP_CONFIG, METRICS, CLOCK, MODEL_STATUS, TOPICS, KAFKA, DataSource],
+      exports: [
+        APP_CONFIG,
+        METRICS,
+        CLOCK,
+        MODEL_STATUS,
+        CONSUMER_HEALTH,
+        TOPICS,
+        KAFKA,
+        DataSource,
+      ],
     };
   }
 }

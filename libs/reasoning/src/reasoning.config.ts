@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { DecoderSessionOptions, GraphOptimizationLevel } from './runtime/onnx-decoder.session';
 
 export interface ReasoningRuntimeConfig {
@@ -12,43 +13,81 @@ export class ReasoningConfigError extends Error {
   override readonly name = 'ReasoningConfigError';
 }
 
-const LEVELS: readonly GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
+const LEVELS = ['disabled', 'basic', 'extended', 'all'] as const satisfies GraphOptimizationLevel[];
 
-function intFrom(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number): number {
-  const raw = env[key];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min)
-    throw new ReasoningConfigError(`${key} must be an integer >= ${min}`);
-  return n;
+const intFrom = (def: number, min: number) => z.coerce.number().int().min(min).default(def);
+
+/**
+ * The runtime's settings, as environment variables. The service's config schema
+ * (`@risk/platform` app-config) spreads this shape into its own, so it is the one definition;
+ * tools that run the model without the service read it with `readReasoningConfig`.
+ */
+export const REASONING_RUNTIME_ENV = {
+  /** Execution providers in order, e.g. `cuda,cpu`. */
+  REASONING_EP: z
+    .string()
+    .default('cpu')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((p) => p.trim().toLowerCase())
+        .filter((p) => p.length > 0),
+    ),
+  /** Intra-op threads; 0: onnxruntime decides. */
+  REASONING_THREADS: intFrom(0, 0),
+  REASONING_GRAPH_OPT: z.enum(LEVELS).default('all'),
+  REASONING_KV_BUDGET_MB: intFrom(512, 0),
+  REASONING_MAX_BATCH: intFrom(32, 1),
+  // 0: requests of the same event-loop turn still share a run (setImmediate); a positive wait
+  // would be paid on every generated token of a lone request.
+  REASONING_MAX_WAIT_MS: intFrom(0, 0),
+  REASONING_MAX_STEP_TOKENS: intFrom(512, 1),
+};
+
+/** The validated runtime settings, as the service's config carries them. */
+export interface ReasoningRuntimeSettings {
+  readonly reasoningEp: readonly string[];
+  readonly reasoningThreads: number;
+  readonly reasoningGraphOpt: GraphOptimizationLevel;
+  readonly reasoningKvBudgetMb: number;
+  readonly reasoningMaxBatch: number;
+  readonly reasoningMaxWaitMs: number;
+  readonly reasoningMaxStepTokens: number;
+}
+
+/** Validated settings → what `ReasoningEngine.open` takes. */
+export function reasoningRuntimeConfig(s: ReasoningRuntimeSettings): ReasoningRuntimeConfig {
+  return {
+    session: {
+      executionProviders: [...s.reasoningEp],
+      graphOptimizationLevel: s.reasoningGraphOpt,
+      ...(s.reasoningThreads > 0 ? { intraOpNumThreads: s.reasoningThreads } : {}),
+    },
+    budgetBytes: s.reasoningKvBudgetMb * 1024 * 1024,
+    maxBatch: s.reasoningMaxBatch,
+    maxWaitMs: s.reasoningMaxWaitMs,
+    maxStepTokens: s.reasoningMaxStepTokens,
+  };
 }
 
 /**
- * Reads the runtime settings from the environment, failing fast on a bad value:
- * REASONING_EP (e.g. `cuda,cpu`), REASONING_THREADS, REASONING_GRAPH_OPT, REASONING_KV_BUDGET_MB,
- * REASONING_MAX_BATCH, REASONING_MAX_WAIT_MS, REASONING_MAX_STEP_TOKENS.
+ * Reads the runtime settings from `env` with the same schema, failing fast on a bad value: for
+ * tools (training, evaluation, benchmarks) that run the model without the service's config.
  */
 export function readReasoningConfig(env: NodeJS.ProcessEnv = process.env): ReasoningRuntimeConfig {
-  const executionProviders = (env.REASONING_EP ?? 'cpu')
-    .split(',')
-    .map((s) => s.trim().toLowerCase())
-    .filter((s) => s.length > 0);
-  const level = (env.REASONING_GRAPH_OPT ?? 'all') as GraphOptimizationLevel;
-  if (!LEVELS.includes(level)) {
-    throw new ReasoningConfigError(`REASONING_GRAPH_OPT must be one of ${LEVELS.join(', ')}`);
+  const parsed = z.object(REASONING_RUNTIME_ENV).safeParse(env);
+  if (!parsed.success) {
+    const why = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ReasoningConfigError(`invalid reasoning settings: ${why}`);
   }
-  const threads = intFrom(env, 'REASONING_THREADS', 0, 0);
-  return {
-    session: {
-      executionProviders,
-      graphOptimizationLevel: level,
-      ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
-    },
-    budgetBytes: intFrom(env, 'REASONING_KV_BUDGET_MB', 512, 0) * 1024 * 1024,
-    maxBatch: intFrom(env, 'REASONING_MAX_BATCH', 32, 1),
-    // 0: requests of the same event-loop turn still share a run (setImmediate); a positive wait
-    // would be paid on every generated token of a lone request.
-    maxWaitMs: intFrom(env, 'REASONING_MAX_WAIT_MS', 0, 0),
-    maxStepTokens: intFrom(env, 'REASONING_MAX_STEP_TOKENS', 512, 1),
-  };
+  const e = parsed.data;
+  return reasoningRuntimeConfig({
+    reasoningEp: e.REASONING_EP,
+    reasoningThreads: e.REASONING_THREADS,
+    reasoningGraphOpt: e.REASONING_GRAPH_OPT,
+    reasoningKvBudgetMb: e.REASONING_KV_BUDGET_MB,
+    reasoningMaxBatch: e.REASONING_MAX_BATCH,
+    reasoningMaxWaitMs: e.REASONING_MAX_WAIT_MS,
+    reasoningMaxStepTokens: e.REASONING_MAX_STEP_TOKENS,
+  });
 }

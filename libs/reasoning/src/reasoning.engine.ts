@@ -201,9 +201,12 @@ export class ReasoningEngine {
     return { ...this.cache.stats(), copiedBytes: this.copies.bytes };
   }
 
-  async close(): Promise<void> {
-    await this.backend.release();
+  /** Releases the session; later calls wait for the same release (a session is freed once). */
+  close(): Promise<void> {
+    this.closing ??= this.backend.release();
+    return this.closing;
   }
+  private closing?: Promise<void>;
 
   encode(text: string): number[] {
     return this.tokenizer.encode(text);

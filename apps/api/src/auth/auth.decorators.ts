@@ -1,12 +1,11 @@
 import { SetMetadata } from '@nestjs/common';
 import type { ApiRole } from './api-keys';
 
-export const PUBLIC_ROUTE = 'risk:public';
 export const REQUIRED_ROLE = 'risk:role';
 export const QUERY_TOKEN = 'risk:query-token';
 
-/** No key needed (only /health). */
-export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+// Public routes are declared by the platform's probes too, so the marker lives there.
+export { PUBLIC_ROUTE, Public } from '@risk/platform';
 
 /** The role a route needs; routes without it need `viewer`. */
 export const RequireRole = (role: ApiRole) => SetMetadata(REQUIRED_ROLE, role);

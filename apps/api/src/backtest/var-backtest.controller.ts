@@ -3,11 +3,13 @@ import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { backtestRecords } from '@risk/backtest';
 import { DailyRiskRepository, RiskReadModel } from '@risk/persistence';
+import { ApiAccessResponses } from '../openapi/response-schemas';
 import { portfolioIdOf } from '../risk-read.controller';
 import { VarBacktestDto, VarBacktestQueryDto } from './var-backtest.dto';
 
 @ApiTags('risk')
 @ApiBearerAuth()
+@ApiAccessResponses()
 @Controller()
 export class VarBacktestController {
   private readonly daily: DailyRiskRepository;

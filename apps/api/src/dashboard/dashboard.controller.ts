@@ -31,6 +31,13 @@ function loadAssets(): Map<string, Asset> {
       { type: 'text/css; charset=utf-8', body: readFileSync(join(dir, 'dashboard.css'), 'utf8') },
     ],
     [
+      'dashboard.js',
+      {
+        type: 'text/javascript; charset=utf-8',
+        body: readFileSync(join(dir, 'dashboard.js'), 'utf8'),
+      },
+    ],
+    [
       'vendor/uPlot.iife.min.js',
       {
         type: 'text/javascript; charset=utf-8',
@@ -69,6 +76,13 @@ export class DashboardController {
   @Header('Content-Type', 'text/css; charset=utf-8')
   css(): string {
     return this.assets.get('dashboard.css')!.body;
+  }
+
+  @Get('dashboard/dashboard.js')
+  @Header('Content-Type', 'text/javascript; charset=utf-8')
+  @Header('Cache-Control', 'no-cache')
+  script(): string {
+    return this.assets.get('dashboard.js')!.body;
   }
 
   @Get('dashboard/vendor/:file')

@@ -16,10 +16,12 @@ import {
 import { DataSource } from 'typeorm';
 import { SYMBOL_PATTERN } from '@risk/contracts';
 import { ReferenceReadModel } from '@risk/persistence';
+import { ApiAccessResponses } from '../openapi/response-schemas';
 import { InstrumentDto } from './instrument.dto';
 
 /** Reference data as ingest stored it from `reference.instruments` / `reference.relations`. */
 @ApiTags('reference data')
+@ApiAccessResponses()
 @Controller('instruments')
 export class InstrumentsController {
   private readonly read: ReferenceReadModel;

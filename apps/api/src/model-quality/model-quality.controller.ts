@@ -1,6 +1,7 @@
 import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
+import { ApiAccessResponses, MODEL_QUALITY_SCHEMA } from '../openapi/response-schemas';
 import { ModelQualityService, type ModelQualityReport } from './model-quality.service';
 
 const WINDOW = /^([1-9][0-9]{0,3})(m|h|d)$/;
@@ -29,6 +30,7 @@ export function windowMs(window: string): number | null {
 
 @ApiTags('risk')
 @ApiBearerAuth()
+@ApiAccessResponses()
 @Controller()
 export class ModelQualityController {
   constructor(private readonly quality: ModelQualityService) {}
@@ -38,6 +40,7 @@ export class ModelQualityController {
     description:
       'Brier, AUC and calibration by score band of the merged score against realized outcomes ' +
       '(a loss > 2% of nav within 10 minutes); docs/risk-methodology.md § 13',
+    schema: MODEL_QUALITY_SCHEMA,
   })
   async modelQuality(@Query() q: ModelQualityQueryDto): Promise<ModelQualityReport> {
     const window = q.window ?? '24h';

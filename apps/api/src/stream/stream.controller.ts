@@ -28,6 +28,7 @@ import {
   type ServiceMetrics,
 } from '@risk/platform';
 import { AllowQueryToken } from '../auth/auth.decorators';
+import { ApiAccessResponses } from '../openapi/response-schemas';
 import { StreamEventsRepository } from './stream-events.repository';
 import { advancedPosition, behindHorizon, gapEvent } from './stream-gap';
 import { StreamHub, StreamLimitError, type StreamHandle } from './stream-hub.service';
@@ -52,6 +53,7 @@ const HEARTBEAT_MS = 15_000;
  */
 @ApiTags('stream')
 @ApiBearerAuth()
+@ApiAccessResponses()
 @Controller()
 export class StreamController {
   private readonly log = new Logger('Stream');
@@ -73,6 +75,11 @@ export class StreamController {
       'When Last-Event-ID is older than the retained window (RETENTION_STREAM_EVENTS_HOURS), the stream starts with a `gap` event ' +
       '(data: {reason, lastEventId, resumeAfter, retentionHours, message}) and goes on after `resumeAfter`. ' +
       'The stream ends when its key is revoked (within STREAM_KEY_CHECK_MS).',
+    schema: {
+      type: 'string',
+      description:
+        'Server-Sent Events: `event: evaluation|alert|gap`, `id:` and one `data:` JSON line each',
+    },
   })
   @ApiBadRequestResponse({
     description: 'Last-Event-ID (or lastEventId) is not an id this stream sent: do not retry it',

@@ -32,7 +32,7 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, BeforeAppl
     @Inject(CLOCK) clock: Clock,
   ) {
     this.worker = new DeliveryWorker(webhooks, sender, {
-      policy: { scheduleMs: cfg.webhookRetryScheduleMs, jitter: cfg.webhookJitter },
+      policy: { scheduleMs: cfg.webhookRetrySchedule, jitter: cfg.webhookJitter },
       pollMs: cfg.webhookPollMs,
       timeoutMs: cfg.webhookTimeoutMs,
       concurrency: cfg.webhookConcurrency,

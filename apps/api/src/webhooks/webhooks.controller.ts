@@ -14,12 +14,22 @@ import {
   Req,
 } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiBearerAuth,
   ApiCreatedResponse,
   ApiNoContentResponse,
+  ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import {
+  ApiAccessResponses,
+  DELIVERY_SCHEMA,
+  ERROR_SCHEMA,
+  WEBHOOK_CREATED_SCHEMA,
+  WEBHOOK_SCHEMA,
+  listOf,
+} from '../openapi/response-schemas';
 import {
   BlockedAddressError,
   WebhookRepository,
@@ -34,6 +44,8 @@ import { CreateWebhookDto, DeliveriesQueryDto } from './webhook.dto';
 /** Webhook subscriptions: admin keys only (URLs and delivery logs are operational data). */
 @ApiTags('webhooks')
 @ApiBearerAuth()
+@ApiAccessResponses()
+@ApiBadRequestResponse({ description: 'A malformed body, id or query', schema: ERROR_SCHEMA })
 @RequireRole('admin')
 @Controller('webhooks')
 export class WebhooksController {
@@ -45,6 +57,7 @@ export class WebhooksController {
   @Post()
   @ApiCreatedResponse({
     description: 'The subscription id and its signing secret (whsec_...), shown only this once',
+    schema: WEBHOOK_CREATED_SCHEMA,
   })
   async create(
     @Body() body: CreateWebhookDto,
@@ -65,7 +78,7 @@ export class WebhooksController {
   }
 
   @Get()
-  @ApiOkResponse({ description: 'Subscriptions (without secrets)' })
+  @ApiOkResponse({ description: 'Subscriptions (without secrets)', schema: listOf(WEBHOOK_SCHEMA) })
   async list(): Promise<{ items: WebhookSubscription[] }> {
     return { items: await this.store.listSubscriptions() };
   }
@@ -73,13 +86,18 @@ export class WebhooksController {
   @Delete(':id')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Deleted; pending deliveries are cancelled' })
+  @ApiNotFoundResponse({ description: 'No such subscription', schema: ERROR_SCHEMA })
   async remove(@Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
     if (!(await this.store.deleteSubscription(id)))
       throw new NotFoundException(`no webhook subscription ${id}`);
   }
 
   @Get(':id/deliveries')
-  @ApiOkResponse({ description: 'Deliveries, newest first, each with every attempt' })
+  @ApiOkResponse({
+    description: 'Deliveries, newest first, each with every attempt',
+    schema: listOf(DELIVERY_SCHEMA),
+  })
+  @ApiNotFoundResponse({ description: 'No such subscription', schema: ERROR_SCHEMA })
   async deliveries(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Query() q: DeliveriesQueryDto,

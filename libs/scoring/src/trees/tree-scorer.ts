@@ -150,9 +150,12 @@ export class TreeScorer {
     };
   }
 
-  async release(): Promise<void> {
-    await this.session.release();
+  /** Frees the session once; later calls wait for the same release. */
+  release(): Promise<void> {
+    this.releasing ??= this.session.release();
+    return this.releasing;
   }
+  private releasing?: Promise<void>;
 }
 
 function defaultNames(ens: TreeEnsemble): string[] {
