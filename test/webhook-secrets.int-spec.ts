@@ -17,6 +17,16 @@ describe('webhook secrets at rest', () => {
   const url = cfg.databaseUrl;
   const secrets = () =>
     query<{ id: string; secret: string }>(url, 'SELECT id, secret FROM webhook_subscriptions');
+  /** Undoes migrations newest first, down to and including the one that encrypts secrets. */
+  const undoThroughEncryption = async (ds: DataSource) => {
+    for (;;) {
+      const [last] = await ds.query<{ name: string }[]>(
+        'SELECT name FROM typeorm_migrations ORDER BY timestamp DESC LIMIT 1',
+      );
+      await ds.undoLastMigration();
+      if (last.name === 'EncryptWebhookSecrets1796010000005') return;
+    }
+  };
 
   it('are stored encrypted by the repository and decrypt to what the caller was given', async () => {
     const ds = await openDatabase(url);
@@ -42,7 +52,7 @@ describe('webhook secrets at rest', () => {
     const ds = new DataSource(dataSourceOptions(url));
     await ds.initialize();
     try {
-      await ds.undoLastMigration();
+      await undoThroughEncryption(ds);
       const id = '00000000-0000-4000-8000-000000000001';
       const plain = newWebhookSecret();
       await ds.query(
@@ -53,7 +63,7 @@ describe('webhook secrets at rest', () => {
       const [row] = await secrets();
       expect(isEncryptedSecret(row.secret)).toBe(true);
       expect(decryptSecret(secretKeyFromEnv(), row.secret, id)).toBe(plain);
-      await ds.undoLastMigration();
+      await undoThroughEncryption(ds);
       expect(await secrets()).toEqual([{ id, secret: plain }]);
       await ds.runMigrations({ transaction: 'each' });
     } finally {
