@@ -21,17 +21,22 @@ export class DuplicateIndex<T> {
     readonly capacity = 2000,
   ) {}
 
-  /** The closest earlier story within the window at or above the threshold (not `id` itself). */
+  /**
+   * The closest earlier story within the window at or above the threshold (not `id` itself) that
+   * `agrees` accepts (the caller's check that both read as the same event).
+   */
   find(
     id: string,
     embedding: ArrayLike<number>,
     ts: number,
+    agrees: (seen: T) => boolean = () => true,
   ): (SeenStory<T> & { cosine: number }) | undefined {
     let best: (SeenStory<T> & { cosine: number }) | undefined;
     for (const s of this.seen) {
       if (s.id === id || Math.abs(ts - s.ts) > this.windowMs) continue;
       const c = cosine(embedding, s.embedding);
-      if (c >= this.threshold && (!best || c > best.cosine)) best = { ...s, cosine: c };
+      if (c >= this.threshold && (!best || c > best.cosine) && agrees(s.value))
+        best = { ...s, cosine: c };
     }
     return best;
   }

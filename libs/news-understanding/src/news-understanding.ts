@@ -30,6 +30,8 @@ export interface UnderstandingModel extends ClassifierWeights {
 }
 
 export interface StoryUnderstanding {
+  /** The story's instruments (a repeat from another wire names at least one of them). */
+  symbols: readonly string[];
   reading: EventReading;
   /** How many windows were read: the headline, then headline + each body chunk. */
   windows: number;
@@ -57,11 +59,22 @@ export async function readWindows(
   return mergeReadings(readings);
 }
 
+/** Two readings of the same event: same kind and same most likely direction for the issuer. */
+export function sameEvent(a: EventReading, b: EventReading): boolean {
+  const top = (r: EventReading) =>
+    (Object.keys(r.issuer) as (keyof EventReading['issuer'])[]).reduce((x, y) =>
+      r.issuer[y] > r.issuer[x] ? y : x,
+    );
+  return a.kind.id === b.kind.id && top(a) === top(b);
+}
+
 export interface Story {
   id: string;
   tsMs: number;
   headline: string;
   body?: string;
+  /** The instruments the story is about: a duplicate must share one. */
+  symbols?: readonly string[];
 }
 
 /**
@@ -116,7 +129,18 @@ export class NewsUnderstanding {
     const started = performance.now();
     const windows = storyWindows(story.headline, story.body);
     const head = await this.encoder.embed(windows[0]);
-    const seen = this.recent.find(story.id, head, story.tsMs);
+    // Same news: close headlines that also read as the same event (MiniLM puts "raises outlook"
+    // and "cuts outlook" at 0.95, so the cosine alone cannot tell).
+    const headline = readEvent(this.model, head, windows[0]);
+    const symbols = new Set(story.symbols ?? []);
+    const seen = this.recent.find(
+      story.id,
+      head,
+      story.tsMs,
+      (s) =>
+        sameEvent(s.reading, headline) &&
+        (symbols.size === 0 || s.symbols.some((x) => symbols.has(x))),
+    );
     if (seen) {
       return {
         ...seen.value,
@@ -125,6 +149,7 @@ export class NewsUnderstanding {
       };
     }
     const out: StoryUnderstanding = {
+      symbols: [...(story.symbols ?? [])],
       reading: await readWindows(this.model, (t) => this.encoder.embed(t), windows, head),
       windows: windows.length,
       nearest: this.nearest(head, 3),
