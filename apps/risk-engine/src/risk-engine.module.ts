@@ -4,6 +4,7 @@ import { PositionsHandler } from './handlers/positions.handler';
 import { TicksHandler } from './handlers/ticks.handler';
 import { EngineConsumers } from './kafka/engine-consumers';
 import { NewsReasoningService } from './news-reasoning.service';
+import { NewsUnderstandingService } from './news-understanding.service';
 import { OutboxRelayService } from './outbox-relay.service';
 import { CommittedOutcomes } from './ports/committed-outcomes';
 import { Judge } from './ports/judge';
@@ -55,6 +56,7 @@ import { ReplayNewsUseCase } from './use-cases/replay-news.use-case';
     EngineStateRepository,
     { provide: Judge, useClass: ReasoningJudge },
     NewsReasoningService,
+    NewsUnderstandingService,
     TreeScoringService,
     PortfolioScorer,
     CommittedOutcomes,
@@ -68,6 +70,6 @@ import { ReplayNewsUseCase } from './use-cases/replay-news.use-case';
     FlushLock,
     StopSignal,
   ],
-  exports: [NewsReasoningService],
+  exports: [NewsReasoningService, NewsUnderstandingService],
 })
 export class RiskEngineModule {}
