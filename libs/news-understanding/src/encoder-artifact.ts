@@ -53,7 +53,11 @@ function run(command: string, args: string[], cwd: string, what: string): void {
  * against the pinned one, and the two entries extracted. Throws a clear error when Maven cannot
  * reach Central and the files are missing.
  */
-export function ensureNewsEncoder(files: EncoderFiles, log: (line: string) => void): void {
+export function ensureNewsEncoder(
+  files: EncoderFiles,
+  log: (line: string) => void,
+  mvn = 'mvn',
+): void {
   if (fs.existsSync(files.onnx) && fs.existsSync(files.tokenizer)) return;
   fs.mkdirSync(files.dir, { recursive: true });
   const jar = path.join(files.dir, `${NEWS_ENCODER.artifactId}-${NEWS_ENCODER.version}.jar`);
@@ -63,7 +67,7 @@ export function ensureNewsEncoder(files: EncoderFiles, log: (line: string) => vo
     );
     try {
       run(
-        'mvn',
+        mvn,
         [
           '-q',
           '-B',
