@@ -11,11 +11,11 @@ import { randomBytes } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { Kafka, logLevel, type Consumer, type ConsumerConfig, type Producer } from 'kafkajs';
 import { Client } from 'pg';
-import { allTopics, topicNames, type TopicNames } from '@risk/contracts';
+import { allTopics, referenceTopics, topicNames, type TopicNames } from '@risk/contracts';
 import { METRICS, groupIds, loadConfig, type AppConfig, type ServiceMetrics } from '@risk/platform';
 import { startService } from '../apps/all/src/start-service';
 import { startRiskEngine } from '../apps/risk-engine/src/start-risk-engine';
-import { ensureTopics } from '../scripts/infra/topics';
+import { ensureReferenceTopics, ensureTopics } from '../scripts/infra/topics';
 import { kill, spawnApp } from '../test/support/service-process';
 import { percentile, resultLine, round } from './bench-support';
 
@@ -270,6 +270,8 @@ async function main(): Promise<void> {
   const tag = `bench${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const topics = topicNames(`${tag}.`);
   await ensureTopics(BROKERS, allTopics(topics), 3);
+  // Ingest also reads the reference topics; they must exist (auto-creation is off).
+  await ensureReferenceTopics(BROKERS, referenceTopics(topics), 3);
   const kafka = new Kafka({
     clientId: 'bench',
     brokers: BROKERS.split(','),
@@ -300,7 +302,9 @@ async function main(): Promise<void> {
   await producer.disconnect();
   const admin = kafka.admin();
   await admin.connect();
-  await admin.deleteTopics({ topics: allTopics(topics) }).catch(() => undefined);
+  await admin
+    .deleteTopics({ topics: [...allTopics(topics), ...referenceTopics(topics)] })
+    .catch(() => undefined);
   await admin.disconnect();
 
   const split = results.split;

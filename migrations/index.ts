@@ -2,6 +2,13 @@ import { InitialSchema1796002284451 } from './1796002284451-InitialSchema';
 import { StreamAndWebhooks1796003296600 } from './1796003296600-StreamAndWebhooks';
 import { Retention1796004800000 } from './1796004800000-Retention';
 import { RetentionOutboxSnapshots1796005400000 } from './1796005400000-RetentionOutboxSnapshots';
+import { SnapshotSourcePartition1796010000003 } from './1796010000003-SnapshotSourcePartition';
+import { OutboxRelaySeq1796010000004 } from './1796010000004-OutboxRelaySeq';
+import { EncryptWebhookSecrets1796010000005 } from './1796010000005-EncryptWebhookSecrets';
+import { EngineSymbolState1796010000006 } from './1796010000006-EngineSymbolState';
+import { DailyRisk1796010000007 } from './1796010000007-DailyRisk';
+import { ReferenceData1796010000008 } from './1796010000008-ReferenceData';
+import { StreamSafeXid1796010000015 } from './1796010000015-StreamSafeXid';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -9,4 +16,11 @@ export const MIGRATIONS = [
   StreamAndWebhooks1796003296600,
   Retention1796004800000,
   RetentionOutboxSnapshots1796005400000,
+  SnapshotSourcePartition1796010000003,
+  OutboxRelaySeq1796010000004,
+  EncryptWebhookSecrets1796010000005,
+  EngineSymbolState1796010000006,
+  DailyRisk1796010000007,
+  ReferenceData1796010000008,
+  StreamSafeXid1796010000015,
 ];

@@ -9,6 +9,7 @@ import { loadConfig } from '@risk/platform';
 
 import { startService } from '../apps/all/src/start-service';
 
+import { demoReferenceRecords } from './simulator/reference-data';
 import { replayStream } from './simulator/replay';
 import { demoApiKey } from './demo-key';
 
@@ -29,7 +30,9 @@ async function main(): Promise<void> {
       env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
     },
   );
-  const cfg = loadConfig();
+  // The replay plays event time DEMO_SPEED times faster than the clock, for ever: its times soon
+  // run ahead of now by more than the default MAX_CLOCK_SKEW_MS would allow.
+  const cfg = loadConfig({ MAX_CLOCK_SKEW_MS: String(365 * 86_400_000), ...process.env });
   const app = await startService(cfg);
   const base = `http://localhost:${cfg.port}`;
   const key = await demoApiKey(app);
@@ -46,17 +49,32 @@ async function main(): Promise<void> {
     [
       '',
       'Risk service demo is running.',
-      `  dashboard      ${base}/`,
+      // The key rides in the fragment: the page stores it for this tab and drops it from the
+      // address bar; fragments are never sent to a server.
+      key
+        ? `  dashboard      ${base}/#key=${encodeURIComponent(key)}`
+        : `  dashboard      ${base}/`,
       `  API            ${base}/api/v1/portfolios`,
       `  OpenAPI        ${base}/api/docs`,
       `  metrics        ${base}/metrics`,
       key ? `  API key        ${key}` : '',
+      `  reference data ${base}/api/v1/instruments/ACME`,
       `  replaying data/sample-stream.jsonl at ${speed}× (DEMO_SPEED), looping; Ctrl-C to stop`,
       '',
     ]
       .filter((l) => l !== '')
       .join('\n'),
   );
+  // Reference data first, once, as it is (fixed ids and times: producing it again is a no-op).
+  await replayStream({
+    records: demoReferenceRecords(),
+    speed: 0,
+    loop: false,
+    rebaseTime: false,
+    runTag: '',
+    topicPrefix: cfg.topicPrefix,
+    signal: controller.signal,
+  });
   await replayStream({
     file: join(root, 'data/sample-stream.jsonl'),
     speed,

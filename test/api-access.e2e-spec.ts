@@ -54,6 +54,8 @@ describe('access control', () => {
       API_RATE_LIMIT_PER_SEC: '1',
       API_RATE_LIMIT_BURST: '40',
       API_KEY_CACHE_MS: '0',
+      // Every route is tried with wrong keys from one address (test/api-abuse covers the limit).
+      API_AUTH_FAILURE_BURST: '100000',
       WEBHOOK_WORKER: 'false',
     },
     listen: false,

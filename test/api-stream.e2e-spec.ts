@@ -11,7 +11,8 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** GET /api/v1/stream: committed evaluations and alerts, live, filterable, resumable. */
 describe('SSE stream', () => {
   const svc = useRunningService('apistream', {
-    env: { STREAM_POLL_MS: '50', WEBHOOK_WORKER: 'false' },
+    // Streams here come and go faster than the server sees them close: no per-key cap.
+    env: { STREAM_POLL_MS: '50', STREAM_MAX_PER_KEY: '100', WEBHOOK_WORKER: 'false' },
     listen: false,
   });
   const cfg = svc.cfg;

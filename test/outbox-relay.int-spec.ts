@@ -1,9 +1,12 @@
 import { Test } from '@nestjs/testing';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { PlatformModule } from '@risk/platform';
+import { OUTBOX_STORE, OutboxRepository, type OutboxStore } from '@risk/persistence';
+import { PlatformModule, type AppConfig } from '@risk/platform';
 
 import { OUTBOX_ID_HEADER, OutboxRelayService } from '../apps/risk-engine/src/outbox-relay.service';
-import { produce, query, waitFor } from './support/harness';
+import { FailingMarks } from './support/failing-outbox';
+import { TopicReader, produce, query, waitFor } from './support/harness';
 import { useTestEnvironment } from './support/running-service';
 
 /**
@@ -36,7 +39,9 @@ describe('outbox relay recovery', () => {
     const ids = await ds.query<
       { id: string; partition: number; message_key: string; payload: string }[]
     >('SELECT id::text AS id, partition, message_key, payload FROM outbox ORDER BY outbox.id');
-    // The "crashed" relay: sent the first 6 rows (3 per partition, in id order) and died.
+    // The "crashed" relay: numbered the first 6 rows for sending, sent them (3 per partition,
+    // in that order) and died before marking them; it had numbered 2 more it never sent.
+    await ds.query('UPDATE outbox SET relay_seq = id WHERE id <= $1::bigint', [ids[7].id]);
     await produce(
       env.kafka,
       topics.evaluations,
@@ -79,5 +84,182 @@ describe('outbox relay recovery', () => {
         .map((m) => Number(m.headers?.[OUTBOX_ID_HEADER]?.toString()));
       expect(seq).toEqual([...seq].sort((a, b) => a - b));
     }
+  });
+});
+
+/** Rows inserted as the engine writes them, each in its own committed transaction. */
+async function insertRows(
+  url: string,
+  topic: string,
+  rows: { partition: number; n: number }[],
+): Promise<void> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    for (const r of rows) {
+      await c.query(
+        'INSERT INTO outbox (topic, partition, message_key, payload) VALUES ($1, $2, $3, $4)',
+        [topic, r.partition, `pf-${r.partition}`, JSON.stringify({ n: r.n })],
+      );
+    }
+  } finally {
+    await c.end();
+  }
+}
+
+function relayModule(cfg: AppConfig, store?: (ds: DataSource) => OutboxStore) {
+  return Test.createTestingModule({
+    imports: [PlatformModule.forRoot(cfg)],
+    providers: [
+      OutboxRelayService,
+      ...(store ? [{ provide: OUTBOX_STORE, useFactory: store, inject: [DataSource] }] : []),
+    ],
+  }).compile();
+}
+
+/** Waits until no outbox row is pending, then a little longer for stray duplicates. */
+async function drained(url: string): Promise<void> {
+  await waitFor(
+    async () =>
+      (
+        await query<{ n: string }>(
+          url,
+          'SELECT count(*)::text AS n FROM outbox WHERE published_at IS NULL',
+        )
+      )[0].n === '0' || undefined,
+    60_000,
+    'an empty outbox',
+  );
+  await new Promise((r) => setTimeout(r, 1500));
+}
+
+function sortedNs(reader: TopicReader): number[] {
+  return reader
+    .values<{ n: number }>()
+    .map((v) => v.n)
+    .sort((a, b) => a - b);
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+describe('outbox relay: a failed markPublished', () => {
+  const env = useTestEnvironment('outboxmark', { partitions: 2, read: ['evaluations'] });
+  const cfg = env.config();
+
+  it('publishes nothing twice when marking a sent batch fails', async () => {
+    let store: FailingMarks | undefined;
+    const relay = env.own(
+      await relayModule(cfg, (ds) => (store = new FailingMarks(new OutboxRepository(ds), 1))),
+    );
+    await relay.init();
+    await insertRows(
+      cfg.databaseUrl,
+      env.topics.evaluations,
+      range(20).map((n) => ({ partition: n % 2, n })),
+    );
+    await drained(cfg.databaseUrl);
+    expect(store!.marksFailed).toBe(1);
+    expect(sortedNs(env.readers.evaluations!)).toEqual(range(20));
+  });
+});
+
+describe('outbox relay: two engine instances and a hand-over', () => {
+  const env = useTestEnvironment('outboxhand', { partitions: 1, read: ['evaluations'] });
+  const cfg = env.config();
+
+  it('loses nothing when a lower outbox id commits after a higher one was published', async () => {
+    const reader = env.readers.evaluations!;
+    const first = env.own(await relayModule(cfg));
+    await first.init();
+    await insertRows(cfg.databaseUrl, env.topics.evaluations, [{ partition: 0, n: 0 }]);
+    await reader.waitForCount(1);
+
+    // Instance A takes outbox id k and holds its transaction open; instance B commits k + 1.
+    const a = new Client({ connectionString: cfg.databaseUrl });
+    await a.connect();
+    try {
+      await a.query('BEGIN');
+      await a.query(
+        'INSERT INTO outbox (topic, partition, message_key, payload) VALUES ($1, 0, $2, $3)',
+        [env.topics.evaluations, 'pf-a', JSON.stringify({ n: 1 })],
+      );
+      await insertRows(cfg.databaseUrl, env.topics.evaluations, [{ partition: 0, n: 2 }]);
+      await reader.waitForCount(2);
+      // The relay hands over (this instance stops) before A commits.
+      await env.close(first);
+      await a.query('COMMIT');
+    } finally {
+      await a.end();
+    }
+    await insertRows(cfg.databaseUrl, env.topics.evaluations, [{ partition: 0, n: 3 }]);
+    const second = env.own(await relayModule(cfg));
+    await second.init();
+    await drained(cfg.databaseUrl);
+    expect(sortedNs(reader)).toEqual([0, 1, 2, 3]);
+  });
+});
+
+describe('outbox relay: a relay whose lock session dies', () => {
+  const env = useTestEnvironment('outboxlock', { partitions: 2, read: ['evaluations'] });
+  const cfg = env.config();
+
+  it('stops publishing, and the relay that takes the lock over duplicates nothing', async () => {
+    const one = env.own(await relayModule(cfg));
+    await one.init();
+    const two = env.own(await relayModule(cfg));
+    await two.init();
+    await insertRows(
+      cfg.databaseUrl,
+      env.topics.evaluations,
+      range(10).map((n) => ({ partition: n % 2, n })),
+    );
+    await env.readers.evaluations!.waitForCount(10);
+    // PostgreSQL ends the lock holder's session (a restart, an idle timeout, an operator).
+    const holder = await query<{ pid: number }>(
+      cfg.databaseUrl,
+      `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    );
+    expect(holder).toHaveLength(1);
+    await query(cfg.databaseUrl, 'SELECT pg_terminate_backend($1)', [holder[0].pid]);
+    for (let k = 0; k < 10; k++) {
+      await insertRows(
+        cfg.databaseUrl,
+        env.topics.evaluations,
+        range(20).map((i) => ({ partition: i % 2, n: 10 + k * 20 + i })),
+      );
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    await drained(cfg.databaseUrl);
+    expect(sortedNs(env.readers.evaluations!)).toEqual(range(210));
+    const holders = [one, two].filter((m) => m.get(OutboxRelayService).holdsLock);
+    expect(holders).toHaveLength(1);
+  });
+});
+
+describe('outbox relay: batches over the broker limit', () => {
+  const env = useTestEnvironment('outboxsize', { partitions: 1, read: ['evaluations'] });
+  const cfg = env.config();
+
+  it('publishes 120 evaluations of 9.5 kB on one partition (1.14 MB), each once', async () => {
+    const c = new Client({ connectionString: cfg.databaseUrl });
+    const relay = env.own(await relayModule(cfg));
+    await c.connect();
+    try {
+      // All committed at once, before the relay reads them: one relay batch of 1.14 MB.
+      await c.query('BEGIN');
+      for (const n of range(120)) {
+        await c.query(
+          'INSERT INTO outbox (topic, partition, message_key, payload) VALUES ($1, 0, $2, $3)',
+          [env.topics.evaluations, 'pf-big', JSON.stringify({ n, pad: 'x'.repeat(9500) })],
+        );
+      }
+      await c.query('COMMIT');
+    } finally {
+      await c.end();
+    }
+    await relay.init();
+    await drained(cfg.databaseUrl);
+    expect(sortedNs(env.readers.evaluations!)).toEqual(range(120));
   });
 });

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { DataSource } from 'typeorm';
-import { WebhookStore } from '@risk/alerting';
+import { WebhookRepository, secretKeyFrom } from '@risk/alerting';
 import { openDatabase } from '@risk/persistence';
 import { kill, spawnApp } from './support/service-process';
 import { query, waitFor } from './support/harness';
@@ -47,7 +47,7 @@ describe('webhook delivery across a restart', () => {
     );
 
   it('still delivers after the worker is killed between attempts', async () => {
-    const store = new WebhookStore(ds);
+    const store = new WebhookRepository(ds, secretKeyFrom(cfg.webhookSecretKey));
     const sub = await store.createSubscription({
       url: receiver.url,
       minLevel: 'HIGH',

@@ -17,9 +17,11 @@ import { encoderFiles, ensureNewsEncoder } from '@risk/news-understanding/encode
 import { databaseUrlFromEnv, ensurePostgres } from './postgres';
 import {
   brokersFromEnv,
+  ensureReferenceTopics,
   ensureTopics,
   isLocalDefaultBroker,
   partitionsFromEnv,
+  projectReferenceTopics,
   projectTopics,
 } from './topics';
 
@@ -58,6 +60,11 @@ async function up(): Promise<void> {
 
   const topics = projectTopics();
   const { created } = await ensureTopics(brokers, topics, partitions);
+  const referenceTopics = projectReferenceTopics();
+  const reference = await ensureReferenceTopics(brokers, referenceTopics, partitions);
+  if (reference.created.length > 0) {
+    log(`created compacted topics ${reference.created.join(', ')} (${partitions} partitions)`);
+  }
   log(
     created.length > 0
       ? `created topics ${created.join(', ')} (${partitions} partitions)`

@@ -25,7 +25,7 @@ export const brokerPaths = {
 /** Fixed so that `format --ignore-formatted` is idempotent across runs (base64url, 16 bytes). */
 export const CLUSTER_ID = 'cmlzay1zZXJ2aWNlLWRldg';
 const KAFKA_JAR = 'kafka_2.13-3.9.1.jar';
-const MAIN_CLASS = 'kafka.Kafka';
+export const MAIN_CLASS = 'kafka.Kafka';
 
 type Log = (line: string) => void;
 
@@ -42,7 +42,7 @@ function run(command: string, args: string[], what: string): void {
   }
 }
 
-function javaCommand(): string {
+export function javaCommand(): string {
   const home = process.env.JAVA_HOME;
   return home ? path.join(home, 'bin', 'java') : 'java';
 }
@@ -72,7 +72,7 @@ export function ensureKafkaJars(log: Log): void {
   log(`${count} jars in .cache/kafka/libs (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
-function jvmArgs(): string[] {
+export function jvmArgs(): string[] {
   const heap = (process.env.KAFKA_HEAP_OPTS ?? '-Xms256m -Xmx1G').split(/\s+/).filter(Boolean);
   return [
     ...heap,

@@ -3,6 +3,7 @@ import {
   isLocalDefaultBroker,
   parseBrokers,
   parsePartitions,
+  projectReferenceTopics,
   projectTopics,
 } from './topics';
 
@@ -51,6 +52,16 @@ describe('projectTopics', () => {
       'risk.evaluations',
       'risk.alerts',
       'risk.dlq',
+    ]);
+  });
+});
+
+describe('projectReferenceTopics', () => {
+  it('lists the compacted reference topics, prefixed when asked', () => {
+    expect(projectReferenceTopics('')).toEqual(['reference.instruments', 'reference.relations']);
+    expect(projectReferenceTopics('x.')).toEqual([
+      'x.reference.instruments',
+      'x.reference.relations',
     ]);
   });
 });

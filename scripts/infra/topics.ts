@@ -1,9 +1,26 @@
 import { Kafka, logLevel, type ITopicConfig } from 'kafkajs';
-import { allTopics, topicNames } from '@risk/contracts';
+import { REFERENCE_TOPIC_CONFIG, allTopics, referenceTopics, topicNames } from '@risk/contracts';
 
 /** The contract's topics, with the deployment's prefix (`TOPIC_PREFIX`, tests and demos use one). */
 export function projectTopics(prefix = process.env.TOPIC_PREFIX ?? ''): string[] {
   return allTopics(topicNames(prefix));
+}
+
+/** The compacted reference-data topics, with the deployment's prefix. */
+export function projectReferenceTopics(prefix = process.env.TOPIC_PREFIX ?? ''): string[] {
+  return referenceTopics(topicNames(prefix));
+}
+
+/**
+ * Creates the compacted reference topics (`cleanup.policy=compact`: the latest message per key
+ * is the data, tombstones remove). An existing topic keeps its configuration.
+ */
+export function ensureReferenceTopics(
+  brokers: string | readonly string[],
+  names: readonly string[],
+  partitions: number = partitionsFromEnv(),
+): Promise<EnsureTopicsResult> {
+  return ensureTopics(brokers, names, partitions, { configEntries: { ...REFERENCE_TOPIC_CONFIG } });
 }
 
 export const DEFAULT_BROKERS = '127.0.0.1:9092';

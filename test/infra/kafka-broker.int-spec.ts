@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 // scripts/ is not a library with an alias; this test exercises the script's own function.
 // eslint-disable-next-line no-restricted-imports
-import { brokersFromEnv, ensureTopics, projectTopics } from '../../scripts/infra/topics';
+import {
+  brokersFromEnv,
+  ensureTopics,
+  projectReferenceTopics,
+  projectTopics,
+} from '../../scripts/infra/topics';
 
 /** Needs a running broker: `npm run infra:up` (or KAFKA_BROKERS pointing at a cluster). */
 describe('Kafka broker (infra)', () => {
@@ -28,6 +33,23 @@ describe('Kafka broker (infra)', () => {
   it('has the project topics that infra:up creates', async () => {
     const topics = await admin.listTopics();
     expect(topics).toEqual(expect.arrayContaining(projectTopics('')));
+  });
+
+  it('has the reference topics that infra:up creates, compacted', async () => {
+    const names = projectReferenceTopics('');
+    expect(await admin.listTopics()).toEqual(expect.arrayContaining(names));
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: names.map((name) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name,
+        configNames: ['cleanup.policy'],
+      })),
+    });
+    const policy = Object.fromEntries(
+      resources.map((r) => [r.resourceName, r.configEntries[0]?.configValue]),
+    );
+    expect(policy).toEqual(Object.fromEntries(names.map((n) => [n, 'compact'])));
   });
 
   it('creates a topic once and leaves it alone the second time', async () => {

@@ -1,10 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { Kafka, logLevel, type Consumer, type IHeaders, type KafkaMessage } from 'kafkajs';
-import { allTopics, topicNames, type Tick, type TopicNames } from '@risk/contracts';
+import {
+  allTopics,
+  referenceTopics,
+  topicNames,
+  type Tick,
+  type TopicNames,
+} from '@risk/contracts';
 import { loadConfig, type AppConfig } from '@risk/platform';
 // eslint-disable-next-line no-restricted-imports
-import { ensureTopics } from '../../scripts/infra/topics';
+import { ensureReferenceTopics, ensureTopics } from '../../scripts/infra/topics';
 
 export const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const BASE_DB_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/risk';
@@ -54,6 +60,7 @@ export async function query<T = Record<string, unknown>>(
 export async function createTopics(prefix: string, partitions = 3): Promise<TopicNames> {
   const names = topicNames(prefix);
   await ensureTopics(BROKERS, allTopics(names), partitions);
+  await ensureReferenceTopics(BROKERS, referenceTopics(names), partitions);
   return names;
 }
 

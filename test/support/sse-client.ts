@@ -10,6 +10,8 @@ export interface SseEvent {
 export class SseClient {
   readonly events: SseEvent[] = [];
   status = 0;
+  /** The server ended the response. */
+  ended = false;
   private req?: http.ClientRequest;
   private buffer = '';
 
@@ -21,6 +23,7 @@ export class SseClient {
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => c.feed(chunk));
         res.on('error', () => undefined);
+        res.on('end', () => (c.ended = true));
         resolve();
       });
       c.req.on('error', reject);

@@ -11,6 +11,7 @@ interface JsonResponse {
   status(code: number): { json(body: unknown): void };
 }
 import { DomainError, DomainErrorCode } from '@risk/platform';
+import { errorLogEntry } from './error-log';
 
 const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   [DomainErrorCode.NotFound]: HttpStatus.NOT_FOUND,
@@ -18,7 +19,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   [DomainErrorCode.Unavailable]: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
-/** Every error leaves as JSON; a 500 carries an error id that is also logged. */
+/** Every error leaves as JSON; a 500 carries an error id that is logged with a redacted message. */
 @Catch()
 export class JsonExceptionFilter implements ExceptionFilter {
   private readonly log = new Logger('HTTP');
@@ -41,7 +42,8 @@ export class JsonExceptionFilter implements ExceptionFilter {
       return;
     }
     const errorId = randomUUID();
-    this.log.error({ err, errorId }, 'unhandled error');
+    // Never the error itself: a driver error carries the statement's parameters.
+    this.log.error(errorLogEntry(err, errorId), 'unhandled error');
     res.status(500).json({
       statusCode: 500,
       error: 'Internal Server Error',

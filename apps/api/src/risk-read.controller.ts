@@ -2,19 +2,18 @@ import {
   BadRequestException,
   Controller,
   Get,
-  Inject,
   NotFoundException,
   Param,
   ParseUUIDPipe,
   Query,
 } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
 import { ID_PATTERN, type Alert, type Evaluation } from '@risk/contracts';
-import { RiskReadModel, decodeCursor, type Page, type PortfolioSummary } from '@risk/persistence';
+import { RiskReadModel, type Page, type PortfolioSummary } from '@risk/persistence';
 import { AlertsQueryDto, HistoryQueryDto } from './dto/history-query.dto';
+import { INSTANT_FORMS, parseCursor, parseInstant } from './dto/query-parsing';
 
-function portfolioIdOf(id: string): string {
+export function portfolioIdOf(id: string): string {
   if (!ID_PATTERN.test(id))
     throw new BadRequestException('portfolio id must be 1..128 chars of [A-Za-z0-9._:-]');
   return id;
@@ -22,23 +21,23 @@ function portfolioIdOf(id: string): string {
 
 function cursorOf(cursor?: string): { ts: string; id: string } | undefined {
   if (cursor === undefined) return undefined;
-  const c = decodeCursor(cursor);
+  const c = parseCursor(cursor);
   if (!c) throw new BadRequestException('cursor is not one this API issued');
   return c;
 }
 
+/** The DTO has validated the form already; a form it let through is still a 400, never a 500. */
 function isoOf(value?: string): string | undefined {
-  return value === undefined ? undefined : new Date(value).toISOString();
+  if (value === undefined) return undefined;
+  const iso = parseInstant(value);
+  if (iso === null) throw new BadRequestException(`times must be ${INSTANT_FORMS}`);
+  return iso;
 }
 
 @ApiTags('risk')
 @Controller()
 export class RiskReadController {
-  private readonly read: RiskReadModel;
-
-  constructor(@Inject(DataSource) ds: DataSource) {
-    this.read = new RiskReadModel(ds);
-  }
+  constructor(private readonly read: RiskReadModel) {}
 
   @Get('portfolios')
   @ApiOkResponse({ description: 'Each portfolio with its latest score, level and time' })

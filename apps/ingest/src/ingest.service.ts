@@ -6,13 +6,19 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { DataSource } from 'typeorm';
 import {
   buildDeadLetter,
   decodeInput,
+  decodeReference,
   decodeTickFast,
+  type Decoded,
   type InputKind,
+  type ReferenceChange,
+  type ReferenceKind,
   type TopicNames,
 } from '@risk/contracts';
+import { ReferenceStore } from '@risk/persistence';
 import {
   APP_CONFIG,
   CLOCK,
@@ -20,6 +26,7 @@ import {
   METRICS,
   TOPICS,
   groupIds,
+  sendDeadLetters,
   trackConsumerLag,
   type AppConfig,
   type Clock,
@@ -28,14 +35,16 @@ import {
 
 /**
  * Validates every input message against the contract and dead-letters what cannot be used.
- * Offsets are committed only after the dead letters of a batch are acknowledged by Kafka.
+ * Reference data (instruments, relations) is also written to PostgreSQL here. Offsets are
+ * committed only after a batch's rows are committed and its dead letters acknowledged by Kafka.
  */
 @Injectable()
 export class IngestService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(IngestService.name);
   private consumer?: Consumer;
   private producer?: Producer;
-  private readonly kinds: Map<string, InputKind>;
+  private readonly kinds: Map<string, InputKind | ReferenceKind>;
+  private readonly reference: ReferenceStore;
 
   constructor(
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
@@ -43,12 +52,16 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(TOPICS) private readonly topics: TopicNames,
     @Inject(METRICS) private readonly metrics: ServiceMetrics,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(DataSource) ds: DataSource,
   ) {
-    this.kinds = new Map<string, InputKind>([
+    this.kinds = new Map<string, InputKind | ReferenceKind>([
       [topics.ticks, 'tick'],
       [topics.news, 'news'],
       [topics.positions, 'positions'],
+      [topics.instruments, 'instrument'],
+      [topics.relations, 'relation'],
     ]);
+    this.reference = new ReferenceStore(ds);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -82,9 +95,23 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
     if (!kind) return;
     const letters: string[] = [];
     let valid = 0;
+    const clock = { nowMs: this.clock.now().getTime(), maxClockSkewMs: this.cfg.maxClockSkewMs };
+    const changes: ReferenceChange[] = [];
     for (const m of batch.messages) {
-      const r =
-        kind === 'tick' ? decodeTickFast(m.key, m.value) : decodeInput(kind, m.key, m.value);
+      let r: Decoded<unknown>;
+      if (kind === 'instrument' || kind === 'relation') {
+        const change = decodeReference(kind, m.key, m.value, {
+          now: new Date(clock.nowMs),
+          maxSkewMs: clock.maxClockSkewMs,
+        });
+        if (change.ok) changes.push(change.value);
+        r = change;
+      } else {
+        r =
+          kind === 'tick'
+            ? decodeTickFast(m.key, m.value, clock)
+            : decodeInput(kind, m.key, m.value, clock);
+      }
       if (r.ok) {
         valid++;
         continue;
@@ -105,13 +132,14 @@ export class IngestService implements OnApplicationBootstrap, OnApplicationShutd
         `dead letter: ${r.error.message}`,
       );
     }
+    if (changes.length > 0) await this.reference.apply(changes);
     if (letters.length > 0) {
       // Keyed by the source partition so a replayed batch lands its letters in the same order.
-      await this.producer!.send({
-        topic: this.topics.dlq,
-        acks: -1,
-        messages: letters.map((value) => ({ key: `${batch.topic}:${batch.partition}`, value })),
-      });
+      await sendDeadLetters(
+        this.producer!,
+        this.topics.dlq,
+        letters.map((value) => ({ key: `${batch.topic}:${batch.partition}`, value })),
+      );
     }
     this.metrics.messages.inc({ kind, outcome: 'valid' }, valid);
     this.metrics.messages.inc({ kind, outcome: 'dead_letter' }, letters.length);

@@ -2,30 +2,44 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { OutboxRepository, type PendingOutboxMessage } from '@risk/persistence';
+import {
+  OUTBOX_STORE,
+  OutboxRepository,
+  splitIntoSends,
+  type OutboxStore,
+  type PendingOutboxMessage,
+  type RelayLease,
+} from '@risk/persistence';
 import { APP_CONFIG, KAFKA, METRICS, type AppConfig, type ServiceMetrics } from '@risk/platform';
 
 export const OUTBOX_ID_HEADER = 'outbox-id';
 
 /**
  * Publishes the transactional outbox to Kafka, exactly once. One relay holds a PostgreSQL
- * advisory lock and publishes each partition's messages in outbox-id order with an idempotent
- * producer, each stamped with its outbox id. After a crash between "sent" and "marked", the
- * relay reads the last message of each pending partition and marks everything up to its outbox
- * id as published before sending anything, so nothing is published twice.
+ * advisory lock; before each batch it checks that the lock's session is alive (else it stops
+ * publishing and competes for the lock again), numbers the committed rows it is about to send in
+ * `relay_seq` through that session, and publishes each partition's rows in that order with an
+ * idempotent producer, each stamped with its outbox id, in sends that keep every partition's
+ * record batch under the broker's size limit. After anything failed between "sent" and
+ * "marked" (a crash, a failed mark, a lost lock), the relay reads the last message of each
+ * partition with numbered pending rows and marks those rows up to its relay_seq as published
+ * before sending anything, so nothing is published twice and no row is marked unsent.
  */
 @Injectable()
 export class OutboxRelayService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(OutboxRelayService.name);
-  private readonly repo: OutboxRepository;
+  private readonly repo: OutboxStore;
   private producer?: Producer;
-  private release: (() => Promise<void>) | null = null;
+  private lease: RelayLease | null = null;
+  /** False until the holder has reconciled the outbox with Kafka (after taking the lock, after a failure). */
+  private reconciled = false;
   private wake?: () => void;
   private running = false;
   private loop?: Promise<void>;
@@ -35,8 +49,9 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     @Inject(KAFKA) private readonly kafka: Kafka,
     @Inject(METRICS) private readonly metrics: ServiceMetrics,
     @Inject(DataSource) ds: DataSource,
+    @Optional() @Inject(OUTBOX_STORE) store?: OutboxStore,
   ) {
-    this.repo = new OutboxRepository(ds);
+    this.repo = store ?? new OutboxRepository(ds);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -58,6 +73,11 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     this.wake?.();
   }
 
+  /** True while this relay holds the lock with a live session (the one relay that publishes). */
+  get holdsLock(): boolean {
+    return this.lease !== null;
+  }
+
   private async sleep(ms: number): Promise<void> {
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, ms);
@@ -72,50 +92,59 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        if (!this.release) {
-          this.release = await this.repo.acquireRelayLock();
-          if (!this.release) {
+        if (this.lease && !(await this.lease.alive())) {
+          this.log.warn(
+            'outbox relay lost its lock session; it publishes nothing until it holds the lock again',
+          );
+          await this.dropLease();
+        }
+        if (!this.lease) {
+          this.lease = await this.repo.acquireRelayLock();
+          if (!this.lease) {
             await this.sleep(2000);
             continue;
           }
-          await this.recover();
+          this.reconciled = false;
         }
-        const sent = await this.publishBatch();
+        if (!this.reconciled) {
+          await this.recover();
+          this.reconciled = true;
+        }
+        const sent = await this.publishBatch(this.lease);
         this.metrics.outboxPending.set(await this.repo.countPending());
         if (sent < this.cfg.outboxBatch) await this.sleep(this.cfg.outboxPollMs);
       } catch (e) {
+        // What was sent but not marked is found in Kafka before the next send.
+        this.reconciled = false;
         this.log.error({ err: e }, 'outbox relay failed; retrying');
         await this.sleep(1000);
       }
     }
-    await this.release?.();
-    this.release = null;
+    await this.dropLease();
+  }
+
+  private async dropLease(): Promise<void> {
+    const lease = this.lease;
+    this.lease = null;
+    await lease?.release();
   }
 
   /** Publishes up to one batch; returns how many messages were sent. */
-  async publishBatch(): Promise<number> {
+  private async publishBatch(lease: RelayLease): Promise<number> {
+    await lease.number(this.cfg.outboxBatch);
     const pending = await this.repo.pending(this.cfg.outboxBatch);
     if (pending.length === 0) return 0;
-    const byTopic = new Map<string, PendingOutboxMessage[]>();
-    for (const m of pending) {
-      const list = byTopic.get(m.topic) ?? [];
-      list.push(m);
-      byTopic.set(m.topic, list);
-    }
     const started = performance.now();
-    await this.producer!.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, msgs]) => ({
-        topic,
-        messages: msgs.map((m) => ({
-          key: m.key,
-          value: m.payload,
-          partition: m.partition,
-          headers: { [OUTBOX_ID_HEADER]: m.id },
-        })),
-      })),
-    });
-    await this.repo.markPublished(pending.map((m) => m.id));
+    const sends = splitIntoSends(
+      pending.map((m) => ({ ...m, headers: { [OUTBOX_ID_HEADER]: m.id } })),
+      this.cfg.outboxMaxBatchBytes,
+    );
+    for (const send of sends) {
+      // Another relay may hold the lock once this session is gone: send nothing more then.
+      if (!(await lease.alive())) throw new Error('outbox relay lock session lost');
+      await this.producer!.sendBatch({ acks: -1, topicMessages: byTopic(send) });
+      await this.repo.markPublished(send.map((m) => m.id));
+    }
     this.metrics.stageSeconds.observe(
       { stage: 'outbox_publish' },
       (performance.now() - started) / 1000,
@@ -123,7 +152,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     return pending.length;
   }
 
-  /** Marks as published what a previous relay sent but did not mark before it died. */
+  /** Marks as published what a relay sent but did not mark (it died, or its mark failed). */
   private async recover(): Promise<void> {
     const partitions = await this.repo.pendingPartitions();
     if (partitions.length === 0) return;
@@ -131,7 +160,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     let marked = 0;
     for (const p of partitions) {
       const id = last.get(`${p.topic}:${p.partition}`);
-      if (id) marked += await this.repo.markPublishedUpTo(p.topic, p.partition, id);
+      if (id) marked += await this.repo.markPublishedThrough(p.topic, p.partition, id);
     }
     this.log.log(
       `outbox recovery: ${partitions.length} pending partitions checked, ${marked} messages already in Kafka`,
@@ -202,4 +231,27 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
       await admin.disconnect();
     }
   }
+}
+
+function byTopic(
+  messages: readonly (PendingOutboxMessage & { headers: Record<string, string> })[],
+): {
+  topic: string;
+  messages: { key: string; value: string; partition: number; headers: Record<string, string> }[];
+}[] {
+  const topics = new Map<string, (typeof messages)[number][]>();
+  for (const m of messages) {
+    const list = topics.get(m.topic) ?? [];
+    list.push(m);
+    topics.set(m.topic, list);
+  }
+  return [...topics].map(([topic, list]) => ({
+    topic,
+    messages: list.map((m) => ({
+      key: m.key,
+      value: m.payload,
+      partition: m.partition,
+      headers: m.headers,
+    })),
+  }));
 }

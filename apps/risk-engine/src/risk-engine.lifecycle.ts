@@ -18,6 +18,7 @@ import { NewsHandler } from './handlers/news.handler';
 import { PositionsHandler } from './handlers/positions.handler';
 import { TicksHandler } from './handlers/ticks.handler';
 import { EngineConsumers } from './kafka/engine-consumers';
+import { DeadLetters } from './ports/dead-letters';
 import { StopSignal } from './state/stop-signal';
 
 /**
@@ -39,6 +40,7 @@ export class RiskEngineLifecycle implements OnApplicationBootstrap, OnApplicatio
     private readonly positions: PositionsHandler,
     private readonly ticks: TicksHandler,
     private readonly news: NewsHandler,
+    private readonly deadLetters: DeadLetters,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -81,6 +83,7 @@ export class RiskEngineLifecycle implements OnApplicationBootstrap, OnApplicatio
       c.news.disconnect(),
       c.positions.disconnect(),
       c.admin.disconnect(),
+      this.deadLetters.close(),
     ]);
   }
 }

@@ -7,6 +7,8 @@ import { NewsReasoningService } from './news-reasoning.service';
 import { NewsUnderstandingService } from './news-understanding.service';
 import { OutboxRelayService } from './outbox-relay.service';
 import { CommittedOutcomes } from './ports/committed-outcomes';
+import { DeadLetters } from './ports/dead-letters';
+import { InputClock } from './ports/input-clock';
 import { Judge } from './ports/judge';
 import { PortfolioScorer } from './ports/portfolio-scorer';
 import { ReasoningJudge } from './ports/reasoning-judge';
@@ -25,6 +27,7 @@ import { TreeScoringService } from './tree-scoring.service';
 import { AdoptPartitionsUseCase } from './use-cases/adopt-partitions.use-case';
 import { ApplySnapshotUseCase } from './use-cases/apply-snapshot.use-case';
 import { ApplyTicksUseCase } from './use-cases/apply-ticks.use-case';
+import { DeadLetterUnstorableUseCase } from './use-cases/dead-letter-unstorable.use-case';
 import { EvaluateNewsUseCase } from './use-cases/evaluate-news.use-case';
 import { FlushTicksUseCase } from './use-cases/flush-ticks.use-case';
 import { ReplayNewsUseCase } from './use-cases/replay-news.use-case';
@@ -49,6 +52,7 @@ import { ReplayNewsUseCase } from './use-cases/replay-news.use-case';
     EvaluateNewsUseCase,
     AdoptPartitionsUseCase,
     ReplayNewsUseCase,
+    DeadLetterUnstorableUseCase,
     // Ports and adapters.
     riskStoreProvider,
     EvaluationRepository,
@@ -60,6 +64,8 @@ import { ReplayNewsUseCase } from './use-cases/replay-news.use-case';
     TreeScoringService,
     PortfolioScorer,
     CommittedOutcomes,
+    DeadLetters,
+    InputClock,
     OutboxRelayService,
     // In-memory state.
     ...engineStateProviders,

@@ -2,7 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import { DeliveryWorker } from './delivery-worker';
 import { newWebhookSecret } from './signing';
 import type { SendResult, WebhookSender } from './webhook-sender';
-import type { ClaimedDelivery, WebhookStore } from './webhook.store';
+import type { ClaimedDelivery, WebhookRepository } from './webhook.repository';
 
 /** A store double that fails on any call the test did not expect. */
 function storeWith(claims: ClaimedDelivery[][]) {
@@ -16,7 +16,7 @@ function storeWith(claims: ClaimedDelivery[][]) {
       },
     ),
   };
-  return { store: store as unknown as WebhookStore, recorded, mock: store };
+  return { store: store as unknown as WebhookRepository, recorded, mock: store };
 }
 
 describe('DeliveryWorker', () => {
@@ -35,6 +35,7 @@ describe('DeliveryWorker', () => {
     pollMs: 10,
     timeoutMs: 1000,
     concurrency: 4,
+    maxPerSubscription: 4,
     scanBatch: 100,
   };
 
@@ -87,9 +88,44 @@ describe('DeliveryWorker', () => {
     const worker = new DeliveryWorker(store, never, opts);
     await worker.tick();
     await worker.tick();
-    expect(mock.claimDue.mock.calls).toEqual([
+    expect(mock.claimDue.mock.calls.map((c: unknown[]) => c.slice(0, 2))).toEqual([
       [4, 7000],
       [2, 7000],
     ]);
+  });
+
+  it("tells the store each subscription's deliveries in flight, so it can cap them", async () => {
+    const never: WebhookSender = { send: () => new Promise<SendResult>(() => undefined) };
+    const { store, mock } = storeWith([[claimed(1), { ...claimed(1), id: 'msg_2' }]]);
+    const worker = new DeliveryWorker(store, never, { ...opts, maxPerSubscription: 2 });
+    await worker.tick();
+    await worker.tick();
+    const caps = mock.claimDue.mock.calls.map(
+      (c: unknown[]) => c[2] as { maxPerSubscription: number; inFlight: Map<string, number> },
+    );
+    expect(caps[1].maxPerSubscription).toBe(2);
+    expect([...caps[1].inFlight]).toEqual([['s-1', 2]]);
+  });
+
+  it('waits for a slot instead of scanning back to back when every slot is busy', async () => {
+    const never: WebhookSender = { send: () => new Promise<SendResult>(() => undefined) };
+    const { store, mock } = storeWith([[claimed(1), { ...claimed(1), id: 'msg_2' }]]);
+    const worker = new DeliveryWorker(store, never, { ...opts, concurrency: 2, pollMs: 50 });
+    worker.start();
+    await new Promise((r) => setTimeout(r, 300));
+    void worker.stop();
+    // One pass per poll interval (about 6 here); a busy loop makes thousands.
+    expect(mock.scanNewAlerts.mock.calls.length).toBeLessThan(30);
+    expect(mock.claimDue.mock.calls.length).toBe(1);
+  });
+
+  it('records a secret it cannot decrypt as a failed attempt, without sending', async () => {
+    const send = jest.fn();
+    const { store, recorded } = storeWith([[{ ...claimed(1), secret: null }]]);
+    const worker = new DeliveryWorker(store, { send }, opts);
+    await worker.tick();
+    await worker.stop();
+    expect(send).not.toHaveBeenCalled();
+    expect(recorded).toEqual([{ id: 'msg_1', attempt: 1, outcome: 'retry', retryInMs: 100 }]);
   });
 });

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { decideAfterAttempt, type AttemptOutcome, type RetryPolicy } from './retry-policy';
 import { signWebhook } from './signing';
 import type { WebhookSender } from './webhook-sender';
-import type { ClaimedDelivery, WebhookStore } from './webhook.store';
+import type { ClaimedDelivery, WebhookRepository } from './webhook.repository';
 
 export interface DeliveryWorkerOptions {
   policy: RetryPolicy;
@@ -10,6 +10,8 @@ export interface DeliveryWorkerOptions {
   timeoutMs: number;
   /** Deliveries in flight at once. */
   concurrency: number;
+  /** …and of one subscription, so one hung receiver cannot hold every slot. */
+  maxPerSubscription: number;
   scanBatch: number;
   onAttempt?: (outcome: AttemptOutcome) => void;
   /** Alert committed → receiver acknowledged, in seconds. */
@@ -25,12 +27,13 @@ export interface DeliveryWorkerOptions {
 export class DeliveryWorker {
   private readonly log = new Logger('Webhooks');
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlightBySubscription = new Map<string, number>();
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
 
   constructor(
-    private readonly store: WebhookStore,
+    private readonly store: WebhookRepository,
     private readonly sender: WebhookSender,
     private readonly opts: DeliveryWorkerOptions,
   ) {}
@@ -55,10 +58,25 @@ export class DeliveryWorker {
       this.opts.policy.scheduleMs[0] ?? 0,
     );
     const free = this.opts.concurrency - this.inFlight.size;
+    // All slots busy: nothing to claim; the loop waits for a slot (or the poll interval)
+    // instead of running scan transactions back to back.
+    if (free <= 0) return false;
     // The lease outlives the request timeout, so a live worker always records before it ends.
-    const claimed = await this.store.claimDue(free, this.opts.timeoutMs * 2 + 5000);
+    const claimed = await this.store.claimDue(free, this.opts.timeoutMs * 2 + 5000, {
+      maxPerSubscription: this.opts.maxPerSubscription,
+      inFlight: this.inFlightBySubscription,
+    });
     for (const d of claimed) {
-      const p = this.attempt(d).finally(() => this.inFlight.delete(p));
+      const sub = d.subscriptionId;
+      this.inFlightBySubscription.set(sub, (this.inFlightBySubscription.get(sub) ?? 0) + 1);
+      const p = this.attempt(d).finally(() => {
+        this.inFlight.delete(p);
+        const left = (this.inFlightBySubscription.get(sub) ?? 1) - 1;
+        if (left > 0) this.inFlightBySubscription.set(sub, left);
+        else this.inFlightBySubscription.delete(sub);
+        // A freed slot may let a waiting delivery go now rather than at the next poll.
+        this.wake?.();
+      });
       this.inFlight.add(p);
     }
     return scanned >= this.opts.scanBatch || claimed.length >= free;
@@ -87,8 +105,19 @@ export class DeliveryWorker {
     const now = this.opts.now ?? (() => new Date());
     const startedAt = now();
     try {
-      const headers = signWebhook(d.secret, d.id, startedAt, d.payload);
-      const res = await this.sender.send(d.url, { ...headers }, d.payload);
+      const res =
+        d.secret === null
+          ? {
+              statusCode: null,
+              retryAfterMs: null,
+              durationMs: 0,
+              error: 'the signing secret cannot be decrypted: was WEBHOOK_SECRET_KEY changed?',
+            }
+          : await this.sender.send(
+              d.url,
+              { ...signWebhook(d.secret, d.id, startedAt, d.payload) },
+              d.payload,
+            );
       const decision = decideAfterAttempt(this.opts.policy, d.attempt, res);
       await this.store.recordAttempt(d, {
         startedAt,

@@ -4,4 +4,5 @@ export * from './signing';
 export * from './ssrf-guard';
 export * from './stream-position';
 export * from './webhook-sender';
-export * from './webhook.store';
+export * from './webhook.repository';
+export * from './secret-box';

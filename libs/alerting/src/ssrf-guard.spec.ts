@@ -24,7 +24,28 @@ describe('SSRF guard', () => {
       'fd00::1',
       '::ffff:127.0.0.1',
       '::ffff:10.0.0.1',
+      '::ffff:7f00:1',
       'not-an-ip',
+      // IPv4-compatible, 6to4, NAT64 (well-known and local), site-local, discard, Teredo,
+      // documentation: each embeds or reaches an address the IPv4 rules would refuse.
+      '::127.0.0.1',
+      '::8.8.8.8',
+      '::a00:1',
+      '2002:7f00:1::1',
+      '2002:808:808::1',
+      '64:ff9b::7f00:1',
+      '64:ff9b:1::a00:1',
+      '64:ff9b:1:ffff::1',
+      'fec0::1',
+      'feff::1',
+      '100::1',
+      '100::ffff:ffff:ffff:ffff',
+      '2001::1',
+      '2001:0:4136:e378:8000:63bf:3fff:fdd2',
+      '2001:db8::1',
+      '192.0.2.1',
+      '198.51.100.7',
+      '203.0.113.9',
     ])
       expect({ a, blocked: isBlockedAddress(a) }).toEqual({ a, blocked: true });
   });
@@ -36,6 +57,9 @@ describe('SSRF guard', () => {
       '172.32.0.1',
       '2606:4700:4700::1111',
       '::ffff:8.8.8.8',
+      '::ffff:808:808',
+      '2001:4860:4860::8888',
+      '2a00:1450:4001:80b::200e',
     ])
       expect({ a, blocked: isBlockedAddress(a) }).toEqual({ a, blocked: false });
   });
@@ -65,6 +89,16 @@ describe('SSRF guard', () => {
     await expect(checkWebhookUrl('http://[::1]:80/x', false, publicOnly)).rejects.toThrow(
       /disallowed/,
     );
+    for (const host of [
+      '[::127.0.0.1]',
+      '[2002:a00:1::]',
+      '[64:ff9b:1::1]',
+      '[fec0::1]',
+      '[100::]',
+    ])
+      await expect(checkWebhookUrl(`http://${host}/x`, false, publicOnly)).rejects.toThrow(
+        /disallowed/,
+      );
     await expect(checkWebhookUrl('http://127.0.0.1/x', true, publicOnly)).resolves.toBeInstanceOf(
       URL,
     );

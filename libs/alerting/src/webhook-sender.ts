@@ -20,25 +20,35 @@ export interface WebhookSender {
   send(url: string, headers: Record<string, string>, body: string): Promise<SendResult>;
 }
 
+/** Nest DI token of the WebhookSender (the HTTP client is an adapter like the repositories). */
+export const WEBHOOK_SENDER = Symbol('WEBHOOK_SENDER');
+
+/** How much of an answer's body is read (and for how long) before the socket is cut. */
+const DRAIN_BYTES = 64 * 1024;
+const DRAIN_MS = 1000;
+
 export interface HttpSenderOptions {
   timeoutMs: number;
   allowPrivate: boolean;
   resolve?: Resolver;
+  /** The wall clock (Retry-After dates); durations use the monotonic clock. */
+  now?: () => Date;
 }
 
 /**
- * POSTs with node:http(s): no redirects are followed (a 3xx is just a failed attempt), the whole
- * exchange is bounded by the timeout, and the address connected to is the one the SSRF guard
+ * POSTs with node:http(s): no redirects are followed (a 3xx is just a failed attempt), the
+ * attempt ends with the answer's status line and headers, all bounded by the timeout (a body is
+ * never waited for), and the address connected to is the one the SSRF guard
  * checked (the guard runs inside the socket's DNS lookup, so a rebinding name cannot slip by).
  */
 export class HttpWebhookSender implements WebhookSender {
   constructor(private readonly opts: HttpSenderOptions) {}
 
   async send(urlText: string, headers: Record<string, string>, body: string): Promise<SendResult> {
-    const started = Date.now();
+    const started = performance.now();
     const done = (r: Omit<SendResult, 'durationMs'>): SendResult => ({
       ...r,
-      durationMs: Date.now() - started,
+      durationMs: Math.round(performance.now() - started),
     });
     let url: URL;
     try {
@@ -88,23 +98,27 @@ export class HttpWebhookSender implements WebhookSender {
           agent: false,
         },
         (res) => {
-          // The body is not needed; drain it so the socket closes cleanly.
-          res.resume();
-          res.on('end', () =>
-            finish({
-              statusCode: res.statusCode ?? null,
-              retryAfterMs: parseRetryAfter(
-                typeof res.headers['retry-after'] === 'string'
-                  ? res.headers['retry-after']
-                  : undefined,
-                new Date(),
-              ),
-              error: null,
-            }),
-          );
-          res.on('error', (e) =>
-            finish({ statusCode: res.statusCode ?? null, retryAfterMs: null, error: e.message }),
-          );
+          // The status decides the attempt: a 2xx is delivered even if the body is slow or
+          // never ends. The body is not needed; a little of it is drained so a well-behaved
+          // receiver's socket closes cleanly, and the rest is cut off.
+          finish({
+            statusCode: res.statusCode ?? null,
+            retryAfterMs: parseRetryAfter(
+              typeof res.headers['retry-after'] === 'string'
+                ? res.headers['retry-after']
+                : undefined,
+              (this.opts.now ?? (() => new Date()))(),
+            ),
+            error: null,
+          });
+          let drained = 0;
+          const cutOff = setTimeout(() => res.destroy(), DRAIN_MS);
+          res.on('data', (chunk: Buffer) => {
+            drained += chunk.length;
+            if (drained > DRAIN_BYTES) res.destroy();
+          });
+          res.on('close', () => clearTimeout(cutOff));
+          res.on('error', () => undefined);
         },
       );
       const timer = setTimeout(() => {

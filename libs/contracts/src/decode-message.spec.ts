@@ -43,6 +43,58 @@ describe('decodeInput', () => {
     expect(r.ok && r.value.symbols).toEqual([]);
   });
 
+  it('refuses NUL characters and lone surrogates in text, saying so', () => {
+    const r = decodeInput(
+      'news',
+      Buffer.from('n-1'),
+      Buffer.from(JSON.stringify({ ...VALID_SAMPLES.news, headline: 'a\u0000b' })),
+    );
+    expect(!r.ok && r.error.message).toBe(
+      'headline: must not contain NUL characters or lone surrogates',
+    );
+    // A surrogate pair (an emoji) is fine.
+    const ok = decodeInput(
+      'news',
+      Buffer.from('n-1'),
+      Buffer.from(JSON.stringify({ ...VALID_SAMPLES.news, headline: 'Rally \u{1F680}' })),
+    );
+    expect(ok.ok).toBe(true);
+  });
+
+  describe('clock skew', () => {
+    // The samples are dated 2026-11-30 09:00..09:31; the service clock stands at 09:00.
+    const clock = { nowMs: Date.parse('2026-11-30T09:00:00.000Z'), maxClockSkewMs: 300_000 };
+    const at = (ts: string) => ({
+      tick: [Buffer.from('AAPL'), { ...VALID_SAMPLES.tick, ts }],
+      news: [Buffer.from('n-1'), { ...VALID_SAMPLES.news, ts }],
+      positions: [Buffer.from('pf-alpha'), { ...VALID_SAMPLES.snap, ts }],
+    });
+
+    it.each(['tick', 'news', 'positions'] as const)(
+      'refuses a %s dated more than MAX_CLOCK_SKEW_MS ahead',
+      (kind) => {
+        const [key, far] = at('9999-12-31T23:59:59.000Z')[kind];
+        const r = decodeInput(kind, key as Buffer, Buffer.from(JSON.stringify(far)), clock);
+        expect(!r.ok && r.error.code).toBe(DecodeErrorCode.FutureTime);
+        expect(!r.ok && r.error.message).toMatch(/9999-12-31T23:59:59.000Z is \d+ s ahead/);
+        // Exactly at the limit (09:05:00.000) is accepted, a millisecond later is not.
+        const [, edge] = at('2026-11-30T09:05:00.000Z')[kind];
+        expect(decodeInput(kind, key as Buffer, Buffer.from(JSON.stringify(edge)), clock).ok).toBe(
+          true,
+        );
+        const [, past] = at('2026-11-30T09:05:00.001Z')[kind];
+        expect(decodeInput(kind, key as Buffer, Buffer.from(JSON.stringify(past)), clock).ok).toBe(
+          false,
+        );
+      },
+    );
+
+    it('checks nothing without a clock (offline tools reading recorded streams)', () => {
+      const [key, far] = at('9999-12-31T23:59:59.000Z').tick;
+      expect(decodeInput('tick', key as Buffer, Buffer.from(JSON.stringify(far))).ok).toBe(true);
+    });
+  });
+
   it('names the field at fault', () => {
     const r = decodeInput(
       'tick',

@@ -19,6 +19,9 @@ export enum DecodeErrorCode {
   Schema = 'SCHEMA',
   MissingKey = 'MISSING_KEY',
   KeyMismatch = 'KEY_MISMATCH',
+  FutureTime = 'FUTURE_TIME',
+  /** Valid by the contract but refused by PostgreSQL as data (SQLSTATE class 22): the engine's. */
+  Unstorable = 'UNSTORABLE',
 }
 
 export interface DecodeError {
@@ -29,6 +32,25 @@ export interface DecodeError {
 export type Decoded<T> = { ok: true; value: T } | { ok: false; error: DecodeError };
 
 export type InputKind = 'tick' | 'news' | 'positions';
+
+/**
+ * The service's clock as the decoders see it: a message dated more than `maxClockSkewMs` after
+ * `nowMs` is bad input (one far-future tick would make every real one stale). Omitted: no check
+ * (offline tools that read recorded streams).
+ */
+export interface DecodeClock {
+  nowMs: number;
+  maxClockSkewMs: number;
+}
+
+/** Why a message time is refused, or null when it is within the allowed skew. */
+export function futureTimeError(tsMs: number, clock: DecodeClock | undefined): DecodeError | null {
+  if (!clock || tsMs <= clock.nowMs + clock.maxClockSkewMs) return null;
+  return {
+    code: DecodeErrorCode.FutureTime,
+    message: `ts ${new Date(tsMs).toISOString()} is ${Math.round((tsMs - clock.nowMs) / 1000)} s ahead of the service clock ${new Date(clock.nowMs).toISOString()}; at most ${clock.maxClockSkewMs} ms is allowed (MAX_CLOCK_SKEW_MS)`,
+  };
+}
 
 interface KindSpec<T> {
   schema: ZodType<T, ZodTypeDef, unknown>;
@@ -62,32 +84,8 @@ export function formatZodError(err: ZodError): string {
     .join('; ');
 }
 
-/**
- * Turns a raw Kafka record into a contract message, or says exactly why it cannot be used.
- * The key must be present and equal the body's key field (the contract's "a key that disagrees
- * with the body"): partitioning by that key is what keeps a portfolio on one consumer.
- */
-export function decodeInput(kind: 'tick', key: Buffer | null, value: Buffer | null): Decoded<Tick>;
-export function decodeInput(
-  kind: 'news',
-  key: Buffer | null,
-  value: Buffer | null,
-): Decoded<NewsEvent>;
-export function decodeInput(
-  kind: 'positions',
-  key: Buffer | null,
-  value: Buffer | null,
-): Decoded<PositionsSnapshot>;
-export function decodeInput(
-  kind: InputKind,
-  key: Buffer | null,
-  value: Buffer | null,
-): Decoded<Tick | NewsEvent | PositionsSnapshot>;
-export function decodeInput(
-  kind: InputKind,
-  key: Buffer | null,
-  value: Buffer | null,
-): Decoded<Tick | NewsEvent | PositionsSnapshot> {
+/** The checks every JSON message passes first: size, UTF-8, JSON, an object. */
+export function parseJsonObject(value: Buffer | null): Decoded<Record<string, unknown>> {
   if (!value || value.length === 0)
     return fail(DecodeErrorCode.EmptyValue, 'message value is empty');
   if (value.length > MAX_MESSAGE_BYTES) {
@@ -107,22 +105,75 @@ export function decodeInput(
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return fail(DecodeErrorCode.NotAnObject, 'message value must be a JSON object');
   }
+  return { ok: true, value: json as Record<string, unknown> };
+}
+
+/**
+ * Turns a raw Kafka record into a contract message, or says exactly why it cannot be used.
+ * The key must be present and equal the body's key field (the contract's "a key that disagrees
+ * with the body"): partitioning by that key is what keeps a portfolio on one consumer.
+ */
+export function decodeInput(
+  kind: 'tick',
+  key: Buffer | null,
+  value: Buffer | null,
+  clock?: DecodeClock,
+): Decoded<Tick>;
+export function decodeInput(
+  kind: 'news',
+  key: Buffer | null,
+  value: Buffer | null,
+  clock?: DecodeClock,
+): Decoded<NewsEvent>;
+export function decodeInput(
+  kind: 'positions',
+  key: Buffer | null,
+  value: Buffer | null,
+  clock?: DecodeClock,
+): Decoded<PositionsSnapshot>;
+export function decodeInput(
+  kind: InputKind,
+  key: Buffer | null,
+  value: Buffer | null,
+  clock?: DecodeClock,
+): Decoded<Tick | NewsEvent | PositionsSnapshot>;
+export function decodeInput(
+  kind: InputKind,
+  key: Buffer | null,
+  value: Buffer | null,
+  clock?: DecodeClock,
+): Decoded<Tick | NewsEvent | PositionsSnapshot> {
+  const object = parseJsonObject(value);
+  if (!object.ok) return object;
+  const json = object.value;
   const spec = SPECS[kind] as KindSpec<Tick | NewsEvent | PositionsSnapshot>;
   const parsed = spec.schema.safeParse(json);
   if (!parsed.success) return fail(DecodeErrorCode.Schema, formatZodError(parsed.error));
+  const future = futureTimeError(Date.parse(parsed.data.ts), clock);
+  if (future) return { ok: false, error: future };
+  const keyError = checkKey(key, spec.keyOf(parsed.data), spec.keyField);
+  if (keyError) return { ok: false, error: keyError };
+  return { ok: true, value: parsed.data };
+}
+
+/** The Kafka key must be present and equal the body's key field. */
+export function checkKey(
+  key: Buffer | null,
+  expected: string,
+  keyField: string,
+): DecodeError | undefined {
   if (!key || key.length === 0) {
-    return fail(
-      DecodeErrorCode.MissingKey,
-      `message has no key; the key must equal ${spec.keyField}`,
-    );
+    return {
+      code: DecodeErrorCode.MissingKey,
+      message: `message has no key; the key must equal ${keyField}`,
+    };
   }
   const keyText = key.toString('utf8');
-  const expected = spec.keyOf(parsed.data);
   if (keyText !== expected) {
-    return fail(
-      DecodeErrorCode.KeyMismatch,
-      `key ${JSON.stringify(keyText.slice(0, 140))} disagrees with ${spec.keyField} ${JSON.stringify(expected)}`,
-    );
+    return {
+      code: DecodeErrorCode.KeyMismatch,
+      message: `key ${JSON.stringify(keyText.slice(0, 140))} disagrees with ${keyField} ${JSON.stringify(expected)}`,
+    };
   }
-  return { ok: true, value: parsed.data };
+  return undefined;
 }

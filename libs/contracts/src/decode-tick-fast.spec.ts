@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { decodeInput } from './decode-message';
+import { DecodeErrorCode, decodeInput } from './decode-message';
 import { decodeTickFast, isoUtcMs, scanTick } from './decode-tick-fast';
 import { MALFORMED_CASES, VALID_SAMPLES } from './malformed-fixtures';
 
@@ -41,6 +41,23 @@ describe('decodeTickFast', () => {
         if (!fast.ok && !slow.ok) expect(fast.error).toEqual(slow.error);
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it('refuses a tick dated beyond the clock skew on the fast path too', () => {
+    const clock = { nowMs: Date.parse('2026-11-30T09:30:00.000Z'), maxClockSkewMs: 300_000 };
+    const value = (ts: string) =>
+      Buffer.from(JSON.stringify({ id: 't-1', symbol: 'AAPL', price: 182.31, ts }));
+    const far = decodeTickFast(Buffer.from('AAPL'), value('9999-12-31T23:59:59.000Z'), clock);
+    expect(!far.ok && far.error.code).toBe(DecodeErrorCode.FutureTime);
+    // A form the scanner does not take (whitespace) goes the general way and is refused alike.
+    const spaced = Buffer.from(
+      '{ "id": "t-1", "symbol": "AAPL", "price": 1, "ts": "9999-12-31T23:59:59.000Z" }',
+    );
+    const slow = decodeTickFast(Buffer.from('AAPL'), spaced, clock);
+    expect(!slow.ok && slow.error.code).toBe(DecodeErrorCode.FutureTime);
+    expect(decodeTickFast(Buffer.from('AAPL'), value('2026-11-30T09:35:00.000Z'), clock).ok).toBe(
+      true,
     );
   });
 

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { decodeInput, type Decoded } from './decode-message';
+import { decodeInput, futureTimeError, type DecodeClock, type Decoded } from './decode-message';
 import type { Tick } from './input-messages';
 import {
   ID_PATTERN,
@@ -20,10 +20,17 @@ export interface FastTick {
  * holds them equal) without the schema library's per-message cost. Anything it refuses is
  * decoded again by `decodeInput`, so the reason given is the schema's own.
  */
-export function decodeTickFast(key: Buffer | null, value: Buffer | null): Decoded<FastTick> {
+export function decodeTickFast(
+  key: Buffer | null,
+  value: Buffer | null,
+  clock?: DecodeClock,
+): Decoded<FastTick> {
   const fast = scanTick(key, value) ?? tryFast(key, value);
-  if (fast) return { ok: true, value: fast };
-  const slow = decodeInput('tick', key, value);
+  if (fast) {
+    const future = futureTimeError(fast.tsMs, clock);
+    return future ? { ok: false, error: future } : { ok: true, value: fast };
+  }
+  const slow = decodeInput('tick', key, value, clock);
   if (!slow.ok) return slow;
   // Unreachable while the two agree; kept so a disagreement never drops a valid tick.
   return { ok: true, value: { tick: slow.value, tsMs: Date.parse(slow.value.ts) } };

@@ -6,7 +6,8 @@ export function levelRank(level: RiskLevel): number {
   return RISK_LEVELS.indexOf(level);
 }
 
-export type ExplanationStepKind = 'metric' | 'limit' | 'tree' | 'reasoning' | 'decision';
+export type ExplanationStepKind =
+  'metric' | 'limit' | 'tree' | 'reasoning' | 'decision' | 'relation';
 
 export interface ExplanationStep {
   kind: ExplanationStepKind;
@@ -40,6 +41,13 @@ export interface EvaluationTimings {
   newTokens: number;
 }
 
+export interface EvaluationExplanation {
+  steps: ExplanationStep[];
+  models: Record<string, string>;
+  /** Positions the steps do not name: only the 50 largest by |value| are (absent when none is left out). */
+  truncatedPositions?: number;
+}
+
 export interface Evaluation {
   id: string;
   portfolioId: string;
@@ -48,7 +56,7 @@ export interface Evaluation {
   score: number;
   level: RiskLevel;
   metrics: RiskMetricsRecord;
-  explanation: { steps: ExplanationStep[]; models: Record<string, string> };
+  explanation: EvaluationExplanation;
   timings: EvaluationTimings;
 }
 

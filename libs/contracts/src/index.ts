@@ -6,3 +6,5 @@ export * from './dead-letter';
 export * from './evaluation';
 export * from './malformed-fixtures';
 export * from './decode-tick-fast';
+export * from './reference-messages';
+export * from './decode-reference';

@@ -18,6 +18,20 @@ const isoTime = z
   .string()
   .regex(ISO_UTC_PATTERN, 'must be an ISO-8601 UTC time like 2026-11-30T09:30:00.000Z')
   .refine((s) => Number.isFinite(Date.parse(s)), 'is not a real calendar time');
+// PostgreSQL's jsonb refuses U+0000 and JSON text cannot carry a lone surrogate as UTF-8: such
+// text is refused here (dead-lettered with this reason) rather than failing later in storage.
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what is looked for
+const UNSAFE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether `s` holds a NUL character or a lone UTF-16 surrogate. */
+export function hasUnsafeText(s: string): boolean {
+  return UNSAFE_TEXT.test(s);
+}
+
+/** Free text of a message: no NUL characters, no lone surrogates. */
+export const safeText = () =>
+  z.string().refine((s) => !hasUnsafeText(s), 'must not contain NUL characters or lone surrogates');
+
 const price = z.number().finite().gt(0, 'must be > 0').lte(MAX_PRICE, `must be <= ${MAX_PRICE}`);
 
 export const TickSchema = z.object({
@@ -31,16 +45,17 @@ export const TickSchema = z.object({
 export const NewsSchema = z.object({
   id,
   ts: isoTime,
-  headline: z.string().min(1).max(MAX_HEADLINE_CHARS),
-  body: z
-    .string()
+  headline: safeText().pipe(z.string().min(1).max(MAX_HEADLINE_CHARS)),
+  body: safeText()
     .refine(
       (s) => Buffer.byteLength(s, 'utf8') <= MAX_BODY_BYTES,
       `must be at most ${MAX_BODY_BYTES} bytes`,
     )
     .optional(),
   symbols: z.array(symbol).max(MAX_NEWS_SYMBOLS).default([]),
-  source: z.string().max(128).optional(),
+  /** Issuer ids the story is about (reference data); optional, like `symbols`. */
+  entities: z.array(id).max(MAX_NEWS_SYMBOLS).optional(),
+  source: safeText().pipe(z.string().max(128)).optional(),
 });
 
 /**

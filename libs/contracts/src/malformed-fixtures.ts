@@ -246,6 +246,35 @@ export const MALFORMED_CASES: MalformedCase[] = [
     value: j(snap),
     code: DecodeErrorCode.KeyMismatch,
   },
+  // PostgreSQL's jsonb refuses U+0000; a lone surrogate has no UTF-8 form (docs/contract.md § Choices).
+  {
+    name: 'NUL character in headline',
+    kind: 'news',
+    key: 'n-1',
+    value: j({ ...news, headline: 'SEC opens\u0000 probe' }),
+    code: DecodeErrorCode.Schema,
+  },
+  {
+    name: 'lone surrogate in headline',
+    kind: 'news',
+    key: 'n-1',
+    value: j({ ...news, headline: 'SEC opens \ud800 probe' }),
+    code: DecodeErrorCode.Schema,
+  },
+  {
+    name: 'lone low surrogate in body',
+    kind: 'news',
+    key: 'n-1',
+    value: j({ ...news, body: 'details \udc00' }),
+    code: DecodeErrorCode.Schema,
+  },
+  {
+    name: 'NUL character in source',
+    kind: 'news',
+    key: 'n-1',
+    value: j({ ...news, source: 'wire\u0000' }),
+    code: DecodeErrorCode.Schema,
+  },
 ];
 
 export const VALID_SAMPLES = { tick, news, snap };

@@ -69,8 +69,9 @@ describe('EngineCore', () => {
     const drop = c.applyTick({ id: 't2', symbol: 'AAPL', price: 94, ts: '' }, 61_000);
     c.applyTick({ id: 't3', symbol: 'AAPL', price: 94.1, ts: '' }, 62_000);
     c.applyTick({ id: 't4', symbol: 'MSFT', price: 100, ts: '' }, 62_000);
-    // ln(0.94) over the seed σ of one minute (30% a year, 252 × 390 minutes): ≈ −64.7.
-    const sigma = Math.sqrt(0.3 ** 2 / (252 * 390));
+    // ln(0.94) over the seed σ of one minute of market time (30% a year; a session minute is
+    // 0.75 × 60 / 23,400 = 1/520 trading day, docs/risk-methodology.md § 5a): ≈ −74.66.
+    const sigma = Math.sqrt(0.3 ** 2 / (252 * 520));
     expect(drop.largeMove).toBe(true);
     expect(drop.move).toEqual({
       tickId: 't2',

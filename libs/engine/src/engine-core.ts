@@ -27,6 +27,7 @@ import {
   type TreeVerdict,
 } from '@risk/scoring';
 import type { Judgement } from './judgement';
+import { dailyClose } from '@risk/backtest';
 import { floorNewsInput, strongerMove, type PriceMove } from './move-reasoning';
 
 export type { SymbolExposure } from '@risk/scoring';
@@ -117,6 +118,7 @@ export class EngineCore {
           sampleIntervalMs: opts.sampleIntervalMs,
           largeMoveZ: opts.largeMoveSigma,
         });
+    this.book.keepHeld(this.holdings);
   }
 
   static stateFromStore(s: StoredPortfolioState): PortfolioState | null {
@@ -260,7 +262,7 @@ export class EngineCore {
       this.book,
       args.assessment ?? assessPortfolio(ctx, this.book),
       {
-        warmupBuckets: this.book.config.warmupBuckets,
+        warmupDays: this.book.config.warmupDays,
         defaultAnnualVol: this.book.config.defaultAnnualVol,
         tradingSecondsPerDay: this.book.config.tradingSecondsPerDay,
         context: args.context,
@@ -286,7 +288,11 @@ export class EngineCore {
       score: draft.score,
       level: draft.level,
       metrics: draft.metrics,
-      explanation: { steps: draft.steps, models: draft.models },
+      explanation: {
+        steps: draft.steps,
+        models: draft.models,
+        ...(draft.truncatedPositions > 0 ? { truncatedPositions: draft.truncatedPositions } : {}),
+      },
       timings: args.reasoning?.timings ?? {
         totalMs: 0,
         reasoningMs: 0,
@@ -335,6 +341,7 @@ export class EngineCore {
         alert,
         portfolio: { peakNav: draft.peakNav, breachedLimits: draft.breaches },
         outbox,
+        closing: dailyClose(args.ts, state.snapshot.cash, state.snapshot.positions, this.book),
       },
       next: { ...state, peakNav: draft.peakNav, lastLevel: draft.level, breaches: draft.breaches },
     };

@@ -12,13 +12,14 @@ const s = {
 
 describe('snapshot candidate', () => {
   it('starts a new portfolio with no peak, level or breaches', () => {
-    expect(snapshotCandidate(s, 'portfolio.positions', 'id-1', undefined)).toEqual({
+    expect(snapshotCandidate(s, 'portfolio.positions', 2, 'id-1', undefined)).toEqual({
       id: 'pf',
       snapshot: {
         id: 'id-1',
         portfolioId: 'pf',
         sourceTopic: 'portfolio.positions',
         sourceId: 's1',
+        sourcePartition: 2,
         ts: s.ts,
         baseCurrency: 'USD',
         cash: 1000,
@@ -38,7 +39,7 @@ describe('snapshot candidate', () => {
       breaches: ['var99'],
       lastNews: { newsId: 'n1' },
     } as unknown as PortfolioState;
-    const c = snapshotCandidate(s, 't', 'id-2', current);
+    const c = snapshotCandidate(s, 't', 0, 'id-2', current);
     expect([c.peakNav, c.lastLevel, c.breaches, c.lastNews]).toEqual([
       5000,
       'HIGH',

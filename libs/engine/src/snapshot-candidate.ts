@@ -3,11 +3,13 @@ import type { PortfolioState } from './engine-core';
 
 /**
  * The state a positions snapshot proposes: its holdings, with the peak, level and breaches the
- * portfolio had (none for a new one). Installed only once its evaluation is durable.
+ * portfolio had (none for a new one). Installed only once its evaluation is durable. `partition`
+ * is the one it arrived on: it decides which instance owns the portfolio from now on.
  */
 export function snapshotCandidate(
   s: PositionsSnapshot,
   topic: string,
+  partition: number,
   snapshotId: string,
   current: PortfolioState | undefined,
 ): PortfolioState {
@@ -18,6 +20,7 @@ export function snapshotCandidate(
       portfolioId: s.portfolioId,
       sourceTopic: topic,
       sourceId: s.id,
+      sourcePartition: partition,
       ts: s.ts,
       baseCurrency: s.baseCurrency,
       cash: s.cash,

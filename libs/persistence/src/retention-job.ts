@@ -15,7 +15,7 @@ import {
  */
 export const STREAM_RETENTION_HORIZON = 'retention-horizon';
 
-/** `stream_cursors` row of the webhook scanner (libs/alerting's WebhookStore). */
+/** `stream_cursors` row of the webhook scanner (libs/alerting's WebhookRepository). */
 export const WEBHOOK_SCANNER_CURSOR = 'webhooks';
 
 /** One session lock for every retention job of the database, whichever process runs it. */
@@ -242,7 +242,7 @@ export class RetentionJob {
       `WITH first_kept AS (
          SELECT tx_id, seq FROM stream_events WHERE created_at >= $1 ORDER BY tx_id, seq LIMIT 1)
        SELECT e.tx_id::text AS tx_id, e.seq::text AS seq FROM stream_events e
-        WHERE e.tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+        WHERE e.tx_id < (SELECT stream_safe_xid())
           AND (NOT EXISTS (SELECT 1 FROM first_kept)
                OR (e.tx_id, e.seq) < (SELECT tx_id, seq FROM first_kept))
         ORDER BY e.tx_id DESC, e.seq DESC LIMIT 1`,

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Alert, Evaluation } from '@risk/contracts';
+import type { DailyClose } from '@risk/backtest';
 import type { SnapshotPosition } from './entities/portfolio-snapshot.entity';
 
 export interface OutboxDraft {
@@ -17,6 +18,8 @@ export interface EvaluationOutcome {
   alert: Alert | null;
   portfolio: { peakNav: number | null; breachedLimits: string[] };
   outbox: OutboxDraft[];
+  /** What the portfolio held and at which prices: the day's record if this is its latest evaluation. */
+  closing: DailyClose;
 }
 
 export interface SnapshotRecord {
@@ -24,6 +27,8 @@ export interface SnapshotRecord {
   portfolioId: string;
   sourceTopic: string;
   sourceId: string;
+  /** The positions partition the snapshot arrived on; it decides the owning instance. */
+  sourcePartition?: number | null;
   ts: string;
   baseCurrency: string;
   cash: number;
@@ -33,9 +38,20 @@ export interface SnapshotRecord {
 
 export interface EngineStateRecord {
   instanceId: string;
+  /** The book's global part (its header); on load, with its symbol rows as `symbols`. */
   instruments: unknown;
+  /** Symbol rows changed since the last save, and symbols to forget (written incrementally). */
+  symbols?: EngineSymbolChanges;
   tickOffsets: Record<string, string>;
 }
+
+export interface EngineSymbolChanges {
+  upsert: readonly { symbol: string; state: string }[];
+  remove: readonly string[];
+}
+
+/** Rows per statement: keeps each statement's parameters well under PostgreSQL's limits. */
+const SYMBOL_ROWS_PER_STATEMENT = 5_000;
 
 export interface StoredPortfolioState {
   id: string;
@@ -50,6 +66,7 @@ interface SnapshotRow {
   id: string;
   portfolio_id: string;
   source_id: string;
+  source_partition: number | null;
   ts: Date;
   base_currency: string;
   cash: number;
@@ -95,9 +112,33 @@ export class RiskStore {
             JSON.stringify(engineState.tickOffsets),
           ],
         );
+        if (engineState.symbols)
+          await this.saveSymbols(em, engineState.instanceId, engineState.symbols);
       }
       return { committed, snapshotApplied };
     });
+  }
+
+  private async saveSymbols(
+    em: EntityManager,
+    instanceId: string,
+    changes: EngineSymbolChanges,
+  ): Promise<void> {
+    for (let i = 0; i < changes.remove.length; i += SYMBOL_ROWS_PER_STATEMENT) {
+      await em.query(
+        'DELETE FROM engine_symbol_state WHERE instance_id = $1 AND symbol = ANY($2::text[])',
+        [instanceId, changes.remove.slice(i, i + SYMBOL_ROWS_PER_STATEMENT)],
+      );
+    }
+    for (let i = 0; i < changes.upsert.length; i += SYMBOL_ROWS_PER_STATEMENT) {
+      const rows = changes.upsert.slice(i, i + SYMBOL_ROWS_PER_STATEMENT);
+      await em.query(
+        `INSERT INTO engine_symbol_state (instance_id, symbol, state, updated_at)
+         SELECT $1, s, st, now() FROM unnest($2::text[], $3::text[]) AS u(s, st)
+         ON CONFLICT (instance_id, symbol) DO UPDATE SET state = EXCLUDED.state, updated_at = now()`,
+        [instanceId, rows.map((r) => r.symbol), rows.map((r) => r.state)],
+      );
+    }
   }
 
   private async claim(
@@ -116,8 +157,8 @@ export class RiskStore {
 
   private async insertSnapshot(em: EntityManager, s: SnapshotRecord): Promise<void> {
     await em.query(
-      `INSERT INTO portfolio_snapshots (id, portfolio_id, source_id, ts, base_currency, cash, positions, limits)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      `INSERT INTO portfolio_snapshots (id, portfolio_id, source_id, ts, base_currency, cash, positions, limits, source_partition)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [
         s.id,
         s.portfolioId,
@@ -127,6 +168,7 @@ export class RiskStore {
         s.cash,
         JSON.stringify(s.positions),
         s.limits ? JSON.stringify(s.limits) : null,
+        s.sourcePartition ?? null,
       ],
     );
     await em.query(
@@ -187,6 +229,7 @@ export class RiskStore {
         JSON.stringify(o.portfolio.breachedLimits),
       ],
     );
+    await this.upsertDailyRisk(em, o);
     for (const m of o.outbox) {
       await em.query(
         `INSERT INTO outbox (topic, partition, message_key, payload) VALUES ($1, $2, $3, $4)`,
@@ -194,6 +237,34 @@ export class RiskStore {
       );
     }
     return true;
+  }
+
+  /**
+   * The portfolio's record for the UTC day its evaluated state is as of (event time): the day's
+   * latest state wins (on equal times the later commit, which has seen more ticks). Same
+   * transaction as the evaluation, so a live stream and a replay of history make the same records.
+   */
+  private async upsertDailyRisk(em: EntityManager, o: EvaluationOutcome): Promise<void> {
+    const e = o.evaluation;
+    await em.query(
+      `INSERT INTO daily_risk (portfolio_id, day, evaluation_id, as_of, nav, var99, es99, cash, positions)
+       VALUES ($1, ($2::timestamptz AT TIME ZONE 'UTC')::date, $3, $2, $4, $5, $6, $7, $8)
+       ON CONFLICT (portfolio_id, day) DO UPDATE
+         SET evaluation_id = EXCLUDED.evaluation_id, as_of = EXCLUDED.as_of,
+             nav = EXCLUDED.nav, var99 = EXCLUDED.var99, es99 = EXCLUDED.es99, cash = EXCLUDED.cash,
+             positions = EXCLUDED.positions, updated_at = now()
+         WHERE daily_risk.as_of <= EXCLUDED.as_of`,
+      [
+        e.portfolioId,
+        o.closing.asOf,
+        e.id,
+        e.metrics.nav,
+        e.metrics.var99,
+        e.metrics.es99,
+        o.closing.cash,
+        JSON.stringify(o.closing.positions),
+      ],
+    );
   }
 
   /** Which of `scopes` already have an effect of (topic, eventId). */
@@ -211,9 +282,22 @@ export class RiskStore {
         'SELECT instruments, tick_offsets FROM engine_state WHERE instance_id = $1',
         [instanceId],
       );
-    return rows[0]
-      ? { instanceId, instruments: rows[0].instruments, tickOffsets: rows[0].tick_offsets }
-      : null;
+    if (!rows[0]) return null;
+    const header = rows[0].instruments;
+    // A version-1 state holds every symbol itself; later ones keep them as rows.
+    const legacy = (header as { version?: unknown } | null)?.version === 1;
+    const symbols = legacy
+      ? []
+      : await this.ds.query<{ symbol: string; state: string }[]>(
+          `SELECT symbol, state FROM engine_symbol_state WHERE instance_id = $1
+            ORDER BY updated_at, symbol`,
+          [instanceId],
+        );
+    return {
+      instanceId,
+      instruments: legacy ? header : { ...(header as object), symbols },
+      tickOffsets: rows[0].tick_offsets,
+    };
   }
 
   /** The state of the given portfolios (all when ids is omitted) as of their last commit. */
@@ -242,6 +326,7 @@ export class RiskStore {
             portfolioId: r.portfolio_id,
             sourceTopic: '',
             sourceId: r.source_id,
+            sourcePartition: r.source_partition,
             ts: r.ts.toISOString(),
             baseCurrency: r.base_currency,
             cash: r.cash,

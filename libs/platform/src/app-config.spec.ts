@@ -1,4 +1,9 @@
-import { ConfigError, loadConfig, parseReasoningGate } from './app-config';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEMO_WEBHOOK_SECRET_KEY } from '@risk/alerting/secret-box';
+import { ConfigError, SECRET_SETTINGS, loadConfig, parseReasoningGate } from './app-config';
+import { kafkaSecurity } from './kafka';
 
 describe('REASONING_GATE', () => {
   it('runs the language model on news, large moves and level changes by default', () => {
@@ -93,5 +98,94 @@ describe('retention settings', () => {
       /RETENTION_INTERVAL_SECONDS/,
     );
     expect(() => loadConfig({ RETENTION_BATCH: '10' })).toThrow(/RETENTION_BATCH/);
+  });
+});
+
+describe('Kafka TLS and SASL settings', () => {
+  it('are off by default', () => {
+    expect(loadConfig({})).toMatchObject({ kafkaSsl: null, kafkaSasl: null });
+  });
+
+  it('take a CA file and a SASL mechanism with its credentials; the password is a secret', () => {
+    const cfg = loadConfig({
+      KAFKA_SSL: 'true',
+      KAFKA_SSL_CA_FILE: '/etc/ca.pem',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'desk',
+      KAFKA_SASL_PASSWORD: 's3cret',
+    });
+    expect(cfg.kafkaSsl).toEqual({
+      caFile: '/etc/ca.pem',
+      certFile: undefined,
+      keyFile: undefined,
+      rejectUnauthorized: true,
+    });
+    expect(cfg.kafkaSasl).toEqual({
+      mechanism: 'scram-sha-512',
+      username: 'desk',
+      password: 's3cret',
+    });
+    expect(SECRET_SETTINGS).toContain('KAFKA_SASL_PASSWORD');
+  });
+
+  it('fail fast on half a setting', () => {
+    expect(() => loadConfig({ KAFKA_SASL_MECHANISM: 'plain' })).toThrow(
+      /needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD/,
+    );
+    expect(() => loadConfig({ KAFKA_SASL_USERNAME: 'x', KAFKA_SASL_PASSWORD: 'y' })).toThrow(
+      /KAFKA_SASL_MECHANISM is not/,
+    );
+    expect(() => loadConfig({ KAFKA_SSL_CA_FILE: '/etc/ca.pem' })).toThrow(/KAFKA_SSL is not/);
+    expect(() => loadConfig({ KAFKA_SASL_MECHANISM: 'gssapi' })).toThrow(ConfigError);
+    expect(() => loadConfig({ KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: '/etc/client.pem' })).toThrow(
+      /go together/,
+    );
+  });
+
+  it('map to kafkajs options, reading the certificate files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kafka-ssl-'));
+    const ca = join(dir, 'ca.pem');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n');
+    try {
+      const cfg = loadConfig({
+        KAFKA_SSL: 'true',
+        KAFKA_SSL_CA_FILE: ca,
+        KAFKA_SASL_MECHANISM: 'plain',
+        KAFKA_SASL_USERNAME: 'desk',
+        KAFKA_SASL_PASSWORD: 'pw',
+      });
+      expect(kafkaSecurity(cfg)).toEqual({
+        ssl: { rejectUnauthorized: true, ca: [readFileSync(ca, 'utf8')] },
+        sasl: { mechanism: 'plain', username: 'desk', password: 'pw' },
+      });
+      expect(kafkaSecurity(loadConfig({ KAFKA_SSL: '1' }))).toEqual({ ssl: true });
+      expect(kafkaSecurity(loadConfig({}))).toEqual({});
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('MAX_CLOCK_SKEW_MS', () => {
+  it('defaults to five minutes', () => {
+    expect(loadConfig({}).maxClockSkewMs).toBe(300_000);
+    expect(loadConfig({ MAX_CLOCK_SKEW_MS: '1000' }).maxClockSkewMs).toBe(1000);
+    expect(() => loadConfig({ MAX_CLOCK_SKEW_MS: '-1' })).toThrow(/MAX_CLOCK_SKEW_MS/);
+  });
+});
+
+describe('WEBHOOK_SECRET_KEY', () => {
+  it('is the public demo key when unset, outside production only', () => {
+    expect(loadConfig({}).webhookSecretKey).toBe(DEMO_WEBHOOK_SECRET_KEY);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/WEBHOOK_SECRET_KEY/);
+    const key = 'ab'.repeat(32);
+    expect(loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRET_KEY: key }).webhookSecretKey).toBe(
+      key,
+    );
+  });
+
+  it('refuses a key that is not 32 bytes, and is never logged', () => {
+    expect(() => loadConfig({ WEBHOOK_SECRET_KEY: 'short' })).toThrow(/WEBHOOK_SECRET_KEY/);
+    expect(SECRET_SETTINGS).toContain('WEBHOOK_SECRET_KEY');
   });
 });

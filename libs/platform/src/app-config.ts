@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { DEMO_WEBHOOK_SECRET_KEY, WEBHOOK_SECRET_KEY_PATTERN } from '@risk/alerting/secret-box';
 import { formatZodError } from '@risk/contracts';
 import { MIN_PROCESSED_EVENTS_DAYS, isValidProcessedEventsDays } from '@risk/persistence';
 
@@ -56,6 +57,15 @@ const EnvSchema = z.object({
   PORT: intFrom(3000, 0, 65535),
   KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
   KAFKA_CLIENT_ID: z.string().min(1).default('risk-service'),
+  // A managed or shared cluster (docs/infrastructure.md § Secure clusters): TLS, then SASL.
+  KAFKA_SSL: z.enum(['true', 'false', '1', '0']).default('false'),
+  KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
+  KAFKA_SSL_CERT_FILE: z.string().min(1).optional(),
+  KAFKA_SSL_KEY_FILE: z.string().min(1).optional(),
+  KAFKA_SSL_REJECT_UNAUTHORIZED: z.enum(['true', 'false', '1', '0']).default('true'),
+  KAFKA_SASL_MECHANISM: z.enum(['', 'plain', 'scram-sha-256', 'scram-sha-512']).default(''),
+  KAFKA_SASL_USERNAME: z.string().optional(),
+  KAFKA_SASL_PASSWORD: z.string().optional(),
   TOPIC_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9._-]*$/)
@@ -75,6 +85,8 @@ const EnvSchema = z.object({
     ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   COALESCE_MS: intFrom(1000, 0, 60_000),
+  // Input times further ahead of this process's clock are bad input (docs/contract.md).
+  MAX_CLOCK_SKEW_MS: intFrom(300_000, 0, 31_536_000_000),
   // News replayed to portfolios a rebalance moves here (docs/architecture.md § Rebalances).
   RECENT_NEWS_MAX: intFrom(1000, 0, 100_000),
   RECENT_NEWS_WINDOW_MS: intFrom(900_000, 0, 86_400_000),
@@ -92,10 +104,17 @@ const EnvSchema = z.object({
     .refine(isReasoningGate, `a comma-separated subset of ${REASONING_GATES.join(', ')}`)
     .default(REASONING_GATES.join(',')),
   OUTBOX_BATCH: intFrom(500, 1, 10_000),
+  // Per partition and send: under the broker's message.max.bytes (1,048,576 by default).
+  OUTBOX_MAX_BATCH_BYTES: intFrom(1_000_000, 1024, 100_000_000),
   API_RATE_LIMIT_PER_SEC: numFrom(50, 0.01, 1_000_000),
   API_RATE_LIMIT_BURST: intFrom(100, 1, 1_000_000),
   API_KEY_CACHE_MS: intFrom(5000, 0, 600_000),
+  API_AUTH_FAILURE_RATE_PER_SEC: numFrom(1, 0.01, 1_000_000),
+  API_AUTH_FAILURE_BURST: intFrom(20, 1, 1_000_000),
   STREAM_POLL_MS: intFrom(250, 10, 60_000),
+  STREAM_MAX_PER_KEY: intFrom(4, 1, 10_000),
+  STREAM_MAX_TOTAL: intFrom(200, 1, 100_000),
+  STREAM_KEY_CHECK_MS: intFrom(5000, 100, 600_000),
   WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false', '1', '0']).default('false'),
   WEBHOOK_RETRY_SCHEDULE: z
     .string()
@@ -105,6 +124,12 @@ const EnvSchema = z.object({
   WEBHOOK_TIMEOUT_MS: intFrom(15_000, 100, 120_000),
   WEBHOOK_POLL_MS: intFrom(200, 10, 60_000),
   WEBHOOK_WORKER: z.enum(['true', 'false', '1', '0']).default('true'),
+  WEBHOOK_CONCURRENCY: intFrom(32, 1, 10_000),
+  WEBHOOK_MAX_PER_SUBSCRIPTION: intFrom(4, 1, 10_000),
+  WEBHOOK_SECRET_KEY: z
+    .string()
+    .regex(WEBHOOK_SECRET_KEY_PATTERN, '32 bytes: 64 hex digits or 44 base64 characters')
+    .optional(),
   // Retention (docs/architecture.md § Retention); 0 keeps a table forever.
   RETENTION_STREAM_EVENTS_HOURS: intFrom(72, 0, 87_600),
   RETENTION_WEBHOOK_DAYS: intFrom(30, 0, 3650),
@@ -123,12 +148,27 @@ export interface AppConfig {
   port: number;
   kafkaBrokers: string[];
   kafkaClientId: string;
+  /** TLS to the brokers (null: plaintext); file paths, read when a client is made. */
+  kafkaSsl: {
+    caFile?: string;
+    certFile?: string;
+    keyFile?: string;
+    rejectUnauthorized: boolean;
+  } | null;
+  /** SASL authentication (null: none). */
+  kafkaSasl: {
+    mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    username: string;
+    password: string;
+  } | null;
   topicPrefix: string;
   groupPrefix: string;
   databaseUrl: string;
   instanceId: string;
   logLevel: string;
   coalesceMs: number;
+  /** How far ahead of the service clock an input's `ts` may be before it is dead-lettered. */
+  maxClockSkewMs: number;
   /** How many of the latest news items an engine keeps to replay after a rebalance (0: none). */
   recentNewsMax: number;
   /** …and how far behind the newest one in event time (0: no time bound). */
@@ -148,12 +188,21 @@ export interface AppConfig {
   /** Which events run the language model: news about a held symbol, large moves, level changes. */
   reasoningGate: ReasoningGates;
   outboxBatch: number;
+  outboxMaxBatchBytes: number;
   /** Token bucket per API key: sustained requests per second and burst size. */
   apiRateLimitPerSec: number;
   apiRateLimitBurst: number;
   /** How long a looked-up key (and so a revocation) may be served from memory. */
   apiKeyCacheMs: number;
+  /** Token bucket per client address for failed authentications (bad or missing keys). */
+  apiAuthFailureRatePerSec: number;
+  apiAuthFailureBurst: number;
   streamPollMs: number;
+  /** Open streams per API key, and in this process. */
+  streamMaxPerKey: number;
+  streamMaxTotal: number;
+  /** How often open streams re-check their key (a revoked key's streams end within this). */
+  streamKeyCheckMs: number;
   /** Allow webhook URLs on private, loopback and link-local addresses (tests, private networks). */
   webhookAllowPrivate: boolean;
   /** Delay before each attempt, first to last, in ms (the first is normally 0). */
@@ -163,6 +212,11 @@ export interface AppConfig {
   webhookPollMs: number;
   /** Run the webhook delivery worker in this process. */
   webhookWorker: boolean;
+  /** Attempts in flight in this process, and per subscription. */
+  webhookConcurrency: number;
+  webhookMaxPerSubscription: number;
+  /** AES-256-GCM key of the signing secrets at rest (secret); the public demo key when unset. */
+  webhookSecretKey: string;
   /** How long stream_events rows are kept (SSE resume window); 0: forever. */
   retentionStreamEventsHours: number;
   /** How long final webhook deliveries and their attempts are kept after completion; 0: forever. */
@@ -179,27 +233,74 @@ export interface AppConfig {
 }
 
 /** Names of settings that hold secrets: never logged. */
-export const SECRET_SETTINGS = ['DATABASE_URL'];
+export const SECRET_SETTINGS = ['DATABASE_URL', 'KAFKA_SASL_PASSWORD', 'WEBHOOK_SECRET_KEY'];
 
 export class ConfigError extends Error {}
+
+type Env = z.infer<typeof EnvSchema>;
+
+function kafkaSslOf(e: Env): AppConfig['kafkaSsl'] {
+  const files = [e.KAFKA_SSL_CA_FILE, e.KAFKA_SSL_CERT_FILE, e.KAFKA_SSL_KEY_FILE];
+  if (!flag(e.KAFKA_SSL)) {
+    if (files.some(Boolean))
+      throw new ConfigError('invalid configuration: KAFKA_SSL_*_FILE is set but KAFKA_SSL is not');
+    return null;
+  }
+  if (Boolean(e.KAFKA_SSL_CERT_FILE) !== Boolean(e.KAFKA_SSL_KEY_FILE))
+    throw new ConfigError(
+      'invalid configuration: KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together',
+    );
+  return {
+    caFile: e.KAFKA_SSL_CA_FILE,
+    certFile: e.KAFKA_SSL_CERT_FILE,
+    keyFile: e.KAFKA_SSL_KEY_FILE,
+    rejectUnauthorized: flag(e.KAFKA_SSL_REJECT_UNAUTHORIZED),
+  };
+}
+
+function kafkaSaslOf(e: Env): AppConfig['kafkaSasl'] {
+  if (e.KAFKA_SASL_MECHANISM === '') {
+    if (e.KAFKA_SASL_USERNAME || e.KAFKA_SASL_PASSWORD)
+      throw new ConfigError(
+        'invalid configuration: KAFKA_SASL_USERNAME/PASSWORD are set but KAFKA_SASL_MECHANISM is not',
+      );
+    return null;
+  }
+  if (!e.KAFKA_SASL_USERNAME || !e.KAFKA_SASL_PASSWORD)
+    throw new ConfigError(
+      `invalid configuration: KAFKA_SASL_MECHANISM ${e.KAFKA_SASL_MECHANISM} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`,
+    );
+  return {
+    mechanism: e.KAFKA_SASL_MECHANISM,
+    username: e.KAFKA_SASL_USERNAME,
+    password: e.KAFKA_SASL_PASSWORD,
+  };
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success)
     throw new ConfigError(`invalid configuration: ${formatZodError(parsed.error)}`);
   const e = parsed.data;
+  if (env.NODE_ENV === 'production' && e.WEBHOOK_SECRET_KEY === undefined)
+    throw new ConfigError(
+      'invalid configuration: WEBHOOK_SECRET_KEY is required in production (the default is public, for the demo)',
+    );
   return {
     port: e.PORT,
     kafkaBrokers: e.KAFKA_BROKERS.split(',')
       .map((b) => b.trim())
       .filter(Boolean),
     kafkaClientId: e.KAFKA_CLIENT_ID,
+    kafkaSsl: kafkaSslOf(e),
+    kafkaSasl: kafkaSaslOf(e),
     topicPrefix: e.TOPIC_PREFIX,
     groupPrefix: e.GROUP_PREFIX,
     databaseUrl: e.DATABASE_URL,
     instanceId: e.INSTANCE_ID,
     logLevel: e.LOG_LEVEL,
     coalesceMs: e.COALESCE_MS,
+    maxClockSkewMs: e.MAX_CLOCK_SKEW_MS,
     recentNewsMax: e.RECENT_NEWS_MAX,
     recentNewsWindowMs: e.RECENT_NEWS_WINDOW_MS,
     largeMoveSigma: e.LARGE_MOVE_SIGMA,
@@ -213,16 +314,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     reasoningMaxTokens: e.REASONING_MAX_TOKENS,
     reasoningGate: parseReasoningGate(e.REASONING_GATE),
     outboxBatch: e.OUTBOX_BATCH,
+    outboxMaxBatchBytes: e.OUTBOX_MAX_BATCH_BYTES,
     apiRateLimitPerSec: e.API_RATE_LIMIT_PER_SEC,
     apiRateLimitBurst: e.API_RATE_LIMIT_BURST,
     apiKeyCacheMs: e.API_KEY_CACHE_MS,
+    apiAuthFailureRatePerSec: e.API_AUTH_FAILURE_RATE_PER_SEC,
+    apiAuthFailureBurst: e.API_AUTH_FAILURE_BURST,
     streamPollMs: e.STREAM_POLL_MS,
+    streamMaxPerKey: e.STREAM_MAX_PER_KEY,
+    streamMaxTotal: e.STREAM_MAX_TOTAL,
+    streamKeyCheckMs: e.STREAM_KEY_CHECK_MS,
     webhookAllowPrivate: flag(e.WEBHOOK_ALLOW_PRIVATE),
     webhookRetryScheduleMs: parseDurationList(e.WEBHOOK_RETRY_SCHEDULE),
     webhookJitter: e.WEBHOOK_JITTER,
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     webhookPollMs: e.WEBHOOK_POLL_MS,
     webhookWorker: flag(e.WEBHOOK_WORKER),
+    webhookConcurrency: e.WEBHOOK_CONCURRENCY,
+    webhookMaxPerSubscription: e.WEBHOOK_MAX_PER_SUBSCRIPTION,
+    webhookSecretKey: e.WEBHOOK_SECRET_KEY ?? DEMO_WEBHOOK_SECRET_KEY,
     retentionStreamEventsHours: e.RETENTION_STREAM_EVENTS_HOURS,
     retentionWebhookDays: e.RETENTION_WEBHOOK_DAYS,
     retentionProcessedEventsDays: e.RETENTION_PROCESSED_EVENTS_DAYS,

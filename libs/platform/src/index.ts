@@ -1,5 +1,7 @@
 export * from './app-config';
 export * from './kafka';
+export * from './kafka-codecs';
+export * from './dead-letters';
 export * from './metrics';
 export * from './clock';
 export * from './errors';
@@ -8,3 +10,4 @@ export * from './async-mutex';
 export * from './partitioner';
 export * from './model-status';
 export * from './retention.service';
+export * from './log-redaction';

@@ -1,6 +1,8 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { AppConfig } from './app-config';
 import { topicNames, type TopicNames } from '@risk/contracts';
+import { registerKafkaCodecs } from './kafka-codecs';
 
 export const KAFKA = Symbol('KAFKA');
 export const TOPICS = Symbol('TOPICS');
@@ -10,9 +12,11 @@ type PinoLike = { warn: (o: object, m: string) => void; error: (o: object, m: st
 export function createKafka(cfg: AppConfig, logger?: PinoLike): Kafka {
   // The default (Java-compatible murmur2) partitioner is the one we want; its v2 notice is noise.
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+  registerKafkaCodecs();
   return new Kafka({
     clientId: cfg.kafkaClientId,
     brokers: cfg.kafkaBrokers,
+    ...kafkaSecurity(cfg),
     logLevel: logLevel.WARN,
     retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 5000 },
     logCreator:
@@ -24,6 +28,42 @@ export function createKafka(cfg: AppConfig, logger?: PinoLike): Kafka {
         else if (level === logLevel.WARN) logger.warn({ kafka: rest }, message);
       },
   });
+}
+
+/**
+ * kafkajs' TLS and SASL options from the configuration. Certificate files are read here, when a
+ * client is made, so a rotated file is picked up by the next client (a restart).
+ */
+export function kafkaSecurity(
+  cfg: Pick<AppConfig, 'kafkaSsl' | 'kafkaSasl'>,
+): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const out: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
+  const tls = cfg.kafkaSsl;
+  if (tls) {
+    const read = (file: string | undefined) => (file ? readFileSync(file, 'utf8') : undefined);
+    const ca = read(tls.caFile);
+    const cert = read(tls.certFile);
+    const key = read(tls.keyFile);
+    out.ssl =
+      ca || cert || !tls.rejectUnauthorized
+        ? {
+            rejectUnauthorized: tls.rejectUnauthorized,
+            ...(ca ? { ca: [ca] } : {}),
+            ...(cert && key ? { cert, key } : {}),
+          }
+        : true;
+  }
+  const sasl = cfg.kafkaSasl;
+  if (sasl) {
+    const { username, password } = sasl;
+    out.sasl =
+      sasl.mechanism === 'plain'
+        ? { mechanism: 'plain', username, password }
+        : sasl.mechanism === 'scram-sha-256'
+          ? { mechanism: 'scram-sha-256', username, password }
+          : { mechanism: 'scram-sha-512', username, password };
+  }
+  return out;
 }
 
 export function configuredTopics(cfg: AppConfig): TopicNames {

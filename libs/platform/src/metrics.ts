@@ -74,7 +74,7 @@ export class ServiceMetrics {
   });
   readonly httpRejected = new Counter({
     name: 'risk_http_rejected_total',
-    help: 'HTTP requests refused by access control, by reason (unauthenticated, forbidden, rate_limited)',
+    help: 'HTTP requests refused by access control, by reason (unauthenticated, auth_rate_limited, forbidden, rate_limited)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

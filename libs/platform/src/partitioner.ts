@@ -21,3 +21,20 @@ export function partitionForKey(topic: string, key: string, count: number): numb
     message: { key, value: null },
   });
 }
+
+/**
+ * The positions partition that owns a portfolio: the one its latest snapshot arrived on, so
+ * ownership follows where the producer's partitioner (murmur2, librdkafka's CRC32, a chosen
+ * partition) put it; for a snapshot stored before arrival partitions were recorded, the
+ * Java-default partition of its key.
+ */
+export function owningPartition(
+  topic: string,
+  portfolioId: string,
+  arrivedOn: number | null | undefined,
+  count: number,
+): number {
+  if (arrivedOn !== null && arrivedOn !== undefined && arrivedOn >= 0 && arrivedOn < count)
+    return arrivedOn;
+  return partitionForKey(topic, portfolioId, count);
+}

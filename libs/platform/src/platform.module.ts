@@ -13,6 +13,7 @@ import type { Kafka } from 'kafkajs';
 import { openDatabase } from '@risk/persistence';
 import { APP_CONFIG, loadConfig, type AppConfig } from './app-config';
 import { CLOCK, systemClock } from './clock';
+import { LOG_REDACT_PATHS, redactUrl } from './log-redaction';
 import { KAFKA, TOPICS, configuredTopics, createKafka } from './kafka';
 import { METRICS, ServiceMetrics } from './metrics';
 import { MODEL_STATUS, ModelStatusRegistry } from './model-status';
@@ -41,7 +42,10 @@ export class PlatformModule {
           forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
           pinoHttp: {
             level: config.logLevel,
-            redact: ['req.headers.authorization', 'req.headers.cookie', '*.secret', '*.password'],
+            redact: LOG_REDACT_PATHS,
+            serializers: {
+              req: (req: { url?: string }) => Object.assign(req, { url: redactUrl(req.url) }),
+            },
             autoLogging: false,
           },
         }),

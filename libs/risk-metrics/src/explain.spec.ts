@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Decimal } from 'decimal.js';
 import { Money } from './config';
-import { explainMetrics } from './explain';
+import { explainMetrics, positionsToExplain } from './explain';
 import { parseFormatted } from './format';
 import { checkLimits } from './limits';
 import { computePortfolioMetrics } from './portfolio-metrics';
@@ -15,7 +15,7 @@ describe('explainMetrics', () => {
       { AAPL: 182.31, MSFT: 397.428 },
       { AAPL: 0.02, MSFT: 0.02, ACME: 0.02 },
       0,
-      5,
+      1.25,
     );
     const r = computePortfolioMetrics(
       {
@@ -31,7 +31,7 @@ describe('explainMetrics', () => {
       750_000,
     );
     const steps = explainMetrics(r, checkLimits(r.metrics, { var99: 21_000 }), {
-      warmupBuckets: 23,
+      warmupDays: 2.68,
       defaultAnnualVol: 0.3,
     });
     expect(steps.map((s) => `${s.kind} | ${s.text}`)).toEqual([
@@ -45,7 +45,7 @@ describe('explainMetrics', () => {
       'metric | max weight = MSFT |v| 397,428.00 / nav 701,200.00 ≈ 56.68%',
       'metric | HHI = Σ (|v_i| / gross)² = (218,772.00 / 631,200.00)² + (397,428.00 / 631,200.00)² + (15,000.00 / 631,200.00)² ≈ 0.5171',
       'metric | σ_P (one day) = √(vᵀ Σ_day v) = √82,414,081.27 ≈ 9,078.22',
-      'metric | volatility still warming up for AAPL (5 of 23 samples), MSFT (5 of 23 samples), ACME (5 of 23 samples): the seed of 30.00% annual vol still weighs in',
+      'metric | volatility still warming up for AAPL (1.25 of 2.68 trading days), MSFT (1.25 of 2.68 trading days), ACME (1.25 of 2.68 trading days): the seed of 30.00% annual vol still weighs in',
       'metric | VaR99 = z 2.3263478740408408 × σ_P 9,078.22 ≈ 21,119.10',
       'metric | ES99 = φ(z)/(1 − 0.99) 2.6652142203458067 × σ_P 9,078.22 ≈ 24,195.40',
       'metric | annualised vol = σ_P 9,078.22 / nav 701,200.00 × √252 ≈ 20.55%',
@@ -213,5 +213,31 @@ describe('explainMetrics properties', () => {
         },
       ),
     );
+  });
+});
+
+describe('explainMetrics of a 20,000-position snapshot', () => {
+  it('names at most 50 positions and stays far below 1 MiB', () => {
+    const n = 20_000;
+    const symbols = Array.from({ length: n }, (_, i) => `S${String(i).padStart(14, '0')}X`);
+    const market = new FixedMarket(
+      Object.fromEntries(symbols.filter((_, i) => i % 5 !== 0).map((s, i) => [s, 10 + (i % 89)])),
+      Object.fromEntries(symbols.map((s) => [s, 0.01])),
+      0,
+      1, // every symbol still warming up: the warm-up list must be capped too
+      2,
+    );
+    const result = computePortfolioMetrics(
+      { cash: 1e6, positions: symbols.map((symbol, i) => ({ symbol, quantity: 1 + i })) },
+      market,
+      null,
+    );
+    const steps = explainMetrics(result, checkLimits(result.metrics, null));
+    const named = steps.filter((s) => typeof s.data.symbol === 'string');
+    expect(named).toHaveLength(50);
+    expect(positionsToExplain(result).truncated).toBe(n - 50);
+    expect(Buffer.byteLength(JSON.stringify(steps))).toBeLessThan(100_000);
+    const warm = steps.find((s) => /warming up/.test(s.text));
+    expect(warm?.text).toMatch(/and 15950 more/);
   });
 });

@@ -9,12 +9,56 @@ import type { PortfolioMetricsResult, PositionValuation } from './portfolio-metr
 export type MetricStep = ExplanationStep & { kind: 'metric' | 'limit' };
 
 export interface ExplainOptions {
-  /** From the instrument book's config, to say how far warm-up has got. */
-  readonly warmupBuckets?: number;
+  /** From the instrument book's config (trading days), to say how far warm-up has got. */
+  readonly warmupDays?: number;
   readonly defaultAnnualVol?: number;
   readonly tradingDaysPerYear?: number;
   /** Sums with more terms than this show Σ instead of every term. */
   readonly maxTermsShown?: number;
+  /** At most this many positions are named (MAX_EXPLAINED_POSITIONS if absent). */
+  readonly maxPositions?: number;
+}
+
+/**
+ * The contract's cap: an explanation names at most this many positions, the largest by |value|,
+ * so that an evaluation of any snapshot fits the broker's message size limit.
+ */
+export const MAX_EXPLAINED_POSITIONS = 50;
+
+export interface ExplainedPositions {
+  /** The priced positions named, the largest by |value|, in snapshot order. */
+  readonly listed: readonly PositionValuation[];
+  /** The unpriced symbols named, in the room the priced ones leave. */
+  readonly unpriced: readonly string[];
+  /** Positions, priced or not, the explanation does not name. */
+  readonly truncated: number;
+}
+
+/** Which positions an explanation names: the `max` largest by |value|, then unpriced ones. */
+export function positionsToExplain(
+  result: PortfolioMetricsResult,
+  max = MAX_EXPLAINED_POSITIONS,
+): ExplainedPositions {
+  const all = result.positions;
+  let listed: readonly PositionValuation[] = all;
+  if (all.length > max) {
+    const largest = new Set(
+      [...all]
+        .sort(
+          (a, b) =>
+            Math.abs(b.value) - Math.abs(a.value) ||
+            (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0),
+        )
+        .slice(0, max),
+    );
+    listed = all.filter((p) => largest.has(p));
+  }
+  const unpriced = result.metrics.unpriced.slice(0, Math.max(0, max - listed.length));
+  return {
+    listed,
+    unpriced,
+    truncated: all.length + result.metrics.unpriced.length - listed.length - unpriced.length,
+  };
 }
 
 /**
@@ -29,6 +73,8 @@ export function explainMetrics(
   const maxTerms = options.maxTermsShown ?? 12;
   const tradingDays = options.tradingDaysPerYear ?? 252;
   const { exact, positions } = result;
+  const named = positionsToExplain(result, options.maxPositions);
+  const listed = named.listed;
   const nav = new Money(exact.nav);
   const gross = new Money(exact.gross);
   const sigma = new Money(exact.sigmaDay);
@@ -41,7 +87,7 @@ export function explainMetrics(
     steps.push({ kind: 'limit', text, data });
   };
 
-  for (const p of positions) {
+  for (const p of listed) {
     metric(
       `${p.symbol} ${formatExact(p.exact.quantity)} × ${formatExact(p.exact.price)} = ${money(p.exact.value)} (${p.priceSource === 'tick' ? 'last tick' : 'snapshot mark'})`,
       {
@@ -53,10 +99,23 @@ export function explainMetrics(
       },
     );
   }
+  const unpricedUnnamed = result.metrics.unpriced.length - named.unpriced.length;
   if (result.metrics.unpriced.length > 0) {
+    const more = unpricedUnnamed > 0 ? ` and ${unpricedUnnamed} more` : '';
     metric(
-      `unpriced, left out of every metric: ${result.metrics.unpriced.join(', ')} (no tick and no snapshot mark yet)`,
-      { unpriced: result.metrics.unpriced },
+      `unpriced, left out of every metric: ${named.unpriced.join(', ')}${more} (no tick and no snapshot mark yet)`,
+      unpricedUnnamed > 0
+        ? { unpriced: named.unpriced, unpricedCount: result.metrics.unpriced.length }
+        : { unpriced: named.unpriced },
+    );
+  }
+  if (named.truncated > 0) {
+    metric(
+      `${positions.length + result.metrics.unpriced.length} positions: the ${listed.length} largest by |value| are named here, ${named.truncated} are not (every sum covers them all)`,
+      {
+        listedPositions: listed.length + named.unpriced.length,
+        truncatedPositions: named.truncated,
+      },
     );
   }
 
@@ -120,16 +179,24 @@ export function explainMetrics(
     {
       varianceDay: result.varianceDay,
       sigmaDay: result.sigmaDay,
-      volatilityDay: Object.fromEntries(positions.map((p) => [p.symbol, p.volatilityDay])),
+      volatilityDay: Object.fromEntries(listed.map((p) => [p.symbol, p.volatilityDay])),
     },
   );
+  const listedSymbols = new Set(listed.map((p) => p.symbol));
+  const warming = result.warmingUp.filter((s) => listedSymbols.has(s));
+  const warmingUnnamed = result.warmingUp.length - warming.length;
   if (result.warmingUp.length > 0)
-    metric(warmupText(result, options), { warmingUp: result.warmingUp });
+    metric(
+      warmupText(result, warming, warmingUnnamed, options),
+      warmingUnnamed > 0
+        ? { warmingUp: warming, warmingUpCount: result.warmingUp.length }
+        : { warmingUp: warming },
+    );
   metric(`VaR99 = z ${Z99.toString()} × σ_P ${money(exact.sigmaDay)} ≈ ${money(exact.var99)}`, {
     z: Z99.toNumber(),
     sigmaDay: result.sigmaDay,
     var99: result.metrics.var99,
-    componentVar99: Object.fromEntries(positions.map((p) => [p.symbol, p.componentVar99])),
+    componentVar99: Object.fromEntries(listed.map((p) => [p.symbol, p.componentVar99])),
   });
   metric(
     `ES99 = φ(z)/(1 − 0.99) ${ES99_FACTOR.toString()} × σ_P ${money(exact.sigmaDay)} ≈ ${money(exact.es99)}`,
@@ -156,16 +223,22 @@ export function explainMetrics(
   return steps;
 }
 
-function warmupText(result: PortfolioMetricsResult, options: ExplainOptions): string {
+function warmupText(
+  result: PortfolioMetricsResult,
+  named: readonly string[],
+  unnamed: number,
+  options: ExplainOptions,
+): string {
   const bySymbol = new Map(result.positions.map((p) => [p.symbol, p]));
-  const list = result.warmingUp
+  const list = named
     .map((s) => {
-      const n = bySymbol.get(s)?.samples ?? 0;
-      return options.warmupBuckets === undefined
-        ? `${s} (${n} samples)`
-        : `${s} (${n} of ${options.warmupBuckets} samples)`;
+      const n = (bySymbol.get(s)?.samples ?? 0).toFixed(2);
+      return options.warmupDays === undefined
+        ? `${s} (${n} trading days)`
+        : `${s} (${n} of ${options.warmupDays} trading days)`;
     })
-    .join(', ');
+    .join(', ')
+    .concat(unnamed > 0 ? `${named.length > 0 ? ' and ' : ''}${unnamed} more` : '');
   const seed =
     options.defaultAnnualVol === undefined
       ? 'the seed volatility'

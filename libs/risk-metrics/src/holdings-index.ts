@@ -48,6 +48,15 @@ export class HoldingsIndex {
     return this.bySymbol.get(symbol) ?? HoldingsIndex.NONE;
   }
 
+  isHeld(symbol: string): boolean {
+    return this.bySymbol.has(symbol);
+  }
+
+  /** Symbols some portfolio holds. */
+  heldCount(): number {
+    return this.bySymbol.size;
+  }
+
   symbolsOf(portfolioId: string): ReadonlySet<string> {
     return this.byPortfolio.get(portfolioId) ?? HoldingsIndex.NONE;
   }

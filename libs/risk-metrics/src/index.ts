@@ -1,6 +1,7 @@
 export * from './config';
 export * from './format';
 export * from './instrument-book';
+export * from './market-time';
 export * from './holdings-index';
 export * from './portfolio-metrics';
 export * from './limits';

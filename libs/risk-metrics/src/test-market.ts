@@ -2,7 +2,7 @@ import type { MarketView } from './instrument-book';
 
 /**
  * A fixed market for hand-computed tests: tick prices, per-symbol one-day vols, one correlation
- * for every pair, a sample count for every symbol.
+ * for every pair, the same trading days of history for every symbol.
  */
 export class FixedMarket implements MarketView {
   constructor(
@@ -10,7 +10,7 @@ export class FixedMarket implements MarketView {
     private readonly volsDay: Record<string, number>,
     private readonly correlation = 0,
     private readonly sampleCount = 100,
-    private readonly warmAt = 23,
+    private readonly warmAt = 2.68,
   ) {}
 
   lastPrice(symbol: string): number | undefined {

@@ -6,6 +6,7 @@ import {
   computePortfolioMetrics,
   explainMetrics,
   newlyBreached,
+  positionsToExplain,
   ruleScore,
   shouldAlert,
   type LimitCheck,
@@ -42,6 +43,8 @@ export interface EvaluationDraft {
   metrics: RiskMetricsRecord;
   steps: ExplanationStep[];
   models: Record<string, string>;
+  /** Positions the explanation leaves unnamed (0: it names every one). */
+  truncatedPositions: number;
   peakNav: number;
   breaches: string[];
   /** Set when the evaluation raises an alert (level rise or a newly breached limit). */
@@ -49,7 +52,8 @@ export interface EvaluationDraft {
 }
 
 export interface EvaluateOptions {
-  warmupBuckets?: number;
+  /** Trading days of market time before a volatility is warm (the book's config). */
+  warmupDays?: number;
   defaultAnnualVol?: number;
   /** Scales the one-day σ to the merge's 10-minute horizon (DEFAULT_RISK_MODEL_CONFIG's if absent). */
   tradingSecondsPerDay?: number;
@@ -166,7 +170,7 @@ export function decideEvaluation(
   const steps: ExplanationStep[] = [
     ...(options.context ?? []),
     ...explainMetrics(result, checks, {
-      warmupBuckets: options.warmupBuckets,
+      warmupDays: options.warmupDays,
       defaultAnnualVol: options.defaultAnnualVol,
     }),
     ...distanceSteps(distancesToLimits(result, checks, market, result.peakNav)),
@@ -197,6 +201,7 @@ export function decideEvaluation(
     },
     steps,
     models,
+    truncatedPositions: positionsToExplain(result).truncated,
     peakNav: result.peakNav,
     breaches: rules.breached,
     alertReason: alert.raise ? alert.reason : null,

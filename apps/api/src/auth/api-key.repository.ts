@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { generateApiKey, type ApiRole } from './api-keys';
 
 export interface ApiKeyRecord {
@@ -19,8 +20,9 @@ export interface StoredKey {
 }
 
 /** API keys in PostgreSQL; the key itself is returned once, by `create`, and never stored. */
+@Injectable()
 export class ApiKeyRepository {
-  constructor(private readonly ds: DataSource) {}
+  constructor(@Inject(DataSource) private readonly ds: DataSource) {}
 
   async create(role: ApiRole, name: string | null = null): Promise<{ id: string; key: string }> {
     const id = randomUUID();
@@ -67,5 +69,15 @@ export class ApiKeyRepository {
       );
     const r = rows[0];
     return r ? { id: r.id, role: r.role, hash: r.key_hash, revoked: r.revoked_at !== null } : null;
+  }
+
+  /** Of these key ids, those that exist and are not revoked (one query for every open stream). */
+  async activeIds(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows: { id: string }[] = await this.ds.query(
+      'SELECT id FROM api_keys WHERE id = ANY ($1::uuid[]) AND revoked_at IS NULL',
+      [ids],
+    );
+    return new Set(rows.map((r) => r.id));
   }
 }

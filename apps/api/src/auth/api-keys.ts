@@ -13,6 +13,13 @@ export function generateApiKey(): { key: string; hash: string; prefix: string } 
   return { key, hash: hashApiKey(key), prefix: key.slice(0, 10) };
 }
 
+const KEY_SHAPE = /^rsk_[A-Za-z0-9_-]{43}$/;
+
+/** Shaped like a key `generateApiKey` makes: anything else is refused without a look-up. */
+export function isWellFormedApiKey(token: string): boolean {
+  return KEY_SHAPE.test(token);
+}
+
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }

@@ -9,16 +9,25 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { DataSource } from 'typeorm';
-import { APP_CONFIG, METRICS, type AppConfig, type ServiceMetrics } from '@risk/platform';
-import { ApiKeyRepository, type StoredKey } from './api-key.repository';
-import { bearerToken, hashApiKey, roleAllows, sameHash, type ApiRole } from './api-keys';
+import {
+  APP_CONFIG,
+  CLOCK,
+  METRICS,
+  type AppConfig,
+  type Clock,
+  type ServiceMetrics,
+} from '@risk/platform';
+import type { StoredKey } from './api-key.repository';
+import { bearerToken, roleAllows, type ApiRole } from './api-keys';
 import { PUBLIC_ROUTE, QUERY_TOKEN, REQUIRED_ROLE } from './auth.decorators';
-import { takeToken, type Bucket } from './token-bucket';
+import { KeyLookup } from './key-lookup';
+import { peekToken, takeToken, type Bucket } from './token-bucket';
 
 interface AuthRequest {
   headers: Record<string, string | string[] | undefined>;
   query: Record<string, unknown>;
+  ip?: string;
+  socket?: { remoteAddress?: string };
   apiKey?: { id: string; role: ApiRole };
 }
 
@@ -26,26 +35,27 @@ interface AuthResponse {
   setHeader(name: string, value: string): void;
 }
 
-const MAX_CACHED_KEYS = 10_000;
+/** Client addresses whose failures are counted; the least recent is forgotten first. */
+const MAX_TRACKED_ADDRESSES = 10_000;
 
 /**
  * Every route needs a key (`Authorization: Bearer`, or `?access_token=` where allowed) except
- * those marked @Public; a route may need `admin`. Each key has its own token bucket.
+ * those marked @Public; a route may need `admin`. Each key has its own token bucket, and each
+ * client address one for failed authentications: past it, a key not already in memory is
+ * answered 429 without a look-up.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  private readonly keys: ApiKeyRepository;
-  private readonly cache = new Map<string, { key: StoredKey | null; atMs: number }>();
   private readonly buckets = new Map<string, Bucket>();
+  private readonly failures = new Map<string, Bucket>();
 
   constructor(
     private readonly reflector: Reflector,
-    @Inject(DataSource) ds: DataSource,
+    private readonly keys: KeyLookup,
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
     @Inject(METRICS) private readonly metrics: ServiceMetrics,
-  ) {
-    this.keys = new ApiKeyRepository(ds);
-  }
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
@@ -58,18 +68,12 @@ export class ApiKeyGuard implements CanActivate {
       const q = req.query.access_token;
       token = typeof q === 'string' && q.length <= 512 ? q : null;
     }
-    const key = token ? await this.lookup(token) : null;
-    if (!key) {
-      this.metrics.httpRejected.inc({ reason: 'unauthenticated' });
-      res.setHeader('WWW-Authenticate', 'Bearer');
-      throw new UnauthorizedException(
-        token ? 'API key is not valid' : 'missing API key: send Authorization: Bearer <key>',
-      );
-    }
+    const nowMs = this.clock.now().getTime();
+    const key = await this.authenticate(token, req, res, nowMs);
     const limited = takeToken(
       this.buckets.get(key.id),
       { ratePerSec: this.cfg.apiRateLimitPerSec, burst: this.cfg.apiRateLimitBurst },
-      Date.now(),
+      nowMs,
     );
     this.buckets.set(key.id, limited.bucket);
     if (!limited.allowed) {
@@ -89,20 +93,44 @@ export class ApiKeyGuard implements CanActivate {
     return true;
   }
 
-  /** A key found (or not) is remembered for API_KEY_CACHE_MS, which bounds revocation delay. */
-  private async lookup(token: string): Promise<StoredKey | null> {
-    const hash = hashApiKey(token);
-    const now = Date.now();
-    const hit = this.cache.get(hash);
-    let key: StoredKey | null;
-    if (hit && now - hit.atMs < this.cfg.apiKeyCacheMs) {
-      key = hit.key;
-    } else {
-      key = await this.keys.findByHash(hash);
-      if (this.cache.size >= MAX_CACHED_KEYS) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(hash, { key, atMs: now });
+  /** The key of the request, or a 401 (a 429 once the address has used up its failures). */
+  private async authenticate(
+    token: string | null,
+    req: AuthRequest,
+    res: AuthResponse,
+    nowMs: number,
+  ): Promise<StoredKey> {
+    const address = req.ip ?? req.socket?.remoteAddress ?? 'unknown';
+    const limits = {
+      ratePerSec: this.cfg.apiAuthFailureRatePerSec,
+      burst: this.cfg.apiAuthFailureBurst,
+    };
+    const budget = peekToken(this.failures.get(address), limits, nowMs);
+    const key = !token
+      ? null
+      : budget.available
+        ? await this.keys.find(token, nowMs)
+        : this.keys.cached(token, nowMs);
+    if (key) return key;
+    const failed = budget.available
+      ? takeToken(this.failures.get(address), limits, nowMs)
+      : { bucket: this.failures.get(address)!, allowed: false, retryAfterMs: budget.retryAfterMs };
+    this.failures.delete(address);
+    if (this.failures.size >= MAX_TRACKED_ADDRESSES)
+      this.failures.delete(this.failures.keys().next().value!);
+    this.failures.set(address, failed.bucket);
+    if (!failed.allowed || !budget.available) {
+      this.metrics.httpRejected.inc({ reason: 'auth_rate_limited' });
+      res.setHeader('Retry-After', String(Math.max(1, Math.ceil(failed.retryAfterMs / 1000))));
+      throw new HttpException(
+        `too many failed authentications from this address: ${this.cfg.apiAuthFailureRatePerSec}/s (burst ${this.cfg.apiAuthFailureBurst})`,
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
     }
-    if (!key || key.revoked || !sameHash(key.hash, hash)) return null;
-    return key;
+    this.metrics.httpRejected.inc({ reason: 'unauthenticated' });
+    res.setHeader('WWW-Authenticate', 'Bearer');
+    throw new UnauthorizedException(
+      token ? 'API key is not valid' : 'missing API key: send Authorization: Bearer <key>',
+    );
   }
 }

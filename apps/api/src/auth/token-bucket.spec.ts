@@ -1,5 +1,5 @@
 import { bearerToken, generateApiKey, hashApiKey, roleAllows, sameHash } from './api-keys';
-import { takeToken, type Bucket } from './token-bucket';
+import { peekToken, takeToken, type Bucket } from './token-bucket';
 
 describe('token bucket', () => {
   const limits = { ratePerSec: 2, burst: 3 };
@@ -24,6 +24,17 @@ describe('token bucket', () => {
       true,
       false,
     ]);
+  });
+});
+
+describe('token bucket peek', () => {
+  it('says whether a token is there without taking it', () => {
+    const limits = { ratePerSec: 1, burst: 1 };
+    expect(peekToken(undefined, limits, 0)).toEqual({ available: true, retryAfterMs: 0 });
+    const { bucket } = takeToken(undefined, limits, 0);
+    expect(peekToken(bucket, limits, 0)).toEqual({ available: false, retryAfterMs: 1000 });
+    expect(peekToken(bucket, limits, 0)).toEqual({ available: false, retryAfterMs: 1000 });
+    expect(peekToken(bucket, limits, 1000)).toEqual({ available: true, retryAfterMs: 0 });
   });
 });
 

@@ -1,16 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsISO8601,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { ID_PATTERN } from '@risk/contracts';
+import { INSTANT_FORMS, IsInstant } from './query-parsing';
 
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
@@ -29,14 +21,22 @@ export class PageQueryDto {
 }
 
 export class HistoryQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Inclusive lower bound on the evaluation time (ISO-8601)' })
+  @ApiPropertyOptional({
+    description: `Inclusive lower bound on the evaluation time: ${INSTANT_FORMS}`,
+  })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsString()
+  @MaxLength(64)
+  @IsInstant()
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Exclusive upper bound on the evaluation time (ISO-8601)' })
+  @ApiPropertyOptional({
+    description: `Exclusive upper bound on the evaluation time: ${INSTANT_FORMS}`,
+  })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsString()
+  @MaxLength(64)
+  @IsInstant()
   to?: string;
 }
 
@@ -46,8 +46,10 @@ export class AlertsQueryDto extends PageQueryDto {
   @Matches(ID_PATTERN)
   portfolioId?: string;
 
-  @ApiPropertyOptional({ description: 'Alerts at or after this time (ISO-8601)' })
+  @ApiPropertyOptional({ description: `Alerts at or after this time: ${INSTANT_FORMS}` })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsString()
+  @MaxLength(64)
+  @IsInstant()
   since?: string;
 }

@@ -1,4 +1,5 @@
-import type { DataSource } from 'typeorm';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import type { Alert, Evaluation } from '@risk/contracts';
 import { STREAM_START, afterPositionSql, type StreamPosition } from '@risk/alerting';
 import {
@@ -21,8 +22,9 @@ interface EventRow {
 }
 
 /** Committed evaluations and alerts in commit-safe order (see stream-position.ts). */
+@Injectable()
 export class StreamEventsRepository {
-  constructor(private readonly ds: DataSource) {}
+  constructor(@Inject(DataSource) private readonly ds: DataSource) {}
 
   /**
    * The newest final position: a client that gives none starts here (live only). When
@@ -32,7 +34,7 @@ export class StreamEventsRepository {
     const rows: { tx_id: string; seq: string }[] = await this.ds.query(
       `SELECT tx_id::text AS tx_id, seq::text AS seq FROM (
          (SELECT tx_id, seq FROM stream_events
-           WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+           WHERE tx_id < (SELECT stream_safe_xid())
            ORDER BY tx_id DESC, seq DESC LIMIT 1)
          UNION ALL
          (SELECT tx_id, seq FROM stream_cursors WHERE name = $1)) p
@@ -79,7 +81,7 @@ export class StreamEventsRepository {
          LEFT JOIN stream_cursors h ON h.name = $5
          LEFT JOIN LATERAL (
            SELECT tx_id, seq FROM stream_events
-            WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+            WHERE tx_id < (SELECT stream_safe_xid())
             ORDER BY tx_id DESC, seq DESC LIMIT 1) hd ON true
          LEFT JOIN LATERAL (
            SELECT e.tx_id, e.seq, e.kind, e.ref_id FROM stream_events e

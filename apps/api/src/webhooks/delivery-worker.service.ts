@@ -4,9 +4,20 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { DeliveryWorker, HttpWebhookSender, WebhookStore } from '@risk/alerting';
-import { APP_CONFIG, METRICS, type AppConfig, type ServiceMetrics } from '@risk/platform';
+import {
+  DeliveryWorker,
+  WEBHOOK_SENDER,
+  WebhookRepository,
+  type WebhookSender,
+} from '@risk/alerting';
+import {
+  APP_CONFIG,
+  CLOCK,
+  METRICS,
+  type AppConfig,
+  type Clock,
+  type ServiceMetrics,
+} from '@risk/platform';
 
 /** Runs the webhook delivery worker in the api process (WEBHOOK_WORKER=false turns it off). */
 @Injectable()
@@ -14,26 +25,23 @@ export class DeliveryWorkerService implements OnApplicationBootstrap, BeforeAppl
   private readonly worker: DeliveryWorker;
 
   constructor(
-    @Inject(DataSource) ds: DataSource,
+    webhooks: WebhookRepository,
+    @Inject(WEBHOOK_SENDER) sender: WebhookSender,
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
     @Inject(METRICS) metrics: ServiceMetrics,
+    @Inject(CLOCK) clock: Clock,
   ) {
-    this.worker = new DeliveryWorker(
-      new WebhookStore(ds),
-      new HttpWebhookSender({
-        timeoutMs: cfg.webhookTimeoutMs,
-        allowPrivate: cfg.webhookAllowPrivate,
-      }),
-      {
-        policy: { scheduleMs: cfg.webhookRetryScheduleMs, jitter: cfg.webhookJitter },
-        pollMs: cfg.webhookPollMs,
-        timeoutMs: cfg.webhookTimeoutMs,
-        concurrency: 32,
-        scanBatch: 1000,
-        onAttempt: (outcome) => metrics.webhookAttempts.inc({ outcome }),
-        onDelivered: (s) => metrics.webhookDeliverySeconds.observe(s),
-      },
-    );
+    this.worker = new DeliveryWorker(webhooks, sender, {
+      policy: { scheduleMs: cfg.webhookRetryScheduleMs, jitter: cfg.webhookJitter },
+      pollMs: cfg.webhookPollMs,
+      timeoutMs: cfg.webhookTimeoutMs,
+      concurrency: cfg.webhookConcurrency,
+      maxPerSubscription: cfg.webhookMaxPerSubscription,
+      scanBatch: 1000,
+      onAttempt: (outcome) => metrics.webhookAttempts.inc({ outcome }),
+      onDelivered: (s) => metrics.webhookDeliverySeconds.observe(s),
+      now: () => clock.now(),
+    });
   }
 
   onApplicationBootstrap(): void {

@@ -20,10 +20,9 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
 import {
   BlockedAddressError,
-  WebhookStore,
+  WebhookRepository,
   checkWebhookUrl,
   type DeliveryView,
   type WebhookSubscription,
@@ -38,14 +37,10 @@ import { CreateWebhookDto, DeliveriesQueryDto } from './webhook.dto';
 @RequireRole('admin')
 @Controller('webhooks')
 export class WebhooksController {
-  private readonly store: WebhookStore;
-
   constructor(
-    @Inject(DataSource) ds: DataSource,
+    private readonly store: WebhookRepository,
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
-  ) {
-    this.store = new WebhookStore(ds);
-  }
+  ) {}
 
   @Post()
   @ApiCreatedResponse({

@@ -4,8 +4,10 @@ import { decodeInput } from '@risk/contracts';
 import { PositionsProgress, nextOffset } from '@risk/engine';
 import { METRICS, type ServiceMetrics } from '@risk/platform';
 import { EngineConsumers } from '../kafka/engine-consumers';
+import { InputClock } from '../ports/input-clock';
 import { AdoptPartitionsUseCase } from '../use-cases/adopt-partitions.use-case';
 import { ApplySnapshotUseCase } from '../use-cases/apply-snapshot.use-case';
+import { DeadLetterUnstorableUseCase } from '../use-cases/dead-letter-unstorable.use-case';
 import { ReplayNewsUseCase } from '../use-cases/replay-news.use-case';
 
 /** Positions: decode, apply the snapshot, commit its offset once the snapshot is durable. */
@@ -17,16 +19,23 @@ export class PositionsHandler {
     @Inject(METRICS) private readonly metrics: ServiceMetrics,
     private readonly consumers: EngineConsumers,
     private readonly progress: PositionsProgress,
+    private readonly clock: InputClock,
     private readonly applySnapshot: ApplySnapshotUseCase,
+    private readonly unstorable: DeadLetterUnstorableUseCase,
     private readonly adoptPartitions: AdoptPartitionsUseCase,
     private readonly replayNews: ReplayNewsUseCase,
   ) {}
 
   async handle({ topic, partition, message }: EachMessagePayload): Promise<void> {
-    const r = decodeInput('positions', message.key, message.value);
+    const r = decodeInput('positions', message.key, message.value, this.clock.decodeClock());
     if (r.ok) {
       this.metrics.messages.inc({ kind: 'positions', outcome: 'applied' });
-      await this.applySnapshot.execute(r.value, topic);
+      await this.unstorable.execute(() => this.applySnapshot.execute(r.value, topic, partition), {
+        kind: 'positions',
+        topic,
+        partition,
+        message,
+      });
     } else {
       // Ingest dead-letters it; the engine only skips it.
       this.metrics.messages.inc({ kind: 'positions', outcome: 'invalid' });

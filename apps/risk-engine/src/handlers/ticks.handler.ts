@@ -3,6 +3,7 @@ import type { EachBatchPayload } from 'kafkajs';
 import { decodeTickFast } from '@risk/contracts';
 import { offsetList } from '@risk/engine';
 import { EngineConsumers } from '../kafka/engine-consumers';
+import { InputClock } from '../ports/input-clock';
 import { FlushLock } from '../state/engine-lock';
 import { StopSignal } from '../state/stop-signal';
 import { ApplyTicksUseCase, type TickBatch } from '../use-cases/apply-ticks.use-case';
@@ -20,6 +21,7 @@ export class TicksHandler {
 
   constructor(
     private readonly consumers: EngineConsumers,
+    private readonly clock: InputClock,
     private readonly flushes: FlushLock,
     private readonly stop: StopSignal,
     private readonly applyTicks: ApplyTicksUseCase,
@@ -37,8 +39,9 @@ export class TicksHandler {
       lastOffset: batch.messages[batch.messages.length - 1]?.offset,
       lag: Number(batch.offsetLag()),
     };
+    const clock = this.clock.decodeClock();
     for (const m of batch.messages) {
-      const r = decodeTickFast(m.key, m.value);
+      const r = decodeTickFast(m.key, m.value, clock);
       if (r.ok) decoded.ticks.push(r.value);
       else decoded.invalid++;
     }

@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { TopicNames } from '@risk/contracts';
-import { TOPICS, partitionForKey } from '@risk/platform';
+import { EngineCore } from '@risk/engine';
+import { TOPICS, owningPartition } from '@risk/platform';
 import { TopicLayout } from './topic-layout';
 
 /**
- * Which portfolios this instance owns: those whose positions partition (by portfolioId) the
- * positions group assigned to it (docs/architecture.md § Rebalances).
+ * Which portfolios this instance owns: those whose positions partition the positions group
+ * assigned to it (docs/architecture.md § Rebalances). A portfolio's partition is the one its
+ * latest snapshot arrived on, whichever partitioner the producer used (`owningPartition`).
  */
 @Injectable()
 export class PartitionOwnership {
@@ -14,13 +16,23 @@ export class PartitionOwnership {
   constructor(
     @Inject(TOPICS) private readonly topics: TopicNames,
     private readonly layout: TopicLayout,
+    private readonly core: EngineCore,
   ) {}
 
-  owns(portfolioId: string): boolean {
-    return this.ownedPartitions.has(this.partitionOf(portfolioId));
+  /** `arrivedOn`: where its snapshot arrived, for a portfolio not (yet) in the core. */
+  owns(portfolioId: string, arrivedOn?: number | null): boolean {
+    return this.ownedPartitions.has(this.partitionOf(portfolioId, arrivedOn));
   }
 
-  partitionOf(portfolioId: string): number {
-    return partitionForKey(this.topics.positions, portfolioId, this.layout.positionsPartitions);
+  partitionOf(
+    portfolioId: string,
+    arrivedOn = this.core.portfolios.get(portfolioId)?.snapshot.sourcePartition,
+  ): number {
+    return owningPartition(
+      this.topics.positions,
+      portfolioId,
+      arrivedOn,
+      this.layout.positionsPartitions,
+    );
   }
 }

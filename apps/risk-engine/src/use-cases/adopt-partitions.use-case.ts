@@ -43,7 +43,7 @@ export class AdoptPartitionsUseCase {
     const states = await this.portfolios.loadAll();
     let n = 0;
     for (const s of states) {
-      if (!this.ownership.owns(s.id)) continue;
+      if (!this.ownership.owns(s.id, s.snapshot?.sourcePartition)) continue;
       const state = EngineCore.stateFromStore(s);
       if (state) {
         this.core.install(state);

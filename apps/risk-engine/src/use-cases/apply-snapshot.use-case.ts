@@ -26,15 +26,17 @@ export class ApplySnapshotUseCase {
     private readonly committed: CommittedOutcomes,
   ) {}
 
-  execute(s: PositionsSnapshot, topic: string): Promise<void> {
-    return this.lock.run(() => this.apply(s, topic));
+  /** `partition`: the positions partition it arrived on, which owns the portfolio from now on. */
+  execute(s: PositionsSnapshot, topic: string, partition: number): Promise<void> {
+    return this.lock.run(() => this.apply(s, topic, partition));
   }
 
-  private async apply(s: PositionsSnapshot, topic: string): Promise<void> {
+  private async apply(s: PositionsSnapshot, topic: string, partition: number): Promise<void> {
     const started = performance.now();
     const candidate = snapshotCandidate(
       s,
       topic,
+      partition,
       randomUUID(),
       this.core.portfolios.get(s.portfolioId),
     );

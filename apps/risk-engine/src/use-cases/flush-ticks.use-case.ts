@@ -184,14 +184,18 @@ export class FlushTicksUseCase {
         this.core.evaluate({ ...args, reasoning, context: [moveStep(p.judge.move, why)] }),
       );
     }
+    // Only the symbols changed since the last durable save are written (docs/risk-methodology.md).
+    const delta = this.core.book.stateDelta();
     const res = await this.evaluations.commit(
       results.map((r) => r.outcome),
       {
         instanceId: this.cfg.instanceId,
-        instruments: this.core.book.toSnapshot(),
+        instruments: delta.header,
+        symbols: delta,
         tickOffsets: plan.offsets,
       },
     );
+    this.core.book.markSaved(delta.mark);
     const committed = new Set(res.committed);
     for (const r of results) if (committed.has(r.outcome)) this.core.install(r.next);
     this.ticks.flushed(plan.ticks);

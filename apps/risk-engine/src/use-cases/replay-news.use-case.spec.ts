@@ -21,7 +21,7 @@ function setup(caughtUp = true) {
   const core = newCore();
   for (const id of [kept, adopted])
     core.install(portfolio(id, [{ symbol: 'AAPL', quantity: 10, price: 100 }]));
-  const ownership = new PartitionOwnership(TOPICS, layout(PARTITIONS));
+  const ownership = new PartitionOwnership(TOPICS, layout(PARTITIONS), core);
   ownership.ownedPartitions = new Set([partitionOf(kept), partitionOf(adopted)]);
   const recentNews = new RecentNews(10, 0);
   const evaluate = jest.fn(

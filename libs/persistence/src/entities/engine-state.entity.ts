@@ -1,8 +1,9 @@
 import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 /**
- * The price and covariance state of one risk-engine instance, saved in the same transaction as
- * the tick-driven evaluations it produced, with the tick offsets it covers.
+ * The global part of one risk-engine instance's market state (clock, market factor; its
+ * symbols are rows of engine_symbol_state), saved in the same transaction as the tick-driven
+ * evaluations it produced, with the tick offsets it covers.
  */
 @Entity({ name: 'engine_state' })
 export class EngineStateEntity {

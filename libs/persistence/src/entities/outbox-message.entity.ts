@@ -9,6 +9,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 @Entity({ name: 'outbox' })
 @Index('ix_outbox_pending', ['id'], { where: 'published_at IS NULL' })
 @Index('ix_outbox_published', ['publishedAt'], { where: 'published_at IS NOT NULL' })
+@Index('ix_outbox_relay_seq', ['relaySeq'], { where: 'relay_seq IS NOT NULL' })
 export class OutboxMessageEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
@@ -30,4 +31,8 @@ export class OutboxMessageEntity {
 
   @Column({ name: 'published_at', type: 'timestamptz', nullable: true })
   publishedAt!: Date | null;
+
+  /** The relay's send order, set just before it sends the row (outbox ids follow inserts). */
+  @Column({ name: 'relay_seq', type: 'bigint', nullable: true })
+  relaySeq!: string | null;
 }

@@ -24,6 +24,10 @@ export class PortfolioSnapshotEntity {
   @Column({ name: 'source_id', type: 'text' })
   sourceId!: string;
 
+  /** The positions partition it arrived on (null: stored before this was recorded). */
+  @Column({ name: 'source_partition', type: 'integer', nullable: true })
+  sourcePartition!: number | null;
+
   @Column({ type: 'timestamptz' })
   ts!: Date;
 

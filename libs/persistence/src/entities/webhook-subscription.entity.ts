@@ -15,7 +15,7 @@ export class WebhookSubscriptionEntity {
   @Column({ name: 'portfolio_ids', type: 'text', array: true, nullable: true })
   portfolioIds!: string[] | null;
 
-  /** The signing secret (`whsec_...`); it must be kept to sign, so it is stored as is. */
+  /** The signing secret (`whsec_...`) encrypted with WEBHOOK_SECRET_KEY (libs/alerting secret-box). */
   @Column({ type: 'text' })
   secret!: string;
 

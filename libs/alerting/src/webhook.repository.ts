@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { RISK_LEVELS, type RiskLevel } from '@risk/contracts';
 import { WEBHOOK_SCANNER_CURSOR, alertFromRow, type AlertRow } from '@risk/persistence';
 import type { AttemptOutcome } from './retry-policy';
+import { decryptSecret, encryptSecret } from './secret-box';
 import { newWebhookSecret } from './signing';
 import { STREAM_START, afterPositionSql } from './stream-position';
 
@@ -43,7 +44,8 @@ export interface ClaimedDelivery {
   id: string;
   subscriptionId: string;
   url: string;
-  secret: string;
+  /** The signing secret in clear, or null when it cannot be decrypted (another key). */
+  secret: string | null;
   payload: string;
   attempt: number;
   alertCommittedAt: Date;
@@ -78,8 +80,12 @@ function subscriptionOf(r: SubscriptionRow): WebhookSubscription {
 }
 
 /** Subscriptions, deliveries and attempts in PostgreSQL: the whole state of webhook delivery. */
-export class WebhookStore {
-  constructor(private readonly ds: DataSource) {}
+export class WebhookRepository {
+  /** `secretKey`: WEBHOOK_SECRET_KEY, which encrypts the signing secrets at rest. */
+  constructor(
+    private readonly ds: DataSource,
+    private readonly secretKey: Buffer,
+  ) {}
 
   async createSubscription(s: {
     url: string;
@@ -92,7 +98,14 @@ export class WebhookStore {
     await this.ds.query(
       `INSERT INTO webhook_subscriptions (id, url, min_level, portfolio_ids, secret, created_by)
        VALUES ($1, $2, $3, $4, $5, $6)`,
-      [id, s.url, s.minLevel, s.portfolioIds, secret, s.createdBy],
+      [
+        id,
+        s.url,
+        s.minLevel,
+        s.portfolioIds,
+        encryptSecret(this.secretKey, secret, id),
+        s.createdBy,
+      ],
     );
     return { id, secret };
   }
@@ -244,7 +257,14 @@ export class WebhookStore {
    * leased (pushed `leaseMs` into the future) in one statement under SKIP LOCKED, so two workers
    * never send the same attempt, and a worker that dies mid-send is retried after the lease.
    */
-  async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+  async claimDue(
+    limit: number,
+    leaseMs: number,
+    cap: { maxPerSubscription: number; inFlight: ReadonlyMap<string, number> } = {
+      maxPerSubscription: limit,
+      inFlight: new Map(),
+    },
+  ): Promise<ClaimedDelivery[]> {
     if (limit <= 0) return [];
     type Row = {
       id: string;
@@ -255,28 +275,53 @@ export class WebhookStore {
       attempts: number;
       alert_committed_at: Date;
     };
+    // Each subscription gets at most `maxPerSubscription` less what this worker already has in
+    // flight for it: the due rows are locked first (SKIP LOCKED), then ranked per subscription.
     // TypeORM answers an UPDATE ... RETURNING with [rows, affected].
     const [rows] = await this.ds.query<[Row[], number]>(
       `WITH due AS (
-         SELECT id FROM webhook_deliveries
+         SELECT id, subscription_id, next_attempt_at FROM webhook_deliveries
           WHERE status = 'pending' AND next_attempt_at <= now()
-          ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+            AND NOT (subscription_id = ANY ($4::uuid[]))
+          ORDER BY next_attempt_at LIMIT $1 * 4 FOR UPDATE SKIP LOCKED),
+       ranked AS (
+         SELECT due.id, due.next_attempt_at,
+                row_number() OVER (PARTITION BY due.subscription_id ORDER BY due.next_attempt_at, due.id) AS rn,
+                $3::int - COALESCE(f.n, 0) AS room
+           FROM due LEFT JOIN unnest($5::uuid[], $6::int[]) AS f(sub, n) ON f.sub = due.subscription_id),
+       picked AS (
+         SELECT id FROM ranked WHERE rn <= room ORDER BY next_attempt_at, id LIMIT $1)
        UPDATE webhook_deliveries d
           SET attempts = d.attempts + 1, next_attempt_at = now() + $2 * interval '1 millisecond'
-         FROM due, webhook_subscriptions s
-        WHERE d.id = due.id AND s.id = d.subscription_id
+         FROM picked, webhook_subscriptions s
+        WHERE d.id = picked.id AND s.id = d.subscription_id
        RETURNING d.id, d.subscription_id, s.url, s.secret, d.payload, d.attempts, d.alert_committed_at`,
-      [limit, leaseMs],
+      [
+        limit,
+        leaseMs,
+        cap.maxPerSubscription,
+        [...cap.inFlight].filter(([, n]) => n >= cap.maxPerSubscription).map(([sub]) => sub),
+        [...cap.inFlight.keys()],
+        [...cap.inFlight.values()],
+      ],
     );
     return rows.map((r) => ({
       id: r.id,
       subscriptionId: r.subscription_id,
       url: r.url,
-      secret: r.secret,
+      secret: this.openSecret(r.secret, r.subscription_id),
       payload: r.payload,
       attempt: r.attempts,
       alertCommittedAt: r.alert_committed_at,
     }));
+  }
+
+  private openSecret(stored: string, subscriptionId: string): string | null {
+    try {
+      return decryptSecret(this.secretKey, stored, subscriptionId);
+    } catch {
+      return null;
+    }
   }
 
   /**
@@ -295,7 +340,11 @@ export class WebhookStore {
     },
   ): Promise<void> {
     await this.ds.transaction(async (em) => {
-      const next = a.retryInMs === null ? null : new Date(Date.now() + a.retryInMs);
+      // The next attempt's time is the database's, like every due time the claim compares.
+      const [{ next }] = await em.query<{ next: Date | null }[]>(
+        `SELECT CASE WHEN $1::bigint IS NULL THEN NULL ELSE now() + $1::bigint * interval '1 millisecond' END AS next`,
+        [a.retryInMs],
+      );
       await em.query(
         `INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, outcome, next_attempt_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (delivery_id, attempt) DO NOTHING`,

@@ -1,0 +1,74 @@
+import { PositionsProgress, type PortfolioState } from '@risk/engine';
+import type { StoredPortfolioState } from '@risk/persistence';
+import { partitionForKey } from '@risk/platform';
+import type { PortfolioStateRepository } from '../repositories/portfolio-state.repository';
+import { EngineLock } from '../state/engine-lock';
+import { PartitionOwnership } from '../state/partition-ownership';
+import type { PositionsWatermark } from '../state/positions-watermark';
+import { TOPICS, layout, newCore, portfolio } from '../testing/engine-fixtures';
+import { strictMock } from '../testing/strict-mock';
+import { AdoptPartitionsUseCase } from './adopt-partitions.use-case';
+
+const PARTITIONS = 3;
+const OWNED = 1;
+const OTHER = 2;
+const murmur = (pid: string) => partitionForKey(TOPICS.positions, pid, PARTITIONS);
+const ids = Array.from({ length: 60 }, (_, i) => `pf-${i}`);
+/** Portfolios the Java-default partitioner puts on OTHER, and ones it puts on OWNED. */
+const onOther = ids.filter((pid) => murmur(pid) === OTHER);
+const onOwned = ids.filter((pid) => murmur(pid) === OWNED);
+
+const arrivedOn = (pid: string, partition: number | null): PortfolioState => {
+  const s = portfolio(pid, [{ symbol: 'AAPL', quantity: 10, price: 100 }]);
+  return { ...s, snapshot: { ...s.snapshot, sourcePartition: partition } };
+};
+const stored = (s: PortfolioState): StoredPortfolioState => ({
+  id: s.id,
+  baseCurrency: 'USD',
+  snapshot: s.snapshot,
+  peakNav: null,
+  lastLevel: null,
+  breachedLimits: [],
+});
+
+function setup(states: StoredPortfolioState[]) {
+  const core = newCore();
+  const ownership = new PartitionOwnership(TOPICS, layout(PARTITIONS), core);
+  const useCase = new AdoptPartitionsUseCase(
+    core,
+    new EngineLock(),
+    ownership,
+    strictMock<PositionsWatermark>('watermark', {
+      committedPositions: async () => ({ [OWNED]: '0' }),
+    }),
+    new PositionsProgress(),
+    strictMock<PortfolioStateRepository>('portfolios', { loadAll: async () => states }),
+  );
+  return { core, ownership, useCase };
+}
+
+describe('AdoptPartitionsUseCase', () => {
+  it('restores the portfolios whose snapshot arrived on an owned partition, whatever their key hashes to', async () => {
+    const [crcOwned, legacyOwned] = [onOther[0], onOwned[0]];
+    const crcElsewhere = onOwned[1];
+    const { core, useCase } = setup([
+      stored(arrivedOn(crcOwned, OWNED)), // murmur2 says OTHER; it arrived on OWNED
+      stored(arrivedOn(crcElsewhere, OTHER)), // murmur2 says OWNED; it arrived on OTHER
+      stored(arrivedOn(legacyOwned, null)), // stored before arrivals were kept: murmur2
+    ]);
+
+    await expect(useCase.execute([OWNED])).resolves.toEqual(new Set([OWNED]));
+    expect([...core.portfolios.keys()].sort()).toEqual([crcOwned, legacyOwned].sort());
+  });
+
+  it('drops held portfolios whose snapshot arrived on a partition no longer owned', async () => {
+    const [kept, dropped] = [onOther[0], onOwned[0]];
+    const { core, ownership, useCase } = setup([]);
+    ownership.ownedPartitions = new Set([OWNED, OTHER]);
+    core.install(arrivedOn(kept, OWNED));
+    core.install(arrivedOn(dropped, OTHER));
+
+    await expect(useCase.execute([OWNED])).resolves.toEqual(new Set());
+    expect([...core.portfolios.keys()]).toEqual([kept]);
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * Kafka producers put every message for one partition of a send into one record batch, and the
+ * broker refuses a batch larger than its `message.max.bytes` (1 MiB by default) with an error no
+ * retry cures. These helpers cut a send into sends whose batches stay under a byte budget.
+ */
+
+/** The broker's default `message.max.bytes` (1 MiB). */
+export const BROKER_MESSAGE_MAX_BYTES = 1_048_576;
+
+/** A record batch's fixed header (magic v2: 61 bytes). */
+export const RECORD_BATCH_OVERHEAD_BYTES = 61;
+
+/**
+ * Room per send and partition, below the broker's default limit with a margin for the
+ * estimates' rounding.
+ */
+export const DEFAULT_SEND_BUDGET_BYTES = 1_000_000;
+
+export interface SizedMessage {
+  topic: string;
+  partition: number;
+  key: string;
+  payload: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * An upper bound of one record's size in a v2 record batch: its key, value and headers plus
+ * the varints around them (length, attributes, timestamp and offset deltas, lengths: at most
+ * 32 bytes, and 10 per header).
+ */
+export function recordBytes(m: SizedMessage): number {
+  let size = 32 + Buffer.byteLength(m.key) + Buffer.byteLength(m.payload);
+  for (const [k, v] of Object.entries(m.headers ?? {})) {
+    size += 10 + Buffer.byteLength(k) + Buffer.byteLength(v);
+  }
+  return size;
+}
+
+/**
+ * Splits `messages` (in the order they must reach each partition) into consecutive sends, so
+ * that no partition's batch in any send passes `budget` bytes. A send ends where one partition
+ * would overflow; per-partition order is kept. A message too big for any batch is sent alone:
+ * the broker will refuse it, and the caller must not build such a message.
+ */
+export function splitIntoSends<T extends SizedMessage>(
+  messages: readonly T[],
+  budget = DEFAULT_SEND_BUDGET_BYTES,
+): T[][] {
+  const sends: T[][] = [];
+  let current: T[] = [];
+  let bytes = new Map<string, number>();
+  for (const m of messages) {
+    const where = `${m.topic}\u0000${m.partition}`;
+    const size = recordBytes(m);
+    const used = bytes.get(where) ?? RECORD_BATCH_OVERHEAD_BYTES;
+    if (current.length > 0 && used + size > budget) {
+      sends.push(current);
+      current = [];
+      bytes = new Map();
+    }
+    current.push(m);
+    bytes.set(where, (bytes.get(where) ?? RECORD_BATCH_OVERHEAD_BYTES) + size);
+  }
+  if (current.length > 0) sends.push(current);
+  return sends;
+}
