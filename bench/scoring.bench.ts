@@ -22,6 +22,12 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RiskLevel } from '@risk/contracts';
 import {
+  NewsUnderstanding,
+  encoderFiles,
+  ensureNewsEncoder,
+  judgeForHolder,
+} from '@risk/news-understanding';
+import {
   buildTokenizerJson,
   readReasoningConfig,
   ReasoningEngine,
@@ -574,6 +580,41 @@ async function main(): Promise<void> {
   if (judgedAll !== null)
     console.log(`  model vs simulator truth: ${agreement(proxyPass.requests, judgedAll)}`);
 
+  // The judgement the service gives the merge for news: the pretrained encoder's reading on the
+  // exposure (ReasoningJudge), one reading per story.
+  let understood: Pass | null = null;
+  let understoodAll: Map<string, Probs> | null = null;
+  try {
+    const files = encoderFiles(ROOT);
+    ensureNewsEncoder(files, (l) => console.log(l));
+    const u = await NewsUnderstanding.open(
+      files,
+      path.join(ROOT, 'models', 'news-understanding', 'classifier.json'),
+    );
+    const judgedU = new Map<string, Probs>();
+    const tu = performance.now();
+    for (const [i, r] of proxyPass.requests.entries()) {
+      if (r.input.exposure.side === 'none') continue;
+      const s = await u.understand({
+        id: `${r.seed}:${r.newsId}`,
+        tsMs: i * 1e9, // apart beyond the duplicate window: each story read on its own
+        headline: r.input.headline,
+        body: r.input.body,
+      });
+      const j = judgeForHolder(s.reading, r.input.exposure.side, r.input.exposure.sharePct);
+      judgedU.set(judgementKey(r.portfolioId, r.newsId), probsOf(j.probabilities));
+    }
+    await u.close();
+    understoodAll = judgedU;
+    understood = replay(SEEDS, judgedU);
+    console.log(
+      `news understanding ${u.modelId}: ${judgedU.size} judgements over ${SEEDS.length} runs in ${((performance.now() - tu) / 1000).toFixed(1)} s`,
+    );
+    console.log(`  understanding vs simulator truth: ${agreement(proxyPass.requests, judgedU)}`);
+  } catch (e) {
+    console.log(`news understanding unavailable: ${e instanceof Error ? e.message : String(e)}`);
+  }
+
   const bandsUsed = scorer.bands ?? PROBABILITY_BANDS;
   console.log(
     `merge bands: ${scorer.bands ? "the tree model's calibrated merge_bands" : 'fallback PROBABILITY_BANDS'} ${JSON.stringify(bandsUsed)}`,
@@ -592,6 +633,15 @@ async function main(): Promise<void> {
         scorer,
         proxyPass.evals.filter((e) => books.has(e.record.portfolioId)),
       ),
+      bandsUsed,
+    );
+  }
+
+  const heldU = understood ? await figures(scorer, understood.evals) : null;
+  if (heldU && understoodAll) {
+    printFigures(
+      'held-out figures (news judgement: the news understanding, as the service merges it)',
+      heldU,
       bandsUsed,
     );
   }
@@ -663,6 +713,14 @@ async function main(): Promise<void> {
       tree_p99_ms: f4(tree.p99Ms),
       eval_lm_p99_ms: lm.total.p99.toFixed(2),
       eval_nolm_p99_ms: f4(nolm.p99),
+      ...(heldU
+        ? {
+            understanding_merged_auc: f4(heldU.merged.auc),
+            understanding_trees_auc: f4(heldU.trees.auc),
+            understanding_merged_brier: f5(heldU.merged.brier),
+            understanding_trees_brier: f5(heldU.trees.brier),
+          }
+        : {}),
     }),
   );
 }

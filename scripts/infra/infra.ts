@@ -4,6 +4,7 @@
  */
 import {
   brokerAnswers,
+  brokerPaths,
   ensureKafkaJars,
   formatStorage,
   runningBrokerPid,
@@ -12,6 +13,7 @@ import {
   waitForBroker,
   withBrokerLock,
 } from './kafka-broker';
+import { encoderFiles, ensureNewsEncoder } from '@risk/news-understanding/encoder-artifact';
 import { databaseUrlFromEnv, ensurePostgres } from './postgres';
 import {
   brokersFromEnv,
@@ -32,6 +34,8 @@ async function up(): Promise<void> {
   const partitions = partitionsFromEnv();
 
   await ensurePostgres(databaseUrlFromEnv(), log);
+  // The news encoder (Maven Central, pinned and checksummed): the service and tests read it offline.
+  ensureNewsEncoder(encoderFiles(brokerPaths.root), log);
 
   if (!isLocalDefaultBroker(brokers)) {
     log(`KAFKA_BROKERS=${brokers.join(',')}: using that cluster, no local broker`);

@@ -4,6 +4,7 @@ import { PositionsHandler } from './handlers/positions.handler';
 import { TicksHandler } from './handlers/ticks.handler';
 import { EngineConsumers } from './kafka/engine-consumers';
 import { NewsReasoningService } from './news-reasoning.service';
+import { NewsUnderstandingService } from './news-understanding.service';
 import { OutboxRelayService } from './outbox-relay.service';
 import { CommittedOutcomes } from './ports/committed-outcomes';
 import { DeadLetters } from './ports/dead-letters';
@@ -59,6 +60,7 @@ import { ReplayNewsUseCase } from './use-cases/replay-news.use-case';
     EngineStateRepository,
     { provide: Judge, useClass: ReasoningJudge },
     NewsReasoningService,
+    NewsUnderstandingService,
     TreeScoringService,
     PortfolioScorer,
     CommittedOutcomes,
@@ -74,6 +76,6 @@ import { ReplayNewsUseCase } from './use-cases/replay-news.use-case';
     FlushLock,
     StopSignal,
   ],
-  exports: [NewsReasoningService],
+  exports: [NewsReasoningService, NewsUnderstandingService],
 })
 export class RiskEngineModule {}

@@ -12,7 +12,7 @@ describe('judgement', () => {
     });
   });
 
-  it('reads news as it came', () => {
+  it('reads news as it came, with its publication time (near-duplicates are looked for around it)', () => {
     expect(
       newsJudgeItem({
         id: 'n1',
@@ -21,7 +21,13 @@ describe('judgement', () => {
         body: 'b',
         symbols: ['X'],
       }),
-    ).toEqual({ id: 'n1', headline: 'h', body: 'b', symbols: ['X'] });
+    ).toEqual({
+      id: 'n1',
+      headline: 'h',
+      body: 'b',
+      symbols: ['X'],
+      tsMs: Date.parse('2026-11-30T09:00:00Z'),
+    });
   });
 
   it('puts news ahead of moves', () => {

@@ -20,6 +20,8 @@ export interface JudgeItem {
   headline: string;
   body?: string;
   symbols: readonly string[];
+  /** When the item was published (news): near-duplicates are looked for around it. */
+  tsMs?: number;
 }
 
 export const newsJudgeItem = (n: NewsEvent): JudgeItem => ({
@@ -27,6 +29,7 @@ export const newsJudgeItem = (n: NewsEvent): JudgeItem => ({
   headline: n.headline,
   body: n.body,
   symbols: n.symbols,
+  tsMs: Date.parse(n.ts),
 });
 
 export const moveJudgeItem = (m: PriceMove): JudgeItem => ({
@@ -46,6 +49,8 @@ export interface ModelAnswer {
   rawChainOfThought: string | null;
   grounded: { text: string; counts: NonNullable<ReasoningJudgement['grounding']> } | null;
   timings: { cachedTokens: number; newTokens: number; reasoningMs: number };
+  /** The news understanding's reading of the story, when it ran (kind, exposures, duplicate). */
+  understanding?: ReasoningJudgement['understanding'];
 }
 
 /** The model's answer on `item`, read on the portfolio's `exposure`, as an evaluation keeps it. */
@@ -73,6 +78,7 @@ export function toJudgement(
       shownChainOfThought: answer.grounded?.text ?? null,
       grounding: answer.grounded?.counts ?? null,
       model,
+      ...(answer.understanding ? { understanding: answer.understanding } : {}),
     },
     timings: {
       totalMs: 0,

@@ -29,6 +29,23 @@ export interface NewsInput {
    * snapshot part of the cached context changes only when these do.
    */
   book?: { holdings: readonly BookHolding[]; grossPct: number };
+  /**
+   * Retrieved facts (the news understanding's nearest known events), stated after the body so
+   * the chain of thought works from them.
+   */
+  facts?: readonly string[];
+}
+
+/** The decoder reads the body's start (the encoder reads all of it, in chunks): whole characters. */
+const DECODER_BODY_CHARS = 600;
+
+function decoderBody(body: string | undefined, facts: readonly string[] | undefined): string {
+  let text = body ?? '';
+  if (text.length > DECODER_BODY_CHARS) {
+    const chars = Array.from(text);
+    text = chars.length > DECODER_BODY_CHARS ? chars.slice(0, DECODER_BODY_CHARS).join('') : text;
+  }
+  return [text, ...(facts ?? [])].filter((s) => s.length > 0).join(' ');
 }
 
 export interface NewsJudgement {
@@ -105,7 +122,11 @@ export class RiskReasoner {
 
   private async judgeNow(portfolioId: string, input: NewsInput): Promise<NewsJudgement> {
     const started = performance.now();
-    const prompt = formatPrompt(input.headline, input.body ?? '', input.exposure);
+    const prompt = formatPrompt(
+      input.headline,
+      decoderBody(input.body, input.facts),
+      input.exposure,
+    );
     const snapshot = input.book ? formatBook(input.book.holdings, input.book.grossPct) : '';
     let before = this.events.get(portfolioId) ?? [];
     const room = this.engine.spec.maxPositions - 4 * this.opts.maxReasoningTokens;

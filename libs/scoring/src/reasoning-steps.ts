@@ -19,6 +19,34 @@ export interface ReasoningJudgement {
     stepsDropped: number;
   } | null;
   model: string;
+  /** The pretrained encoder's reading of the story (news only; absent for price moves). */
+  understanding?: UnderstoodStory;
+}
+
+/** What the news understanding read in a story, and what it means for each held name. */
+export interface UnderstoodStory {
+  kind: string;
+  kindProbability: number;
+  /** The story's direction for the named issuer. */
+  issuer: { negative: number; neutral: number; positive: number };
+  rumour: boolean;
+  /** Windows read: the headline, then the headline with each body chunk. */
+  windows: number;
+  /** The earlier story this one repeats (another wire): its reading was reused. */
+  duplicateOf: { newsId: string; cosine: number } | null;
+  /** The known event kinds nearest the headline: the facts the reasoning was given. */
+  nearest: { kind: string; cosine: number; typicalMovePct: number; direction: number }[];
+  /** Each held name the story is about, judged on its own exposure. */
+  exposures: {
+    symbol: string;
+    side: 'long' | 'short';
+    sharePct: number;
+    impact: string;
+    navEffectPct: number;
+  }[];
+  /** Sum of the exposures' expected moves, percent of nav. */
+  combinedNavEffectPct: number;
+  model: string;
 }
 
 const pct = (p: number) => `${(p * 100).toFixed(1)}%`;
@@ -52,6 +80,29 @@ export function reasoningSteps(j: ReasoningJudgement): ExplanationStep[] {
       },
     },
   ];
+  const u = j.understanding;
+  if (u) {
+    const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}%`;
+    const names = u.exposures
+      .map(
+        (e) =>
+          `${e.side} ${e.symbol} ${e.sharePct.toFixed(2)}% of nav → ${e.impact.replace('_', ' ')} ${signed(e.navEffectPct)} of nav`,
+      )
+      .join('; ');
+    steps.push({
+      kind: 'reasoning',
+      text:
+        `understood as ${u.kind.replace(/_/g, ' ')} (${pct(u.kindProbability)})${u.rumour ? ', unconfirmed (no severity)' : ''}` +
+        (u.duplicateOf
+          ? `; same news as ${u.duplicateOf.newsId} (cosine ${u.duplicateOf.cosine.toFixed(3)}): its reading reused`
+          : '') +
+        (u.windows > 1 ? `; read in ${u.windows} windows (headline with each body chunk)` : '') +
+        `; nearest known events: ${u.nearest.map((n) => `${n.kind.replace(/_/g, ' ')} (typical ${n.direction < 0 ? '−' : n.direction > 0 ? '+' : ''}${n.typicalMovePct}%)`).join(', ')}` +
+        `; ${names}` +
+        (u.exposures.length > 1 ? `; combined ${signed(u.combinedNavEffectPct)} of nav` : ''),
+      data: { understanding: u },
+    });
+  }
   if (j.shownChainOfThought !== null && j.grounding) {
     const g = j.grounding;
     const fixed = g.corrected + g.dropped > 0;

@@ -6,12 +6,20 @@ import {
   type JudgeGate,
   type JudgeItem,
   type Judgement,
+  type ModelAnswer,
 } from '@risk/engine';
+import { judgeStory, retrievedFacts, type HeldName } from '@risk/news-understanding';
 import { METRICS, type ServiceMetrics } from '@risk/platform';
 import { NewsReasoningService } from '../news-reasoning.service';
+import { NewsUnderstandingService } from '../news-understanding.service';
 import { Judge } from './judge';
 
-/** `Judge` on the reasoning model, on the portfolio's largest exposure among the item's symbols. */
+/**
+ * `Judge` on the models: for news, the pretrained encoder reads the story (kind, direction for
+ * the issuer, severity; once per story, a repeat from another wire reusing it) and its judgement
+ * on the portfolio's exposures is the one the merge weighs; the decoder's chain of thought,
+ * given the nearest known events as facts, explains it. Price moves: the decoder alone.
+ */
 @Injectable()
 export class ReasoningJudge extends Judge {
   private readonly log = new Logger(ReasoningJudge.name);
@@ -19,6 +27,7 @@ export class ReasoningJudge extends Judge {
   constructor(
     @Inject(METRICS) private readonly metrics: ServiceMetrics,
     private readonly reasoning: NewsReasoningService,
+    private readonly understanding: NewsUnderstandingService,
     private readonly core: EngineCore,
   ) {
     super();
@@ -31,7 +40,7 @@ export class ReasoningJudge extends Judge {
     gate: JudgeGate,
   ): Promise<Judgement | undefined> {
     try {
-      const r = await this.ask(portfolioId, item, judgePriority(gate));
+      const r = await this.ask(portfolioId, item, gate);
       if (r) this.metrics.reasoningRuns.inc({ gate, outcome: 'judged' });
       return r;
     } catch (e) {
@@ -47,24 +56,60 @@ export class ReasoningJudge extends Judge {
   private async ask(
     portfolioId: string,
     item: JudgeItem,
-    priority: number,
+    gate: JudgeGate,
   ): Promise<Judgement | undefined> {
     const exposure = this.core.largestExposure(portfolioId, item.symbols);
-    const model = this.reasoning.modelId;
-    if (!exposure || !model) return undefined;
+    if (!exposure || exposure.side === 'none') return undefined;
+    const decoder = this.reasoning.modelId;
     const started = performance.now();
-    const answer = await this.reasoning.judge(
-      portfolioId,
-      {
-        headline: item.headline,
-        body: item.body,
-        exposure,
-        book: this.core.bookSnapshot(portfolioId) ?? undefined,
-      },
-      priority,
-    );
-    if (!answer) return undefined;
+    const story =
+      gate === 'news'
+        ? await this.understanding.understand({
+            id: item.id,
+            tsMs: item.tsMs ?? Date.now(),
+            headline: item.headline,
+            body: item.body,
+            symbols: item.symbols,
+          })
+        : null;
+    if (!decoder && !story) return undefined;
+    const held: HeldName[] = [...new Set(item.symbols)].flatMap((s) => {
+      const e = this.core.largestExposure(portfolioId, [s]);
+      return e ? [e] : [];
+    });
+    const read = story ? judgeStory(story, held, exposure.symbol) : null;
+    const answer = decoder
+      ? await this.reasoning.judge(
+          portfolioId,
+          {
+            headline: item.headline,
+            body: item.body,
+            exposure,
+            book: this.core.bookSnapshot(portfolioId) ?? undefined,
+            facts: story ? [retrievedFacts(story)] : undefined,
+          },
+          judgePriority(gate),
+        )
+      : null;
+    if (!answer && !read) return undefined;
     this.metrics.stageSeconds.observe({ stage: 'reasoning' }, (performance.now() - started) / 1000);
-    return toJudgement(item, exposure, answer, model);
+    const understandMs = story && !story.duplicateOf ? story.understandMs : 0;
+    const merged: ModelAnswer = read
+      ? {
+          probabilities: read.primary.probabilities,
+          impact: read.primary.impact,
+          severity: read.primary.severity,
+          rawChainOfThought: answer?.rawChainOfThought ?? null,
+          grounded: answer?.grounded ?? null,
+          timings: {
+            cachedTokens: answer?.timings.cachedTokens ?? 0,
+            newTokens: answer?.timings.newTokens ?? 0,
+            reasoningMs: (answer?.timings.reasoningMs ?? 0) + understandMs,
+          },
+          understanding: read.summary,
+        }
+      : answer!;
+    const model = [decoder, read ? this.understanding.modelId : null].filter(Boolean).join('+');
+    return toJudgement(item, exposure, merged, model);
   }
 }

@@ -1,4 +1,4 @@
-import { GroundingFacts, groundChainOfThought, splitSteps } from './grounding';
+import { GroundingFacts, correctTickers, groundChainOfThought, splitSteps } from './grounding';
 
 const facts: GroundingFacts = {
   side: 'short',
@@ -131,5 +131,55 @@ describe('groundChainOfThought', () => {
       sharePct: 0.12,
     });
     expect(r.text).toBe('Exposure: long 40 X = 0.12% of nav.');
+  });
+});
+
+describe('ticker correction never mangles text', () => {
+  it('keeps a dotted ticker whole (GRP.B never becomes GRP.B.B)', () => {
+    const r = correctTickers(
+      'Event: guidance cut at GRP.B. Exposure: long 100 GRP.B = 8.0% of nav.',
+      'GRP.B',
+    );
+    expect(r).toEqual({
+      text: 'Event: guidance cut at GRP.B. Exposure: long 100 GRP.B = 8.0% of nav.',
+      corrected: 0,
+    });
+  });
+
+  it('corrects a misspelt dotted ticker and the bare class root in the exposure slot', () => {
+    expect(correctTickers('Exposure: long 100 GRP.A = 8.0% of nav.', 'GRP.B')).toEqual({
+      text: 'Exposure: long 100 GRP.B = 8.0% of nav.',
+      corrected: 1,
+    });
+    expect(correctTickers('Exposure: long 100 GRP = 8.0% of nav.', 'GRP.B').text).toBe(
+      'Exposure: long 100 GRP.B = 8.0% of nav.',
+    );
+  });
+
+  it('leaves acronyms and unrelated capitals alone', () => {
+    const text = 'Event: SEC probe after the CEO left ACME; the FDA and the EU are not involved.';
+    expect(correctTickers(text, 'ACME')).toEqual({ text, corrected: 0 });
+    expect(correctTickers('The SEC charged GRP.B executives.', 'GRP.B')).toEqual({
+      text: 'The SEC charged GRP.B executives.',
+      corrected: 0,
+    });
+  });
+
+  it('through groundChainOfThought: a dotted symbol and an acronym survive grounding', () => {
+    const r = groundChainOfThought(
+      'Event: regulatory probe into GRP.B by the SEC. Exposure: short 300 GRP.B = 2.1% of nav.',
+      {
+        symbol: 'GRP.B',
+        side: 'short',
+        quantity: 300,
+        price: 41.2,
+        sharePct: 2.1,
+        typicalMovePct: 6,
+      },
+    );
+    expect(r.text).toBe(
+      'Event: regulatory probe into GRP.B by the SEC. Exposure: short 300 GRP.B = 2.1% of nav.',
+    );
+    expect(r.counts.symbolsCorrected).toBe(0);
   });
 });

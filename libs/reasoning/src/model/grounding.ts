@@ -111,6 +111,47 @@ function canonical(role: FigureRole, value: number, stated: string): string {
   }
 }
 
+/**
+ * A ticker-like word: capitals, with an optional share-class suffix (`GRP.B`, `BRK.A`), taken
+ * whole so that a dotted ticker is never read as two words.
+ */
+const TICKER_WORD = /(?<![A-Za-z0-9.])[A-Z]{1,5}(?:\.[A-Z]{1,2})?(?![A-Za-z0-9]|\.[A-Za-z0-9])/g;
+
+/** Words in capitals that news and reasoning use and that are not tickers. */
+const ACRONYMS = new Set([
+  'SEC', 'CEO', 'CFO', 'COO', 'CTO', 'FDA', 'DOJ', 'FTC', 'FCC', 'FAA', 'EPA', 'IRS', 'EU', 'US',
+  'USA', 'UK', 'UN', 'IPO', 'EPS', 'GDP', 'CPI', 'AI', 'IT', 'AGM', 'ESG', 'M&A', 'NAV', 'OPEC',
+  'ECB', 'FED', 'IMF', 'CMA', 'OCC', 'FDIC', 'NYSE', 'LSEG', 'ETF', 'R&D', 'Q', 'I', 'A',
+]); // prettier-ignore
+
+/** Edit distance of two short words, capped: 0, 1 or 2 (= more). */
+function nearlyEqual(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const rest = (x: string, y: string) =>
+    x.slice(i + 1) === y.slice(i + (x.length === y.length ? 1 : 0));
+  if (a.length === b.length) return a.slice(i + 1) === b.slice(i + 1);
+  return a.length > b.length ? rest(a, b) : rest(b, a);
+}
+
+/**
+ * Replaces misspelt tickers by the position's `symbol`: a ticker-like word one edit away from it
+ * (ACNE for ACME), or any ticker-like word in the exposure slot ("short 300 XYZ"). Acronyms (SEC,
+ * CEO) and the symbol itself, dotted or not, are left as they are.
+ */
+export function correctTickers(text: string, symbol: string): { text: string; corrected: number } {
+  let corrected = 0;
+  const out = text.replace(TICKER_WORD, (word, offset: number) => {
+    if (word === symbol || ACRONYMS.has(word)) return word;
+    const inSlot = /\b(?:long|short)\s+\d+\s+$/.test(text.slice(0, offset));
+    if (!inSlot && (word.length < 2 || !nearlyEqual(word, symbol))) return word;
+    corrected++;
+    return symbol;
+  });
+  return { text: out, corrected };
+}
+
 /** Checks one step; returns the shown step (undefined = drop it) and its figures. */
 function groundStep(
   step: string,
@@ -171,11 +212,9 @@ function groundStep(
   let symbolsCorrected = 0;
   const symbol = facts.symbol;
   if (symbol) {
-    shown = shown.replace(/\b[A-Z]{2,5}\b/g, (word) => {
-      if (word === symbol) return word;
-      symbolsCorrected++;
-      return symbol;
-    });
+    const r = correctTickers(shown, symbol);
+    shown = r.text;
+    symbolsCorrected = r.corrected;
   }
   return { shown, figures, sidesCorrected, symbolsCorrected };
 }
