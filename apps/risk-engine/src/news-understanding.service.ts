@@ -13,7 +13,7 @@ import {
   type Story,
   type StoryUnderstanding,
 } from '@risk/news-understanding';
-import { MODEL_STATUS, type ModelStatusRegistry } from '@risk/platform';
+import { APP_CONFIG, MODEL_STATUS, type AppConfig, type ModelStatusRegistry } from '@risk/platform';
 
 /** The heads trained by `npm run model:train-news` on the encoder's embeddings. */
 export const NEWS_UNDERSTANDING_MODEL = 'models/news-understanding/classifier.json';
@@ -29,11 +29,14 @@ export class NewsUnderstandingService implements OnModuleInit, OnApplicationShut
   private understanding: NewsUnderstanding | null = null;
   private failure: string | null = null;
 
-  constructor(@Inject(MODEL_STATUS) private readonly status: ModelStatusRegistry) {}
+  constructor(
+    @Inject(MODEL_STATUS) private readonly status: ModelStatusRegistry,
+    @Inject(APP_CONFIG) private readonly cfg: AppConfig,
+  ) {}
 
   async onModuleInit(): Promise<void> {
     try {
-      const files = encoderFiles(process.cwd());
+      const files = encoderFiles(process.cwd(), this.cfg.newsEncoderDir);
       ensureNewsEncoder(files, (m) => this.log.log(m));
       this.understanding = await NewsUnderstanding.open(files, resolve(NEWS_UNDERSTANDING_MODEL));
       this.log.log(`news understanding ${this.understanding.modelId}`);

@@ -131,6 +131,8 @@ export const CONFIG_SCHEMA = z.object({
   OUTBOX_MAX_BATCH_BYTES: intFrom(1_000_000, 1024, 100_000_000),
   TREE_MODEL_PATH: z.string().default('models/risk-trees/model.onnx'),
   REASONING_MODEL_DIR: z.string().default('models/risk-reasoner/int8'),
+  // The extracted pretrained news encoder (unset: .cache/news-encoder, fetched by infra:up).
+  NEWS_ENCODER_DIR: z.string().min(1).optional(),
   REASONING_ENABLED: bool('true'),
   // Generate the chain of thought (not only the judgement probabilities).
   REASONING_GENERATE: bool('true'),
