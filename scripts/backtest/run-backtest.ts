@@ -15,13 +15,13 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { chromium } from 'playwright-core';
 import { DataSource } from 'typeorm';
-import { allTopics, topicNames } from '@risk/contracts';
+import { allTopics, referenceTopics, topicNames } from '@risk/contracts';
 import { backtestRecords, firstOfWeekdaysBefore } from '@risk/backtest';
 import { DailyRiskRepository } from '@risk/persistence';
 import { loadConfig } from '@risk/platform';
 // eslint-disable-next-line no-restricted-imports
 import { startService } from '../../apps/all/src/start-service';
-import { ensureTopics } from '../infra/topics';
+import { ensureReferenceTopics, ensureTopics } from '../infra/topics';
 import { simulateUniverseHistory } from '../simulator/daily-closes';
 import { INSTRUMENTS, PORTFOLIOS } from '../simulator/universe';
 import { renderDeskReport, type DeskReport } from './report-html';
@@ -61,6 +61,8 @@ async function main(): Promise<void> {
   });
   const topics = topicNames(cfg.topicPrefix);
   await ensureTopics(cfg.kafkaBrokers, allTopics(topics));
+  // Ingest also reads the compacted reference topics.
+  await ensureReferenceTopics(cfg.kafkaBrokers, referenceTopics(topics));
   const app = await startService(cfg, { listen: false });
   const kafka = new Kafka({ brokers: cfg.kafkaBrokers, logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
