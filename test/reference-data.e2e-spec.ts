@@ -135,7 +135,13 @@ describe('reference data', () => {
     const body = await waitFor(
       async () => {
         const b = await instrumentNow('HRGT');
-        return b && b.relations.length === 3 && b.derivatives.length === 1 ? b : undefined;
+        // Each instrument may arrive on its own partition, so wait for all of them.
+        return b &&
+          b.relations.length === 3 &&
+          b.derivatives.length === 1 &&
+          b.issuerInstruments.length === 1
+          ? b
+          : undefined;
       },
       60_000,
       'HRGT with its relations',
