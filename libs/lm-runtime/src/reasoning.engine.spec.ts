@@ -1,12 +1,12 @@
 /**
- * @jest-environment <rootDir>/libs/reasoning/src/graph/ort-test-environment.ts
+ * @jest-environment <rootDir>/tools/reasoning/src/graph/ort-test-environment.ts
  */
 import { Registry } from 'prom-client';
 import { longestCommonPrefix } from './kv/reuse-plan';
 import { kvBytesPerToken } from './model-spec';
 import { ReasoningEngine, withStepPriority } from './reasoning.engine';
 import { ReasoningMetrics } from './reasoning.metrics';
-import { buildTempModel, maxAbsDiff, openTestEngine } from './testing/model-fixture';
+import { buildTempModel, maxAbsDiff, openTestEngine } from '@risk/reasoning-tools/testing/model-fixture';
 
 jest.setTimeout(30000);
 

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DECODER_PRESETS, DecoderConfig, writeModelFolder } from '../graph';
-import type { ReasoningRuntimeConfig } from '../reasoning.config';
-import { ReasoningEngine, ReasoningEngineOptions } from '../reasoning.engine';
+import type { ReasoningRuntimeConfig } from '@risk/lm-runtime';
+import { ReasoningEngine, ReasoningEngineOptions } from '@risk/lm-runtime';
 
 /** Writes a seeded random model folder into a temp dir (tests build their models on the fly). */
 export async function buildTempModel(
