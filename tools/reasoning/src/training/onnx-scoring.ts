@@ -3,7 +3,11 @@ import { DecoderConfig, headDimOf } from '../graph/decoder-config';
 import { decoderIo } from '../graph/decoder-graph';
 import { Exposure, IMPACT_OPTIONS, judgementContext } from '@risk/reasoning/model/corpus';
 import { TokenEncoder } from './encoding';
-import { GroundedReasoning, STEP_STOPS, reasonGrounded } from '@risk/reasoning/model/grounded-reasoning';
+import {
+  GroundedReasoning,
+  STEP_STOPS,
+  reasonGrounded,
+} from '@risk/reasoning/model/grounded-reasoning';
 import { onnxSequenceLogits } from './onnx-logits';
 
 /** log-softmax of one row, at one token. */
