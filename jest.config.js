@@ -6,7 +6,7 @@ const base = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   rootDir: __dirname,
   // onnxruntime-node's typed arrays must pass instanceof checks inside the test realm.
-  testEnvironment: '<rootDir>/libs/reasoning/src/graph/ort-test-environment.ts',
+  testEnvironment: '<rootDir>/tools/reasoning/src/graph/ort-test-environment.ts',
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
 };
@@ -16,7 +16,7 @@ module.exports = {
     {
       ...base,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{apps,libs,scripts,models}/**/*.spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,scripts,models,tools}/**/*.spec.ts'],
     },
     {
       ...base,

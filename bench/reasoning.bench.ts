@@ -13,13 +13,8 @@ import { existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import {
-  DECODER_GRAPH_REVISION,
-  DECODER_PRESETS,
-  ReasoningEngine,
-  ReasoningRuntimeConfig,
-  writeModelFolder,
-} from '@risk/reasoning';
+import { ReasoningEngine, ReasoningRuntimeConfig } from '@risk/lm-runtime';
+import { DECODER_GRAPH_REVISION, DECODER_PRESETS, writeModelFolder } from '@risk/reasoning-tools';
 
 const ROOT = path.resolve(__dirname, '..');
 const MODELS = path.join(ROOT, '.cache', 'models');

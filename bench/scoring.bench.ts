@@ -27,20 +27,11 @@ import {
   ensureNewsEncoder,
   judgeForHolder,
 } from '@risk/news-understanding';
-import {
-  buildTokenizerJson,
-  readReasoningConfig,
-  ReasoningEngine,
-  RiskReasoner,
-  writeModelFolder,
-  type NewsInput,
-} from '@risk/reasoning';
-import {
-  generateTrainingSet,
-  planSplits,
-  REASONER_CONFIG,
-  tokenizerCorpus,
-} from '@risk/reasoning/model';
+import { readReasoningConfig, ReasoningEngine } from '@risk/lm-runtime';
+import { RiskReasoner, type NewsInput } from '@risk/reasoning';
+import { generateTrainingSet, planSplits, tokenizerCorpus } from '@risk/reasoning/model';
+import { buildTokenizerJson, writeModelFolder } from '@risk/reasoning-tools';
+import { REASONER_CONFIG } from '@risk/reasoning-tools/training/reasoner-config';
 import {
   checkLimits,
   computePortfolioMetrics,

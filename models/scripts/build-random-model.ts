@@ -14,7 +14,7 @@ import {
   Quantization,
   parameterCount,
   writeModelFolder,
-} from '@risk/reasoning/graph';
+} from '@risk/reasoning-tools/graph';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -15,13 +15,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { format, resolveConfig } from 'prettier';
-import {
-  ReasoningEngine,
-  buildDecoderModel,
-  fromHfConfigJson,
-  loadTokenizer,
-  readReasoningConfig,
-} from '@risk/reasoning';
+import { ReasoningEngine, loadTokenizer, readReasoningConfig } from '@risk/lm-runtime';
+import { buildDecoderModel, fromHfConfigJson } from '@risk/reasoning-tools';
 import {
   IMPACT_OPTIONS,
   JUDGEMENT_CUE,
@@ -42,9 +37,9 @@ import { groundChainOfThought, groundingFactsFor } from '@risk/reasoning/model/g
 import { IMPACTS, Impact } from '@risk/reasoning/model/judgement';
 import { lexiconImpact } from '@risk/reasoning/model/lexicon-baseline';
 import { accuracy, brierScore, macroF1, majorityLabel } from '@risk/reasoning/model/metrics';
-import { reasonAndJudge } from '@risk/reasoning/model/onnx-scoring';
-import { readDecoderWeights } from '@risk/reasoning/model/read-weights';
-import { REASONER_SEEDS } from '@risk/reasoning/model/reasoner-config';
+import { reasonAndJudge } from '@risk/reasoning-tools/training/onnx-scoring';
+import { readDecoderWeights } from '@risk/reasoning-tools/training/read-weights';
+import { REASONER_SEEDS } from '@risk/reasoning-tools/training/reasoner-config';
 import { SIMULATOR_POOL, simulatorWording } from './simulator-wording';
 
 function arg(name: string, fallback: string): string {

@@ -10,16 +10,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import {
-  buildDecoderModel,
-  fromHfConfigJson,
-  loadTokenizer,
-  type Quantization,
-} from '@risk/reasoning';
+import { loadTokenizer } from '@risk/lm-runtime';
+import { buildDecoderModel, fromHfConfigJson, type Quantization } from '@risk/reasoning-tools';
 import { generateHeldOutSet, planSplits } from '@risk/reasoning/model/corpus';
-import { onnxSequenceLogits } from '@risk/reasoning/model/onnx-logits';
-import { REASONER_SEEDS } from '@risk/reasoning/model/reasoner-config';
-import { readDecoderWeights } from '@risk/reasoning/model/read-weights';
+import { onnxSequenceLogits } from '@risk/reasoning-tools/training/onnx-logits';
+import { REASONER_SEEDS } from '@risk/reasoning-tools/training/reasoner-config';
+import { readDecoderWeights } from '@risk/reasoning-tools/training/read-weights';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -22,7 +22,7 @@ import {
   buildTokenizerJson,
   parameterCount,
   writeModelFolder,
-} from '@risk/reasoning';
+} from '@risk/reasoning-tools';
 import {
   generateHeldOutSet,
   generateTrainingSet,
@@ -30,20 +30,20 @@ import {
   planSplits,
   tokenizerCorpus,
 } from '@risk/reasoning/model/corpus';
-import { encodeExample } from '@risk/reasoning/model/encoding';
-import { onnxSequenceLogits } from '@risk/reasoning/model/onnx-logits';
+import { encodeExample } from '@risk/reasoning-tools/training/encoding';
+import { onnxSequenceLogits } from '@risk/reasoning-tools/training/onnx-logits';
 import {
   REASONER_CONFIG,
   REASONER_NAME,
   REASONER_SEEDS,
   REASONER_VERSION,
-} from '@risk/reasoning/model/reasoner-config';
+} from '@risk/reasoning-tools/training/reasoner-config';
 import {
   createTfDecoder,
   tfDecoderForward,
   tfDecoderWeights,
-} from '@risk/reasoning/model/tf-decoder';
-import { trainDecoder } from '@risk/reasoning/model/training';
+} from '@risk/reasoning-tools/training/tf-decoder';
+import { trainDecoder } from '@risk/reasoning-tools/training/training';
 import { SIMULATOR_POOL, simulatorWording } from './simulator-wording';
 
 /** The shipped JSON files pass the repository's prettier check as written. */

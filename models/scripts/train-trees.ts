@@ -10,12 +10,8 @@ import * as path from 'node:path';
 import { RandomForestRegression } from 'ml-random-forest';
 import * as prettier from 'prettier';
 import type { NewsEvent } from '@risk/contracts';
-import {
-  readReasoningConfig,
-  ReasoningEngine,
-  RiskReasoner,
-  type NewsInput,
-} from '@risk/reasoning';
+import { readReasoningConfig, ReasoningEngine } from '@risk/lm-runtime';
+import { RiskReasoner, type NewsInput } from '@risk/reasoning';
 import {
   checkLimits,
   computePortfolioMetrics,

@@ -1,5 +1,5 @@
 /** Seeded randomness: every draw in the simulator comes from here, never from Math.random. */
-import { mulberry32 } from '@risk/reasoning/graph/random-weights';
+import { mulberry32 } from '@risk/lm-runtime/prng';
 
 export type Rng = () => number;
 

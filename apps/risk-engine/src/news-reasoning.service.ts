@@ -7,14 +7,8 @@ import {
 } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  ReasoningEngine,
-  ReasoningMetrics,
-  RiskReasoner,
-  reasoningRuntimeConfig,
-  type NewsInput,
-  type NewsJudgement,
-} from '@risk/reasoning';
+import { ReasoningEngine, ReasoningMetrics, reasoningRuntimeConfig } from '@risk/lm-runtime';
+import { RiskReasoner, type NewsInput, type NewsJudgement } from '@risk/reasoning';
 import {
   APP_CONFIG,
   METRICS,

@@ -1,4 +1,4 @@
-import { chunkText } from '@risk/reasoning/text-units';
+import { chunkText } from '@risk/lm-runtime/text-units';
 
 /** Longest body the service reads: 64 KiB of UTF-8; the rest is cut (on a whole character). */
 export const MAX_BODY_BYTES = 64 * 1024;

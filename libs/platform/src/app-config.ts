@@ -4,7 +4,7 @@ import { DEMO_WEBHOOK_SECRET_KEY, WEBHOOK_SECRET_KEY_PATTERN } from '@risk/alert
 import { formatZodError } from '@risk/contracts';
 import { MIN_PROCESSED_EVENTS_DAYS, isValidProcessedEventsDays } from '@risk/persistence';
 // The config file alone: the runtime (onnxruntime) stays out of processes that do not run it.
-import { REASONING_RUNTIME_ENV } from '@risk/reasoning/reasoning.config';
+import { REASONING_RUNTIME_ENV } from '@risk/lm-runtime/reasoning.config';
 
 const intFrom = (def: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(def);

@@ -1,10 +1,10 @@
 /**
- * @jest-environment <rootDir>/libs/reasoning/src/graph/ort-test-environment.ts
+ * @jest-environment <rootDir>/tools/reasoning/src/graph/ort-test-environment.ts
  */
 import { SYSTEM_PROMPT, formatBook, formatPrompt } from './model';
-import { ReasoningEngine } from './reasoning.engine';
+import { ReasoningEngine } from '@risk/lm-runtime';
 import { RiskReasoner, type NewsInput } from './risk-reasoner';
-import { buildTempModel, openTestEngine } from './testing/model-fixture';
+import { buildTempModel, openTestEngine } from '@risk/reasoning-tools/testing/model-fixture';
 
 jest.setTimeout(60000);
 

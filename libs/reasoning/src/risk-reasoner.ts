@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { KeyedSerial, ReasoningEngine, withStepPriority } from '@risk/lm-runtime';
 import {
   IMPACT_OPTIONS,
   IMPACTS,
@@ -16,8 +17,6 @@ import {
   type Impact,
   type Severity,
 } from './model';
-import { ReasoningEngine, withStepPriority } from './reasoning.engine';
-import { KeyedSerial } from './runtime/keyed-serial';
 
 /** What the reasoner is told about one news item and the portfolio's exposure to it. */
 export interface NewsInput {

@@ -1,4 +1,4 @@
-import { mulberry32 } from '../graph/random-weights';
+import { mulberry32 } from '@risk/lm-runtime/prng';
 import { EVENT_KINDS, EventKind } from './event-kinds';
 import { Impact, Judgement, SIZE_BUCKETS, SIZE_RANGES, Side, SizeBucket, judge } from './judgement';
 

@@ -1,5 +1,5 @@
 /**
- * @jest-environment <rootDir>/libs/reasoning/src/graph/ort-test-environment.ts
+ * @jest-environment <rootDir>/tools/reasoning/src/graph/ort-test-environment.ts
  */
 import * as path from 'node:path';
 import { RandomForestRegression } from 'ml-random-forest';

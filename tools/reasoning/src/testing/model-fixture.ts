@@ -1,9 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import {
+  ReasoningEngine,
+  type ReasoningEngineOptions,
+  type ReasoningRuntimeConfig,
+} from '@risk/lm-runtime';
 import { DECODER_PRESETS, DecoderConfig, writeModelFolder } from '../graph';
-import type { ReasoningRuntimeConfig } from '../reasoning.config';
-import { ReasoningEngine, ReasoningEngineOptions } from '../reasoning.engine';
 
 /** Writes a seeded random model folder into a temp dir (tests build their models on the fly). */
 export async function buildTempModel(

@@ -1,5 +1,5 @@
 /**
- * @jest-environment <rootDir>/libs/reasoning/src/graph/ort-test-environment.ts
+ * @jest-environment <rootDir>/tools/reasoning/src/graph/ort-test-environment.ts
  */
 import * as ort from 'onnxruntime-node';
 import { slidingWindowKeepColumns } from './attention-mask';

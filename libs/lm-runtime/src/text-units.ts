@@ -1,6 +1,6 @@
 /**
  * Splits a long text into logical units (paragraphs, then sentences, then token windows as a last
- * resort) and packs consecutive units into chunks of at most `maxTokens` tokens, so a news body
+ * resort) and packs consecutive units into chunks of at most `maxTokens` tokens, so a body
  * longer than the context is reasoned over chunk by chunk.
  */
 export function splitParagraphs(text: string): string[] {

@@ -28,7 +28,7 @@ describe('reuse plan', () => {
 
   it('reuses the whole cache on an append', () => {
     const p = planReuse([1, 2, 3, 4, 5], ctx([1, 2, 3]), undefined);
-    expect(p).toMatchObject({ sourceKind: 'portfolio', reuse: 3, exact: false });
+    expect(p).toMatchObject({ sourceKind: 'own', reuse: 3, exact: false });
   });
 
   it('rewinds to the common prefix when the snapshot changed', () => {

@@ -1,5 +1,5 @@
 /**
- * @jest-environment <rootDir>/libs/reasoning/src/graph/ort-test-environment.ts
+ * @jest-environment <rootDir>/tools/reasoning/src/graph/ort-test-environment.ts
  */
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { fromHfConfigJson } from '../graph/model-folder';
 import { DecoderConfig } from '../graph/decoder-config';
-import { TextTokenizer, loadTokenizer } from '../tokenizer';
+import { TextTokenizer, loadTokenizer } from '@risk/lm-runtime/tokenizer';
 import {
   END_OF_ANSWER,
   Exposure,
@@ -16,9 +16,9 @@ import {
   SYSTEM_PROMPT,
   formatBook,
   formatPrompt,
-} from './corpus';
-import { groundChainOfThought, groundingFactsFor } from './grounding';
-import { Impact } from './judgement';
+} from '@risk/reasoning/model/corpus';
+import { groundChainOfThought, groundingFactsFor } from '@risk/reasoning/model/grounding';
+import { Impact } from '@risk/reasoning/model/judgement';
 import { onnxSequenceLogits } from './onnx-logits';
 import { reasonAndJudge } from './onnx-scoring';
 import { readDecoderWeights } from './read-weights';

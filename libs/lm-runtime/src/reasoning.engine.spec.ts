@@ -1,17 +1,21 @@
 /**
- * @jest-environment <rootDir>/libs/reasoning/src/graph/ort-test-environment.ts
+ * @jest-environment <rootDir>/tools/reasoning/src/graph/ort-test-environment.ts
  */
 import { Registry } from 'prom-client';
 import { longestCommonPrefix } from './kv/reuse-plan';
 import { kvBytesPerToken } from './model-spec';
 import { ReasoningEngine, withStepPriority } from './reasoning.engine';
 import { ReasoningMetrics } from './reasoning.metrics';
-import { buildTempModel, maxAbsDiff, openTestEngine } from './testing/model-fixture';
+import {
+  buildTempModel,
+  maxAbsDiff,
+  openTestEngine,
+} from '@risk/reasoning-tools/testing/model-fixture';
 
 jest.setTimeout(30000);
 
-const SYSTEM = 'You are a risk analyst. Judge the portfolio risk after each event.';
-const SNAPSHOT = 'Portfolio P1: AAPL 100 shares, MSFT 50 shares, cash 20000 USD.';
+const SYSTEM = 'You are a risk analyst. Judge the workspace risk after each event.';
+const SNAPSHOT = 'Workspace P1: AAPL 100 shares, MSFT 50 shares, cash 20000 USD.';
 const EVENTS = ['News: AAPL drops 5% on weak guidance.', 'Tick: MSFT 410.5 up 1%.'];
 const LEVELS = [' LOW', ' MEDIUM', ' HIGH', ' CRITICAL'];
 const TOL = 1e-4;
@@ -72,7 +76,7 @@ describe('ReasoningEngine (onnxruntime-node, tiny model)', () => {
     await expectMatchesRecompute('b');
   });
 
-  it('batches concurrent portfolios into one run with the same logits as alone', async () => {
+  it('batches concurrent contexts into one run with the same logits as alone', async () => {
     const batched = await openTestEngine(dir, { maxBatch: 8, maxWaitMs: 20 });
     const ids = ['x1', 'x2', 'x3', 'x4'];
     // Different past lengths and new-token counts per row, so padding is exercised.
@@ -213,7 +217,7 @@ describe('ReasoningEngine (onnxruntime-node, tiny model)', () => {
     }
     expect(small.cache.has('pinned')).toBe(true);
     expect(small.stats().evictions).toBeGreaterThan(0);
-    // While p1 generates, its cache is leased; concurrent portfolios under budget pressure
+    // While p1 generates, its cache is leased; concurrent contexts under budget pressure
     // may evict others (or go uncached) but never evict it.
     await small.setContext('p1', parts(1));
     const held: boolean[] = [];

@@ -44,7 +44,7 @@ export class BatchScheduler<I, O> {
 
   /**
    * Queues a request. The next batch starts from the oldest request of the highest priority
-   * waiting (news a desk waits for before routine work); the others join it when compatible.
+   * waiting (a request someone waits for before routine work); the others join it when compatible.
    */
   submit(item: I, priority = 0): Promise<O> {
     return new Promise<O>((resolve, reject) => {

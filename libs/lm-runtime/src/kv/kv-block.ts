@@ -3,7 +3,7 @@
  * out [H_kv, length, D], i.e. exactly the ORT `[1, H_kv, P, D]` tensor, so a block is fed to the
  * session without copying and a single-row `present` output is adopted as the next block as is.
  * Blocks are never written after creation, which is what lets a system-prompt root be shared by
- * every portfolio (copy-on-extend: extending feeds the root and adopts a new `present`).
+ * every context (copy-on-extend: extending feeds the root and adopts a new `present`).
  */
 export interface KvBlock {
   readonly numLayers: number;

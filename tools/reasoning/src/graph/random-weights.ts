@@ -1,3 +1,4 @@
+import { mulberry32 } from '@risk/lm-runtime/prng';
 import {
   DecoderConfig,
   DecoderWeights,
@@ -6,17 +7,8 @@ import {
   weightShapes,
 } from './decoder-config';
 
-/** mulberry32: a tiny seeded PRNG, good enough for reproducible test weights. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Re-exported: the graph builder's callers seed their weights with it.
+export { mulberry32 };
 
 /** Normal(0, std) samples by Box-Muller from a uniform source. */
 export function normalSampler(uniform: () => number): (std: number) => number {

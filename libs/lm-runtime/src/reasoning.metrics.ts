@@ -34,7 +34,7 @@ export class ReasoningMetrics implements KvCacheObserver {
     });
     this.evictions = new Counter({
       name: 'reasoning_kv_evictions_total',
-      help: 'Portfolio caches evicted to stay in budget',
+      help: 'Context caches evicted to stay in budget',
       registers,
     });
     this.copiedBytes = new Counter({
@@ -74,7 +74,7 @@ export class ReasoningMetrics implements KvCacheObserver {
     });
     new Gauge({
       name: 'reasoning_kv_entries',
-      help: 'Portfolio caches held',
+      help: 'Context caches held',
       registers,
       collect: read('entries'),
     });

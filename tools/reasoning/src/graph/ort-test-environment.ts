@@ -4,7 +4,7 @@ import NodeEnvironment from 'jest-environment-node';
  * Jest runs specs in a separate V8 realm, so typed arrays made by onnxruntime-node's native
  * addon fail onnxruntime-common's `instanceof Float32Array` checks. Sharing the host realm's
  * typed-array constructors with the test realm fixes that. Use with
- * `@jest-environment <rootDir>/libs/reasoning/src/graph/ort-test-environment.ts`.
+ * `@jest-environment <rootDir>/tools/reasoning/src/graph/ort-test-environment.ts`.
  */
 export default class OrtTestEnvironment extends NodeEnvironment {
   constructor(...args: ConstructorParameters<typeof NodeEnvironment>) {

@@ -59,7 +59,7 @@ describe('KvCacheManager', () => {
     expect(put(m, 'b', 4)).toBe(true);
   });
 
-  it('counts a block shared by a root and portfolios once', () => {
+  it('counts a block shared by a root and contexts once', () => {
     const m = new KvCacheManager(100 * BYTES_PER_TOKEN);
     const root = ctxOf(5);
     m.setRoot('sys', root);
@@ -154,7 +154,7 @@ describe('KvCacheManager', () => {
                 if (leases.length > 0) leases.splice(o.slot % leases.length, 1)[0].release();
                 break;
               case 'evict':
-                // An explicit evict drops a pinned cache too (a forgotten portfolio); only a lease stops it.
+                // An explicit evict drops a pinned cache too (a forgotten context); only a lease stops it.
                 if (m.evict(`p${o.key}`)) pinned.delete(`p${o.key}`);
                 break;
               case 'pin':

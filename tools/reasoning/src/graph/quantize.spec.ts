@@ -1,5 +1,5 @@
 /**
- * @jest-environment <rootDir>/libs/reasoning/src/graph/ort-test-environment.ts
+ * @jest-environment <rootDir>/tools/reasoning/src/graph/ort-test-environment.ts
  */
 import * as ort from 'onnxruntime-node';
 import { DECODER_PRESETS } from './decoder-config';

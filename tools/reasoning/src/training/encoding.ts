@@ -1,4 +1,4 @@
-import { RiskExample, formatJudgement } from './corpus';
+import { RiskExample, formatJudgement } from '@risk/reasoning/model/corpus';
 import { EncodedExample } from './training';
 
 /** The part of a tokenizer training and evaluation need (no special tokens added). */

@@ -1,9 +1,13 @@
 import * as ort from 'onnxruntime-node';
 import { DecoderConfig, headDimOf } from '../graph/decoder-config';
 import { decoderIo } from '../graph/decoder-graph';
-import { Exposure, IMPACT_OPTIONS, judgementContext } from './corpus';
+import { Exposure, IMPACT_OPTIONS, judgementContext } from '@risk/reasoning/model/corpus';
 import { TokenEncoder } from './encoding';
-import { GroundedReasoning, STEP_STOPS, reasonGrounded } from './grounded-reasoning';
+import {
+  GroundedReasoning,
+  STEP_STOPS,
+  reasonGrounded,
+} from '@risk/reasoning/model/grounded-reasoning';
 import { onnxSequenceLogits } from './onnx-logits';
 
 /** log-softmax of one row, at one token. */

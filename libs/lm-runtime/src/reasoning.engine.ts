@@ -22,7 +22,7 @@ import { packStep, RowResult, rowsCompatible, StepRow, unpackRow } from './runti
 import { chunkText } from './text-units';
 import { loadTokenizer, TextTokenizer } from './tokenizer';
 
-/** A portfolio's context in three parts; the system prompt's K/V is shared by all portfolios. */
+/** A context in three parts; the system prompt's K/V is shared by all contexts. */
 export interface ContextParts {
   readonly system: string;
   readonly snapshot: string;
@@ -59,7 +59,7 @@ export interface GenerateOptions {
   /** Eos is not picked before this many tokens (as Hugging Face's min_new_tokens). */
   readonly minTokens?: number;
   readonly stop?: readonly string[];
-  /** Text appended to the context for this generation only (not kept in the portfolio cache). */
+  /** Text appended to the context for this generation only (not kept in the context's cache). */
   readonly prompt?: string;
   readonly onToken?: (token: number, textSoFar: string) => void;
 }
@@ -112,8 +112,8 @@ function hashTokens(tokens: readonly number[]): string {
 }
 
 /**
- * The reasoning runtime: per-portfolio K/V caches with longest-common-prefix reuse on top of a
- * shared system-prompt root, dynamic batching of concurrent portfolios into one session.run, and
+ * The reasoning runtime: per-context K/V caches with longest-common-prefix reuse on top of a
+ * shared system-prompt root, dynamic batching of concurrent contexts into one session.run, and
  * constrained option scoring / greedy generation on branches that leave the cache untouched.
  */
 /**
@@ -127,8 +127,8 @@ const stepPriority = new AsyncLocalStorage<number>();
 
 /**
  * Runs `fn` with every forward step it causes (across awaits) ahead of routine ones in the
- * engine's batches: the next batch starts from the highest priority waiting. E.g. a news item
- * a desk waits for, while many portfolios' price-move judgements are queued.
+ * engine's batches: the next batch starts from the highest priority waiting. E.g. a request a
+ * user waits for, while many contexts' routine requests are queued.
  */
 export function withStepPriority<T>(priority: number, fn: () => Promise<T>): Promise<T> {
   return stepPriority.run(priority, fn);
@@ -212,26 +212,26 @@ export class ReasoningEngine {
     return this.tokenizer.encode(text);
   }
 
-  /** The portfolio's current context tokens (empty when none was set). */
-  contextOf(portfolioId: string): readonly number[] {
-    return this.contexts.get(portfolioId) ?? [];
+  /** The key's current context tokens (empty when none was set). */
+  contextOf(key: string): readonly number[] {
+    return this.contexts.get(key) ?? [];
   }
 
-  /** Sets the portfolio's context to exactly this text/tokens, reusing the cached prefix. */
-  async prefill(portfolioId: string, input: string | readonly number[]): Promise<ContextResult> {
-    return this.setTokens(portfolioId, this.toTokens(input));
+  /** Sets the key's context to exactly this text/tokens, reusing the cached prefix. */
+  async prefill(key: string, input: string | readonly number[]): Promise<ContextResult> {
+    return this.setTokens(key, this.toTokens(input));
   }
 
-  /** Extends the portfolio's context; only the new tokens are computed. */
-  async append(portfolioId: string, input: string | readonly number[]): Promise<ContextResult> {
-    return this.setTokens(portfolioId, [...this.contextOf(portfolioId), ...this.toTokens(input)]);
+  /** Extends the key's context; only the new tokens are computed. */
+  async append(key: string, input: string | readonly number[]): Promise<ContextResult> {
+    return this.setTokens(key, [...this.contextOf(key), ...this.toTokens(input)]);
   }
 
   /**
    * Sets system + snapshot + events. Parts are tokenized separately so an unchanged part keeps its
-   * tokens; the system prompt's K/V is computed once and is every portfolio's starting point.
+   * tokens; the system prompt's K/V is computed once and is every context's starting point.
    */
-  async setContext(portfolioId: string, parts: ContextParts): Promise<ContextResult> {
+  async setContext(key: string, parts: ContextParts): Promise<ContextResult> {
     const system = this.encode(parts.system);
     await this.ensureRoot(system);
     const target = [
@@ -239,18 +239,18 @@ export class ReasoningEngine {
       ...this.encode(parts.snapshot),
       ...parts.events.flatMap((e) => this.encode(e)),
     ];
-    return this.setTokens(portfolioId, target);
+    return this.setTokens(key, target);
   }
 
   /** Scores each option as a continuation of the context: softmax over summed token log-probs. */
-  async scoreOptions(portfolioId: string, options: readonly string[]): Promise<OptionScores> {
+  async scoreOptions(key: string, options: readonly string[]): Promise<OptionScores> {
     if (options.length === 0) throw new ReasoningError('EMPTY_OPTION', 'no options to score');
     const optionTokens = options.map((o) => {
       const t = this.encode(o);
       if (t.length === 0) throw new ReasoningError('EMPTY_OPTION', `option "${o}" has no tokens`);
       return t;
     });
-    return this.withContext(portfolioId, async ({ ctx, timings }, started) => {
+    return this.withContext(key, async ({ ctx, timings }, started) => {
       const t0 = performance.now();
       const lastLogits = ctx.lastLogits as Float32Array;
       const start = ctx.tokens.length;
@@ -290,9 +290,9 @@ export class ReasoningEngine {
   }
 
   /** Greedy decoding from the context, token by token, on a branch that leaves the cache as is. */
-  async generate(portfolioId: string, opts: GenerateOptions): Promise<GenerateResult> {
+  async generate(key: string, opts: GenerateOptions): Promise<GenerateResult> {
     const prompt = opts.prompt ? this.encode(opts.prompt) : [];
-    return this.withContext(portfolioId, async ({ ctx, timings }, started) => {
+    return this.withContext(key, async ({ ctx, timings }, started) => {
       let block = ctx.block;
       let logits = ctx.lastLogits as Float32Array;
       let pos = ctx.tokens.length;
@@ -362,7 +362,7 @@ export class ReasoningEngine {
    * a one-line judgement of the previous chunks carried forward; the prefix stays cached.
    */
   async reasonOverLongText(
-    portfolioId: string,
+    key: string,
     parts: ContextParts,
     body: string,
     options: readonly string[],
@@ -409,8 +409,8 @@ export class ReasoningEngine {
     let judgement = '';
     for (const [i, text] of chunks.entries()) {
       const events = judgement ? [...parts.events, judgement, text] : [...parts.events, text];
-      await this.setContext(portfolioId, { ...parts, events });
-      const scores = await this.scoreOptions(portfolioId, options);
+      await this.setContext(key, { ...parts, events });
+      const scores = await this.scoreOptions(key, options);
       results.push({ text, scores });
       const best = scores.probabilities.indexOf(Math.max(...scores.probabilities));
       judgement = carry(options[best], scores.probabilities[best], i);
@@ -418,23 +418,23 @@ export class ReasoningEngine {
     return { chunks: results, final: results[results.length - 1].scores };
   }
 
-  pin(portfolioId: string): void {
-    this.cache.pin(portfolioId);
+  pin(key: string): void {
+    this.cache.pin(key);
   }
 
-  unpin(portfolioId: string): void {
-    this.cache.unpin(portfolioId);
+  unpin(key: string): void {
+    this.cache.unpin(key);
   }
 
   /** Drops the cached K/V (the context is kept and recomputed on next use). */
-  evict(portfolioId: string): boolean {
-    return this.cache.evict(portfolioId);
+  evict(key: string): boolean {
+    return this.cache.evict(key);
   }
 
-  /** Drops the portfolio entirely. */
-  forget(portfolioId: string): void {
-    this.cache.evict(portfolioId);
-    this.contexts.delete(portfolioId);
+  /** Drops the key's context and cache entirely. */
+  forget(key: string): void {
+    this.cache.evict(key);
+    this.contexts.delete(key);
   }
 
   /** Last-token logits of a sequence computed from scratch in one step, without any cache. */
@@ -453,11 +453,9 @@ export class ReasoningEngine {
     );
   }
 
-  /** The portfolio's context logits after its last token, materializing the context if needed. */
-  async lastLogits(portfolioId: string): Promise<Float32Array> {
-    return this.withContext(portfolioId, async ({ ctx }) =>
-      (ctx.lastLogits as Float32Array).slice(),
-    );
+  /** The key's context logits after its last token, materializing the context if needed. */
+  async lastLogits(key: string): Promise<Float32Array> {
+    return this.withContext(key, async ({ ctx }) => (ctx.lastLogits as Float32Array).slice());
   }
 
   private toTokens(input: string | readonly number[]): number[] {
@@ -473,12 +471,12 @@ export class ReasoningEngine {
     }
   }
 
-  private async setTokens(portfolioId: string, target: number[]): Promise<ContextResult> {
+  private async setTokens(key: string, target: number[]): Promise<ContextResult> {
     if (target.length === 0) throw new ReasoningError('NO_CONTEXT', 'empty context');
     this.checkLength(target);
-    return this.serial.run(portfolioId, async () => {
-      this.contexts.set(portfolioId, target);
-      const lease = this.cache.acquire(portfolioId);
+    return this.serial.run(key, async () => {
+      this.contexts.set(key, target);
+      const lease = this.cache.acquire(key);
       try {
         const { timings } = await this.materialize(lease, target);
         return { contextTokens: target.length, timings };
@@ -488,16 +486,16 @@ export class ReasoningEngine {
     });
   }
 
-  /** Runs fn with the portfolio's context computed and its cache leased (never evicted meanwhile). */
+  /** Runs fn with the key's context computed and its cache leased (never evicted meanwhile). */
   private async withContext<T>(
-    portfolioId: string,
+    key: string,
     fn: (m: Materialized, started: number) => Promise<T>,
   ): Promise<T> {
     const started = performance.now();
-    return this.serial.run(portfolioId, async () => {
-      const target = this.contexts.get(portfolioId);
-      if (!target) throw new ReasoningError('NO_CONTEXT', `no context set for ${portfolioId}`);
-      const lease = this.cache.acquire(portfolioId);
+    return this.serial.run(key, async () => {
+      const target = this.contexts.get(key);
+      if (!target) throw new ReasoningError('NO_CONTEXT', `no context set for ${key}`);
+      const lease = this.cache.acquire(key);
       try {
         return await fn(await this.materialize(lease, target), started);
       } finally {

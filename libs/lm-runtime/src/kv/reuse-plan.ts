@@ -12,7 +12,7 @@ export function longestCommonPrefix(a: readonly number[], b: readonly number[]):
 export interface ReusePlan {
   /** The cache to start from (undefined: from scratch). */
   readonly source: CachedContext | undefined;
-  readonly sourceKind: 'portfolio' | 'root' | 'none';
+  readonly sourceKind: 'own' | 'root' | 'none';
   /** Number of leading target tokens whose K/V are reused. */
   readonly reuse: number;
   /** True when the source already equals the target and has its last logits: nothing to run. */
@@ -53,7 +53,7 @@ function candidate(
     : { reuse: 0, exact: false };
 }
 
-/** Picks the longer reusable prefix of the portfolio's own cache and the shared root. */
+/** Picks the longer reusable prefix of the context's own cache and the shared root. */
 export function planReuse(
   target: readonly number[],
   own: CachedContext | undefined,
@@ -65,6 +65,6 @@ export function planReuse(
   if (a.reuse === 0 && b.reuse === 0) {
     return { source: undefined, sourceKind: 'none', reuse: 0, exact: false };
   }
-  if (a.reuse >= b.reuse) return { source: own, sourceKind: 'portfolio', ...a };
+  if (a.reuse >= b.reuse) return { source: own, sourceKind: 'own', ...a };
   return { source: root, sourceKind: 'root', ...b };
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { mulberry32 } from '../graph/random-weights';
+import { mulberry32 } from '@risk/lm-runtime/prng';
 import { TfDecoder, tfDecoderForward, tfDecoderVariables, tfLanguageModelLoss } from './tf-decoder';
 
 /** One tokenized example: the loss covers the completion (the answer and its reasoning) only. */

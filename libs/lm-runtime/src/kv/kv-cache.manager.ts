@@ -39,9 +39,9 @@ interface Entry {
 }
 
 /**
- * Per-portfolio K/V caches under one byte budget. A portfolio's cache is leased while a request
+ * Per-context K/V caches under one byte budget. A context's cache is leased while a request
  * uses it and is then never evicted; unleased, unpinned caches are evicted least recently used
- * first. Bytes are counted per distinct block, so a root shared by many portfolios counts once.
+ * first. Bytes are counted per distinct block, so a root shared by many contexts counts once.
  * Results of a running request are reserved before the run, so the budget holds at every moment.
  */
 export class KvCacheManager {
@@ -130,7 +130,7 @@ export class KvCacheManager {
     if (e) e.pinned = false;
   }
 
-  /** Drops a portfolio's cache, pinned or not (its pin goes with it); refuses while it is leased. */
+  /** Drops a context's cache, pinned or not (its pin goes with it); refuses while it is leased. */
   evict(key: string): boolean {
     const e = this.entries.get(key);
     if (!e || e.leases > 0) return false;
@@ -138,7 +138,7 @@ export class KvCacheManager {
     return true;
   }
 
-  /** Marks the portfolio's cache in use until the lease is released. */
+  /** Marks the context's cache in use until the lease is released. */
   acquire(key: string): KvLease {
     let e = this.entries.get(key);
     if (e) this.entries.delete(key);
@@ -228,7 +228,7 @@ export class KvCacheManager {
   }
 }
 
-/** A portfolio's cache held for the duration of one request. */
+/** A context's cache held for the duration of one request. */
 export class KvLease {
   private reserved = 0;
   private released = false;
@@ -253,7 +253,7 @@ export class KvLease {
   }
 
   /**
-   * Reserves room for the result, giving up the portfolio's own current cache when that is what
+   * Reserves room for the result, giving up the context's own current cache when that is what
    * stands in the way (it is about to be replaced anyway).
    */
   reserveReplacing(bytes: number): boolean {
@@ -263,7 +263,7 @@ export class KvLease {
     return this.reserve(bytes);
   }
 
-  /** Replaces the portfolio's cache (consuming the reservation); false when it was not kept. */
+  /** Replaces the context's cache (consuming the reservation); false when it was not kept. */
   commit(ctx: CachedContext): boolean {
     this.assertOpen();
     this.dropReservation();
