@@ -158,5 +158,5 @@ describe('risk engine crash and restart', () => {
       'SELECT count(*)::text AS n FROM outbox WHERE published_at IS NULL',
     );
     expect(pending[0].n).toBe('0');
-  });
+  }, 300_000); // its own waits add up to 300 s: a loaded machine needs more than the default
 });
