@@ -79,19 +79,31 @@ export class EvaluateNewsUseCase {
     return committed;
   }
 
-  /** In the lock: the owned holders of `n` not yet evaluated for it. */
+  /**
+   * In the lock: the owned portfolios `n` reaches, directly or through the graph (the ones a
+   * rebalance brings get it replayed).
+   */
+  holdersOf(n: NewsEvent): string[] {
+    return this.reach(n).map((p) => p.portfolioId);
+  }
+
+  private reach(n: NewsEvent): ReachedPortfolio[] {
+    const g = this.reference;
+    return reachedPortfolios(
+      storyReach(n, g.graph, g.linker),
+      (s) => this.core.holdings.portfoliosHolding(s),
+      (pid, s) => (this.core.portfolios.has(pid) ? this.core.weightOfNav(pid, s) : undefined),
+      this.cfg.newsMaxPortfolios,
+    );
+  }
+
+  /** In the lock: the owned portfolios `n` reaches that it is not yet evaluated for. */
   private async holdersToEvaluate(
     n: NewsEvent,
     topic: string,
     only: ReadonlySet<string> | undefined,
   ): Promise<ReachedPortfolio[]> {
-    const g = this.reference;
-    const holders = reachedPortfolios(
-      storyReach(n, g.graph, g.linker),
-      (s) => this.core.holdings.portfoliosHolding(s),
-      (pid, s) => (this.core.portfolios.has(pid) ? this.core.weightOfNav(pid, s) : undefined),
-      this.cfg.newsMaxPortfolios,
-    ).filter((p) => !only || only.has(p.portfolioId));
+    const holders = this.reach(n).filter((p) => !only || only.has(p.portfolioId));
     if (!only) {
       this.metrics.messages.inc({
         kind: 'news',
