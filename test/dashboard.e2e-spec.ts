@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { ApiKeyRepository } from '../apps/api/src/auth/api-key.repository';
-import { positionsMessage, produce, query, tickMessage } from './support/harness';
+import { json, positionsMessage, produce, query, tickMessage, waitFor } from './support/harness';
 import { listenOnLoopback, useRunningService } from './support/running-service';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -108,6 +108,45 @@ describe('dashboard in headless Chromium', () => {
       tickMessage({ id: 't-dash-1', symbol: 'AAPL', price: 150, ts: '2026-11-30T09:30:00.000Z' }),
     ]);
     await page.locator('#evaluation-meta', { hasText: 't-dash-1' }).waitFor({ timeout: 30_000 });
+
+    // A story about AAPL's supplier reaches the book through the knowledge graph: the
+    // explanation shows the path, edge by edge.
+    const ref = { ts: '2026-11-30T08:00:00.000Z', aliases: [], sector: null, country: null };
+    await produce(svc.kafka, svc.topics.instruments, [
+      json('AAPL', {
+        ...ref,
+        id: 'i-aapl',
+        symbol: 'AAPL',
+        issuer: 'APPLE',
+        type: 'equity',
+        name: 'Apple Inc.',
+        currency: null,
+        underlying: null,
+      }),
+    ]);
+    await produce(svc.kafka, svc.topics.relations, [
+      json('r-dash', {
+        id: 'r-dash',
+        ts: ref.ts,
+        from: 'KESTREL',
+        to: 'APPLE',
+        kind: 'supplier_of',
+        weight: 0.4,
+      }),
+    ]);
+    const { ReferenceGraph } = await import('../apps/risk-engine/src/state/reference-graph');
+    const graph = svc.app.get(ReferenceGraph).graph;
+    await waitFor(() => graph.size.relations === 1);
+    const story = {
+      id: 'n-dash-graph',
+      ts: '2026-11-30T09:31:00.000Z',
+      headline: 'Fire at a supplier plant',
+      symbols: [],
+      entities: ['KESTREL'],
+    };
+    await produce(svc.kafka, svc.topics.news, [json(story.id, story)]);
+    await page.locator('#evaluation-meta', { hasText: story.id }).waitFor({ timeout: 30_000 });
+    expect(await page.textContent('#explanation .path')).toBe('KESTREL → supplier of 40% → APPLE');
 
     mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });

@@ -113,8 +113,26 @@
     for (const step of e.explanation.steps) {
       const li = el('li');
       li.append(el('span', 'kind', step.kind), el('span', 'text', step.text));
+      const path = step.kind === 'relation' && step.data ? step.data.path : null;
+      if (Array.isArray(path) && path.length > 0) li.append(el('div', 'path', pathLine(path)));
       list.appendChild(li);
     }
+  }
+
+  // How a story reached the holding, edge by edge: "KESTREL → supplier of 40% → HARROW".
+  function pathLine(path) {
+    return path
+      .map(
+        (p) =>
+          p.from +
+          ' → ' +
+          String(p.kind).replace(/_/g, ' ') +
+          ' ' +
+          Math.round(Number(p.weight) * 100) +
+          '% → ' +
+          p.to,
+      )
+      .join('  ·  ');
   }
 
   // One point (or several at one instant) would make uPlot span years: show an hour around it.

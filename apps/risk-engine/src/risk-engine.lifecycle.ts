@@ -16,9 +16,12 @@ import {
 } from '@risk/platform';
 import { NewsHandler } from './handlers/news.handler';
 import { PositionsHandler } from './handlers/positions.handler';
+import { ReferenceHandler } from './handlers/reference.handler';
 import { TicksHandler } from './handlers/ticks.handler';
 import { EngineConsumers } from './kafka/engine-consumers';
 import { DeadLetters } from './ports/dead-letters';
+import { ReferenceRepository } from './repositories/reference.repository';
+import { ReferenceGraph } from './state/reference-graph';
 import { StopSignal } from './state/stop-signal';
 
 /**
@@ -41,10 +44,15 @@ export class RiskEngineLifecycle implements OnApplicationBootstrap, BeforeApplic
     private readonly ticks: TicksHandler,
     private readonly news: NewsHandler,
     private readonly deadLetters: DeadLetters,
+    private readonly reference: ReferenceHandler,
+    private readonly referenceRepo: ReferenceRepository,
+    private readonly referenceGraph: ReferenceGraph,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const c = this.consumers;
+    // The graph first (what ingest stored), so news arriving at once already reaches through it.
+    this.referenceGraph.apply(await this.referenceRepo.loadAll());
     await c.admin.connect();
     c.positions.on(c.positions.events.GROUP_JOIN, (e) =>
       this.positions.onAssignment(e.payload.memberAssignment[this.topics.positions] ?? []),
@@ -55,6 +63,11 @@ export class RiskEngineLifecycle implements OnApplicationBootstrap, BeforeApplic
     await c.ticks.subscribe({ topic: this.topics.ticks, fromBeginning: true });
     await c.news.connect();
     await c.news.subscribe({ topic: this.topics.news, fromBeginning: true });
+    await c.reference.connect();
+    await c.reference.subscribe({
+      topics: [this.topics.instruments, this.topics.relations],
+      fromBeginning: true,
+    });
 
     trackConsumerLag(c.positions, this.metrics, c.groups.positions);
     trackConsumerLag(c.ticks, this.metrics, c.groups.ticks);
@@ -62,6 +75,7 @@ export class RiskEngineLifecycle implements OnApplicationBootstrap, BeforeApplic
     await c.positions.run({ autoCommit: false, eachMessage: (p) => this.positions.handle(p) });
     await c.ticks.run({ autoCommit: false, eachBatch: (p) => this.ticks.handle(p) });
     await c.news.run({ autoCommit: false, eachMessage: (p) => this.news.handle(p) });
+    await c.reference.run({ autoCommit: false, eachBatch: (p) => this.reference.handle(p) });
     this.flushTimer = setInterval(
       () => this.ticks.requestFlush(),
       Math.max(this.cfg.coalesceMs, 10),
@@ -77,12 +91,18 @@ export class RiskEngineLifecycle implements OnApplicationBootstrap, BeforeApplic
     this.stop.stop();
     if (this.flushTimer) clearInterval(this.flushTimer);
     // Stop fetching first, then let in-flight work finish and flush what ticks left dirty.
-    await Promise.allSettled([c.ticks.stop(), c.news.stop(), c.positions.stop()]);
+    await Promise.allSettled([
+      c.ticks.stop(),
+      c.news.stop(),
+      c.positions.stop(),
+      c.reference.stop(),
+    ]);
     await this.ticks.flushNow().catch((e) => this.log.error(e));
     await Promise.allSettled([
       c.ticks.disconnect(),
       c.news.disconnect(),
       c.positions.disconnect(),
+      c.reference.disconnect(),
       c.admin.disconnect(),
       this.deadLetters.close(),
     ]);

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { NewsHandler } from './handlers/news.handler';
 import { PositionsHandler } from './handlers/positions.handler';
+import { ReferenceHandler } from './handlers/reference.handler';
 import { TicksHandler } from './handlers/ticks.handler';
 import { EngineConsumers } from './kafka/engine-consumers';
 import { NewsReasoningService } from './news-reasoning.service';
@@ -15,12 +16,14 @@ import { ReasoningJudge } from './ports/reasoning-judge';
 import { EngineStateRepository } from './repositories/engine-state.repository';
 import { EvaluationRepository } from './repositories/evaluation.repository';
 import { PortfolioStateRepository } from './repositories/portfolio-state.repository';
+import { ReferenceRepository } from './repositories/reference.repository';
 import { riskStoreProvider } from './repositories/risk-store.provider';
 import { RiskEngineLifecycle } from './risk-engine.lifecycle';
 import { EngineLock, FlushLock } from './state/engine-lock';
 import { engineStateProviders } from './state/engine-state.providers';
 import { PartitionOwnership } from './state/partition-ownership';
 import { PositionsWatermark } from './state/positions-watermark';
+import { ReferenceGraph } from './state/reference-graph';
 import { StopSignal } from './state/stop-signal';
 import { topicLayoutProvider } from './state/topic-layout';
 import { TreeScoringService } from './tree-scoring.service';
@@ -45,6 +48,7 @@ import { ReplayNewsUseCase } from './use-cases/replay-news.use-case';
     PositionsHandler,
     TicksHandler,
     NewsHandler,
+    ReferenceHandler,
     // Use cases.
     ApplySnapshotUseCase,
     ApplyTicksUseCase,
@@ -58,6 +62,7 @@ import { ReplayNewsUseCase } from './use-cases/replay-news.use-case';
     EvaluationRepository,
     PortfolioStateRepository,
     EngineStateRepository,
+    ReferenceRepository,
     { provide: Judge, useClass: ReasoningJudge },
     NewsReasoningService,
     NewsUnderstandingService,
@@ -72,6 +77,7 @@ import { ReplayNewsUseCase } from './use-cases/replay-news.use-case';
     topicLayoutProvider,
     PartitionOwnership,
     PositionsWatermark,
+    ReferenceGraph,
     EngineLock,
     FlushLock,
     StopSignal,

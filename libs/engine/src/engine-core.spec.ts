@@ -247,4 +247,33 @@ describe('EngineCore', () => {
     expect(restored.book.covarianceDay('A', 'B')).toBe(c.book.covarianceDay('A', 'B'));
     expect(restored.book.lastPrice('A')).toBe(c.book.lastPrice('A'));
   });
+
+  it('gives a story reaching through the graph the effective exposure: share of nav × path weight', () => {
+    const c = core();
+    c.install(
+      state('a', [
+        { symbol: 'HRGT', quantity: 100, price: 100 },
+        { symbol: 'DEVX', quantity: -400, price: 50 },
+      ]),
+    );
+    // nav = 100,000 + 10,000 − 20,000 = 90,000: HRGT 11.11% long, DEVX 22.22% short.
+    expect(c.weightOfNav('a', 'HRGT')).toBeCloseTo(10_000 / 90_000, 12);
+    expect(c.weightOfNav('a', 'DEVX')).toBeCloseTo(-20_000 / 90_000, 12);
+    expect(c.weightOfNav('a', 'ACME')).toBeUndefined();
+    // Through a 0.4 supply edge and a 0.1 fund weight: 4.44% beats 2.22%.
+    const e = c.effectiveExposures(
+      'a',
+      new Map([
+        ['DEVX', 0.1],
+        ['HRGT', 0.4],
+        ['ACME', 1],
+      ]),
+    );
+    expect(e.map((x) => [x.symbol, x.side, x.quantity])).toEqual([
+      ['HRGT', 'long', 100],
+      ['DEVX', 'short', 400],
+    ]);
+    expect(e[0].sharePct).toBeCloseTo((10_000 / 90_000) * 100 * 0.4, 9);
+    expect(e[1].sharePct).toBeCloseTo((20_000 / 90_000) * 100 * 0.1, 9);
+  });
 });

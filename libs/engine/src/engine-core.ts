@@ -228,6 +228,27 @@ export class EngineCore {
     );
   }
 
+  /** A position's signed share of nav (long +, short −), as `largestExposure` values it. */
+  weightOfNav(portfolioId: string, symbol: string): number | undefined {
+    const e = this.largestExposure(portfolioId, [symbol]);
+    if (!e || e.side === 'none') return undefined;
+    return ((e.side === 'short' ? -1 : 1) * e.sharePct) / 100;
+  }
+
+  /**
+   * The exposures a story has on a portfolio through the graph: each held symbol of `weights`
+   * (symbol → path weight) with its share of nav times that weight, largest first (ties: in the
+   * order of `weights`). A story's own symbols have weight 1, so for them this is the exposure.
+   */
+  effectiveExposures(portfolioId: string, weights: ReadonlyMap<string, number>): SymbolExposure[] {
+    const out: SymbolExposure[] = [];
+    for (const [symbol, w] of weights) {
+      const e = this.largestExposure(portfolioId, [symbol]);
+      if (e && e.side !== 'none') out.push({ ...e, sharePct: e.sharePct * w });
+    }
+    return out.sort((a, b) => b.sharePct - a.sharePct);
+  }
+
   /**
    * The book as the reasoning context's snapshot line states it: holdings valued at the
    * snapshot's own prices (the last price only where the snapshot has none), so the line, and

@@ -7,3 +7,4 @@ export * from './positions-progress';
 export * from './recent-news';
 export * from './snapshot-candidate';
 export * from './tick-progress';
+export * from './news-propagation';

@@ -22,6 +22,11 @@ export interface JudgeItem {
   symbols: readonly string[];
   /** When the item was published (news): near-duplicates are looked for around it. */
   tsMs?: number;
+  /**
+   * News reaching the portfolio through the knowledge graph: the path weight of each reached
+   * symbol. The model then reads the effective exposure (share of nav × path weight).
+   */
+  weights?: ReadonlyMap<string, number>;
 }
 
 export const newsJudgeItem = (n: NewsEvent): JudgeItem => ({

@@ -36,4 +36,8 @@ describe('news evaluation', () => {
   it('names only the held symbols in the first step', () => {
     expect(newsStep(n, (s) => s === 'MSFT').text).toBe('news n1 about MSFT: "AAPL warns"');
   });
+
+  it('names no symbol when the item reached the holder through the graph only', () => {
+    expect(newsStep(n, () => false).text).toBe('news n1: "AAPL warns"');
+  });
 });

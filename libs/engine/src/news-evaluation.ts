@@ -30,9 +30,14 @@ export function withNewsJudgement(
 
 /** The first explanation step of a news evaluation: the item, and which held symbols it names. */
 export function newsStep(n: NewsEvent, held: (symbol: string) => boolean): ExplanationStep {
+  const named = n.symbols.filter(held);
   return {
     kind: 'metric',
-    text: `news ${n.id} about ${n.symbols.filter(held).join(', ')}: "${n.headline}"`,
+    // Reached through the graph only: the `relation` step that follows says how.
+    text:
+      named.length > 0
+        ? `news ${n.id} about ${named.join(', ')}: "${n.headline}"`
+        : `news ${n.id}: "${n.headline}"`,
     data: { newsId: n.id, headline: n.headline, symbols: n.symbols },
   };
 }

@@ -62,8 +62,8 @@ describe('replayPlan', () => {
     BBB: ['p2'],
     CCC: ['p3'],
   };
-  const holdersOf = (symbols: readonly string[]) =>
-    [...new Set(symbols.flatMap((s) => holdings[s] ?? []))].sort();
+  const holdersOf = (n: { symbols: readonly string[] }) =>
+    [...new Set(n.symbols.flatMap((s) => holdings[s] ?? []))].sort();
   const recent = () => {
     const r = new RecentNews(100, 0);
     r.add('news', news('n3', 3, ['CCC']));

@@ -70,21 +70,21 @@ export interface NewsReplay {
 
 /**
  * Which recent items to evaluate for which `adopted` portfolios (those a rebalance just gave
- * this instance): each item about a symbol one of them holds (`holdersOf`, over the portfolios
- * owned now), for those holders only; in event-time order (ties: the order passed). Whether an
+ * this instance): each item that reaches one of them (`holdersOf`, over the portfolios owned
+ * now: direct holders and those reached through the knowledge graph), for those only; in event-time order (ties: the order passed). Whether an
  * evaluation already exists (the previous owner's) is for the ledger to say, not this plan.
  */
 export function replayPlan(
   recent: readonly RecentNewsItem[],
   adopted: ReadonlySet<string>,
-  holdersOf: (symbols: readonly string[]) => readonly string[],
+  holdersOf: (news: NewsEvent) => readonly string[],
 ): NewsReplay[] {
   if (adopted.size === 0) return [];
   const out: NewsReplay[] = [];
   const order = recent.map((item, i) => ({ item, i }));
   order.sort((a, b) => a.item.tsMs - b.item.tsMs || a.i - b.i);
   for (const { item } of order) {
-    const portfolioIds = holdersOf(item.news.symbols).filter((pid) => adopted.has(pid));
+    const portfolioIds = holdersOf(item.news).filter((pid) => adopted.has(pid));
     if (portfolioIds.length > 0) out.push({ item, portfolioIds: [...new Set(portfolioIds)] });
   }
   return out;

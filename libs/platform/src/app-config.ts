@@ -122,6 +122,10 @@ export const CONFIG_SCHEMA = z.object({
   // News replayed to portfolios a rebalance moves here (docs/architecture.md § Rebalances).
   RECENT_NEWS_MAX: intFrom(1000, 0, 100_000),
   RECENT_NEWS_WINDOW_MS: intFrom(900_000, 0, 86_400_000),
+  // Portfolios one story may reach through the knowledge graph (strongest first), and how many
+  // are judged and committed per turn of the engine lock (docs/knowledge-graph.md § Wiring).
+  NEWS_MAX_PORTFOLIOS: intFrom(10_000, 1, 1_000_000),
+  NEWS_BATCH_PORTFOLIOS: intFrom(256, 1, 100_000),
   LARGE_MOVE_SIGMA: numFrom(3, 0.5, 100),
   EWMA_LAMBDA: numFrom(0.94, 0.5, 0.9999),
   SAMPLE_INTERVAL_MS: intFrom(60_000, 1000, 86_400_000),

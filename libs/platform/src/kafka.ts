@@ -122,5 +122,7 @@ export function groupIds(cfg: AppConfig) {
     // instance has its own group.
     ticks: `${p}risk-engine-ticks.${cfg.instanceId}`,
     news: `${p}risk-engine-news.${cfg.instanceId}`,
+    // Reference data too: every instance holds the whole knowledge graph.
+    reference: `${p}risk-engine-reference.${cfg.instanceId}`,
   };
 }

@@ -14,6 +14,8 @@ export class EngineConsumers {
   readonly positions: Consumer;
   readonly ticks: Consumer;
   readonly news: Consumer;
+  /** Both reference topics, read in full by every instance (the knowledge graph). */
+  readonly reference: Consumer;
   readonly admin: Admin;
 
   constructor(@Inject(APP_CONFIG) cfg: AppConfig, @Inject(KAFKA) kafka: Kafka) {
@@ -25,6 +27,7 @@ export class EngineConsumers {
       maxBytesPerPartition: 4 << 20,
     });
     this.news = kafka.consumer({ groupId: this.groups.news, maxWaitTimeInMs: 50 });
+    this.reference = kafka.consumer({ groupId: this.groups.reference, maxWaitTimeInMs: 100 });
     this.admin = kafka.admin();
   }
 }

@@ -58,7 +58,13 @@ export class ReasoningJudge extends Judge {
     item: JudgeItem,
     gate: JudgeGate,
   ): Promise<Judgement | undefined> {
-    const exposure = this.core.largestExposure(portfolioId, item.symbols);
+    // Through the graph: the effective exposures (share of nav × path weight), largest first.
+    const effective = item.weights
+      ? this.core.effectiveExposures(portfolioId, item.weights)
+      : undefined;
+    const exposure = effective
+      ? effective[0]
+      : this.core.largestExposure(portfolioId, item.symbols);
     if (!exposure || exposure.side === 'none') return undefined;
     const decoder = this.reasoning.modelId;
     const started = performance.now();
@@ -73,10 +79,12 @@ export class ReasoningJudge extends Judge {
           })
         : null;
     if (!decoder && !story) return undefined;
-    const held: HeldName[] = [...new Set(item.symbols)].flatMap((s) => {
-      const e = this.core.largestExposure(portfolioId, [s]);
-      return e ? [e] : [];
-    });
+    const held: HeldName[] =
+      effective ??
+      [...new Set(item.symbols)].flatMap((s) => {
+        const e = this.core.largestExposure(portfolioId, [s]);
+        return e ? [e] : [];
+      });
     const read = story ? judgeStory(story, held, exposure.symbol) : null;
     const answer = decoder
       ? await this.reasoning.judge(

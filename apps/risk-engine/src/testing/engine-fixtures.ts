@@ -35,10 +35,16 @@ export const newCore = () =>
   new EngineCore({ ewmaLambda: 0.94, sampleIntervalMs: 60_000, largeMoveSigma: 3 });
 
 /** The settings the use cases read; every reasoning gate open unless overridden. */
-export const config = (gates: Partial<AppConfig['reasoningGate']> = {}) =>
+export const config = (
+  gates: Partial<AppConfig['reasoningGate']> = {},
+  settings: Partial<AppConfig> = {},
+) =>
   ({
     instanceId: 'engine-test',
     reasoningGate: { news: true, moves: true, levels: true, ...gates },
+    newsMaxPortfolios: 10_000,
+    newsBatchPortfolios: 256,
+    ...settings,
   }) as AppConfig;
 
 export function portfolio(

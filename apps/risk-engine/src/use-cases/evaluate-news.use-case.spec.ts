@@ -1,6 +1,8 @@
 import { RecentNews, type JudgeGate, type JudgeItem } from '@risk/engine';
+import type { AppConfig } from '@risk/platform';
 import { Judge } from '../ports/judge';
 import { EngineLock } from '../state/engine-lock';
+import { ReferenceGraph } from '../state/reference-graph';
 import type { PositionsWatermark } from '../state/positions-watermark';
 import {
   TOPICS,
@@ -18,7 +20,59 @@ import {
 import { strictMock } from '../testing/strict-mock';
 import { EvaluateNewsUseCase } from './evaluate-news.use-case';
 
-function setup(opts: { evaluated?: string[]; newsGate?: boolean; caughtUp?: boolean } = {}) {
+const TS = '2026-11-30T09:00:00.000Z';
+
+/** Kestrel supplies 40% of Harrowgate; Kestrel's equity is 20% of the TECHX fund. */
+function kestrelGraph(): ReferenceGraph {
+  const reference = new ReferenceGraph();
+  const instrument = (symbol: string, issuer: string, type: 'equity' | 'etf', name: string) => ({
+    kind: 'instrument' as const,
+    op: 'upsert' as const,
+    key: symbol,
+    value: {
+      id: `i-${symbol}`,
+      ts: TS,
+      symbol,
+      issuer,
+      type,
+      name,
+      aliases: [],
+      sector: null,
+      country: null,
+      currency: null,
+      underlying: null,
+    },
+  });
+  const relation = (
+    id: string,
+    from: string,
+    to: string,
+    kind: 'supplier_of' | 'constituent_of',
+    weight: number,
+  ) => ({
+    kind: 'relation' as const,
+    op: 'upsert' as const,
+    key: id,
+    value: { id, ts: TS, from, to, kind, weight },
+  });
+  reference.apply([
+    instrument('KSTL', 'KESTREL', 'equity', 'Kestrel Components plc'),
+    instrument('HRGT', 'HARROW', 'equity', 'Harrowgate Devices Inc.'),
+    instrument('TECHX', 'TECHX-FUND', 'etf', 'Tech Select ETF'),
+    relation('r1', 'KESTREL', 'HARROW', 'supplier_of', 0.4),
+    relation('r2', 'KSTL', 'TECHX', 'constituent_of', 0.2),
+  ]);
+  return reference;
+}
+
+function setup(
+  opts: {
+    evaluated?: string[];
+    newsGate?: boolean;
+    caughtUp?: boolean;
+    settings?: Partial<AppConfig>;
+  } = {},
+) {
   const core = newCore();
   core.install(portfolio('pf-a', [{ symbol: 'AAPL', quantity: 100, price: 100 }]));
   core.install(portfolio('pf-b', [{ symbol: 'AAPL', quantity: 50, price: 100 }]));
@@ -33,7 +87,7 @@ function setup(opts: { evaluated?: string[]; newsGate?: boolean; caughtUp?: bool
   );
   const caughtUp = jest.fn(async () => opts.caughtUp ?? true);
   const useCase = new EvaluateNewsUseCase(
-    config({ news: opts.newsGate ?? true }),
+    config({ news: opts.newsGate ?? true }, opts.settings),
     m,
     core,
     lock,
@@ -44,6 +98,7 @@ function setup(opts: { evaluated?: string[]; newsGate?: boolean; caughtUp?: bool
     scorerOn(core),
     evaluations.repo,
     rep.committed,
+    kestrelGraph(),
   );
   return { core, lock, recentNews, evaluations, rep, m, judge, caughtUp, useCase };
 }
@@ -147,5 +202,76 @@ describe('EvaluateNewsUseCase', () => {
     await expect(useCase.evaluate(news('n1', ['AAPL']), TOPICS.news)).resolves.toBe(1);
     const [outcomes] = evaluations.commit.mock.calls[0];
     expect(outcomes.map((o) => o.evaluation.portfolioId)).toEqual(['pf-a']);
+  });
+
+  describe('through the knowledge graph', () => {
+    function withGraphHolders() {
+      const t = setup();
+      t.core.install(portfolio('pf-d', [{ symbol: 'HRGT', quantity: 10, price: 100 }]));
+      t.core.install(portfolio('pf-e', [{ symbol: 'TECHX', quantity: 10, price: 100 }]));
+      return t;
+    }
+
+    it("reaches a supplier's customer and a fund holding it, with the path and the effective exposure", async () => {
+      const { evaluations, judge, useCase } = withGraphHolders();
+      const n = { ...news('n3', []), headline: 'Fire halts a key plant', entities: ['KESTREL'] };
+      await expect(useCase.evaluate(n, TOPICS.news)).resolves.toBe(2);
+
+      const weights = new Map(judge.mock.calls.map(([pid, item]) => [pid, item.weights]));
+      expect(weights).toEqual(
+        new Map([
+          ['pf-d', new Map([['HRGT', 0.4]])],
+          ['pf-e', new Map([['TECHX', 0.2]])],
+        ]),
+      );
+      const [outcomes] = evaluations.commit.mock.calls[0];
+      expect(outcomes.map((o) => o.evaluation.portfolioId)).toEqual(['pf-d', 'pf-e']);
+      const [d, e] = outcomes.map((o) => o.evaluation.explanation.steps);
+      expect(d[0].text).toBe('news n3: "Fire halts a key plant"');
+      expect(d[1]).toMatchObject({
+        kind: 'relation',
+        text: 'Kestrel Components supplies 40% of Harrowgate Devices; you hold Harrowgate Devices at 0.99% of nav',
+        data: {
+          symbol: 'HRGT',
+          path: [{ from: 'KESTREL', kind: 'supplier_of', to: 'HARROW', weight: 0.4 }],
+          pathWeight: 0.4,
+          // 10 × 100 of a nav of 100,000 cash + 1,000, through a 0.4 edge.
+          effectiveWeightOfNav: expect.closeTo((1_000 / 101_000) * 0.4, 12),
+        },
+      });
+      expect(e[1]).toMatchObject({
+        kind: 'relation',
+        data: { path: [{ from: 'KSTL', kind: 'constituent_of', to: 'TECHX', weight: 0.2 }] },
+      });
+    });
+
+    it('finds a company named only in the headline', async () => {
+      const { evaluations, useCase } = withGraphHolders();
+      const n = { ...news('n4', []), headline: 'Fire at a Kestrel Components plant' };
+      await expect(useCase.evaluate(n, TOPICS.news)).resolves.toBe(2);
+      const [outcomes] = evaluations.commit.mock.calls[0];
+      expect(outcomes.map((o) => o.evaluation.portfolioId)).toEqual(['pf-d', 'pf-e']);
+    });
+
+    it('commits in batches, freeing the lock between them', async () => {
+      const t = setup({ settings: { newsBatchPortfolios: 1 } });
+      await expect(t.useCase.evaluate(news('n1', ['AAPL']), TOPICS.news)).resolves.toBe(2);
+      expect(
+        t.evaluations.commit.mock.calls.map(([o]) => o.map((x) => x.evaluation.portfolioId)),
+      ).toEqual([['pf-a'], ['pf-b']]);
+    });
+
+    it('caps the portfolios one story reaches, strongest exposure first', async () => {
+      const t = setup({ settings: { newsMaxPortfolios: 1 } });
+      t.core.install(
+        portfolio('pf-a', [
+          { symbol: 'AAPL', quantity: 1, price: 100 },
+          { symbol: 'MSFT', quantity: 99, price: 100 },
+        ]),
+      );
+      await expect(t.useCase.evaluate(news('n1', ['AAPL']), TOPICS.news)).resolves.toBe(1);
+      const [outcomes] = t.evaluations.commit.mock.calls[0];
+      expect(outcomes.map((o) => o.evaluation.portfolioId)).toEqual(['pf-b']);
+    });
   });
 });

@@ -6,7 +6,12 @@ import {
   newerNews,
   newsJudgeItem,
   newsStep,
+  pathWeights,
+  reachedPortfolios,
+  relationSteps,
+  storyReach,
   withNewsJudgement,
+  type ReachedPortfolio,
   type Evaluated,
   type Judgement,
 } from '@risk/engine';
@@ -17,12 +22,15 @@ import { PortfolioScorer } from '../ports/portfolio-scorer';
 import { EvaluationRepository } from '../repositories/evaluation.repository';
 import { EngineLock } from '../state/engine-lock';
 import { PositionsWatermark } from '../state/positions-watermark';
+import { ReferenceGraph } from '../state/reference-graph';
 import { TopicLayout } from '../state/topic-layout';
 
 /**
- * A news item, evaluated for the owned portfolios holding one of its symbols: holders (in the
- * lock) → the model's judgement per holder (outside it) → score and commit (in the lock), each
- * holder from its state when the judgement is back. Exactly one evaluation per (item,
+ * A news item, evaluated for the owned portfolios it reaches: those holding one of its symbols
+ * and those reached through the knowledge graph (docs/knowledge-graph.md § Wiring). Holders (in
+ * the lock) → per batch of `NEWS_BATCH_PORTFOLIOS`: the model's judgement per holder (outside
+ * it) → score and commit (in the lock), each holder from its state when the judgement is back;
+ * between batches the lock is free for ticks and other news. Exactly one evaluation per (item,
  * portfolio): the ledger skips holders already evaluated, and the commit's idempotency claim
  * settles a race with another instance.
  */
@@ -40,6 +48,7 @@ export class EvaluateNewsUseCase {
     private readonly scorer: PortfolioScorer,
     private readonly evaluations: EvaluationRepository,
     private readonly committed: CommittedOutcomes,
+    private readonly reference: ReferenceGraph,
   ) {}
 
   /**
@@ -59,19 +68,42 @@ export class EvaluateNewsUseCase {
   async evaluate(n: NewsEvent, topic: string, only?: ReadonlySet<string>): Promise<number> {
     const started = performance.now();
     const todo = await this.lock.run(() => this.holdersToEvaluate(n, topic, only));
-    if (todo.length === 0) return 0;
-    // Every holder's judgement at once: the reasoning engine batches concurrent requests.
-    const judged = await Promise.all(todo.map((pid) => this.judgeFor(pid, n)));
-    return this.lock.run(() => this.commit(n, topic, todo, judged, started, only));
+    let committed = 0;
+    const size = this.cfg.newsBatchPortfolios;
+    for (let i = 0; i < todo.length; i += size) {
+      const batch = todo.slice(i, i + size);
+      // A batch's judgements at once: the reasoning engine batches concurrent requests.
+      const judged = await Promise.all(batch.map((p) => this.judgeFor(p, n)));
+      committed += await this.lock.run(() => this.commit(n, topic, batch, judged, started, only));
+    }
+    return committed;
   }
 
-  /** In the lock: the owned holders of `n` not yet evaluated for it. */
+  /**
+   * In the lock: the owned portfolios `n` reaches, directly or through the graph (the ones a
+   * rebalance brings get it replayed).
+   */
+  holdersOf(n: NewsEvent): string[] {
+    return this.reach(n).map((p) => p.portfolioId);
+  }
+
+  private reach(n: NewsEvent): ReachedPortfolio[] {
+    const g = this.reference;
+    return reachedPortfolios(
+      storyReach(n, g.graph, g.linker),
+      (s) => this.core.holdings.portfoliosHolding(s),
+      (pid, s) => (this.core.portfolios.has(pid) ? this.core.weightOfNav(pid, s) : undefined),
+      this.cfg.newsMaxPortfolios,
+    );
+  }
+
+  /** In the lock: the owned portfolios `n` reaches that it is not yet evaluated for. */
   private async holdersToEvaluate(
     n: NewsEvent,
     topic: string,
     only: ReadonlySet<string> | undefined,
-  ): Promise<string[]> {
-    const holders = this.core.holdersOf(n.symbols).filter((pid) => !only || only.has(pid));
+  ): Promise<ReachedPortfolio[]> {
+    const holders = this.reach(n).filter((p) => !only || only.has(p.portfolioId));
     if (!only) {
       this.metrics.messages.inc({
         kind: 'news',
@@ -83,14 +115,20 @@ export class EvaluateNewsUseCase {
     }
     if (holders.length === 0) return [];
     // A redelivered item must not run the language model again (nor extend its context).
-    const done = await this.evaluations.evaluatedScopes(topic, n.id, holders);
-    return holders.filter((h) => !done.has(h));
+    const done = await this.evaluations.evaluatedScopes(
+      topic,
+      n.id,
+      holders.map((p) => p.portfolioId),
+    );
+    return holders.filter((p) => !done.has(p.portfolioId));
   }
 
   /** The model's judgement of `n` for one holder (gate `news`). */
-  private async judgeFor(portfolioId: string, n: NewsEvent): Promise<Judgement | undefined> {
+  private async judgeFor(p: ReachedPortfolio, n: NewsEvent): Promise<Judgement | undefined> {
     if (!this.cfg.reasoningGate.news) return undefined;
-    return this.judge.judge(portfolioId, newsJudgeItem(n), 'news');
+    // The model reads the effective exposure: share of nav × path weight (1 for named symbols).
+    const item = { ...newsJudgeItem(n), weights: pathWeights(p.holdings) };
+    return this.judge.judge(p.portfolioId, item, 'news');
   }
 
   /**
@@ -101,13 +139,14 @@ export class EvaluateNewsUseCase {
   private async commit(
     n: NewsEvent,
     topic: string,
-    todo: string[],
+    todo: ReachedPortfolio[],
     judged: (Judgement | undefined)[],
     started: number,
     only: ReadonlySet<string> | undefined,
   ): Promise<number> {
     const results: (Evaluated & { pid: string })[] = [];
-    for (const [i, pid] of todo.entries()) {
+    for (const [i, p] of todo.entries()) {
+      const pid = p.portfolioId;
       const state = this.core.portfolios.get(pid);
       if (!state) continue;
       const reasoning = judged[i];
@@ -119,7 +158,7 @@ export class EvaluateNewsUseCase {
         incidentId: `${topic}:${n.id}`,
         out: this.layout.out,
         reasoning,
-        context: [newsStep(n, held)],
+        context: [newsStep(n, held), ...relationSteps(p.holdings, this.reference.graph)],
       });
       results.push({ pid, ...r });
     }

@@ -17,7 +17,7 @@ const [kept, adopted] = (() => {
   return [a, ids.find((id) => partitionOf(id) !== partitionOf(a))!];
 })();
 
-function setup(caughtUp = true) {
+function setup(caughtUp = true, reached: string[] = []) {
   const core = newCore();
   for (const id of [kept, adopted])
     core.install(portfolio(id, [{ symbol: 'AAPL', quantity: 10, price: 100 }]));
@@ -33,7 +33,11 @@ function setup(caughtUp = true) {
     recentNews,
     ownership,
     strictMock<PositionsWatermark>('watermark', { caughtUp: async () => caughtUp }),
-    strictMock<EvaluateNewsUseCase>('evaluateNews', { evaluate }),
+    strictMock<EvaluateNewsUseCase>('evaluateNews', {
+      evaluate,
+      // Direct holders, and `reached` for a story naming no symbol (through the graph).
+      holdersOf: (n) => (n.symbols.length > 0 ? core.holdersOf(n.symbols) : reached),
+    }),
   );
   return { recentNews, evaluate, useCase };
 }
@@ -52,6 +56,15 @@ describe('ReplayNewsUseCase', () => {
       ['n1', TOPICS.news, [adopted]],
       ['n2', TOPICS.news, [adopted]],
     ]);
+  });
+
+  it('replays a story to an adopted portfolio it reached through the knowledge graph', async () => {
+    const { recentNews, evaluate, useCase } = setup(true, [kept, adopted]);
+    recentNews.add(TOPICS.news, news('n-graph', []));
+    await useCase.execute(new Set([partitionOf(adopted)]));
+    expect(
+      evaluate.mock.calls.map(([n, , only]) => [(n as { id: string }).id, [...only!]]),
+    ).toEqual([['n-graph', [adopted]]]);
   });
 
   it('replays nothing without gained partitions or passed news', async () => {

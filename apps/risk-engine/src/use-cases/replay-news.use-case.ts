@@ -38,7 +38,7 @@ export class ReplayNewsUseCase {
       );
       return {
         adopted,
-        plan: replayPlan(this.recentNews.list(), adopted, (s) => this.core.holdersOf(s)),
+        plan: replayPlan(this.recentNews.list(), adopted, (n) => this.news.holdersOf(n)),
       };
     });
     let evaluated = 0;

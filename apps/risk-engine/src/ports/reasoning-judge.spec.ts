@@ -1,0 +1,73 @@
+import type { JudgeItem } from '@risk/engine';
+import { ServiceMetrics } from '@risk/platform';
+import type { NewsReasoningService } from '../news-reasoning.service';
+import type { NewsUnderstandingService } from '../news-understanding.service';
+import { newCore, portfolio } from '../testing/engine-fixtures';
+import { strictMock } from '../testing/strict-mock';
+import { ReasoningJudge } from './reasoning-judge';
+
+function setup() {
+  const core = newCore();
+  // Cash 100,000 + HRGT 10,000 + KSTL 5,000: nav 115,000.
+  core.install(
+    portfolio('pf', [
+      { symbol: 'HRGT', quantity: 100, price: 100 },
+      { symbol: 'KSTL', quantity: 50, price: 100 },
+    ]),
+  );
+  const seen: { symbol: string; sharePct: number }[] = [];
+  const reasoning = strictMock<NewsReasoningService>('reasoning', {
+    modelId: 'reasoner@test',
+    judge: async (_pid, input) => {
+      seen.push({ symbol: input.exposure.symbol, sharePct: input.exposure.sharePct });
+      return {
+        probabilities: { severe_negative: 0.1, negative: 0.2, neutral: 0.6, positive: 0.1 },
+        impact: 'neutral',
+        severity: null,
+        rawChainOfThought: null,
+        grounded: null,
+        timings: { cachedTokens: 0, newTokens: 1, reasoningMs: 1 },
+      };
+    },
+  });
+  const understanding = strictMock<NewsUnderstandingService>('understanding', {
+    modelId: null,
+    understand: async () => null,
+  });
+  const judge = new ReasoningJudge(new ServiceMetrics(), reasoning, understanding, core);
+  return { judge, seen };
+}
+
+const item: JudgeItem = { id: 'n1', headline: 'Fire at Kestrel', symbols: [], tsMs: 0 };
+
+describe('ReasoningJudge', () => {
+  it('reads the effective exposure of news reaching the portfolio through the graph', async () => {
+    const { judge, seen } = setup();
+    // HRGT through a 0.4 edge (8.70% × 0.4 = 3.48%) beats KSTL through a 0.5 one (2.17%).
+    const weights = new Map([
+      ['KSTL', 0.5],
+      ['HRGT', 0.4],
+    ]);
+    const j = await judge.judge('pf', { ...item, weights }, 'news');
+    const effective = (10_000 / 115_000) * 100 * 0.4;
+    expect(seen).toEqual([{ symbol: 'HRGT', sharePct: expect.closeTo(effective, 9) }]);
+    // What the merge's news floor reads.
+    expect(j?.judgement.exposure).toMatchObject({ sharePct: expect.closeTo(effective, 9) });
+  });
+
+  it('reads the plain largest exposure of the symbols a story names', async () => {
+    const { judge, seen } = setup();
+    await judge.judge('pf', { ...item, symbols: ['KSTL'] }, 'news');
+    expect(seen).toEqual([
+      { symbol: 'KSTL', sharePct: expect.closeTo((5_000 / 115_000) * 100, 9) },
+    ]);
+  });
+
+  it('judges nothing when the story reaches no held position', async () => {
+    const { judge, seen } = setup();
+    await expect(
+      judge.judge('pf', { ...item, weights: new Map([['ACME', 1]]) }, 'news'),
+    ).resolves.toBeUndefined();
+    expect(seen).toEqual([]);
+  });
+});

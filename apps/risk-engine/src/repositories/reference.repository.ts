@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { InstrumentType, ReferenceChange, RelationKind } from '@risk/contracts';
+
+interface InstrumentRow {
+  symbol: string;
+  source_id: string;
+  ts: Date;
+  name: string;
+  aliases: string[];
+  issuer: string;
+  type: InstrumentType;
+  sector: string | null;
+  country: string | null;
+  currency: string | null;
+  underlying: string | null;
+}
+
+interface RelationRow {
+  id: string;
+  ts: Date;
+  from_id: string;
+  to_id: string;
+  kind: RelationKind;
+  weight: number;
+}
+
+/**
+ * Reference data as ingest stored it (tables `instruments`, `relations`), read once at boot as
+ * the changes that would rebuild it. Ingest is the only writer; the engine only reads.
+ */
+@Injectable()
+export class ReferenceRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  async loadAll(): Promise<ReferenceChange[]> {
+    const [instruments, relations] = await Promise.all([
+      this.ds.query<InstrumentRow[]>(
+        `SELECT symbol, source_id, ts, name, aliases, issuer, type, sector, country, currency,
+                underlying FROM instruments`,
+      ),
+      this.ds.query<RelationRow[]>('SELECT id, ts, from_id, to_id, kind, weight FROM relations'),
+    ]);
+    const out: ReferenceChange[] = [];
+    for (const r of instruments)
+      out.push({
+        kind: 'instrument',
+        op: 'upsert',
+        key: r.symbol,
+        value: {
+          id: r.source_id,
+          ts: new Date(r.ts).toISOString(),
+          symbol: r.symbol,
+          name: r.name,
+          aliases: r.aliases ?? [],
+          issuer: r.issuer,
+          type: r.type,
+          sector: r.sector,
+          country: r.country,
+          currency: r.currency,
+          underlying: r.underlying,
+        },
+      });
+    for (const r of relations)
+      out.push({
+        kind: 'relation',
+        op: 'upsert',
+        key: r.id,
+        value: {
+          id: r.id,
+          ts: new Date(r.ts).toISOString(),
+          from: r.from_id,
+          to: r.to_id,
+          kind: r.kind,
+          weight: Number(r.weight),
+        },
+      });
+    return out;
+  }
+}
