@@ -16,7 +16,7 @@ module.exports = {
     {
       ...base,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{apps,libs,scripts,models}/**/*.spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,scripts,models,tools}/**/*.spec.ts'],
     },
     {
       ...base,
