@@ -1,10 +1,22 @@
 /** Seeded randomness: every draw in the simulator comes from here, never from Math.random. */
-import { mulberry32 } from '@risk/reasoning/graph/random-weights';
 
 export type Rng = () => number;
 
-/** mulberry32 (small, fast, full 2^32 period; not for crypto): the one the weights builder uses. */
-export { mulberry32 };
+/**
+ * mulberry32 (small, fast, full 2^32 period; not for crypto). The simulator's own copy, so it
+ * depends on no run-time library; the same sequence as the reasoning weights builder's, so the
+ * simulated markets (and the tree model trained on them) are unchanged.
+ */
+export function mulberry32(seed: number): Rng {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 /** Derives an independent stream per purpose, so tuning news does not change the tick noise. */
 export function deriveRng(seed: number, purpose: string): Rng {
