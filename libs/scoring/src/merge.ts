@@ -75,8 +75,6 @@ export interface MergeJudgement {
 
 /** How long a judgement counts in the merge: as long as in the trees' features (risk-features@2). */
 export const JUDGEMENT_WINDOW_MS = NEWS_AGE_CAP_S * 1000;
-/** The label the score is a probability of (one definition: @risk/contracts/loss-label). */
-export { LOSS_HORIZON_S, LOSS_THRESHOLD };
 
 /** Probabilities enter the logit clamped to [1e-4, 1 − 1e-4]: a Gaussian tail below 0.01% is not credible. */
 export const P_EPS = 1e-4;
