@@ -2,8 +2,8 @@
  * Scoring benchmark (npm run bench:scoring), docs/tree-scoring.md § Benchmark.
  *
  * On simulated markets never used for training, model choice or the model card (seeds
- * 9200–9207, the training replay of models/scripts/train-trees.ts, same label: the book loses
- * more than 2% of nav within 10 minutes):
+ * 9200–9207, the training replay of tools/trees/dataset.ts, same label, @risk/contracts/loss-label:
+ * the book loses more than 2% of nav within 10 minutes):
  *  - AUC and Brier of the merged score (mergeDecision, trees seeing the news judgement), of the
  *    same trees without news features (news: null) and of the interim rules (ruleScore); the
  *    bad-outcome rate per merged level;
@@ -21,6 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RiskLevel } from '@risk/contracts';
+import { LOSS_LABEL_TEXT } from '@risk/contracts/loss-label';
 import {
   NewsUnderstanding,
   encoderFiles,
@@ -59,17 +60,15 @@ import {
   type NewsJudgement,
   type TreeFeatureInput,
 } from '@risk/scoring/trees';
+// The training's replay (same label, fresh seeds) and its figures: shared helpers, not its CLI.
 import {
-  brier,
-  judgementKey,
-  judgeStories,
   newsInputFor,
-  rocAuc,
   simulateRun,
   type EvaluationRecord,
   type Probs,
-  type StoryRequest,
-} from '../models/scripts/train-trees';
+} from '../tools/trees/dataset';
+import { brier, rocAuc } from '../tools/trees/figures';
+import { judgementKey, judgeStories, type StoryRequest } from '../tools/trees/judgements';
 import { percentile, resultLine } from './bench-support';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -567,6 +566,7 @@ async function main(): Promise<void> {
     lmDir = await randomReasoner();
     lmModel = 'risk-reasoner-random@0 (random weights, latency only)';
   }
+  console.log(`label: ${LOSS_LABEL_TEXT} (bad outcome)`);
   console.log(`news judgement: ${source}`);
   if (judgedAll !== null)
     console.log(`  model vs simulator truth: ${agreement(proxyPass.requests, judgedAll)}`);

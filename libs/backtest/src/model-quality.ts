@@ -1,4 +1,5 @@
 /** How the merged score has done against realized outcomes (docs/risk-methodology.md § 13). */
+import { LOSS_LABEL } from '@risk/contracts/loss-label';
 
 /** One evaluation as the monitor reads it. */
 export interface ScoredEvaluation {
@@ -18,7 +19,11 @@ export interface OutcomeRule {
   readonly lossFraction: number;
 }
 
-export const DEFAULT_OUTCOME_RULE: OutcomeRule = { horizonMs: 10 * 60_000, lossFraction: 0.02 };
+/** The label the score is a probability of (@risk/contracts/loss-label), judged on recorded navs. */
+export const DEFAULT_OUTCOME_RULE: OutcomeRule = {
+  horizonMs: LOSS_LABEL.horizonMs,
+  lossFraction: LOSS_LABEL.lossFraction,
+};
 
 export interface Outcome {
   readonly score: number;

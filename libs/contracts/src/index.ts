@@ -8,3 +8,4 @@ export * from './malformed-fixtures';
 export * from './decode-tick-fast';
 export * from './reference-messages';
 export * from './decode-reference';
+export * from './loss-label';

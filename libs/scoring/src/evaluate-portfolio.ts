@@ -1,4 +1,5 @@
 import type { ExplanationStep, RiskLevel, RiskMetricsRecord } from '@risk/contracts';
+import { LOSS_PROBABILITY_TEXT } from '@risk/contracts/loss-label';
 import {
   DEFAULT_RISK_MODEL_CONFIG,
   RULE_SET_MODEL,
@@ -121,7 +122,7 @@ export function treeSteps(t: TreeVerdict): ExplanationStep[] {
     {
       kind: 'tree',
       text:
-        `trees ${t.modelId}: P(loss > 2% of nav in 10 min) = ${(t.probability * 100).toFixed(2)}% ` +
+        `trees ${t.modelId}: ${LOSS_PROBABILITY_TEXT} = ${(t.probability * 100).toFixed(2)}% ` +
         `= expected ${(t.expectedValue * 100).toFixed(2)}% ` +
         t.top
           .map((c) => `${pts(c.shap)} (${c.feature} ${Number(c.value.toPrecision(4))})`)

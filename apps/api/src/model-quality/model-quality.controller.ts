@@ -1,6 +1,7 @@
 import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
+import { LOSS_LABEL_TEXT } from '@risk/contracts/loss-label';
 import { ApiAccessResponses, MODEL_QUALITY_SCHEMA } from '../openapi/response-schemas';
 import { ModelQualityService, type ModelQualityReport } from './model-quality.service';
 
@@ -39,7 +40,7 @@ export class ModelQualityController {
   @ApiOkResponse({
     description:
       'Brier, AUC and calibration by score band of the merged score against realized outcomes ' +
-      '(a loss > 2% of nav within 10 minutes); docs/risk-methodology.md § 13',
+      `(a ${LOSS_LABEL_TEXT}); docs/risk-methodology.md § 13`,
     schema: MODEL_QUALITY_SCHEMA,
   })
   async modelQuality(@Query() q: ModelQualityQueryDto): Promise<ModelQualityReport> {

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { parseBands, parseMergeLogit, type MergeLogit, type ProbabilityBands } from '../merge';
+import type { MergeLogit, ProbabilityBands } from '../merge';
+import { parseBands, parseMergeLogit } from '../merge-metadata';
 import { FEATURE_NAMES } from './features';
 import {
   parseTreeEnsemble,
