@@ -48,6 +48,25 @@ describe('StreamHub', () => {
     expect(() => hub.open('e')).toThrow(/shutting down/);
   });
 
+  it('keeps a stream opened while a key check is running', async () => {
+    let answer!: (ids: Set<string>) => void;
+    const { hub, activeIds } = setup(new Set(['a']));
+    activeIds.mockImplementationOnce(
+      () => new Promise<Set<string>>((resolve) => (answer = resolve)),
+    );
+    try {
+      const a = hub.open('a');
+      await new Promise((r) => setTimeout(r, 30));
+      expect(activeIds).toHaveBeenCalledWith(['a']);
+      const b = hub.open('b');
+      answer(new Set(['a']));
+      await new Promise((r) => setTimeout(r, 5));
+      expect([a.open, b.open]).toEqual([true, true]);
+    } finally {
+      hub.beforeApplicationShutdown();
+    }
+  });
+
   it("stops a revoked key's streams and forgets the key", async () => {
     const active = new Set(['a', 'b']);
     const { hub, forget } = setup(active);

@@ -150,7 +150,9 @@ export class StreamHub implements BeforeApplicationShutdown {
     const ids = [...new Set([...this.streams].map((s) => s.keyId))];
     if (ids.length === 0) return;
     const active = await this.keys.activeIds(ids);
+    const checked = new Set(ids);
     for (const id of ids) if (!active.has(id)) this.keyCache.forget(id);
-    for (const s of this.streams) if (!active.has(s.keyId)) s.stop();
+    // A stream opened while the query ran has a key that was not asked about: not revoked.
+    for (const s of this.streams) if (checked.has(s.keyId) && !active.has(s.keyId)) s.stop();
   }
 }
