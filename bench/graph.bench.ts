@@ -26,6 +26,7 @@ import {
   type GraphRelation,
 } from '@risk/knowledge-graph';
 import { percentile, resultLine, round } from './bench-support';
+import { mulberry32 } from '@risk/lm-runtime/prng';
 
 const ISSUERS = 20_000;
 const BONDS = 5_000;
@@ -34,18 +35,6 @@ const FUNDS = 200;
 const ISSUER_EDGES = 40_000;
 const CONSTITUENT_EDGES = 10_000;
 const LOOKUPS = 20_000;
-
-/** mulberry32: the same graph every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function* instruments(rand: () => number): Generator<GraphInstrument> {
   const sectors = ['Energy', 'Financials', 'Information Technology', 'Health Care', 'Utilities'];
@@ -116,7 +105,7 @@ function measureGraph(): {
   linkerMs: number;
   linkMs: number;
 } {
-  const rand = prng(42);
+  const rand = mulberry32(42);
   const before = heapMb();
   const started = performance.now();
   const graph = new KnowledgeGraph();

@@ -2,8 +2,10 @@ import type { DataSource } from 'typeorm';
 import {
   CONSTITUENT_KIND,
   type Instrument,
+  type InstrumentType,
   type ReferenceChange,
   type Relation,
+  type RelationKind,
 } from '@risk/contracts';
 
 /**
@@ -119,26 +121,28 @@ export interface InstrumentView {
   relations: RelationView[];
 }
 
-interface InstrumentRow {
+/** A row of `instruments` as PostgreSQL returns it. */
+export interface InstrumentRow {
   symbol: string;
   source_id: string;
   ts: Date;
   name: string;
   aliases: string[];
   issuer: string;
-  type: string;
+  type: InstrumentType;
   sector: string | null;
   country: string | null;
   currency: string | null;
   underlying: string | null;
 }
 
-interface RelationRow {
+/** A row of `relations` as PostgreSQL returns it. */
+export interface RelationRow {
   id: string;
   ts: Date;
   from_id: string;
   to_id: string;
-  kind: string;
+  kind: RelationKind;
   weight: number;
   resolved: boolean;
 }

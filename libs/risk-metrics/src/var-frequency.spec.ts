@@ -1,4 +1,5 @@
 import { InstrumentBook } from './instrument-book';
+import { mulberry32 } from '@risk/lm-runtime/prng';
 
 /**
  * The one-day σ must not depend on how often a symbol ticks. A log-price random walk with a
@@ -12,17 +13,6 @@ const SIGMA_DAY = 0.01;
 const SESSION_MS = 23_400_000;
 const OPEN_MS = 9.5 * 3_600_000;
 const DAY_MS = 86_400_000;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function normal(rand: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());

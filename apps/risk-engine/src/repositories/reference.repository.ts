@@ -1,29 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { InstrumentType, ReferenceChange, RelationKind } from '@risk/contracts';
-
-interface InstrumentRow {
-  symbol: string;
-  source_id: string;
-  ts: Date;
-  name: string;
-  aliases: string[];
-  issuer: string;
-  type: InstrumentType;
-  sector: string | null;
-  country: string | null;
-  currency: string | null;
-  underlying: string | null;
-}
-
-interface RelationRow {
-  id: string;
-  ts: Date;
-  from_id: string;
-  to_id: string;
-  kind: RelationKind;
-  weight: number;
-}
+import type { ReferenceChange } from '@risk/contracts';
+import type { InstrumentRow, RelationRow } from '@risk/persistence';
 
 /**
  * Reference data as ingest stored it (tables `instruments`, `relations`), read once at boot as
@@ -39,7 +17,9 @@ export class ReferenceRepository {
         `SELECT symbol, source_id, ts, name, aliases, issuer, type, sector, country, currency,
                 underlying FROM instruments`,
       ),
-      this.ds.query<RelationRow[]>('SELECT id, ts, from_id, to_id, kind, weight FROM relations'),
+      this.ds.query<Omit<RelationRow, 'resolved'>[]>(
+        'SELECT id, ts, from_id, to_id, kind, weight FROM relations',
+      ),
     ]);
     const out: ReferenceChange[] = [];
     for (const r of instruments)
