@@ -1,4 +1,5 @@
-import { judgeForHolder, type HolderJudgement, type Impact } from './holder-judgement';
+import { judgeForHolder, type HolderJudgement } from './holder-judgement';
+import type { UnderstoodStory } from '@risk/scoring';
 import type { StoryUnderstanding } from './news-understanding';
 
 export interface HeldName {
@@ -11,24 +12,8 @@ export interface HeldName {
 export interface StoryJudgement {
   /** The judgement on `primary` (the largest exposure: the one the merge weighs). */
   primary: HolderJudgement;
-  summary: {
-    kind: string;
-    kindProbability: number;
-    issuer: { negative: number; neutral: number; positive: number };
-    rumour: boolean;
-    windows: number;
-    duplicateOf: { newsId: string; cosine: number } | null;
-    nearest: { kind: string; cosine: number; typicalMovePct: number; direction: number }[];
-    exposures: {
-      symbol: string;
-      side: 'long' | 'short';
-      sharePct: number;
-      impact: Impact;
-      navEffectPct: number;
-    }[];
-    combinedNavEffectPct: number;
-    model: string;
-  };
+  /** What the explanation states (its shape is the scoring library's). */
+  summary: UnderstoodStory;
 }
 
 const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
