@@ -1,1 +1,2 @@
 export * from './risk-reasoner';
+export * from './context';

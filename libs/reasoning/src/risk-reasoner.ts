@@ -1,14 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KeyedSerial, ReasoningEngine, withStepPriority } from '@risk/lm-runtime';
+import { loadChatTemplate } from '@risk/lm-runtime/chat/chat-template';
+import { layoutContext } from './context/context-layout';
+import { ReasonerFormat, briefText, itemMessage, type LogItem } from './context/reasoner-format';
 import {
-  IMPACT_OPTIONS,
   IMPACTS,
   STEP_STOPS,
-  SYSTEM_PROMPT,
-  formatBook,
-  formatPrompt,
-  judgementContext,
   reasonGrounded,
   type BookHolding,
   type Exposure,
@@ -56,24 +54,44 @@ export interface NewsJudgement {
   rawChainOfThought: string | null;
   /** The chain of thought as it may be shown: figures checked against the inputs. */
   grounded: GroundingResult | null;
-  timings: { cachedTokens: number; newTokens: number; reasoningMs: number };
+  timings: {
+    cachedTokens: number;
+    /** Tokens of the context the judgement started from (the item's prompt included). */
+    contextTokens?: number;
+    newTokens: number;
+    reasoningMs: number;
+  };
 }
 
 export interface RiskReasonerOptions {
   /** Generate the chain of thought (greedy) after scoring; off: probabilities only. */
   generate: boolean;
   maxReasoningTokens: number;
+  /**
+   * Longest context in tokens (system prefix, brief, log, item and its room). Default: the
+   * model's positions; a local-global (sliding-window) model may be given more, since its cache
+   * holds only the attention sinks and the window whatever the context's length.
+   */
+  contextTokens?: number;
+}
+
+/** A logged item as it stands in the context: its text and its token count. */
+interface LoggedItem {
+  readonly item: LogItem;
+  readonly text: string;
+  readonly tokens: number;
 }
 
 /**
- * The risk reasoner in the service: each portfolio's context is the system prompt, the book's
- * snapshot line and the run of items (news prompts, their reasoning and the judgements read from
- * them) it has seen, kept in the engine's K/V cache, so a new item costs only its own tokens
- * (the system prompt's K/V is shared by every portfolio). The model's sliding window bounds what
- * it attends to; when the context reaches the model's position limit the earlier items go.
+ * The risk reasoner in the service. Each portfolio's context, in the model's own chat template
+ * (`ReasonerFormat`): the system prefix (the same for every portfolio, its K/V computed once),
+ * the portfolio's brief (re-encoded only when its text changes), and the log of items it has
+ * seen (news and large moves, each with the reasoning and the judgement read from it), appended
+ * as they come, kept in the engine's K/V cache so a new item costs only its own tokens. When the
+ * log outgrows the context (`layoutContext`) its oldest items leave and the sinks stay.
  */
 export class RiskReasoner {
-  private readonly events = new Map<string, string[]>();
+  private readonly logs = new Map<string, LoggedItem[]>();
   /** One judgement at a time per portfolio: each extends the context the next one starts from. */
   private readonly serial = new KeyedSerial();
 
@@ -81,9 +99,10 @@ export class RiskReasoner {
     readonly engine: ReasoningEngine,
     readonly modelId: string,
     private readonly opts: RiskReasonerOptions,
+    readonly format: ReasonerFormat = new ReasonerFormat(),
   ) {}
 
-  /** Opens a model folder; `name@version` comes from its config.json. */
+  /** Opens a model folder; `name@version` comes from its config.json, the format from its template. */
   static async open(
     dir: string,
     engine: ReasoningEngine,
@@ -97,7 +116,18 @@ export class RiskReasoner {
     const name = cfg.risk_model_name ?? 'decoder';
     const quant =
       cfg.risk_quantization && cfg.risk_quantization !== 'none' ? `-${cfg.risk_quantization}` : '';
-    return new RiskReasoner(engine, `${name}${quant}@${cfg.risk_model_version ?? '0'}`, opts);
+    const template = await loadChatTemplate(dir);
+    return new RiskReasoner(
+      engine,
+      `${name}${quant}@${cfg.risk_model_version ?? '0'}`,
+      opts,
+      template ? new ReasonerFormat(template) : undefined,
+    );
+  }
+
+  /** Longest context in tokens. */
+  get contextLimit(): number {
+    return this.opts.contextTokens ?? this.engine.spec.maxPositions;
   }
 
   /**
@@ -121,53 +151,63 @@ export class RiskReasoner {
 
   private async judgeNow(portfolioId: string, input: NewsInput): Promise<NewsJudgement> {
     const started = performance.now();
-    const prompt = formatPrompt(
-      input.headline,
-      decoderBody(input.body, input.facts),
-      input.exposure,
-    );
-    const snapshot = input.book ? formatBook(input.book.holdings, input.book.grossPct) : '';
-    let before = this.events.get(portfolioId) ?? [];
-    const room = this.engine.spec.maxPositions - 4 * this.opts.maxReasoningTokens;
-    if (this.engine.encode([SYSTEM_PROMPT, snapshot, ...before, prompt].join('')).length > room)
-      before = [];
+    const body = decoderBody(input.body, input.facts);
+    const user = itemMessage(input.headline, body, input.exposure);
+    const { system, snapshot } = this.format.systemParts(briefText(input.book));
+    const opened = this.format.openText(user, null);
+    const log = this.layout(portfolioId, system + snapshot, opened);
+    const before = log.map((l) => l.text);
     let cachedTokens = -1;
+    let contextTokens = 0;
     let newTokens = 0;
     const setContext = async (text: string) => {
       const r = await this.engine.setContext(portfolioId, {
-        system: SYSTEM_PROMPT,
+        system,
         snapshot,
         events: [...before, text],
       });
-      if (cachedTokens < 0) cachedTokens = r.timings.cachedTokens;
+      if (cachedTokens < 0) {
+        cachedTokens = r.timings.cachedTokens;
+        contextTokens = r.contextTokens;
+      }
       newTokens += r.timings.newTokens;
     };
+    const stop = [...STEP_STOPS, ...(this.format.endOfTurn ? [this.format.endOfTurn] : [])];
     let reasoning: GroundedReasoning | null = null;
     if (this.opts.generate) {
-      reasoning = await reasonGrounded(prompt, input.exposure, async (context) => {
-        await setContext(context);
+      // reasonGrounded extends the opened text by the grounded steps: the open answer's reasoning.
+      reasoning = await reasonGrounded(opened, input.exposure, async (context) => {
+        const steps = context.slice(opened.length).trim();
+        await setContext(steps ? this.format.openText(user, steps) : opened);
         const g = await this.engine.generate(portfolioId, {
           maxTokens: this.opts.maxReasoningTokens,
-          stop: [...STEP_STOPS],
+          stop,
         });
         newTokens += g.tokens.length;
         return g.tokens.length > 0 ? this.engine.tokenizer.decode([...g.tokens]) : '';
       });
     }
-    const judged = judgementContext(prompt, reasoning?.text ?? '');
-    await setContext(judged);
+    const chainOfThought = reasoning?.text ?? '';
+    await setContext(this.format.openText(user, chainOfThought || null, 'open'));
+    const options = this.format.options;
     const scored = await this.engine.scoreOptions(
       portfolioId,
-      IMPACT_OPTIONS.map((o) => o.text),
+      options.map((o) => o.text),
     );
     const probabilities = Object.fromEntries(IMPACTS.map((impact) => [impact, 0])) as Record<
       Impact,
       number
     >;
-    IMPACT_OPTIONS.forEach((o, i) => (probabilities[o.impact] = scored.probabilities[i]));
-    const best = IMPACT_OPTIONS[scored.probabilities.indexOf(Math.max(...scored.probabilities))];
+    options.forEach((o, i) => (probabilities[o.impact] = scored.probabilities[i]));
+    const best = options[scored.probabilities.indexOf(Math.max(...scored.probabilities))];
     // The item, its reasoning and the judgement read become context for the next item.
-    this.events.set(portfolioId, [...before, `${judged}${best.text}`]);
+    this.append(portfolioId, {
+      headline: input.headline,
+      body,
+      exposure: input.exposure,
+      chainOfThought,
+      impact: best.impact,
+    });
     return {
       probabilities,
       impact: best.impact,
@@ -176,14 +216,65 @@ export class RiskReasoner {
       grounded: reasoning ? { text: reasoning.text, figures: [], counts: reasoning.counts } : null,
       timings: {
         cachedTokens: Math.max(0, cachedTokens),
+        contextTokens,
         newTokens: newTokens + scored.timings.newTokens,
         reasoningMs: Math.round((performance.now() - started) * 1000) / 1000,
       },
     };
   }
 
+  /** The portfolio's log as it fits beside the sinks and this item; the items cut leave it. */
+  private layout(portfolioId: string, sinks: string, opened: string): LoggedItem[] {
+    const log = this.logs.get(portfolioId) ?? [];
+    const { firstKept } = layoutContext({
+      fixedTokens: this.engine.encode(sinks).length,
+      logTokens: log.map((l) => l.tokens),
+      itemTokens: this.engine.encode(opened).length + 4 * this.opts.maxReasoningTokens,
+      limit: this.contextLimit,
+    });
+    const kept = firstKept > 0 ? log.slice(firstKept) : log;
+    if (firstKept > 0) this.logs.set(portfolioId, kept);
+    return kept;
+  }
+
+  private append(portfolioId: string, item: LogItem): void {
+    const text = this.format.logText(item);
+    const log = this.logs.get(portfolioId) ?? [];
+    this.logs.set(portfolioId, [...log, { item, text, tokens: this.engine.encode(text).length }]);
+  }
+
+  /** The portfolio's logged items, oldest first (what a rebuild restores). */
+  logOf(portfolioId: string): readonly LogItem[] {
+    return (this.logs.get(portfolioId) ?? []).map((l) => l.item);
+  }
+
+  /**
+   * Puts back a portfolio's log (after a restart or a rebalance, from what PostgreSQL holds),
+   * unless it already has one. The K/V is computed on its next judgement, or now with `warm`.
+   * Returns the tokens of the context it restored.
+   */
+  async restore(
+    portfolioId: string,
+    items: readonly LogItem[],
+    opts: { warm?: boolean; book?: NewsInput['book'] } = {},
+  ): Promise<number> {
+    return this.serial.run(portfolioId, async () => {
+      if ((this.logs.get(portfolioId)?.length ?? 0) > 0 || items.length === 0) return 0;
+      for (const item of items) this.append(portfolioId, item);
+      const { system, snapshot } = this.format.systemParts(briefText(opts.book));
+      const log = this.layout(portfolioId, system + snapshot, '');
+      if (!opts.warm) return 0;
+      const r = await this.engine.setContext(portfolioId, {
+        system,
+        snapshot,
+        events: log.map((l) => l.text),
+      });
+      return r.contextTokens;
+    });
+  }
+
   forget(portfolioId: string): void {
-    this.events.delete(portfolioId);
+    this.logs.delete(portfolioId);
     this.engine.forget(portfolioId);
   }
 }

@@ -3,6 +3,7 @@
  * exactly) with the Qwen2 pre-tokenizer split (letters, single digits, punctuation runs,
  * whitespace), merges learned from a corpus, and chat special tokens.
  */
+import { PLAIN_CHAT_TEMPLATE } from '@risk/lm-runtime/chat/chat-template';
 
 export const SPECIAL_TOKENS = [
   '<|endoftext|>',
@@ -141,6 +142,7 @@ export function buildTokenizerConfigJson(maxPositions: number): Record<string, u
     unk_token: '<unk>',
     model_max_length: maxPositions,
     clean_up_tokenization_spaces: false,
+    chat_template: PLAIN_CHAT_TEMPLATE,
   };
 }
 

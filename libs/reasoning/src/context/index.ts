@@ -1,0 +1,3 @@
+export * from './context-layout';
+export * from './reasoner-format';
+export * from './log-rebuild';
