@@ -15,7 +15,11 @@ export class ChatTemplateError extends Error {
 /** A special token as tokenizer_config.json writes it: a string or `{ content }`. */
 function tokenText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
-  if (value && typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string')
+  if (
+    value &&
+    typeof value === 'object' &&
+    typeof (value as { content?: unknown }).content === 'string'
+  )
     return (value as { content: string }).content;
   return undefined;
 }

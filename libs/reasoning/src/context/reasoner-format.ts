@@ -1,4 +1,8 @@
-import { ChatTemplate, PLAIN_CHAT_TEMPLATE, type ChatMessage } from '@risk/lm-runtime/chat/chat-template';
+import {
+  ChatTemplate,
+  PLAIN_CHAT_TEMPLATE,
+  type ChatMessage,
+} from '@risk/lm-runtime/chat/chat-template';
 import {
   IMPACT_TEXT,
   IMPACTS,
@@ -52,7 +56,9 @@ export function answerMessage(
 }
 
 /** The brief's words: the book as the snapshot line states it (no trailing line break). */
-export function briefText(book: { holdings: readonly BookHolding[]; grossPct: number } | undefined): string {
+export function briefText(
+  book: { holdings: readonly BookHolding[]; grossPct: number } | undefined,
+): string {
   return book ? formatBook(book.holdings, book.grossPct).replace(/\n$/, '') : '';
 }
 
