@@ -8,7 +8,7 @@ import {
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ReasoningEngine, ReasoningMetrics, reasoningRuntimeConfig } from '@risk/lm-runtime';
-import { RiskReasoner, type NewsInput, type NewsJudgement } from '@risk/reasoning';
+import { RiskReasoner, type LogItem, type NewsInput, type NewsJudgement } from '@risk/reasoning';
 import {
   APP_CONFIG,
   METRICS,
@@ -65,6 +65,9 @@ export class NewsReasoningService implements OnModuleInit, OnApplicationShutdown
     this.reasoner = await RiskReasoner.open(dir, engine, {
       generate: this.cfg.reasoningGenerate,
       maxReasoningTokens: this.cfg.reasoningMaxTokens,
+      ...(this.cfg.reasoningContextTokens > 0
+        ? { contextTokens: this.cfg.reasoningContextTokens }
+        : {}),
     });
     this.log.log(`reasoning model ${this.reasoner.modelId} on ${engine.executionProvider}`);
   }
@@ -90,5 +93,15 @@ export class NewsReasoningService implements OnModuleInit, OnApplicationShutdown
 
   forget(portfolioId: string): void {
     this.reasoner?.forget(portfolioId);
+  }
+
+  /** Whether the portfolio has a log (a context to keep). */
+  hasContext(portfolioId: string): boolean {
+    return (this.reasoner?.logOf(portfolioId).length ?? 0) > 0;
+  }
+
+  /** Puts back a portfolio's log rebuilt from PostgreSQL (its K/V comes with the next judgement). */
+  async restore(portfolioId: string, items: readonly LogItem[]): Promise<void> {
+    await this.reasoner?.restore(portfolioId, items);
   }
 }

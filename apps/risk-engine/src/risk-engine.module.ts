@@ -11,7 +11,9 @@ import { CommittedOutcomes } from './ports/committed-outcomes';
 import { DeadLetters } from './ports/dead-letters';
 import { InputClock } from './ports/input-clock';
 import { Judge } from './ports/judge';
+import { ModelReasoningContexts } from './ports/model-reasoning-contexts';
 import { PortfolioScorer } from './ports/portfolio-scorer';
+import { ReasoningContexts } from './ports/reasoning-contexts';
 import { ReasoningJudge } from './ports/reasoning-judge';
 import { EngineStateRepository } from './repositories/engine-state.repository';
 import { EvaluationRepository } from './repositories/evaluation.repository';
@@ -64,6 +66,7 @@ import { ReplayNewsUseCase } from './use-cases/replay-news.use-case';
     EngineStateRepository,
     ReferenceRepository,
     { provide: Judge, useClass: ReasoningJudge },
+    { provide: ReasoningContexts, useClass: ModelReasoningContexts },
     NewsReasoningService,
     NewsUnderstandingService,
     TreeScoringService,

@@ -300,6 +300,39 @@ export class RiskStore {
     };
   }
 
+  /**
+   * The explanation steps of each portfolio's last `perPortfolio` evaluations that ran the
+   * language model, oldest first (what rebuilds a portfolio's reasoning context).
+   */
+  async recentReasoningSteps(
+    ids: readonly string[],
+    perPortfolio: number,
+  ): Promise<Map<string, { kind: string; text: string; data?: unknown }[][]>> {
+    const out = new Map<string, { kind: string; text: string; data?: unknown }[][]>();
+    if (ids.length === 0 || perPortfolio <= 0) return out;
+    const rows: {
+      portfolio_id: string;
+      explanation: { steps: { kind: string; text: string; data?: unknown }[] };
+    }[] = await this.ds.query(
+      `SELECT p.id AS portfolio_id, e.explanation
+         FROM unnest($1::text[]) AS p(id)
+        CROSS JOIN LATERAL (
+              SELECT explanation, ts, id FROM evaluations
+               WHERE portfolio_id = p.id
+                 AND explanation->'steps' @> '[{"kind":"reasoning"}]'::jsonb
+               ORDER BY ts DESC, id DESC
+               LIMIT $2) e
+        ORDER BY p.id, e.ts, e.id`,
+      [[...ids], perPortfolio],
+    );
+    for (const r of rows) {
+      const list = out.get(r.portfolio_id) ?? [];
+      list.push(r.explanation.steps);
+      out.set(r.portfolio_id, list);
+    }
+    return out;
+  }
+
   /** The state of the given portfolios (all when ids is omitted) as of their last commit. */
   async loadPortfolioStates(ids?: string[]): Promise<StoredPortfolioState[]> {
     const rows: (SnapshotRow & {

@@ -273,8 +273,16 @@ export class RiskReasoner {
     });
   }
 
+  /**
+   * Drops the portfolio's log and K/V now, and again after a judgement already under way for it
+   * (which would otherwise leave its item behind); a later judgement starts afresh.
+   */
   forget(portfolioId: string): void {
-    this.logs.delete(portfolioId);
-    this.engine.forget(portfolioId);
+    const drop = () => {
+      this.logs.delete(portfolioId);
+      this.engine.forget(portfolioId);
+    };
+    drop();
+    void this.serial.run(portfolioId, async () => drop()).catch(() => undefined);
   }
 }

@@ -29,6 +29,14 @@ export class EvaluationRepository {
     return this.store.commitOutcomes(outcomes, engineState, snapshot);
   }
 
+  /** Each portfolio's last evaluations that ran the language model: their explanation steps. */
+  recentReasoningSteps(
+    ids: readonly string[],
+    perPortfolio: number,
+  ): ReturnType<RiskStore['recentReasoningSteps']> {
+    return this.store.recentReasoningSteps(ids, perPortfolio);
+  }
+
   /** Which of `scopes` (portfolio ids) already have an evaluation for the event. */
   evaluatedScopes(topic: string, eventId: string, scopes: string[]): Promise<Set<string>> {
     return this.store.processedScopes(topic, eventId, scopes);

@@ -1,6 +1,7 @@
 import { PositionsProgress, type PortfolioState } from '@risk/engine';
 import type { StoredPortfolioState } from '@risk/persistence';
 import { partitionForKey } from '@risk/platform';
+import type { ReasoningContexts } from '../ports/reasoning-contexts';
 import type { PortfolioStateRepository } from '../repositories/portfolio-state.repository';
 import { EngineLock } from '../state/engine-lock';
 import { PartitionOwnership } from '../state/partition-ownership';
@@ -33,6 +34,7 @@ const stored = (s: PortfolioState): StoredPortfolioState => ({
 
 function setup(states: StoredPortfolioState[]) {
   const core = newCore();
+  const contexts = { forgotten: [] as string[], rebuilt: [] as string[] };
   const ownership = new PartitionOwnership(TOPICS, layout(PARTITIONS), core);
   const useCase = new AdoptPartitionsUseCase(
     core,
@@ -43,15 +45,19 @@ function setup(states: StoredPortfolioState[]) {
     }),
     new PositionsProgress(),
     strictMock<PortfolioStateRepository>('portfolios', { loadAll: async () => states }),
+    strictMock<ReasoningContexts>('contexts', {
+      forget: (ids) => void contexts.forgotten.push(...ids),
+      rebuild: async (ids) => void contexts.rebuilt.push(...ids),
+    }),
   );
-  return { core, ownership, useCase };
+  return { core, ownership, useCase, contexts };
 }
 
 describe('AdoptPartitionsUseCase', () => {
   it('restores the portfolios whose snapshot arrived on an owned partition, whatever their key hashes to', async () => {
     const [crcOwned, legacyOwned] = [onOther[0], onOwned[0]];
     const crcElsewhere = onOwned[1];
-    const { core, useCase } = setup([
+    const { core, useCase, contexts } = setup([
       stored(arrivedOn(crcOwned, OWNED)), // murmur2 says OTHER; it arrived on OWNED
       stored(arrivedOn(crcElsewhere, OTHER)), // murmur2 says OWNED; it arrived on OTHER
       stored(arrivedOn(legacyOwned, null)), // stored before arrivals were kept: murmur2
@@ -59,16 +65,20 @@ describe('AdoptPartitionsUseCase', () => {
 
     await expect(useCase.execute([OWNED])).resolves.toEqual(new Set([OWNED]));
     expect([...core.portfolios.keys()].sort()).toEqual([crcOwned, legacyOwned].sort());
+    // The restored portfolios get their reasoning logs back from PostgreSQL.
+    expect(contexts.rebuilt.sort()).toEqual([crcOwned, legacyOwned].sort());
   });
 
   it('drops held portfolios whose snapshot arrived on a partition no longer owned', async () => {
     const [kept, dropped] = [onOther[0], onOwned[0]];
-    const { core, ownership, useCase } = setup([]);
+    const { core, ownership, useCase, contexts } = setup([]);
     ownership.ownedPartitions = new Set([OWNED, OTHER]);
     core.install(arrivedOn(kept, OWNED));
     core.install(arrivedOn(dropped, OTHER));
 
     await expect(useCase.execute([OWNED])).resolves.toEqual(new Set());
     expect([...core.portfolios.keys()]).toEqual([kept]);
+    // The portfolio that left drops its reasoning context (log and K/V) with it.
+    expect(contexts.forgotten).toEqual([dropped]);
   });
 });
