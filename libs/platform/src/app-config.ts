@@ -141,7 +141,7 @@ export const CONFIG_SCHEMA = z.object({
   // Generate the chain of thought (not only the judgement probabilities).
   REASONING_GENERATE: bool('true'),
   REASONING_MAX_TOKENS: intFrom(60, 4, 512),
-  // Longest per-portfolio context in tokens (0: the model's positions; more only for a
+  // Longest per-portfolio context in tokens (0: the model's positions, 8 times them for a
   // local-global model, whose cache holds the sinks and the window whatever the length).
   REASONING_CONTEXT_TOKENS: intFrom(0, 0, 1_000_000),
   // Items per portfolio rebuilt from PostgreSQL when a portfolio comes to this instance.

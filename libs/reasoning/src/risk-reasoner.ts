@@ -75,6 +75,9 @@ export interface RiskReasonerOptions {
   contextTokens?: number;
 }
 
+/** How many times its positions a local-global model's context may hold by default. */
+export const LOCAL_GLOBAL_CONTEXT_FACTOR = 8;
+
 /** A logged item as it stands in the context: its text and its token count. */
 interface LoggedItem {
   readonly item: LogItem;
@@ -125,9 +128,18 @@ export class RiskReasoner {
     );
   }
 
-  /** Longest context in tokens. */
+  /**
+   * Longest context in tokens: as set, else the model's positions, or for a local-global model
+   * LOCAL_GLOBAL_CONTEXT_FACTOR times them (its cache holds only the sinks and the window, and
+   * a token's attention reaches no further back than the window, so a longer log costs no
+   * compute per item and keeps the context's prefix, and with it the cache, for longer).
+   */
   get contextLimit(): number {
-    return this.opts.contextTokens ?? this.engine.spec.maxPositions;
+    const spec = this.engine.spec;
+    return (
+      this.opts.contextTokens ??
+      (spec.slidingWindow ? LOCAL_GLOBAL_CONTEXT_FACTOR * spec.maxPositions : spec.maxPositions)
+    );
   }
 
   /**

@@ -69,13 +69,23 @@ export function briefText(
  * exactly the text it was trained on (`System: …\nBook: …\nNews: …\nReasoning: …\nImpact: …`).
  */
 export class ReasonerFormat {
-  private readonly system: ChatMessage = { role: 'system', content: SYSTEM_INSTRUCTION };
+  private readonly system: ChatMessage;
   /** The four impact options as continuations after `Impact:`, closed by the end of turn. */
   readonly options: readonly { impact: Impact; text: string }[];
   /** Text that ends the model's turn (a stop for generation), or null when it is a line break. */
   readonly endOfTurn: string | null;
 
-  constructor(readonly template: ChatTemplate = new ChatTemplate(PLAIN_CHAT_TEMPLATE)) {
+  /**
+   * `instruction`: the system prompt's words (the shipped model knows only its own).
+   * `shareSystem` false puts the whole system message in each portfolio's own part: what a
+   * context costs without the shared prefix (bench:models).
+   */
+  constructor(
+    readonly template: ChatTemplate = new ChatTemplate(PLAIN_CHAT_TEMPLATE),
+    private readonly instruction = SYSTEM_INSTRUCTION,
+    private readonly shareSystem = true,
+  ) {
+    this.system = { role: 'system', content: instruction };
     const end = template.turnEnd;
     // `<|im_end|>\n` → `<|im_end|>`: the option ends with the turn; a bare `\n` stays.
     const close = end.trimEnd().length > 0 ? end.trimEnd() : end;
@@ -85,8 +95,10 @@ export class ReasonerFormat {
 
   /** The shared system part (every portfolio's, K/V computed once) and the brief's part. */
   systemParts(brief: string): { system: string; snapshot: string } {
-    const { shared, rest } = this.template.splitSystem(SYSTEM_INSTRUCTION, brief);
-    return { system: shared, snapshot: rest };
+    const { shared, rest } = this.template.splitSystem(this.instruction, brief);
+    return this.shareSystem
+      ? { system: shared, snapshot: rest }
+      : { system: '', snapshot: shared + rest };
   }
 
   /** A logged item as it follows the system message. */
