@@ -78,7 +78,7 @@ function runtime(): ReasoningRuntimeConfig {
     maxBatch: 32,
     maxWaitMs: 0,
     maxStepTokens: 512,
-  } as ReasoningRuntimeConfig;
+  };
 }
 
 /** The random-weight model of the shared-prefix measurement (`bench` preset unless set). */
@@ -258,7 +258,7 @@ async function replay(contextTokens: number | undefined): Promise<{
           symbol: String(v['symbol']),
           price: Number(v['price']),
           ts: String(v['ts']),
-        } as Parameters<EngineCore['applyTick']>[0],
+        },
         Date.parse(String(v['ts'])),
       );
       if (r.move?.large) {
