@@ -100,4 +100,44 @@ describe('RiskReasoner context (tiny random model)', () => {
         expect(j.probabilities[k]).toBeCloseTo(inTurn[i].probabilities[k], 5);
     expect(atOnce.map((j) => j.timings.newTokens)).toEqual(inTurn.map((j) => j.timings.newTokens));
   });
+
+  it('when the log outgrows the context its oldest items leave; system prefix and brief stay', async () => {
+    const short = new RiskReasoner(engine, 'tiny', {
+      generate: false,
+      maxReasoningTokens: 8,
+      contextTokens: 400,
+    });
+    const headlines = Array.from({ length: 8 }, (_, i) => `Acme Systems item number ${i}`);
+    for (const h of headlines) await short.judge('w1', item(h));
+    const ctx = engine.tokenizer.decode([...engine.contextOf('w1')]);
+    expect(ctx.startsWith(SYSTEM_PROMPT + formatBook(book.holdings, book.grossPct))).toBe(true);
+    expect(ctx).not.toContain(headlines[0]);
+    expect(ctx).toContain(headlines[7]);
+    expect(engine.contextOf('w1').length).toBeLessThanOrEqual(400);
+    const kept = short.logOf('w1').map((l) => l.headline);
+    expect(kept[kept.length - 1]).toBe(headlines[7]);
+    expect(kept.length).toBeLessThan(headlines.length);
+  });
+
+  it('restores a log (as rebuilt from PostgreSQL) in front of the next item; forget drops it', async () => {
+    const restored = {
+      headline: 'Acme Systems restated earnings',
+      body: '',
+      exposure: item('').exposure,
+      chainOfThought: '',
+      impact: 'negative' as const,
+    };
+    await reasoner.restore('r1', [restored]);
+    // A portfolio that already has a log keeps it.
+    await reasoner.restore('r1', [{ ...restored, headline: 'ignored' }]);
+    expect(reasoner.logOf('r1').map((l) => l.headline)).toEqual([restored.headline]);
+    await reasoner.judge('r1', item('Acme Systems opens a plant'));
+    const ctx = engine.tokenizer.decode([...engine.contextOf('r1')]);
+    expect(ctx.indexOf('restated earnings')).toBeGreaterThan(0);
+    expect(ctx.indexOf('restated earnings')).toBeLessThan(ctx.indexOf('opens a plant'));
+
+    reasoner.forget('r1');
+    expect(reasoner.logOf('r1')).toEqual([]);
+    expect(engine.contextOf('r1')).toEqual([]);
+  });
 });
