@@ -86,4 +86,28 @@ describe('ReasonerFormat', () => {
     ]);
     expect(f.endOfTurn).toBe('<|im_end|>');
   });
+
+  it("in Qwen3's real template a judged item's text extends the text it was judged on", async () => {
+    const template = await loadChatTemplate(
+      path.join(__dirname, '../../../lm-runtime/src/chat/fixtures/qwen3'),
+    );
+    const f = new ReasonerFormat(template);
+    const user = itemMessage('ACME beats', 'Shares rose.', exposure);
+    const open = f.openText(user, 'Event: a beat.', 'open');
+    const logged = f.logText({
+      headline: 'ACME beats',
+      body: 'Shares rose.',
+      exposure,
+      chainOfThought: 'Event: a beat.',
+      impact: 'positive',
+    });
+    // What was cached while judging stays the prefix of the log: the next item reuses it.
+    expect(logged.startsWith(open)).toBe(true);
+    expect(logged.slice(open.length)).toBe(f.options[3].text + '\n');
+    expect(f.openText(user, null)).toBe(
+      '<|im_start|>user\nNews: ACME beats. Shares rose.\nPosition: long 100 ACME at 182.40 = 18.3% of nav.<|im_end|>\n' +
+        '<|im_start|>assistant\n<think>\n\n</think>\n\nReasoning:',
+    );
+    expect(f.endOfTurn).toBe('<|im_end|>');
+  });
 });
