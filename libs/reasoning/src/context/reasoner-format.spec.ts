@@ -8,7 +8,7 @@ import {
   judgementContext,
   type Exposure,
 } from '../model';
-import { ReasonerFormat, briefText, itemMessage } from './reasoner-format';
+import { ReasonerFormat, briefText, itemMessage, type LogItem } from './reasoner-format';
 
 const exposure: Exposure = {
   symbol: 'ACME',
@@ -23,6 +23,14 @@ const book = {
     { symbol: 'NOVA', side: 'short' as const, sharePct: 6 },
   ],
   grossPct: 24.25,
+};
+/** ACME beats, judged positive after one reasoning step. */
+const judged: LogItem = {
+  headline: 'ACME beats',
+  body: 'Shares rose.',
+  exposure,
+  chainOfThought: 'Event: a beat.',
+  impact: 'positive',
 };
 const shipped = path.join(__dirname, '../../../../models/risk-reasoner');
 
@@ -48,13 +56,7 @@ describe('ReasonerFormat', () => {
       expect(f.openText(user, null, 'open')).toBe(judgementContext(prompt, ''));
       expect(f.options).toEqual(IMPACT_OPTIONS);
       expect(f.endOfTurn).toBeNull();
-      const logged = f.logText({
-        headline: 'ACME beats',
-        body: 'Shares rose.',
-        exposure,
-        chainOfThought: 'Event: a beat.',
-        impact: 'positive',
-      });
+      const logged = f.logText(judged);
       expect(logged).toBe(`${judgementContext(prompt, 'Event: a beat.')} positive\n`);
     },
   );
@@ -94,13 +96,7 @@ describe('ReasonerFormat', () => {
     const f = new ReasonerFormat(template);
     const user = itemMessage('ACME beats', 'Shares rose.', exposure);
     const open = f.openText(user, 'Event: a beat.', 'open');
-    const logged = f.logText({
-      headline: 'ACME beats',
-      body: 'Shares rose.',
-      exposure,
-      chainOfThought: 'Event: a beat.',
-      impact: 'positive',
-    });
+    const logged = f.logText(judged);
     // What was cached while judging stays the prefix of the log: the next item reuses it.
     expect(logged.startsWith(open)).toBe(true);
     expect(logged.slice(open.length)).toBe(f.options[3].text + '\n');
