@@ -13,3 +13,4 @@ export * from './runtime/onnx-decoder.session';
 export * from './reasoning.config';
 export * from './reasoning.metrics';
 export * from './reasoning.engine';
+export * from './chat/chat-template';
