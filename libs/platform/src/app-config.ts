@@ -141,6 +141,8 @@ export const CONFIG_SCHEMA = z.object({
   // Generate the chain of thought (not only the judgement probabilities).
   REASONING_GENERATE: bool('true'),
   REASONING_MAX_TOKENS: intFrom(60, 4, 512),
+  // Judgements one portfolio may have in flight; more wait, news first (docs/reasoning.md).
+  REASONING_MAX_INFLIGHT_PER_PORTFOLIO: intFrom(1, 1, 64),
   REASONING_GATE: z
     .string()
     .refine(isReasoningGate, `a comma-separated subset of ${REASONING_GATES.join(', ')}`)

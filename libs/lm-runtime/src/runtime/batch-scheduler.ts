@@ -1,3 +1,4 @@
+import { abortReason } from './step-context';
 import { planStep, type WaitingStep } from './step-plan';
 
 export interface BatchSchedulerOptions<I = unknown> {
@@ -29,7 +30,7 @@ interface Pending<I, O> {
   readonly seq: number;
   readonly signal?: AbortSignal;
   resolve(value: O): void;
-  reject(reason: unknown): void;
+  reject(reason: Error): void;
 }
 
 /**
@@ -78,15 +79,15 @@ export class BatchScheduler<I, O> {
       const signal = o.signal;
       if (signal?.aborted) {
         this.droppedCount++;
-        reject(signal.reason);
+        reject(abortReason(signal));
         return;
       }
       const onAbort = (): void => {
         const i = this.queue.indexOf(pending);
-        if (i >= 0) {
+        if (signal && i >= 0) {
           this.queue.splice(i, 1);
           this.droppedCount++;
-          reject(signal?.reason);
+          reject(abortReason(signal));
         }
       };
       const pending: Pending<I, O> = {
@@ -130,7 +131,7 @@ export class BatchScheduler<I, O> {
 
   private pause(ms: number): Promise<void> {
     if (ms <= 0) return new Promise((r) => setImmediate(r));
-    return new Promise((r) => {
+    return new Promise<void>((r) => {
       const timer = setTimeout(done, ms);
       function done(): void {
         clearTimeout(timer);
@@ -161,11 +162,12 @@ export class BatchScheduler<I, O> {
       batch.forEach((p, i) => {
         if (p.signal?.aborted) {
           this.droppedCount++;
-          p.reject(p.signal.reason);
+          p.reject(abortReason(p.signal));
         } else p.resolve(out[i]);
       });
     } catch (err) {
-      batch.forEach((p) => p.reject(err));
+      const e = err instanceof Error ? err : new Error(String(err));
+      batch.forEach((p) => p.reject(e));
     }
   }
 }

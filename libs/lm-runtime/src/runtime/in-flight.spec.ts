@@ -113,9 +113,9 @@ describe('InFlightLimiter', () => {
 
   it('passes a call failure through and frees the slot', async () => {
     const lim = new InFlightLimiter(1);
-    await expect(
-      lim.run('p', 'move', 0, () => Promise.reject(new Error('boom'))),
-    ).rejects.toThrow('boom');
+    await expect(lim.run('p', 'move', 0, () => Promise.reject(new Error('boom')))).rejects.toThrow(
+      'boom',
+    );
     await tick();
     await expect(lim.run('p', 'move', 0, async () => 'ok')).resolves.toBe('ok');
   });

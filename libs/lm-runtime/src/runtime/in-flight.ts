@@ -1,3 +1,5 @@
+import { abortReason } from './step-context';
+
 /** The outcome of a call made stale by a newer one of the same key and kind. */
 export class SupersededError extends Error {
   override readonly name = 'SupersededError';
@@ -80,18 +82,26 @@ export class InFlightLimiter {
           try {
             call = fn(controller.signal, () => ticket.effective);
           } catch (e) {
-            call = Promise.reject(e);
+            call = Promise.reject(e instanceof Error ? e : new Error(String(e)));
           }
+          const { signal } = controller;
           call.then(
-            (v) => (controller.signal.aborted ? reject(controller.signal.reason) : resolve(v)),
-            (e: unknown) => reject(controller.signal.aborted ? controller.signal.reason : e),
+            (v) => (signal.aborted ? reject(abortReason(signal)) : resolve(v)),
+            (e: unknown) =>
+              reject(
+                signal.aborted
+                  ? abortReason(signal)
+                  : e instanceof Error
+                    ? e
+                    : new Error(String(e)),
+              ),
           );
           void call.catch(() => undefined).finally(() => this.leave(ticket));
         },
       };
       const dropQueued = (): void => {
         this.leave(ticket);
-        reject(controller.signal.reason);
+        reject(abortReason(controller.signal));
       };
       controller.signal.addEventListener('abort', dropQueued, { once: true });
       const list = this.tickets.get(key) ?? [];

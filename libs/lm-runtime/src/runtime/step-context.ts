@@ -53,3 +53,9 @@ export function withStepSignal<T>(
     fn,
   );
 }
+
+/** Why `signal` aborted, as an Error (its reason when that is one). */
+export function abortReason(signal: AbortSignal): Error {
+  const r: unknown = signal.reason;
+  return r instanceof Error ? r : new Error(`aborted: ${String(r)}`);
+}
