@@ -337,7 +337,14 @@ function inflightResult(figures: readonly InflightFigures[]): string {
 /** Only the news-under-load section (before/after comparisons of the scheduler). */
 async function inflightOnly(): Promise<void> {
   console.log(`reasoning bench (in flight): ${os.cpus().length} CPUs, node ${process.version}`);
-  const figures = await newsUnderLoad(SHIPPED_REASONER, config(), IN_FLIGHT, NEWS_PER_RUN);
+  // BENCH_PRIORITY_FILL=1: lower priorities fill the news steps (vLLM's way), for comparison.
+  const fill = process.env.BENCH_PRIORITY_FILL === '1';
+  const figures = await newsUnderLoad(
+    SHIPPED_REASONER,
+    config(fill ? { strictPriority: false } : {}),
+    IN_FLIGHT,
+    NEWS_PER_RUN,
+  );
   const moves = figures.map((f) => `moves_per_s_${f.inFlight}=${fmt(f.movesPerSec, 1)}`).join(' ');
   console.log(`RESULT ${inflightResult(figures)} ${moves}`);
 }

@@ -7,6 +7,11 @@ export interface ReasoningRuntimeConfig {
   readonly maxBatch: number;
   readonly maxWaitMs: number;
   readonly maxStepTokens: number;
+  /**
+   * False: lower-priority rows fill the room a higher-priority step leaves (vLLM's way); true
+   * (default): a step holds the highest priority waiting only (docs/reasoning.md).
+   */
+  readonly strictPriority?: boolean;
 }
 
 export class ReasoningConfigError extends Error {

@@ -83,6 +83,8 @@ export interface ReasoningEngineOptions {
   readonly maxWaitMs: number;
   /** Longest run of new tokens per session.run (bounds the logits tensor of a long prefill). */
   readonly maxStepTokens: number;
+  /** See `ReasoningRuntimeConfig.strictPriority`. */
+  readonly strictPriority?: boolean;
   readonly metrics?: ReasoningMetrics;
 }
 
@@ -123,6 +125,9 @@ function hashTokens(tokens: readonly number[]): string {
  */
 const GROW_HEADROOM = 64;
 
+/** Steps a lower-priority step request waits before it counts one priority higher. */
+const AGING_STEPS = 64;
+
 // Priority and cancellation of the steps a call causes: runtime/step-context.ts.
 export { withStepPriority, withStepSignal } from './runtime/step-context';
 
@@ -155,6 +160,9 @@ export class ReasoningEngine {
       compatible: rowsCompatible,
       // A running batch keeps its K/V buffer while its rows come back step after step.
       group: (row) => row.past.view?.state,
+      strict: options.strictPriority ?? true,
+      // Move steps still advance, one step in AGING_STEPS, under a flood of news steps.
+      agingSteps: AGING_STEPS,
     });
   }
 
@@ -178,6 +186,7 @@ export class ReasoningEngine {
       maxBatch: config.maxBatch,
       maxWaitMs: config.maxWaitMs,
       maxStepTokens: config.maxStepTokens,
+      ...(config.strictPriority !== undefined ? { strictPriority: config.strictPriority } : {}),
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
     });
   }

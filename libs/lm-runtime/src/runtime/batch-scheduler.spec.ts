@@ -190,4 +190,20 @@ describe('BatchScheduler, continuous (step by step)', () => {
     await expect(s.submit(3, { signal: ac.signal })).rejects.toThrow('superseded');
     expect(s.history).toEqual([2]);
   });
+
+  it('ages a starved request: after agingSteps steps of waiting it counts one priority higher', async () => {
+    const ran: string[][] = [];
+    const s = new BatchScheduler(async (xs: string[]) => (ran.push(xs), xs), {
+      maxBatch: 8,
+      maxWaitMs: 0,
+      strict: true,
+      agingSteps: 3,
+    });
+    const news = sequence(s, 'N', 8, 1);
+    const move = s.submit('m0');
+    await Promise.all([news, move]);
+    // Strict classes keep m0 out of the news steps until it has waited 3 steps; then it is the
+    // oldest of its (raised) class and leads.
+    expect(ran.slice(0, 4)).toEqual([['N0'], ['N1'], ['N2'], ['m0', 'N3']]);
+  });
 });

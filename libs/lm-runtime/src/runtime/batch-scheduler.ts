@@ -15,6 +15,11 @@ export interface BatchSchedulerOptions<I = unknown> {
   readonly group?: (item: I) => unknown;
   /** Lower priorities never fill a step that higher ones lead (see `planStep`). */
   readonly strict?: boolean;
+  /**
+   * A request that has waited this many steps counts one priority higher (and one more per
+   * as many again): under a flood of higher-priority steps, lower ones still advance.
+   */
+  readonly agingSteps?: number;
 }
 
 export interface SubmitOptions {
@@ -28,6 +33,8 @@ interface Pending<I, O> {
   readonly item: I;
   readonly priority: () => number;
   readonly seq: number;
+  /** Steps run before it was queued. */
+  readonly step: number;
   readonly signal?: AbortSignal;
   resolve(value: O): void;
   reject(reason: Error): void;
@@ -94,6 +101,7 @@ export class BatchScheduler<I, O> {
         item,
         priority,
         seq: this.seq++,
+        step: this.batchSizes.length,
         ...(signal ? { signal } : {}),
         resolve: (v) => {
           signal?.removeEventListener('abort', onAbort);
@@ -142,9 +150,11 @@ export class BatchScheduler<I, O> {
   }
 
   private take(): Pending<I, O>[] {
+    const aging = this.options.agingSteps;
+    const steps = this.batchSizes.length;
     const waiting: (WaitingStep<I> & { p: Pending<I, O> })[] = this.queue.map((p) => ({
       item: p.item,
-      priority: p.priority(),
+      priority: p.priority() + (aging ? Math.floor((steps - p.step) / aging) : 0),
       seq: p.seq,
       p,
     }));
