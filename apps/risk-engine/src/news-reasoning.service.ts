@@ -34,16 +34,19 @@ export class NewsReasoningService implements OnModuleInit, OnApplicationShutdown
   private readonly log = new Logger(NewsReasoningService.name);
   private reasoner: RiskReasoner | null = null;
   private failure: string | null = null;
-  private inFlight: InFlightLimiter | null = null;
+  private readonly inFlight: InFlightLimiter;
+  /** Numbers the calls that no later call supersedes. */
+  private calls = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
     @Inject(METRICS) private readonly metrics: ServiceMetrics,
     @Inject(MODEL_STATUS) private readonly status: ModelStatusRegistry,
-  ) {}
+  ) {
+    this.inFlight = new InFlightLimiter(cfg.reasoningMaxInflightPerPortfolio);
+  }
 
   async onModuleInit(): Promise<void> {
-    this.inFlight = new InFlightLimiter(this.cfg.reasoningMaxInflightPerPortfolio);
     await this.open();
     this.status.set('reasoning', {
       model: this.modelId,
@@ -104,18 +107,17 @@ export class NewsReasoningService implements OnModuleInit, OnApplicationShutdown
     supersedes?: string,
   ): Promise<NewsJudgement | null> {
     const reasoner = this.reasoner;
-    if (!reasoner || !this.inFlight) return null;
+    if (!reasoner) return null;
     // No kind: a kind of its own, never superseded.
     const kind = supersedes ?? `call:${++this.calls}`;
     return this.inFlight.run(portfolioId, kind, priority, (signal, stepPriority) =>
       withStepSignal(signal, () => reasoner.judge(portfolioId, input, { priority }), stepPriority),
     );
   }
-  private calls = 0;
 
   /** A newer event made the portfolio's judgements of `kind` stale; returns how many dropped. */
   supersede(portfolioId: string, kind: string): number {
-    return this.inFlight?.supersede(portfolioId, kind) ?? 0;
+    return this.inFlight.supersede(portfolioId, kind);
   }
 
   forget(portfolioId: string): void {

@@ -115,7 +115,7 @@ function hashTokens(tokens: readonly number[]): string {
 
 /**
  * The reasoning runtime: per-context K/V caches with longest-common-prefix reuse on top of a
- * shared system-prompt root, dynamic batching of concurrent contexts into one session.run, and
+ * shared system-prompt root, continuous batching of concurrent contexts (one session.run per step), and
  * constrained option scoring / greedy generation on branches that leave the cache untouched.
  */
 /**
