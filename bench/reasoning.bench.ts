@@ -341,7 +341,11 @@ async function inflightOnly(): Promise<void> {
   const fill = process.env.BENCH_PRIORITY_FILL === '1';
   const figures = await newsUnderLoad(
     SHIPPED_REASONER,
-    config(fill ? { strictPriority: false } : {}),
+    config({
+      ...(fill ? { strictPriority: false } : {}),
+      // BENCH_AGING=n: a move step that waited n steps joins the news class.
+      ...(process.env.BENCH_AGING ? { priorityAgingSteps: Number(process.env.BENCH_AGING) } : {}),
+    }),
     IN_FLIGHT,
     NEWS_PER_RUN,
   );

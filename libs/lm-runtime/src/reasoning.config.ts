@@ -12,6 +12,8 @@ export interface ReasoningRuntimeConfig {
    * (default): a step holds the highest priority waiting only (docs/reasoning.md).
    */
   readonly strictPriority?: boolean;
+  /** Steps a lower-priority step waits before it counts one priority higher (default 64). */
+  readonly priorityAgingSteps?: number;
 }
 
 export class ReasoningConfigError extends Error {

@@ -85,6 +85,8 @@ export interface ReasoningEngineOptions {
   readonly maxStepTokens: number;
   /** See `ReasoningRuntimeConfig.strictPriority`. */
   readonly strictPriority?: boolean;
+  /** See `ReasoningRuntimeConfig.priorityAgingSteps`. */
+  readonly priorityAgingSteps?: number;
   readonly metrics?: ReasoningMetrics;
 }
 
@@ -162,7 +164,7 @@ export class ReasoningEngine {
       group: (row) => row.past.view?.state,
       strict: options.strictPriority ?? true,
       // Move steps still advance, one step in AGING_STEPS, under a flood of news steps.
-      agingSteps: AGING_STEPS,
+      agingSteps: options.priorityAgingSteps ?? AGING_STEPS,
     });
   }
 
@@ -187,6 +189,9 @@ export class ReasoningEngine {
       maxWaitMs: config.maxWaitMs,
       maxStepTokens: config.maxStepTokens,
       ...(config.strictPriority !== undefined ? { strictPriority: config.strictPriority } : {}),
+      ...(config.priorityAgingSteps !== undefined
+        ? { priorityAgingSteps: config.priorityAgingSteps }
+        : {}),
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
     });
   }
