@@ -117,8 +117,9 @@ function hashTokens(tokens: readonly number[]): string {
 
 /**
  * The reasoning runtime: per-context K/V caches with longest-common-prefix reuse on top of a
- * shared system-prompt root, continuous batching of concurrent contexts (one session.run per step), and
- * constrained option scoring / greedy generation on branches that leave the cache untouched.
+ * shared system-prompt root, continuous batching of concurrent contexts (one session.run per
+ * step), and constrained option scoring / greedy generation on branches that leave the cache
+ * untouched.
  */
 /**
  * Free slots a batch's own K/V buffer gets beyond its first step (models with `present_new`
