@@ -106,7 +106,7 @@ describe('continuous batching on the shipped reasoner', () => {
     const long = `${context(20)} ${context(21)} ${context(22)}`;
     const steps = batched.batchHistory.length;
     const dropped = withStepSignal(ac.signal, () => batched.prefill('p', long));
-    // The first 16-token chunk is queued; abort before the rest runs.
+    // Aborted while its first 16-token chunk waits: none of its chunks runs after that.
     ac.abort(new SupersededError('p', 'news'));
     await expect(dropped).rejects.toBeInstanceOf(SupersededError);
     expect(batched.batchHistory.length - steps).toBeLessThanOrEqual(1);
