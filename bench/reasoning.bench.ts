@@ -5,7 +5,9 @@
  *    recompute, at 1k and 4k context tokens;
  *  - throughput at 1, 8 and 32 concurrent portfolios, batched vs sequential;
  *  - fp32 vs INT8 latency and resident memory (each in its own child process);
- *  - K/V bytes copied in JS per generated token.
+ *  - K/V bytes copied in JS per generated token;
+ *  - news reasoning latency (p50, p99) on the shipped reasoner while 32, 64 and 96 portfolios'
+ *    move judgements are in flight (bench/reasoning-inflight.ts; alone with `-- --inflight`).
  * Figures are medians of a few repetitions. Ends with one RESULT line.
  */
 import { execFileSync } from 'node:child_process';
@@ -15,12 +17,15 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ReasoningEngine, ReasoningRuntimeConfig } from '@risk/lm-runtime';
 import { DECODER_GRAPH_REVISION, DECODER_PRESETS, writeModelFolder } from '@risk/reasoning-tools';
+import { newsUnderLoad, SHIPPED_REASONER, type InflightFigures } from './reasoning-inflight';
 
 const ROOT = path.resolve(__dirname, '..');
 const MODELS = path.join(ROOT, '.cache', 'models');
 const LEVELS = [' LOW', ' MEDIUM', ' HIGH', ' CRITICAL'];
 const EVENT_TOKENS = 32;
 const REPS = Number(process.env.BENCH_REPS ?? 3);
+const IN_FLIGHT = [32, 64, 96];
+const NEWS_PER_RUN = Number(process.env.BENCH_NEWS ?? 12);
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -308,17 +313,53 @@ async function main(): Promise<void> {
   );
   const int8Speedup = fp32.prefill1kMs / int8.prefill1kMs;
   const int8MemRatio = int8.modelRssBytes / fp32.modelRssBytes;
+
+  // 4. News latency while move judgements are in flight (shipped reasoner).
+  const inflight = await newsUnderLoad(SHIPPED_REASONER, config(), IN_FLIGHT, NEWS_PER_RUN);
   console.log(`total bench time ${fmt((performance.now() - started) / 1000)} s`);
   console.log(
     `RESULT kv_speedup_1k=${fmt(kv[1024].fullMs / kv[1024].cachedMs, 2)} ` +
       `kv_speedup_4k=${fmt(kv[4096].fullMs / kv[4096].cachedMs, 2)} batch_gain_32=${fmt(gains[32], 2)} ` +
       `int8_speedup=${fmt(int8Speedup, 2)} int8_mem_ratio=${fmt(int8MemRatio, 3)} ` +
-      `copied_bytes_per_token=${fmt(decodeBatched, 0)}`,
+      `copied_bytes_per_token=${fmt(decodeBatched, 0)} ${inflightResult(inflight)}`,
   );
 }
 
+function inflightResult(figures: readonly InflightFigures[]): string {
+  return figures
+    .map(
+      (f) =>
+        `news_p50_ms_${f.inFlight}=${fmt(f.newsP50Ms, 0)} news_p99_ms_${f.inFlight}=${fmt(f.newsP99Ms, 0)}`,
+    )
+    .join(' ');
+}
+
+/** Only the news-under-load section (before/after comparisons of the scheduler). */
+async function inflightOnly(): Promise<void> {
+  console.log(`reasoning bench (in flight): ${os.cpus().length} CPUs, node ${process.version}`);
+  // BENCH_PRIORITY_FILL=1: lower priorities fill the news steps (vLLM's way), for comparison.
+  const fill = process.env.BENCH_PRIORITY_FILL === '1';
+  const figures = await newsUnderLoad(
+    SHIPPED_REASONER,
+    config({
+      ...(fill ? { strictPriority: false } : {}),
+      // BENCH_AGING=n: a move step that waited n steps joins the news class.
+      ...(process.env.BENCH_AGING ? { priorityAgingSteps: Number(process.env.BENCH_AGING) } : {}),
+    }),
+    IN_FLIGHT,
+    NEWS_PER_RUN,
+  );
+  const moves = figures.map((f) => `moves_per_s_${f.inFlight}=${fmt(f.movesPerSec, 1)}`).join(' ');
+  console.log(`RESULT ${inflightResult(figures)} ${moves}`);
+}
+
 const probeIndex = process.argv.indexOf('--probe');
-(probeIndex >= 0 ? probe(process.argv[probeIndex + 1]) : main()).catch((err: unknown) => {
+(probeIndex >= 0
+  ? probe(process.argv[probeIndex + 1])
+  : process.argv.includes('--inflight')
+    ? inflightOnly()
+    : main()
+).catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });

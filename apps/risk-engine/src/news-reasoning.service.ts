@@ -7,7 +7,13 @@ import {
 } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ReasoningEngine, ReasoningMetrics, reasoningRuntimeConfig } from '@risk/lm-runtime';
+import {
+  InFlightLimiter,
+  ReasoningEngine,
+  ReasoningMetrics,
+  reasoningRuntimeConfig,
+  withStepSignal,
+} from '@risk/lm-runtime';
 import { RiskReasoner, type LogItem, type NewsInput, type NewsJudgement } from '@risk/reasoning';
 import {
   APP_CONFIG,
@@ -28,12 +34,17 @@ export class NewsReasoningService implements OnModuleInit, OnApplicationShutdown
   private readonly log = new Logger(NewsReasoningService.name);
   private reasoner: RiskReasoner | null = null;
   private failure: string | null = null;
+  private readonly inFlight: InFlightLimiter;
+  /** Numbers the calls that no later call supersedes. */
+  private calls = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
     @Inject(METRICS) private readonly metrics: ServiceMetrics,
     @Inject(MODEL_STATUS) private readonly status: ModelStatusRegistry,
-  ) {}
+  ) {
+    this.inFlight = new InFlightLimiter(cfg.reasoningMaxInflightPerPortfolio);
+  }
 
   async onModuleInit(): Promise<void> {
     await this.open();
@@ -86,9 +97,30 @@ export class NewsReasoningService implements OnModuleInit, OnApplicationShutdown
     return this.reasoner ? null : this.failure;
   }
 
-  /** `priority` > 0: its model steps go ahead of routine ones (news before price moves). */
-  async judge(portfolioId: string, input: NewsInput, priority = 0): Promise<NewsJudgement | null> {
-    return this.reasoner ? this.reasoner.judge(portfolioId, input, { priority }) : null;
+  /**
+   * `priority` > 0: its model steps go ahead of routine ones (news before price moves). At most
+   * REASONING_MAX_INFLIGHT_PER_PORTFOLIO judgements per portfolio run at once (the others wait,
+   * highest priority first). A later call with the same `supersedes` kind for the portfolio, or
+   * `supersede`, drops this one: it rejects with `SupersededError` (`isSuperseded`).
+   */
+  async judge(
+    portfolioId: string,
+    input: NewsInput,
+    priority = 0,
+    supersedes?: string,
+  ): Promise<NewsJudgement | null> {
+    const reasoner = this.reasoner;
+    if (!reasoner) return null;
+    // No kind: a kind of its own, never superseded.
+    const kind = supersedes ?? `call:${++this.calls}`;
+    return this.inFlight.run(portfolioId, kind, priority, (signal, stepPriority) =>
+      withStepSignal(signal, () => reasoner.judge(portfolioId, input, { priority }), stepPriority),
+    );
+  }
+
+  /** A newer event made the portfolio's judgements of `kind` stale; returns how many dropped. */
+  supersede(portfolioId: string, kind: string): number {
+    return this.inFlight.supersede(portfolioId, kind);
   }
 
   forget(portfolioId: string): void {

@@ -6,6 +6,8 @@ export * from './kv/kv-block';
 export * from './kv/kv-cache.manager';
 export * from './kv/reuse-plan';
 export * from './runtime/batch-scheduler';
+export * from './runtime/step-plan';
+export * from './runtime/in-flight';
 export * from './runtime/keyed-serial';
 export * from './runtime/step-packing';
 export * from './runtime/option-scoring';

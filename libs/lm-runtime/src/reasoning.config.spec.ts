@@ -19,6 +19,16 @@ describe('readReasoningConfig', () => {
     expect(readReasoningConfig({}).session.executionProviders).toEqual(['cpu']);
   });
 
+  it('reads the priority policy of the step scheduler: strict with aging by default', () => {
+    expect(readReasoningConfig({})).toMatchObject({ strictPriority: true, priorityAgingSteps: 64 });
+    expect(
+      readReasoningConfig({ REASONING_PRIORITY_FILL: 'true', REASONING_PRIORITY_AGING_STEPS: '8' }),
+    ).toMatchObject({ strictPriority: false, priorityAgingSteps: 8 });
+    expect(() => readReasoningConfig({ REASONING_PRIORITY_FILL: 'yes' })).toThrow(
+      ReasoningConfigError,
+    );
+  });
+
   it('fails fast on a bad value', () => {
     expect(() => readReasoningConfig({ REASONING_MAX_BATCH: '0' })).toThrow(ReasoningConfigError);
     expect(() => readReasoningConfig({ REASONING_GRAPH_OPT: 'max' })).toThrow(ReasoningConfigError);

@@ -7,6 +7,14 @@ export interface ReasoningRuntimeConfig {
   readonly maxBatch: number;
   readonly maxWaitMs: number;
   readonly maxStepTokens: number;
+  /**
+   * False (REASONING_PRIORITY_FILL=true): lower-priority rows fill the room a higher-priority
+   * step leaves (vLLM's way); true (default): a step holds the highest priority waiting only
+   * (docs/reasoning.md).
+   */
+  readonly strictPriority?: boolean;
+  /** Steps a lower-priority step waits before it counts one priority higher (default 64). */
+  readonly priorityAgingSteps?: number;
 }
 
 export class ReasoningConfigError extends Error {
@@ -42,6 +50,13 @@ export const REASONING_RUNTIME_ENV = {
   // would be paid on every generated token of a lone request.
   REASONING_MAX_WAIT_MS: intFrom(0, 0),
   REASONING_MAX_STEP_TOKENS: intFrom(512, 1),
+  // Continuous batching: lower priorities fill the higher ones' steps (true) or wait (false),
+  // and after how many waited steps a lower-priority step counts one higher.
+  REASONING_PRIORITY_FILL: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  REASONING_PRIORITY_AGING_STEPS: intFrom(64, 1),
 };
 
 /** The validated runtime settings, as the service's config carries them. */
@@ -53,6 +68,8 @@ export interface ReasoningRuntimeSettings {
   readonly reasoningMaxBatch: number;
   readonly reasoningMaxWaitMs: number;
   readonly reasoningMaxStepTokens: number;
+  readonly reasoningPriorityFill: boolean;
+  readonly reasoningPriorityAgingSteps: number;
 }
 
 /** Validated settings → what `ReasoningEngine.open` takes. */
@@ -67,6 +84,8 @@ export function reasoningRuntimeConfig(s: ReasoningRuntimeSettings): ReasoningRu
     maxBatch: s.reasoningMaxBatch,
     maxWaitMs: s.reasoningMaxWaitMs,
     maxStepTokens: s.reasoningMaxStepTokens,
+    strictPriority: !s.reasoningPriorityFill,
+    priorityAgingSteps: s.reasoningPriorityAgingSteps,
   };
 }
 
@@ -89,5 +108,7 @@ export function readReasoningConfig(env: NodeJS.ProcessEnv = process.env): Reaso
     reasoningMaxBatch: e.REASONING_MAX_BATCH,
     reasoningMaxWaitMs: e.REASONING_MAX_WAIT_MS,
     reasoningMaxStepTokens: e.REASONING_MAX_STEP_TOKENS,
+    reasoningPriorityFill: e.REASONING_PRIORITY_FILL,
+    reasoningPriorityAgingSteps: e.REASONING_PRIORITY_AGING_STEPS,
   });
 }

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import {
   compactBlock,
@@ -14,11 +13,12 @@ import { readModelJson } from './model-files';
 import { kvBytesPerToken, ModelSpec, parseModelSpec } from './model-spec';
 import type { ReasoningRuntimeConfig } from './reasoning.config';
 import { ReasoningMetrics } from './reasoning.metrics';
-import { BatchScheduler } from './runtime/batch-scheduler';
+import { BatchScheduler, type SubmitOptions } from './runtime/batch-scheduler';
 import { KeyedSerial } from './runtime/keyed-serial';
 import { DecoderBackend, openDecoderSession, SessionLogger } from './runtime/onnx-decoder.session';
 import { argmax, optionLogProb, softmax } from './runtime/option-scoring';
 import { packStep, RowResult, rowsCompatible, StepRow, unpackRow } from './runtime/step-packing';
+import { currentStepContext, withStepSignal } from './runtime/step-context';
 import { chunkText } from './text-units';
 import { loadTokenizer, TextTokenizer } from './tokenizer';
 
@@ -83,6 +83,10 @@ export interface ReasoningEngineOptions {
   readonly maxWaitMs: number;
   /** Longest run of new tokens per session.run (bounds the logits tensor of a long prefill). */
   readonly maxStepTokens: number;
+  /** See `ReasoningRuntimeConfig.strictPriority`. */
+  readonly strictPriority?: boolean;
+  /** See `ReasoningRuntimeConfig.priorityAgingSteps`. */
+  readonly priorityAgingSteps?: number;
   readonly metrics?: ReasoningMetrics;
 }
 
@@ -113,8 +117,9 @@ function hashTokens(tokens: readonly number[]): string {
 
 /**
  * The reasoning runtime: per-context K/V caches with longest-common-prefix reuse on top of a
- * shared system-prompt root, dynamic batching of concurrent contexts into one session.run, and
- * constrained option scoring / greedy generation on branches that leave the cache untouched.
+ * shared system-prompt root, continuous batching of concurrent contexts (one session.run per
+ * step), and constrained option scoring / greedy generation on branches that leave the cache
+ * untouched.
  */
 /**
  * Free slots a batch's own K/V buffer gets beyond its first step (models with `present_new`
@@ -123,16 +128,11 @@ function hashTokens(tokens: readonly number[]): string {
  */
 const GROW_HEADROOM = 64;
 
-const stepPriority = new AsyncLocalStorage<number>();
+/** Steps a lower-priority step request waits before it counts one priority higher. */
+const AGING_STEPS = 64;
 
-/**
- * Runs `fn` with every forward step it causes (across awaits) ahead of routine ones in the
- * engine's batches: the next batch starts from the highest priority waiting. E.g. a request a
- * user waits for, while many contexts' routine requests are queued.
- */
-export function withStepPriority<T>(priority: number, fn: () => Promise<T>): Promise<T> {
-  return stepPriority.run(priority, fn);
-}
+// Priority and cancellation of the steps a call causes: runtime/step-context.ts.
+export { withStepPriority, withStepSignal } from './runtime/step-context';
 
 export class ReasoningEngine {
   readonly cache: KvCacheManager;
@@ -161,6 +161,11 @@ export class ReasoningEngine {
       maxBatch: options.maxBatch,
       maxWaitMs: options.maxWaitMs,
       compatible: rowsCompatible,
+      // A running batch keeps its K/V buffer while its rows come back step after step.
+      group: (row) => row.past.view?.state,
+      strict: options.strictPriority ?? true,
+      // Move steps still advance, one step in AGING_STEPS, under a flood of news steps.
+      agingSteps: options.priorityAgingSteps ?? AGING_STEPS,
     });
   }
 
@@ -184,6 +189,10 @@ export class ReasoningEngine {
       maxBatch: config.maxBatch,
       maxWaitMs: config.maxWaitMs,
       maxStepTokens: config.maxStepTokens,
+      ...(config.strictPriority !== undefined ? { strictPriority: config.strictPriority } : {}),
+      ...(config.priorityAgingSteps !== undefined
+        ? { priorityAgingSteps: config.priorityAgingSteps }
+        : {}),
       ...(deps.metrics ? { metrics: deps.metrics } : {}),
     });
   }
@@ -266,7 +275,7 @@ export class ReasoningEngine {
               positions: head.map((_, i) => start + i),
               keepCache: false,
             },
-            stepPriority.getStore() ?? 0,
+            this.stepOptions(),
           );
           return optionLogProb(lastLogits, res.logits, tokens);
         }),
@@ -574,14 +583,15 @@ export class ReasoningEngine {
       return;
     let flight = this.rootsInFlight.get(key);
     if (!flight) {
-      flight = (async () => {
+      // Shared by every caller: not dropped with the first caller's signal.
+      flight = withStepSignal(undefined, async () => {
         const empty = emptyBlock(this.spec.numLayers, this.spec.numKvHeads, this.spec.headDim);
         const { block, lastLogits } = await this.compute(empty, system, 0);
         const root: CachedContext = { tokens: [...system], block: compactBlock(block), lastLogits };
         this.cache.setRoot(key, root);
         this.cache.recordTokens(system.length, 0, system.length);
         return root;
-      })();
+      });
       this.rootsInFlight.set(key, flight);
       void flight.finally(() => this.rootsInFlight.delete(key)).catch(() => undefined);
     }
@@ -605,7 +615,7 @@ export class ReasoningEngine {
           tokens: chunk,
           positions: chunk.map((_, j) => startPos + i + j),
         },
-        stepPriority.getStore() ?? 0,
+        this.stepOptions(),
       );
       block = this.trimToWindow(res.block as KvBlock);
       // A copy, so the cache does not keep the whole [S, V] logits buffer alive.
@@ -629,6 +639,12 @@ export class ReasoningEngine {
       ].filter((r) => r.end > r.start),
       this.copies,
     );
+  }
+
+  /** The current call's step priority and signal, for the scheduler. */
+  private stepOptions(): SubmitOptions {
+    const c = currentStepContext();
+    return { priority: c.priority, ...(c.signal ? { signal: c.signal } : {}) };
   }
 
   private async runRows(rows: StepRow[]): Promise<RowResult[]> {

@@ -146,6 +146,8 @@ export const CONFIG_SCHEMA = z.object({
   REASONING_CONTEXT_TOKENS: intFrom(0, 0, 1_000_000),
   // Items per portfolio rebuilt from PostgreSQL when a portfolio comes to this instance.
   REASONING_REBUILD_ITEMS: intFrom(16, 0, 1000),
+  // Judgements one portfolio may have in flight; more wait, news first (docs/reasoning.md).
+  REASONING_MAX_INFLIGHT_PER_PORTFOLIO: intFrom(1, 1, 64),
   REASONING_GATE: z
     .string()
     .refine(isReasoningGate, `a comma-separated subset of ${REASONING_GATES.join(', ')}`)

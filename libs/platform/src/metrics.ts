@@ -44,7 +44,7 @@ export class ServiceMetrics {
   });
   readonly reasoningRuns = new Counter({
     name: 'risk_reasoning_runs_total',
-    help: 'Language model runs by gate (news, moves, levels) and outcome (judged, failed)',
+    help: 'Language model runs by gate (news, moves, levels) and outcome (judged, failed, superseded)',
     labelNames: ['gate', 'outcome'] as const,
     registers: [this.registry],
   });

@@ -12,4 +12,11 @@ export abstract class Judge {
     item: JudgeItem,
     gate: JudgeGate,
   ): Promise<Judgement | undefined>;
+
+  /**
+   * A newer large move reached the portfolio: its move judgement in flight (gate `moves` or
+   * `levels`) is stale and is dropped; that call then gives undefined, so its evaluation is
+   * committed without it, and the next flush judges the newer move.
+   */
+  abstract supersedeMoves(portfolioId: string): void;
 }

@@ -1,4 +1,5 @@
 import type { JudgeItem } from '@risk/engine';
+import { SupersededError } from '@risk/lm-runtime';
 import { ServiceMetrics } from '@risk/platform';
 import type { NewsReasoningService } from '../news-reasoning.service';
 import type { NewsUnderstandingService } from '../news-understanding.service';
@@ -6,7 +7,7 @@ import { newCore, portfolio } from '../testing/engine-fixtures';
 import { strictMock } from '../testing/strict-mock';
 import { ReasoningJudge } from './reasoning-judge';
 
-function setup() {
+function setup(opts: { superseded?: boolean } = {}) {
   const core = newCore();
   // Cash 100,000 + HRGT 10,000 + KSTL 5,000: nav 115,000.
   core.install(
@@ -16,10 +17,15 @@ function setup() {
     ]),
   );
   const seen: { symbol: string; sharePct: number }[] = [];
+  const calls: { priority?: number; kind?: string }[] = [];
+  const superseded: string[] = [];
   const reasoning = strictMock<NewsReasoningService>('reasoning', {
     modelId: 'reasoner@test',
-    judge: async (_pid, input) => {
+    supersede: (pid, kind) => (superseded.push(`${pid}/${kind}`), 1),
+    judge: async (pid, input, priority, kind) => {
       seen.push({ symbol: input.exposure.symbol, sharePct: input.exposure.sharePct });
+      calls.push({ priority, kind });
+      if (opts.superseded) throw new SupersededError(pid, kind ?? '');
       return {
         probabilities: { severe_negative: 0.1, negative: 0.2, neutral: 0.6, positive: 0.1 },
         impact: 'neutral',
@@ -34,8 +40,9 @@ function setup() {
     modelId: null,
     understand: async () => null,
   });
-  const judge = new ReasoningJudge(new ServiceMetrics(), reasoning, understanding, core);
-  return { judge, seen };
+  const metrics = new ServiceMetrics();
+  const judge = new ReasoningJudge(metrics, reasoning, understanding, core);
+  return { judge, seen, calls, superseded, metrics };
 }
 
 const item: JudgeItem = { id: 'n1', headline: 'Fire at Kestrel', symbols: [], tsMs: 0 };
@@ -69,5 +76,30 @@ describe('ReasoningJudge', () => {
       judge.judge('pf', { ...item, weights: new Map([['ACME', 1]]) }, 'news'),
     ).resolves.toBeUndefined();
     expect(seen).toEqual([]);
+  });
+
+  it('judges news ahead of moves; only move judgements share a kind a newer move supersedes', async () => {
+    const { judge, calls, superseded } = setup();
+    await judge.judge('pf', { ...item, symbols: ['KSTL'] }, 'news');
+    await judge.judge('pf', { ...item, id: 'move:t1', symbols: ['KSTL'] }, 'moves');
+    await judge.judge('pf', { ...item, id: 'move:t2', symbols: ['KSTL'] }, 'levels');
+    expect(calls).toEqual([
+      { priority: 1, kind: 'news:n1' },
+      { priority: 0, kind: 'move' },
+      { priority: 0, kind: 'move' },
+    ]);
+    judge.supersedeMoves('pf');
+    expect(superseded).toEqual(['pf/move']);
+  });
+
+  it('a superseded judgement is judged as none and counted as superseded, not failed', async () => {
+    const { judge, metrics } = setup({ superseded: true });
+    await expect(
+      judge.judge('pf', { ...item, id: 'move:t1', symbols: ['KSTL'] }, 'moves'),
+    ).resolves.toBeUndefined();
+    const runs = (await metrics.reasoningRuns.get()).values;
+    expect(runs.map((v) => [v.labels.gate, v.labels.outcome, v.value])).toEqual([
+      ['moves', 'superseded', 1],
+    ]);
   });
 });

@@ -8,6 +8,7 @@ import {
   type Judgement,
   type ModelAnswer,
 } from '@risk/engine';
+import { isSuperseded } from '@risk/lm-runtime';
 import { judgeStory, retrievedFacts, type HeldName } from '@risk/news-understanding';
 import { METRICS, type ServiceMetrics } from '@risk/platform';
 import { NewsReasoningService } from '../news-reasoning.service';
@@ -20,6 +21,9 @@ import { Judge } from './judge';
  * on the portfolio's exposures is the one the merge weighs; the decoder's chain of thought,
  * given the nearest known events as facts, explains it. Price moves: the decoder alone.
  */
+/** The kind of every price-move judgement (gates `moves` and `levels`). */
+const MOVE_KIND = 'move';
+
 @Injectable()
 export class ReasoningJudge extends Judge {
   private readonly log = new Logger(ReasoningJudge.name);
@@ -33,7 +37,10 @@ export class ReasoningJudge extends Judge {
     super();
   }
 
-  /** Counted per gate; a failure is logged, counted as `failed` and judged as none. */
+  /**
+   * Counted per gate; a failure is logged, counted as `failed` and judged as none; a judgement
+   * a newer event made stale is counted as `superseded` and judged as none.
+   */
   async judge(
     portfolioId: string,
     item: JudgeItem,
@@ -44,6 +51,11 @@ export class ReasoningJudge extends Judge {
       if (r) this.metrics.reasoningRuns.inc({ gate, outcome: 'judged' });
       return r;
     } catch (e) {
+      if (isSuperseded(e)) {
+        this.metrics.reasoningRuns.inc({ gate, outcome: 'superseded' });
+        this.log.debug(`reasoning on ${item.id} for ${portfolioId} superseded by a newer event`);
+        return undefined;
+      }
       this.metrics.reasoningRuns.inc({ gate, outcome: 'failed' });
       this.log.warn(
         { err: e },
@@ -51,6 +63,12 @@ export class ReasoningJudge extends Judge {
       );
       return undefined;
     }
+  }
+
+  supersedeMoves(portfolioId: string): void {
+    const dropped = this.reasoning.supersede(portfolioId, MOVE_KIND);
+    if (dropped > 0)
+      this.log.debug(`a newer move for ${portfolioId} dropped ${dropped} judgement(s)`);
   }
 
   private async ask(
@@ -97,6 +115,9 @@ export class ReasoningJudge extends Judge {
             facts: story ? [retrievedFacts(story)] : undefined,
           },
           judgePriority(gate),
+          // A move judgement is stale once a newer move comes; a news item is never superseded
+          // by another story (only by its own redelivery).
+          gate === 'news' ? `news:${item.id}` : MOVE_KIND,
         )
       : null;
     if (!answer && !read) return undefined;

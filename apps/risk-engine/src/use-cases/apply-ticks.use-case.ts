@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Tick } from '@risk/contracts';
-import { CatchUp, EngineCore, TickProgress } from '@risk/engine';
-import { METRICS, type ServiceMetrics } from '@risk/platform';
+import { CatchUp, EngineCore, TickProgress, moveToJudgeFirst } from '@risk/engine';
+import { APP_CONFIG, METRICS, type AppConfig, type ServiceMetrics } from '@risk/platform';
+import { Judge } from '../ports/judge';
 
 /** A batch of decoded ticks of one partition, as the ticks handler hands it over. */
 export interface TickBatch {
@@ -20,13 +21,17 @@ export interface TickBatch {
  * Ticks update prices in memory only (no lock: applying is synchronous) and mark the
  * portfolios holding them dirty; their state is saved, and their offsets committed, by the next
  * flush. Returns true when a flush should start now: a large move, or a backlog caught up.
+ * A large move the next flush will judge makes the holders' move judgements still in flight
+ * stale: they are dropped (docs/reasoning.md § Continuous batching).
  */
 @Injectable()
 export class ApplyTicksUseCase {
   private readonly catchUp = new CatchUp();
 
   constructor(
+    @Inject(APP_CONFIG) private readonly cfg: AppConfig,
     @Inject(METRICS) private readonly metrics: ServiceMetrics,
+    private readonly judge: Judge,
     private readonly core: EngineCore,
     private readonly progress: TickProgress,
   ) {}
@@ -40,6 +45,9 @@ export class ApplyTicksUseCase {
       if (t.applied) applied++;
       else if (t.stale) stale++;
       if (t.largeMove) largeMove = true;
+      if (moveToJudgeFirst(this.cfg.reasoningGate, t.move))
+        for (const pid of this.core.holdings.portfoliosHolding(tick.symbol))
+          this.judge.supersedeMoves(pid);
     }
     this.progress.record(batch.topic, batch.partition, batch.lastOffset, batch.messages);
     this.metrics.messages.inc({ kind: 'tick', outcome: 'applied' }, applied);

@@ -1,34 +1,59 @@
+import { abortReason } from './step-context';
+import { planStep, type WaitingStep } from './step-plan';
+
 export interface BatchSchedulerOptions<I = unknown> {
   /** Most requests per batch. */
   readonly maxBatch: number;
-  /** Longest a request waits for others before its batch runs. */
+  /** Longest the first request of an idle scheduler waits for others before its step runs. */
   readonly maxWaitMs: number;
   /**
    * Whether a request may join a batch (e.g. padding would waste too much); one that may not
-   * waits, in order, for a later batch.
+   * waits for a later step.
    */
   readonly compatible?: (batch: readonly I[], item: I) => boolean;
+  /** The running batch a request continues (see `planStep`). */
+  readonly group?: (item: I) => unknown;
+  /** Lower priorities never fill a step that higher ones lead (see `planStep`). */
+  readonly strict?: boolean;
+  /**
+   * A request that has waited this many steps counts one priority higher (and one more per
+   * as many again): under a flood of higher-priority steps, lower ones still advance.
+   */
+  readonly agingSteps?: number;
+}
+
+export interface SubmitOptions {
+  /** Higher runs first; a function is read at every step (a running call can be raised). */
+  readonly priority?: number | (() => number);
+  /** Aborted: the request is dropped (queued) or its result discarded (running). */
+  readonly signal?: AbortSignal;
 }
 
 interface Pending<I, O> {
   readonly item: I;
-  /** Higher runs first; equal priorities in submission order. */
-  readonly priority: number;
+  readonly priority: () => number;
+  readonly seq: number;
+  /** Steps run before it was queued. */
+  readonly step: number;
+  readonly signal?: AbortSignal;
   resolve(value: O): void;
-  reject(reason: unknown): void;
+  reject(reason: Error): void;
 }
 
 /**
- * Collects concurrent requests into batches for one runner call: a batch starts when it is full
- * or when its oldest request has waited maxWaitMs; one batch runs at a time (the session already
- * uses every core), and requests that arrive meanwhile form the next batch.
+ * Continuous batching at step granularity (as vLLM's scheduler): a loop runs one forward step
+ * at a time (the session already uses every core), and forms each step's batch from every
+ * request waiting at that moment. Before forming it, the loop yields once, so the sequences
+ * whose step just finished submit their next step and stay in the batch; requests that arrived
+ * meanwhile join; sequences that finished simply do not come back. A request whose signal
+ * aborts leaves the queue at once, rejected with the signal's reason.
  */
 export class BatchScheduler<I, O> {
   private queue: Pending<I, O>[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private immediate: NodeJS.Immediate | undefined;
-  private running = false;
+  private seq = 0;
+  private looping = false;
   private readonly batchSizes: number[] = [];
+  private droppedCount = 0;
 
   constructor(
     private readonly runner: (items: I[]) => Promise<O[]>,
@@ -42,91 +67,117 @@ export class BatchScheduler<I, O> {
     return this.batchSizes;
   }
 
-  /**
-   * Queues a request. The next batch starts from the oldest request of the highest priority
-   * waiting (a request someone waits for before routine work); the others join it when compatible.
-   */
-  submit(item: I, priority = 0): Promise<O> {
+  /** Requests dropped because their signal aborted (queued or running). */
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
+  /** Requests waiting for a step. */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  /** Queues a request for the next step; `opts` a number is its priority. */
+  submit(item: I, opts: number | SubmitOptions = {}): Promise<O> {
+    const o: SubmitOptions = typeof opts === 'number' ? { priority: opts } : opts;
+    const p = o.priority ?? 0;
+    const priority = typeof p === 'function' ? p : () => p;
     return new Promise<O>((resolve, reject) => {
-      this.queue.push({ item, priority, resolve, reject });
-      this.schedule();
+      const signal = o.signal;
+      if (signal?.aborted) {
+        this.droppedCount++;
+        reject(abortReason(signal));
+        return;
+      }
+      const onAbort = (): void => {
+        const i = this.queue.indexOf(pending);
+        if (signal && i >= 0) {
+          this.queue.splice(i, 1);
+          this.droppedCount++;
+          reject(abortReason(signal));
+        }
+      };
+      const pending: Pending<I, O> = {
+        item,
+        priority,
+        seq: this.seq++,
+        step: this.batchSizes.length,
+        ...(signal ? { signal } : {}),
+        resolve: (v) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(v);
+        },
+        reject: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(pending);
+      if (!this.looping) void this.loop();
+      else if (this.queue.length >= this.options.maxBatch) this.fill?.();
     });
   }
 
-  private schedule(): void {
-    if (this.running) return;
-    if (this.queue.length >= this.options.maxBatch) {
-      this.clearTimer();
-      void this.flush();
-      return;
-    }
-    if (this.queue.length > 0 && !this.timer && !this.immediate) {
-      const fire = (): void => {
-        this.timer = undefined;
-        this.immediate = undefined;
-        void this.flush();
-      };
-      // With no wait, setImmediate still lets requests submitted in the same turn join the
-      // batch, without the >= 1 ms of a zero timeout.
-      if (this.options.maxWaitMs <= 0) this.immediate = setImmediate(fire);
-      else this.timer = setTimeout(fire, this.options.maxWaitMs);
-    }
-  }
-
-  private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    if (this.immediate) clearImmediate(this.immediate);
-    this.timer = undefined;
-    this.immediate = undefined;
-  }
-
-  /**
-   * The oldest request of the highest priority, then every other compatible one (highest
-   * priority first, then in order), up to maxBatch.
-   */
-  private take(): Pending<I, O>[] {
-    const { compatible, maxBatch } = this.options;
-    // Stable: equal priorities keep their submission order.
-    const ordered = this.queue.some((p) => p.priority !== this.queue[0].priority)
-      ? [...this.queue].sort((a, b) => b.priority - a.priority)
-      : this.queue;
-    if (!compatible) {
-      const batch = ordered.slice(0, maxBatch);
-      const taken = new Set(batch);
-      this.queue = this.queue.filter((p) => !taken.has(p));
-      return batch;
-    }
-    const batch: Pending<I, O>[] = [];
-    const items: I[] = [];
-    for (const p of ordered) {
-      if (batch.length < maxBatch && (batch.length === 0 || compatible(items, p.item))) {
-        batch.push(p);
-        items.push(p.item);
+  private async loop(): Promise<void> {
+    this.looping = true;
+    try {
+      // The first step of a burst waits for its batch to fill (maxWaitMs; 0: the requests of
+      // the same event-loop turn); later steps only let the last step's sequences come back.
+      if (this.queue.length < this.options.maxBatch) await this.pause(this.options.maxWaitMs);
+      while (this.queue.length > 0) {
+        await this.step(this.take());
+        await this.pause(0);
       }
+    } finally {
+      this.looping = false;
     }
-    const taken = new Set(batch);
-    this.queue = this.queue.filter((p) => !taken.has(p));
-    return batch;
   }
 
-  private async flush(): Promise<void> {
-    if (this.running || this.queue.length === 0) return;
-    this.running = true;
-    const batch = this.take();
+  /** Ends the first step's wait early, once a full batch waits. */
+  private fill: (() => void) | undefined;
+
+  private pause(ms: number): Promise<void> {
+    if (ms <= 0) return new Promise((r) => setImmediate(r));
+    return new Promise<void>((r) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        r();
+      }
+      this.fill = done;
+    }).finally(() => (this.fill = undefined));
+  }
+
+  private take(): Pending<I, O>[] {
+    const aging = this.options.agingSteps;
+    const steps = this.batchSizes.length;
+    const waiting: (WaitingStep<I> & { p: Pending<I, O> })[] = this.queue.map((p) => ({
+      item: p.item,
+      priority: p.priority() + (aging ? Math.floor((steps - p.step) / aging) : 0),
+      seq: p.seq,
+      p,
+    }));
+    const chosen = planStep(waiting, this.options) as typeof waiting;
+    const taken = new Set(chosen.map((w) => w.p));
+    this.queue = this.queue.filter((p) => !taken.has(p));
+    return chosen.map((w) => w.p);
+  }
+
+  private async step(batch: Pending<I, O>[]): Promise<void> {
     this.batchSizes.push(batch.length);
     try {
       const out = await this.runner(batch.map((p) => p.item));
       if (out.length !== batch.length) throw new Error('batch runner returned a wrong count');
-      batch.forEach((p, i) => p.resolve(out[i]));
+      batch.forEach((p, i) => {
+        if (p.signal?.aborted) {
+          this.droppedCount++;
+          p.reject(abortReason(p.signal));
+        } else p.resolve(out[i]);
+      });
     } catch (err) {
-      batch.forEach((p) => p.reject(err));
-    } finally {
-      this.running = false;
-      // Requests queued while running have already waited: run them now.
-      if (this.queue.length > 0) {
-        this.clearTimer();
-        void this.flush();
-      }
+      const e = err instanceof Error ? err : new Error(String(err));
+      batch.forEach((p) => p.reject(e));
     }
   }
 }

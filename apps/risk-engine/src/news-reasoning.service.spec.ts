@@ -1,0 +1,79 @@
+/**
+ * @jest-environment <rootDir>/tools/reasoning/src/graph/ort-test-environment.ts
+ */
+import { SupersededError } from '@risk/lm-runtime';
+import type { NewsInput } from '@risk/reasoning';
+import { loadConfig, ModelStatusRegistry, ServiceMetrics } from '@risk/platform';
+import { NewsReasoningService } from './news-reasoning.service';
+
+jest.setTimeout(60000);
+
+/** The service on the shipped reasoner, as the engine opens it. */
+async function open(): Promise<NewsReasoningService> {
+  const cfg = loadConfig({ REASONING_THREADS: '1', REASONING_MAX_TOKENS: '16' });
+  const svc = new NewsReasoningService(cfg, new ServiceMetrics(), new ModelStatusRegistry());
+  await svc.onModuleInit();
+  expect(svc.modelId).toMatch(/^risk-reasoner/);
+  return svc;
+}
+
+const book = {
+  holdings: [{ symbol: 'ACME', side: 'long' as const, sharePct: 18.25 }],
+  grossPct: 18,
+};
+const move = (pct: string): NewsInput => ({
+  headline: `ACME falls ${pct}% in minutes`,
+  body: 'The move is 9.0 standard deviations of its recent volatility.',
+  exposure: { symbol: 'ACME', side: 'long', quantity: 100, price: 182.4, sharePct: 18.25 },
+  book,
+});
+const news: NewsInput = {
+  headline: 'SEC opens probe into ACME accounting',
+  body: 'The regulator asked for documents.',
+  exposure: { symbol: 'ACME', side: 'long', quantity: 100, price: 182.4, sharePct: 18.25 },
+  book,
+};
+
+describe('NewsReasoningService on the shipped reasoner: in flight, priority, superseded', () => {
+  let svc: NewsReasoningService;
+  let fresh: NewsReasoningService;
+
+  beforeAll(async () => {
+    svc = await open();
+    fresh = await open();
+  });
+
+  afterAll(async () => {
+    await svc.onApplicationShutdown();
+    await fresh.onApplicationShutdown();
+  });
+
+  it('drops a stale move judgement; the newer one is judged as if the stale one never ran', async () => {
+    const stale = svc.judge('pf', move('6.0'), 0, 'move');
+    // A newer move for the same portfolio: the first is superseded, queued or running.
+    const newer = svc.judge('pf', move('9.5'), 0, 'move');
+    await expect(stale).rejects.toBeInstanceOf(SupersededError);
+    const judged = await newer;
+    // The dropped judgement left nothing in the portfolio's context.
+    const reference = await fresh.judge('pf', move('9.5'));
+    expect(judged!.probabilities).toEqual(reference!.probabilities);
+    expect(judged!.rawChainOfThought).toBe(reference!.rawChainOfThought);
+  });
+
+  it('admits one judgement per portfolio at a time, news before a move queued earlier', async () => {
+    const done: string[] = [];
+    const running = svc.judge('pb', move('4.0'), 0, 'move').then(() => done.push('move'));
+    const queuedCall = svc.judge('pb', move('5.0')).then(() => done.push('levels'));
+    const newsCall = svc.judge('pb', news, 1, 'news:n1').then(() => done.push('news'));
+    await Promise.all([running, queuedCall, newsCall]);
+    expect(done).toEqual(['move', 'news', 'levels']);
+  });
+
+  it('a superseded kind leaves the other kinds of the portfolio alone', async () => {
+    const m = svc.judge('pc', move('7.0'), 0, 'move');
+    const n = svc.judge('pc', news, 1, 'news:n2');
+    expect(svc.supersede('pc', 'move')).toBe(1);
+    await expect(m).rejects.toBeInstanceOf(SupersededError);
+    await expect(n).resolves.toMatchObject({ impact: expect.any(String) });
+  });
+});
