@@ -53,6 +53,19 @@ export interface EngineSymbolChanges {
 /** Rows per statement: keeps each statement's parameters well under PostgreSQL's limits. */
 const SYMBOL_ROWS_PER_STATEMENT = 5_000;
 
+/**
+ * Outcomes per round of multi-row statements: bounds one statement's arrays (an evaluation's
+ * explanation and outbox payload are a few KB each) while a commit of hundreds of outcomes is a
+ * handful of round trips instead of five or six per outcome.
+ */
+const OUTCOME_ROWS_PER_STATEMENT = 1_000;
+
+const claimKey = (s: EvaluationOutcome['source']): string =>
+  JSON.stringify([s.topic, s.eventId, s.scope]);
+
+/** The UTC day of an ISO time, as `(ts AT TIME ZONE 'UTC')::date` reads it. */
+const utcDay = (iso: string): string => new Date(iso).toISOString().slice(0, 10);
+
 export interface StoredPortfolioState {
   id: string;
   baseCurrency: string;
@@ -94,12 +107,11 @@ export class RiskStore {
         if (snapshotApplied) await this.insertSnapshot(em, snapshot);
       }
       const committed: EvaluationOutcome[] = [];
-      if (!snapshot || snapshotApplied) {
-        for (const o of outcomes) {
-          if (!(await this.claim(em, o.source.topic, o.source.eventId, o.source.scope))) continue;
-          if (await this.insertOutcome(em, o)) committed.push(o);
-        }
-      }
+      if (!snapshot || snapshotApplied)
+        for (let i = 0; i < outcomes.length; i += OUTCOME_ROWS_PER_STATEMENT)
+          committed.push(
+            ...(await this.insertOutcomes(em, outcomes.slice(i, i + OUTCOME_ROWS_PER_STATEMENT))),
+          );
       if (engineState) {
         await em.query(
           `INSERT INTO engine_state (instance_id, instruments, tick_offsets, updated_at)
@@ -179,90 +191,155 @@ export class RiskStore {
     );
   }
 
-  private async insertOutcome(em: EntityManager, o: EvaluationOutcome): Promise<boolean> {
-    const e = o.evaluation;
-    const rows: unknown[] = await em.query(
+  /**
+   * The outcomes as the statements one per outcome would leave them, in a few multi-row
+   * statements: each claims its source event (the first of two with the same source wins), and
+   * only those whose claim and evaluation row are new write their alert, portfolio row, daily
+   * record and outbox rows. Rows go in input order (an outbox row's id follows it); where two
+   * outcomes write the same row, the one a sequence of single statements would keep is kept:
+   * the last for a portfolio's row, the latest state (then the last) for a day's record.
+   */
+  private async insertOutcomes(
+    em: EntityManager,
+    outcomes: EvaluationOutcome[],
+  ): Promise<EvaluationOutcome[]> {
+    if (outcomes.length === 0) return [];
+    const first = new Map<string, EvaluationOutcome>();
+    for (const o of outcomes) {
+      const k = claimKey(o.source);
+      if (!first.has(k)) first.set(k, o);
+    }
+    const claims = [...first.values()].map((o) => o.source);
+    const claimed: { topic: string; event_id: string; scope: string }[] = await em.query(
+      `INSERT INTO processed_events (topic, event_id, scope)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+       ON CONFLICT DO NOTHING RETURNING topic, event_id, scope`,
+      [claims.map((c) => c.topic), claims.map((c) => c.eventId), claims.map((c) => c.scope)],
+    );
+    const isClaimed = new Set(
+      claimed.map((r) => claimKey({ topic: r.topic, eventId: r.event_id, scope: r.scope })),
+    );
+    const candidates = [...first.entries()].filter(([k]) => isClaimed.has(k)).map(([, o]) => o);
+    if (candidates.length === 0) return [];
+
+    const evs = candidates.map((o) => o.evaluation);
+    const inserted: { id: string }[] = await em.query(
       `INSERT INTO evaluations (id, portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics, explanation, timings)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (portfolio_id, trigger_topic, trigger_event_id) DO NOTHING RETURNING 1`,
+       SELECT id, portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics::jsonb, explanation::jsonb, timings::jsonb
+         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::text[], $9::text[], $10::text[])
+           WITH ORDINALITY AS u(id, portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics, explanation, timings, n)
+        ORDER BY n
+       ON CONFLICT (portfolio_id, trigger_topic, trigger_event_id) DO NOTHING RETURNING id`,
       [
-        e.id,
-        e.portfolioId,
-        e.ts,
-        e.trigger.topic,
-        e.trigger.eventId,
-        e.score,
-        e.level,
-        JSON.stringify(e.metrics),
-        JSON.stringify(e.explanation),
-        JSON.stringify(e.timings),
+        evs.map((e) => e.id),
+        evs.map((e) => e.portfolioId),
+        evs.map((e) => e.ts),
+        evs.map((e) => e.trigger.topic),
+        evs.map((e) => e.trigger.eventId),
+        evs.map((e) => e.score),
+        evs.map((e) => e.level),
+        evs.map((e) => JSON.stringify(e.metrics)),
+        evs.map((e) => JSON.stringify(e.explanation)),
+        evs.map((e) => JSON.stringify(e.timings)),
       ],
     );
-    if (rows.length === 0) return false;
-    if (o.alert) {
-      const a = o.alert;
+    const ids = new Set(inserted.map((r) => r.id));
+    const committed = candidates.filter((o) => ids.has(o.evaluation.id));
+    if (committed.length === 0) return [];
+
+    const alerts = committed.flatMap((o) => (o.alert ? [o.alert] : []));
+    if (alerts.length > 0)
       await em.query(
         `INSERT INTO alerts (id, portfolio_id, ts, level, previous_level, evaluation_id, reason, incident_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+         SELECT id, portfolio_id, ts, level, previous_level, evaluation_id, reason, incident_id
+           FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::text[])
+             WITH ORDINALITY AS u(id, portfolio_id, ts, level, previous_level, evaluation_id, reason, incident_id, n)
+          ORDER BY n`,
         [
-          a.id,
-          a.portfolioId,
-          a.ts,
-          a.level,
-          a.previousLevel,
-          a.evaluationId,
-          a.reason,
-          a.incidentId ?? null,
+          alerts.map((a) => a.id),
+          alerts.map((a) => a.portfolioId),
+          alerts.map((a) => a.ts),
+          alerts.map((a) => a.level),
+          alerts.map((a) => a.previousLevel),
+          alerts.map((a) => a.evaluationId),
+          alerts.map((a) => a.reason),
+          alerts.map((a) => a.incidentId ?? null),
         ],
       );
-    }
+
+    const lastOfPortfolio = new Map<string, EvaluationOutcome>();
+    for (const o of committed) lastOfPortfolio.set(o.evaluation.portfolioId, o);
+    const pf = [...lastOfPortfolio.values()];
     await em.query(
-      `UPDATE portfolios SET peak_nav = $2, last_evaluation_id = $3, last_score = $4, last_level = $5,
-         last_evaluated_at = $6, breached_limits = $7, updated_at = now() WHERE id = $1`,
+      `UPDATE portfolios p SET peak_nav = u.peak_nav, last_evaluation_id = u.evaluation_id,
+         last_score = u.score, last_level = u.level, last_evaluated_at = u.ts,
+         breached_limits = u.breached::jsonb, updated_at = now()
+         FROM unnest($1::text[], $2::float8[], $3::uuid[], $4::float8[], $5::text[], $6::timestamptz[], $7::text[])
+           AS u(id, peak_nav, evaluation_id, score, level, ts, breached)
+        WHERE p.id = u.id`,
       [
-        e.portfolioId,
-        o.portfolio.peakNav,
-        e.id,
-        e.score,
-        e.level,
-        e.ts,
-        JSON.stringify(o.portfolio.breachedLimits),
+        pf.map((o) => o.evaluation.portfolioId),
+        pf.map((o) => o.portfolio.peakNav),
+        pf.map((o) => o.evaluation.id),
+        pf.map((o) => o.evaluation.score),
+        pf.map((o) => o.evaluation.level),
+        pf.map((o) => o.evaluation.ts),
+        pf.map((o) => JSON.stringify(o.portfolio.breachedLimits)),
       ],
     );
-    await this.upsertDailyRisk(em, o);
-    for (const m of o.outbox) {
+    await this.upsertDailyRisk(em, committed);
+
+    const out = committed.flatMap((o) => o.outbox);
+    if (out.length > 0)
       await em.query(
-        `INSERT INTO outbox (topic, partition, message_key, payload) VALUES ($1, $2, $3, $4)`,
-        [m.topic, m.partition, m.key, m.payload],
+        `INSERT INTO outbox (topic, partition, message_key, payload)
+         SELECT topic, partition, message_key, payload
+           FROM unnest($1::text[], $2::int[], $3::text[], $4::text[])
+             WITH ORDINALITY AS u(topic, partition, message_key, payload, n)
+          ORDER BY n`,
+        [
+          out.map((m) => m.topic),
+          out.map((m) => m.partition),
+          out.map((m) => m.key),
+          out.map((m) => m.payload),
+        ],
       );
-    }
-    return true;
+    return committed;
   }
 
   /**
-   * The portfolio's record for the UTC day its evaluated state is as of (event time): the day's
-   * latest state wins (on equal times the later commit, which has seen more ticks). Same
-   * transaction as the evaluation, so a live stream and a replay of history make the same records.
+   * Each portfolio's record for the UTC day its evaluated state is as of (event time): the day's
+   * latest state wins (on equal times the later commit, which has seen more ticks; within one
+   * commit the later outcome). Same transaction as the evaluation, so a live stream and a replay
+   * of history make the same records.
    */
-  private async upsertDailyRisk(em: EntityManager, o: EvaluationOutcome): Promise<void> {
-    const e = o.evaluation;
+  private async upsertDailyRisk(em: EntityManager, outcomes: EvaluationOutcome[]): Promise<void> {
+    const latest = new Map<string, EvaluationOutcome>();
+    for (const o of outcomes) {
+      const k = `${o.evaluation.portfolioId} ${utcDay(o.closing.asOf)}`;
+      const cur = latest.get(k);
+      if (!cur || Date.parse(cur.closing.asOf) <= Date.parse(o.closing.asOf)) latest.set(k, o);
+    }
+    const rows = [...latest.values()];
     await em.query(
       `INSERT INTO daily_risk (portfolio_id, day, evaluation_id, as_of, nav, var99, es99, cash, positions)
-       VALUES ($1, ($2::timestamptz AT TIME ZONE 'UTC')::date, $3, $2, $4, $5, $6, $7, $8)
+       SELECT portfolio_id, (as_of AT TIME ZONE 'UTC')::date, evaluation_id, as_of, nav, var99, es99, cash, positions::jsonb
+         FROM unnest($1::text[], $2::timestamptz[], $3::uuid[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::text[])
+           AS u(portfolio_id, as_of, evaluation_id, nav, var99, es99, cash, positions)
        ON CONFLICT (portfolio_id, day) DO UPDATE
          SET evaluation_id = EXCLUDED.evaluation_id, as_of = EXCLUDED.as_of,
              nav = EXCLUDED.nav, var99 = EXCLUDED.var99, es99 = EXCLUDED.es99, cash = EXCLUDED.cash,
              positions = EXCLUDED.positions, updated_at = now()
          WHERE daily_risk.as_of <= EXCLUDED.as_of`,
       [
-        e.portfolioId,
-        o.closing.asOf,
-        e.id,
-        e.metrics.nav,
-        e.metrics.var99,
-        e.metrics.es99,
-        o.closing.cash,
-        JSON.stringify(o.closing.positions),
+        rows.map((o) => o.evaluation.portfolioId),
+        rows.map((o) => o.closing.asOf),
+        rows.map((o) => o.evaluation.id),
+        rows.map((o) => o.evaluation.metrics.nav),
+        rows.map((o) => o.evaluation.metrics.var99),
+        rows.map((o) => o.evaluation.metrics.es99),
+        rows.map((o) => o.closing.cash),
+        rows.map((o) => JSON.stringify(o.closing.positions)),
       ],
     );
   }
