@@ -54,14 +54,33 @@ export interface EngineSymbolChanges {
 const SYMBOL_ROWS_PER_STATEMENT = 5_000;
 
 /**
- * Outcomes per round of multi-row statements: bounds one statement's arrays (an evaluation's
- * explanation and outbox payload are a few KB each) while a commit of hundreds of outcomes is a
- * handful of round trips instead of five or six per outcome.
+ * Outcomes per round of multi-row statements: keeps a statement's parameters (10 per evaluation
+ * row) well under PostgreSQL's 65,535, while a commit of hundreds of outcomes is a handful of
+ * round trips instead of five or six per outcome.
  */
 const OUTCOME_ROWS_PER_STATEMENT = 1_000;
 
 const claimKey = (s: EvaluationOutcome['source']): string =>
   JSON.stringify([s.topic, s.eventId, s.scope]);
+
+/**
+ * `($1::t1, $2::t2, …), (…)` for `rows` (each with one value per type) and its parameters: a
+ * multi-row VALUES list whose values are sent as they are, one parameter each.
+ */
+function valuesList(
+  types: readonly string[],
+  rows: readonly (readonly unknown[])[],
+): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const tuples = rows.map((row) => {
+    const cells = types.map((t, i) => {
+      params.push(row[i]);
+      return `$${params.length}::${t}`;
+    });
+    return `(${cells.join(', ')})`;
+  });
+  return { sql: tuples.join(', '), params };
+}
 
 /** The UTC day of an ISO time, as `(ts AT TIME ZONE 'UTC')::date` reads it. */
 const utcDay = (iso: string): string => new Date(iso).toISOString().slice(0, 10);
@@ -197,7 +216,10 @@ export class RiskStore {
    * only those whose claim and evaluation row are new write their alert, portfolio row, daily
    * record and outbox rows. Rows go in input order (an outbox row's id follows it); where two
    * outcomes write the same row, the one a sequence of single statements would keep is kept:
-   * the last for a portfolio's row, the latest state (then the last) for a day's record.
+   * the last for a portfolio's row, the latest state (then the last) for a day's record. Wide
+   * values (explanations, payloads) go as parameters of a VALUES list: as elements of an array
+   * parameter they cost an escaping pass in the client and a parse in the server, several
+   * times the insert itself.
    */
   private async insertOutcomes(
     em: EntityManager,
@@ -222,88 +244,88 @@ export class RiskStore {
     const candidates = [...first.entries()].filter(([k]) => isClaimed.has(k)).map(([, o]) => o);
     if (candidates.length === 0) return [];
 
-    const evs = candidates.map((o) => o.evaluation);
+    const evs = valuesList(
+      ['uuid', 'text', 'timestamptz', 'text', 'text', 'float8', 'text', 'jsonb', 'jsonb', 'jsonb'],
+      candidates.map(({ evaluation: e }) => [
+        e.id,
+        e.portfolioId,
+        e.ts,
+        e.trigger.topic,
+        e.trigger.eventId,
+        e.score,
+        e.level,
+        JSON.stringify(e.metrics),
+        JSON.stringify(e.explanation),
+        JSON.stringify(e.timings),
+      ]),
+    );
     const inserted: { id: string }[] = await em.query(
       `INSERT INTO evaluations (id, portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics, explanation, timings)
-       SELECT id, portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics::jsonb, explanation::jsonb, timings::jsonb
-         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::text[], $9::text[], $10::text[])
-           WITH ORDINALITY AS u(id, portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics, explanation, timings, n)
-        ORDER BY n
+       VALUES ${evs.sql}
        ON CONFLICT (portfolio_id, trigger_topic, trigger_event_id) DO NOTHING RETURNING id`,
-      [
-        evs.map((e) => e.id),
-        evs.map((e) => e.portfolioId),
-        evs.map((e) => e.ts),
-        evs.map((e) => e.trigger.topic),
-        evs.map((e) => e.trigger.eventId),
-        evs.map((e) => e.score),
-        evs.map((e) => e.level),
-        evs.map((e) => JSON.stringify(e.metrics)),
-        evs.map((e) => JSON.stringify(e.explanation)),
-        evs.map((e) => JSON.stringify(e.timings)),
-      ],
+      evs.params,
     );
     const ids = new Set(inserted.map((r) => r.id));
     const committed = candidates.filter((o) => ids.has(o.evaluation.id));
     if (committed.length === 0) return [];
 
     const alerts = committed.flatMap((o) => (o.alert ? [o.alert] : []));
-    if (alerts.length > 0)
+    if (alerts.length > 0) {
+      const v = valuesList(
+        ['uuid', 'text', 'timestamptz', 'text', 'text', 'uuid', 'text', 'text'],
+        alerts.map((a) => [
+          a.id,
+          a.portfolioId,
+          a.ts,
+          a.level,
+          a.previousLevel,
+          a.evaluationId,
+          a.reason,
+          a.incidentId ?? null,
+        ]),
+      );
       await em.query(
         `INSERT INTO alerts (id, portfolio_id, ts, level, previous_level, evaluation_id, reason, incident_id)
-         SELECT id, portfolio_id, ts, level, previous_level, evaluation_id, reason, incident_id
-           FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::text[])
-             WITH ORDINALITY AS u(id, portfolio_id, ts, level, previous_level, evaluation_id, reason, incident_id, n)
-          ORDER BY n`,
-        [
-          alerts.map((a) => a.id),
-          alerts.map((a) => a.portfolioId),
-          alerts.map((a) => a.ts),
-          alerts.map((a) => a.level),
-          alerts.map((a) => a.previousLevel),
-          alerts.map((a) => a.evaluationId),
-          alerts.map((a) => a.reason),
-          alerts.map((a) => a.incidentId ?? null),
-        ],
+         VALUES ${v.sql}`,
+        v.params,
       );
+    }
 
     const lastOfPortfolio = new Map<string, EvaluationOutcome>();
     for (const o of committed) lastOfPortfolio.set(o.evaluation.portfolioId, o);
-    const pf = [...lastOfPortfolio.values()];
+    const pf = valuesList(
+      ['text', 'float8', 'uuid', 'float8', 'text', 'timestamptz', 'jsonb'],
+      [...lastOfPortfolio.values()].map((o) => [
+        o.evaluation.portfolioId,
+        o.portfolio.peakNav,
+        o.evaluation.id,
+        o.evaluation.score,
+        o.evaluation.level,
+        o.evaluation.ts,
+        JSON.stringify(o.portfolio.breachedLimits),
+      ]),
+    );
     await em.query(
       `UPDATE portfolios p SET peak_nav = u.peak_nav, last_evaluation_id = u.evaluation_id,
          last_score = u.score, last_level = u.level, last_evaluated_at = u.ts,
-         breached_limits = u.breached::jsonb, updated_at = now()
-         FROM unnest($1::text[], $2::float8[], $3::uuid[], $4::float8[], $5::text[], $6::timestamptz[], $7::text[])
-           AS u(id, peak_nav, evaluation_id, score, level, ts, breached)
+         breached_limits = u.breached, updated_at = now()
+         FROM (VALUES ${pf.sql}) AS u(id, peak_nav, evaluation_id, score, level, ts, breached)
         WHERE p.id = u.id`,
-      [
-        pf.map((o) => o.evaluation.portfolioId),
-        pf.map((o) => o.portfolio.peakNav),
-        pf.map((o) => o.evaluation.id),
-        pf.map((o) => o.evaluation.score),
-        pf.map((o) => o.evaluation.level),
-        pf.map((o) => o.evaluation.ts),
-        pf.map((o) => JSON.stringify(o.portfolio.breachedLimits)),
-      ],
+      pf.params,
     );
     await this.upsertDailyRisk(em, committed);
 
     const out = committed.flatMap((o) => o.outbox);
-    if (out.length > 0)
-      await em.query(
-        `INSERT INTO outbox (topic, partition, message_key, payload)
-         SELECT topic, partition, message_key, payload
-           FROM unnest($1::text[], $2::int[], $3::text[], $4::text[])
-             WITH ORDINALITY AS u(topic, partition, message_key, payload, n)
-          ORDER BY n`,
-        [
-          out.map((m) => m.topic),
-          out.map((m) => m.partition),
-          out.map((m) => m.key),
-          out.map((m) => m.payload),
-        ],
+    if (out.length > 0) {
+      const v = valuesList(
+        ['text', 'int4', 'text', 'text'],
+        out.map((m) => [m.topic, m.partition, m.key, m.payload]),
       );
+      await em.query(
+        `INSERT INTO outbox (topic, partition, message_key, payload) VALUES ${v.sql}`,
+        v.params,
+      );
+    }
     return committed;
   }
 
@@ -320,27 +342,29 @@ export class RiskStore {
       const cur = latest.get(k);
       if (!cur || Date.parse(cur.closing.asOf) <= Date.parse(o.closing.asOf)) latest.set(k, o);
     }
-    const rows = [...latest.values()];
+    const v = valuesList(
+      ['text', 'timestamptz', 'uuid', 'float8', 'float8', 'float8', 'float8', 'jsonb'],
+      [...latest.values()].map((o) => [
+        o.evaluation.portfolioId,
+        o.closing.asOf,
+        o.evaluation.id,
+        o.evaluation.metrics.nav,
+        o.evaluation.metrics.var99,
+        o.evaluation.metrics.es99,
+        o.closing.cash,
+        JSON.stringify(o.closing.positions),
+      ]),
+    );
     await em.query(
       `INSERT INTO daily_risk (portfolio_id, day, evaluation_id, as_of, nav, var99, es99, cash, positions)
-       SELECT portfolio_id, (as_of AT TIME ZONE 'UTC')::date, evaluation_id, as_of, nav, var99, es99, cash, positions::jsonb
-         FROM unnest($1::text[], $2::timestamptz[], $3::uuid[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::text[])
-           AS u(portfolio_id, as_of, evaluation_id, nav, var99, es99, cash, positions)
+       SELECT portfolio_id, (as_of AT TIME ZONE 'UTC')::date, evaluation_id, as_of, nav, var99, es99, cash, positions
+         FROM (VALUES ${v.sql}) AS u(portfolio_id, as_of, evaluation_id, nav, var99, es99, cash, positions)
        ON CONFLICT (portfolio_id, day) DO UPDATE
          SET evaluation_id = EXCLUDED.evaluation_id, as_of = EXCLUDED.as_of,
              nav = EXCLUDED.nav, var99 = EXCLUDED.var99, es99 = EXCLUDED.es99, cash = EXCLUDED.cash,
              positions = EXCLUDED.positions, updated_at = now()
          WHERE daily_risk.as_of <= EXCLUDED.as_of`,
-      [
-        rows.map((o) => o.evaluation.portfolioId),
-        rows.map((o) => o.closing.asOf),
-        rows.map((o) => o.evaluation.id),
-        rows.map((o) => o.evaluation.metrics.nav),
-        rows.map((o) => o.evaluation.metrics.var99),
-        rows.map((o) => o.evaluation.metrics.es99),
-        rows.map((o) => o.closing.cash),
-        rows.map((o) => JSON.stringify(o.closing.positions)),
-      ],
+      v.params,
     );
   }
 

@@ -261,6 +261,68 @@ describe('EvaluateNewsUseCase', () => {
       ).toEqual([['pf-a'], ['pf-b']]);
     });
 
+    /** What the use case did, in order: judgements and commits (one entry per transaction). */
+    function recorded(t: ReturnType<typeof setup>): string[] {
+      const events: string[] = [];
+      t.judge.mockImplementation(async (pid, item) => {
+        events.push(`judge ${pid}`);
+        return judged(item.id, item.symbols[0], 0.3);
+      });
+      t.evaluations.commit.mockImplementation(async (outcomes) => {
+        events.push(`commit ${outcomes.map((o) => o.evaluation.portfolioId).join(',')}`);
+        return { committed: outcomes, snapshotApplied: true };
+      });
+      return events;
+    }
+
+    it('scores a wave batch by batch, then commits it, a batch per transaction', async () => {
+      const t = setup({ settings: { newsBatchPortfolios: 1, newsWaveMs: 60_000 } });
+      const events = recorded(t);
+      await expect(t.useCase.evaluate(news('n1', ['AAPL']), TOPICS.news)).resolves.toBe(2);
+      expect(events).toEqual(['judge pf-a', 'judge pf-b', 'commit pf-a', 'commit pf-b']);
+    });
+
+    it("spreads a wave's strongest holders over its transactions", async () => {
+      const t = setup({ settings: { newsBatchPortfolios: 2, newsWaveMs: 60_000 } });
+      t.core.install(portfolio('pf-x', [{ symbol: 'AAPL', quantity: 75, price: 100 }]));
+      const events = recorded(t);
+      await expect(t.useCase.evaluate(news('n1', ['AAPL']), TOPICS.news)).resolves.toBe(3);
+      // By strength pf-a (100), pf-x (75), pf-b (50): two transactions, every second one each.
+      expect(events.filter((e) => e.startsWith('commit'))).toEqual([
+        'commit pf-a,pf-b',
+        'commit pf-x',
+      ]);
+    });
+
+    it('with NEWS_WAVE_MS 0 commits each batch as soon as it is scored', async () => {
+      const t = setup({ settings: { newsBatchPortfolios: 1, newsWaveMs: 0 } });
+      const events = recorded(t);
+      await expect(t.useCase.evaluate(news('n1', ['AAPL']), TOPICS.news)).resolves.toBe(2);
+      expect(events).toEqual(['judge pf-a', 'commit pf-a', 'judge pf-b', 'commit pf-b']);
+    });
+
+    it('scores again a holder whose state changed between its scoring and the commit', async () => {
+      const t = setup({ settings: { newsBatchPortfolios: 1, newsWaveMs: 60_000 } });
+      const events = recorded(t);
+      const rebalanced = portfolio('pf-a', [{ symbol: 'AAPL', quantity: 300, price: 100 }]);
+      t.judge.mockImplementation(async (pid, item) => {
+        events.push(`judge ${pid}`);
+        // pf-a is scored (batch 1); a snapshot replaces it before the wave commits.
+        if (pid === 'pf-b') t.core.install(rebalanced);
+        return judged(item.id, item.symbols[0], 0.3);
+      });
+      await expect(t.useCase.evaluate(news('n1', ['AAPL']), TOPICS.news)).resolves.toBe(2);
+      expect(events).toEqual(['judge pf-a', 'judge pf-b', 'commit pf-a', 'commit pf-b']);
+      const [outcomes] = t.evaluations.commit.mock.calls[0];
+      expect(outcomes[0].closing.positions).toEqual([
+        expect.objectContaining({ symbol: 'AAPL', quantity: 300 }),
+      ]);
+      // The new snapshot stays, with the story remembered.
+      const after = t.core.portfolios.get('pf-a')!;
+      expect(after.snapshot).toBe(rebalanced.snapshot);
+      expect(after.lastNews?.newsId).toBe('n1');
+    });
+
     it('caps the portfolios one story reaches, strongest exposure first', async () => {
       const t = setup({ settings: { newsMaxPortfolios: 1 } });
       t.core.install(
