@@ -203,12 +203,14 @@ export class FuzzyEntityLinker {
     private readonly embed: Embed,
   ) {}
 
+  /** `embedNames` (default `embed`) embeds the names: a cache across rebuilds, say. */
   static async build(
     instruments: Iterable<GraphInstrument>,
     embed: Embed,
+    embedNames: Embed = embed,
   ): Promise<FuzzyEntityLinker> {
     const names = namesToEmbed(instruments);
-    const vectors = await embed(names.map((n) => n.name));
+    const vectors = await embedNames(names.map((n) => n.name));
     return new FuzzyEntityLinker(
       names.map((n, i) => ({ ...n, vector: vectors[i], grams: trigrams(n.name) })),
       embed,

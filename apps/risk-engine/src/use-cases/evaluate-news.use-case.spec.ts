@@ -1,7 +1,9 @@
+import type { NewsEvent } from '@risk/contracts';
 import { RecentNews, type JudgeGate, type JudgeItem } from '@risk/engine';
 import type { AppConfig } from '@risk/platform';
 import { Judge } from '../ports/judge';
 import { EngineLock } from '../state/engine-lock';
+import type { FuzzyLinking } from '../state/fuzzy-linking';
 import { ReferenceGraph } from '../state/reference-graph';
 import type { PositionsWatermark } from '../state/positions-watermark';
 import {
@@ -71,6 +73,7 @@ function setup(
     newsGate?: boolean;
     caughtUp?: boolean;
     settings?: Partial<AppConfig>;
+    fuzzy?: (n: NewsEvent) => string[];
   } = {},
 ) {
   const core = newCore();
@@ -86,6 +89,12 @@ function setup(
     judged(item.id, item.symbols[0], 0.3),
   );
   const caughtUp = jest.fn(async () => opts.caughtUp ?? true);
+  const found = new Map<string, string[]>();
+  const fuzzyIssuersIn = jest.fn(async (n: NewsEvent) => {
+    const issuers = opts.fuzzy?.(n) ?? [];
+    found.set(n.id, issuers);
+    return issuers;
+  });
   const useCase = new EvaluateNewsUseCase(
     config({ news: opts.newsGate ?? true }, opts.settings),
     m,
@@ -99,6 +108,10 @@ function setup(
     evaluations.repo,
     rep.committed,
     kestrelGraph(),
+    strictMock<FuzzyLinking>('fuzzy', {
+      issuersIn: fuzzyIssuersIn,
+      cached: (id: string) => found.get(id) ?? [],
+    }),
   );
   return { core, lock, recentNews, evaluations, rep, m, judge, caughtUp, useCase };
 }
@@ -205,8 +218,8 @@ describe('EvaluateNewsUseCase', () => {
   });
 
   describe('through the knowledge graph', () => {
-    function withGraphHolders() {
-      const t = setup();
+    function withGraphHolders(opts: Parameters<typeof setup>[0] = {}) {
+      const t = setup(opts);
       t.core.install(portfolio('pf-d', [{ symbol: 'HRGT', quantity: 10, price: 100 }]));
       t.core.install(portfolio('pf-e', [{ symbol: 'TECHX', quantity: 10, price: 100 }]));
       return t;
@@ -251,6 +264,19 @@ describe('EvaluateNewsUseCase', () => {
       await expect(useCase.evaluate(n, TOPICS.news)).resolves.toBe(2);
       const [outcomes] = evaluations.commit.mock.calls[0];
       expect(outcomes.map((o) => o.evaluation.portfolioId)).toEqual(['pf-d', 'pf-e']);
+    });
+
+    it('reaches the holders of a company only the encoder stage finds, before the lock', async () => {
+      const t = withGraphHolders({
+        fuzzy: (n) => (n.headline.includes('Kestral') ? ['KESTREL'] : []),
+      });
+      const n = { ...news('n5', []), headline: 'Fire at a Kestral Components plant' };
+      await expect(t.useCase.evaluate(n, TOPICS.news)).resolves.toBe(2);
+      const [outcomes] = t.evaluations.commit.mock.calls[0];
+      expect(outcomes.map((o) => o.evaluation.portfolioId)).toEqual(['pf-d', 'pf-e']);
+      // A rebalance's replay finds the same holders from what the stage found.
+      expect(t.useCase.holdersOf(n)).toEqual(['pf-d', 'pf-e']);
+      expect(t.useCase.holdersOf({ ...n, id: 'other' })).toEqual([]);
     });
 
     it('commits in batches, freeing the lock between them', async () => {

@@ -22,6 +22,7 @@ import { Judge } from '../ports/judge';
 import { PortfolioScorer } from '../ports/portfolio-scorer';
 import { EvaluationRepository } from '../repositories/evaluation.repository';
 import { EngineLock } from '../state/engine-lock';
+import { FuzzyLinking } from '../state/fuzzy-linking';
 import { PositionsWatermark } from '../state/positions-watermark';
 import { ReferenceGraph } from '../state/reference-graph';
 import { TopicLayout } from '../state/topic-layout';
@@ -56,6 +57,7 @@ export class EvaluateNewsUseCase {
     private readonly evaluations: EvaluationRepository,
     private readonly committed: CommittedOutcomes,
     private readonly reference: ReferenceGraph,
+    private readonly fuzzy: FuzzyLinking,
   ) {}
 
   /**
@@ -74,7 +76,9 @@ export class EvaluateNewsUseCase {
    */
   async evaluate(n: NewsEvent, topic: string, only?: ReadonlySet<string>): Promise<number> {
     const started = performance.now();
-    const todo = await this.lock.run(() => this.holdersToEvaluate(n, topic, only));
+    // The encoder stage of entity linking runs before the lock (the exact one inside it).
+    const fuzzy = await this.fuzzy.issuersIn(n);
+    const todo = await this.lock.run(() => this.holdersToEvaluate(n, topic, only, fuzzy));
     const size = this.cfg.newsBatchPortfolios;
     let committed = 0;
     let next = 0;
@@ -108,13 +112,13 @@ export class EvaluateNewsUseCase {
    * rebalance brings get it replayed).
    */
   holdersOf(n: NewsEvent): string[] {
-    return this.reach(n).map((p) => p.portfolioId);
+    return this.reach(n, this.fuzzy.cached(n.id)).map((p) => p.portfolioId);
   }
 
-  private reach(n: NewsEvent): ReachedPortfolio[] {
+  private reach(n: NewsEvent, fuzzy: readonly string[]): ReachedPortfolio[] {
     const g = this.reference;
     return reachedPortfolios(
-      storyReach(n, g.graph, g.linker),
+      storyReach(n, g.graph, g.linker, fuzzy),
       (s) => this.core.holdings.portfoliosHolding(s),
       (pid, s) => (this.core.portfolios.has(pid) ? this.core.weightOfNav(pid, s) : undefined),
       this.cfg.newsMaxPortfolios,
@@ -126,8 +130,9 @@ export class EvaluateNewsUseCase {
     n: NewsEvent,
     topic: string,
     only: ReadonlySet<string> | undefined,
+    fuzzy: readonly string[],
   ): Promise<ReachedPortfolio[]> {
-    const holders = this.reach(n).filter((p) => !only || only.has(p.portfolioId));
+    const holders = this.reach(n, fuzzy).filter((p) => !only || only.has(p.portfolioId));
     if (!only) {
       this.metrics.messages.inc({
         kind: 'news',
