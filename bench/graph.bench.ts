@@ -31,6 +31,7 @@ import {
 } from '@risk/knowledge-graph';
 import { SentenceEncoder, encoderFiles } from '@risk/news-understanding';
 import { percentile, resultLine, round } from './bench-support';
+import { instrumentMessage, relationMessage } from '../test/support/reference-messages';
 import { mulberry32 } from '@risk/lm-runtime/prng';
 
 const ISSUERS = 20_000;
@@ -388,32 +389,15 @@ async function measurePropagation(): Promise<{
   const db = new Client({ connectionString: dbUrl.toString() });
   await db.connect();
   try {
-    const instrument = (symbol: string, issuer: string, name: string) => ({
-      id: `i-${symbol}`,
-      ts: REF_TS,
-      symbol,
-      name,
-      aliases: [],
-      issuer,
-      type: 'equity',
-      sector: 'Information Technology',
-      country: 'US',
-      currency: 'USD',
-      underlying: null,
-    });
+    const instrument = (symbol: string, issuer: string, name: string) =>
+      instrumentMessage(symbol, issuer, { ts: REF_TS, name });
     await send(producer, topics.instruments, [
       { key: 'A1', value: instrument('A1', 'A', 'Alder Components plc') },
       { key: 'B1', value: instrument('B1', 'B', 'Birchwood Devices Inc.') },
       { key: 'C1', value: instrument('C1', 'C', 'Cedar Systems Inc.') },
     ]);
-    const relation = (id: string, from: string, to: string) => ({
-      id,
-      ts: REF_TS,
-      from,
-      to,
-      kind: 'supplier_of',
-      weight: 0.5,
-    });
+    const relation = (id: string, from: string, to: string) =>
+      relationMessage(id, from, to, 'supplier_of', 0.5, REF_TS);
     await send(producer, topics.relations, [
       { key: 'r-ab', value: relation('r-ab', 'A', 'B') },
       { key: 'r-bc', value: relation('r-bc', 'B', 'C') },
