@@ -9,6 +9,9 @@ import {
 import { NewsUnderstandingService } from '../news-understanding.service';
 import { ReferenceGraph } from './reference-graph';
 
+/** How long a story waits for the first linker (the names' embeddings) before going without. */
+const FIRST_BUILD_WAIT_MS = 2000;
+
 /** Stories whose fuzzy mentions are remembered, for `cached` (rebalance replays). */
 const REMEMBERED_STORIES = 1000;
 
@@ -58,15 +61,24 @@ export class FuzzyLinking {
   }
 
   /**
-   * The linker for the instruments now: built on first use (awaited), rebuilt in the background
-   * when instruments changed (the previous one serves until then).
+   * The linker for the instruments now: built on first use (awaited up to FIRST_BUILD_WAIT_MS;
+   * a story meanwhile goes with the exact stage alone), rebuilt in the background when
+   * instruments changed (the previous one serves until then).
    */
   private async current(): Promise<FuzzyEntityLinker | null> {
     if (this.builtFor !== this.reference.version && !this.building) {
       const version = this.reference.version;
       this.building = this.build(version).finally(() => (this.building = null));
     }
-    if (!this.linker && this.building) await this.building;
+    if (!this.linker && this.building) {
+      // A large universe takes a while to embed: a story waits for it only so long.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.building,
+        new Promise((r) => (timer = setTimeout(r, FIRST_BUILD_WAIT_MS))),
+      ]);
+      clearTimeout(timer);
+    }
     return this.linker;
   }
 
