@@ -1,31 +1,12 @@
-import type { Evaluation, ExplanationStep } from '@risk/contracts';
+import type { Evaluation, ExplanationStep, Instrument } from '@risk/contracts';
 import { ReferenceGraph } from '../apps/risk-engine/src/state/reference-graph';
 import { json, newsMessage, positionsMessage, produce, waitFor } from './support/harness';
+import { instrumentMessage, relationMessage } from './support/reference-messages';
 import { useRunningService } from './support/running-service';
 
-const TS = '2026-11-30T08:00:00.000Z';
-
-const instrument = (symbol: string, issuer: string, type: string, name: string) => ({
-  id: `i-${symbol}`,
-  ts: TS,
-  symbol,
-  name,
-  aliases: [],
-  issuer,
-  type,
-  sector: 'Information Technology',
-  country: 'US',
-  currency: 'USD',
-  underlying: null,
-});
-const relation = (id: string, from: string, to: string, kind: string, weight: number) => ({
-  id,
-  ts: TS,
-  from,
-  to,
-  kind,
-  weight,
-});
+const instrument = (symbol: string, issuer: string, type: Instrument['type'], name: string) =>
+  instrumentMessage(symbol, issuer, { type, name });
+const relation = relationMessage;
 
 /**
  * A story about a company nobody holds reaches its customer's holders and the holders of a fund

@@ -5,32 +5,19 @@ import { ConfigResourceTypes } from 'kafkajs';
 import type { DeadLetter } from '@risk/contracts';
 import { ApiKeyRepository } from '../apps/api/src/auth/api-key.repository';
 import { BROKERS, json, produce, query, waitFor } from './support/harness';
+import { REFERENCE_TS, instrumentMessage, relationMessage } from './support/reference-messages';
 import { useRunningService } from './support/running-service';
 
-const TS = '2026-11-30T08:00:00.000Z';
+const TS = REFERENCE_TS;
 const LATER = '2026-11-30T09:00:00.000Z';
 
 const instrument = (symbol: string, issuer: string, extra: Record<string, unknown> = {}) => ({
-  id: `i-${symbol}`,
-  ts: TS,
-  symbol,
-  name: `${issuer} ${symbol}`,
-  aliases: [],
-  issuer,
-  type: 'equity',
-  sector: 'Information Technology',
-  country: 'US',
-  currency: 'USD',
-  underlying: null,
+  ...instrumentMessage(symbol, issuer),
   ...extra,
 });
 const relation = (id: string, from: string, to: string, kind: string, weight: number, ts = TS) => ({
-  id,
-  ts,
-  from,
-  to,
+  ...relationMessage(id, from, to, 'supplier_of', weight, ts),
   kind,
-  weight,
 });
 
 /** Produces with kcat (librdkafka), a producer that is not kafkajs: `key:value` lines, -Z for null. */

@@ -3,41 +3,27 @@ import type { ReferenceChange } from '@risk/contracts';
 import { ReferenceStore, openDatabase } from '@risk/persistence';
 import { ReferenceRepository } from '../apps/risk-engine/src/repositories/reference.repository';
 import { ReferenceGraph } from '../apps/risk-engine/src/state/reference-graph';
+import {
+  REFERENCE_TS,
+  instrumentMessage,
+  relationMessage,
+  upsert,
+} from './support/reference-messages';
 import { useTestEnvironment } from './support/running-service';
 
-const TS = '2026-11-30T08:00:00.000Z';
 const LATER = '2026-11-30T09:00:00.000Z';
 
-const instrument = (symbol: string, issuer: string, name: string, ts = TS): ReferenceChange => ({
-  kind: 'instrument',
-  op: 'upsert',
-  key: symbol,
-  value: {
-    id: `i-${symbol}-${ts}`,
-    ts,
-    symbol,
-    name,
-    aliases: ['Alias ' + symbol],
-    issuer,
-    type: 'equity',
-    sector: 'Information Technology',
-    country: 'US',
-    currency: 'USD',
-    underlying: null,
-  },
-});
-const relation = (
-  id: string,
-  from: string,
-  to: string,
-  weight: number,
-  ts = TS,
-): ReferenceChange => ({
-  kind: 'relation',
-  op: 'upsert',
-  key: id,
-  value: { id, ts, from, to, kind: 'supplier_of', weight },
-});
+const instrument = (symbol: string, issuer: string, name: string, ts = REFERENCE_TS) =>
+  upsert(
+    instrumentMessage(symbol, issuer, {
+      id: `i-${symbol}-${ts}`,
+      ts,
+      name,
+      aliases: ['Alias ' + symbol],
+    }),
+  );
+const relation = (id: string, from: string, to: string, weight: number, ts = REFERENCE_TS) =>
+  upsert(relationMessage(id, from, to, 'supplier_of', weight, ts));
 
 /**
  * An engine starting after ingest stored reference data builds the same graph from the tables

@@ -59,6 +59,15 @@ export class NewsUnderstandingService implements OnModuleInit, OnApplicationShut
     return this.understanding?.modelId ?? null;
   }
 
+  /** The encoder's unit vectors of `texts`, in order; null without the encoder. */
+  async embed(texts: readonly string[]): Promise<Float32Array[] | null> {
+    const u = this.understanding;
+    if (!u) return null;
+    const out: Float32Array[] = [];
+    for (const t of texts) out.push(await u.embed(t));
+    return out;
+  }
+
   /** The story's reading (once per story; a repeat of a recent story reuses its reading). */
   async understand(story: Story): Promise<StoryUnderstanding | null> {
     return this.understanding ? this.understanding.understand(story) : null;

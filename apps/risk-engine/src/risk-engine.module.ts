@@ -26,6 +26,7 @@ import { engineStateProviders } from './state/engine-state.providers';
 import { PartitionOwnership } from './state/partition-ownership';
 import { PositionsWatermark } from './state/positions-watermark';
 import { ReferenceGraph } from './state/reference-graph';
+import { FuzzyLinking } from './state/fuzzy-linking';
 import { StopSignal } from './state/stop-signal';
 import { topicLayoutProvider } from './state/topic-layout';
 import { TreeScoringService } from './tree-scoring.service';
@@ -81,6 +82,7 @@ import { ReplayNewsUseCase } from './use-cases/replay-news.use-case';
     PartitionOwnership,
     PositionsWatermark,
     ReferenceGraph,
+    FuzzyLinking,
     EngineLock,
     FlushLock,
     StopSignal,

@@ -27,12 +27,20 @@ function keepStrongest(best: Map<string, Reached>, r: Reached): void {
 /**
  * What a story reaches, each symbol once at its strongest path: its own symbols (weight 1, known
  * to the graph or not), the instruments of its entities and of the issuers its headline or body
- * names, everything up to the graph's bounds from those, and the instruments exposed to the
- * factors it names (docs/knowledge-graph.md § Wiring).
+ * names (exactly, or `fuzzyIssuers`: the encoder stage's, found before), everything up to the
+ * graph's bounds from those, and the instruments exposed to the factors it names
+ * (docs/knowledge-graph.md § Wiring).
  */
-export function storyReach(n: NewsEvent, graph: KnowledgeGraph, linker: EntityLinker): Reached[] {
+export function storyReach(
+  n: NewsEvent,
+  graph: KnowledgeGraph,
+  linker: EntityLinker,
+  fuzzyIssuers: readonly string[] = [],
+): Reached[] {
   const text = storyText(n);
-  const entities = [...new Set([...(n.entities ?? []), ...linker.issuersIn(text)])];
+  const entities = [
+    ...new Set([...(n.entities ?? []), ...linker.issuersIn(text), ...fuzzyIssuers]),
+  ];
   const best = new Map<string, Reached>();
   for (const s of n.symbols) keepStrongest(best, { symbol: s, weight: 1, hops: 0, path: [] });
   if (entities.length > 0 || n.symbols.length > 0)

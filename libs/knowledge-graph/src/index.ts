@@ -5,3 +5,4 @@ export * from './factor-map';
 export * from './describe-path';
 export * from './names';
 export * from './relation-step';
+export * from './fuzzy-linker';

@@ -53,6 +53,38 @@ export interface EngineSymbolChanges {
 /** Rows per statement: keeps each statement's parameters well under PostgreSQL's limits. */
 const SYMBOL_ROWS_PER_STATEMENT = 5_000;
 
+/**
+ * Outcomes per round of multi-row statements: keeps a statement's parameters (10 per evaluation
+ * row) well under PostgreSQL's 65,535, while a commit of hundreds of outcomes is a handful of
+ * round trips instead of five or six per outcome.
+ */
+const OUTCOME_ROWS_PER_STATEMENT = 1_000;
+
+const claimKey = (s: EvaluationOutcome['source']): string =>
+  JSON.stringify([s.topic, s.eventId, s.scope]);
+
+/**
+ * `($1::t1, $2::t2, …), (…)` for `rows` (each with one value per type) and its parameters: a
+ * multi-row VALUES list whose values are sent as they are, one parameter each.
+ */
+function valuesList(
+  types: readonly string[],
+  rows: readonly (readonly unknown[])[],
+): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const tuples = rows.map((row) => {
+    const cells = types.map((t, i) => {
+      params.push(row[i]);
+      return `$${params.length}::${t}`;
+    });
+    return `(${cells.join(', ')})`;
+  });
+  return { sql: tuples.join(', '), params };
+}
+
+/** The UTC day of an ISO time, as `(ts AT TIME ZONE 'UTC')::date` reads it. */
+const utcDay = (iso: string): string => new Date(iso).toISOString().slice(0, 10);
+
 export interface StoredPortfolioState {
   id: string;
   baseCurrency: string;
@@ -94,12 +126,11 @@ export class RiskStore {
         if (snapshotApplied) await this.insertSnapshot(em, snapshot);
       }
       const committed: EvaluationOutcome[] = [];
-      if (!snapshot || snapshotApplied) {
-        for (const o of outcomes) {
-          if (!(await this.claim(em, o.source.topic, o.source.eventId, o.source.scope))) continue;
-          if (await this.insertOutcome(em, o)) committed.push(o);
-        }
-      }
+      if (!snapshot || snapshotApplied)
+        for (let i = 0; i < outcomes.length; i += OUTCOME_ROWS_PER_STATEMENT)
+          committed.push(
+            ...(await this.insertOutcomes(em, outcomes.slice(i, i + OUTCOME_ROWS_PER_STATEMENT))),
+          );
       if (engineState) {
         await em.query(
           `INSERT INTO engine_state (instance_id, instruments, tick_offsets, updated_at)
@@ -179,13 +210,43 @@ export class RiskStore {
     );
   }
 
-  private async insertOutcome(em: EntityManager, o: EvaluationOutcome): Promise<boolean> {
-    const e = o.evaluation;
-    const rows: unknown[] = await em.query(
-      `INSERT INTO evaluations (id, portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics, explanation, timings)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (portfolio_id, trigger_topic, trigger_event_id) DO NOTHING RETURNING 1`,
-      [
+  /**
+   * The outcomes as the statements one per outcome would leave them, in a few multi-row
+   * statements: each claims its source event (the first of two with the same source wins), and
+   * only those whose claim and evaluation row are new write their alert, portfolio row, daily
+   * record and outbox rows. Rows go in input order (an outbox row's id follows it); where two
+   * outcomes write the same row, the one a sequence of single statements would keep is kept:
+   * the last for a portfolio's row, the latest state (then the last) for a day's record. Wide
+   * values (explanations, payloads) go as parameters of a VALUES list: as elements of an array
+   * parameter they cost an escaping pass in the client and a parse in the server, several
+   * times the insert itself.
+   */
+  private async insertOutcomes(
+    em: EntityManager,
+    outcomes: EvaluationOutcome[],
+  ): Promise<EvaluationOutcome[]> {
+    if (outcomes.length === 0) return [];
+    const first = new Map<string, EvaluationOutcome>();
+    for (const o of outcomes) {
+      const k = claimKey(o.source);
+      if (!first.has(k)) first.set(k, o);
+    }
+    const claims = [...first.values()].map((o) => o.source);
+    const claimed: { topic: string; event_id: string; scope: string }[] = await em.query(
+      `INSERT INTO processed_events (topic, event_id, scope)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+       ON CONFLICT DO NOTHING RETURNING topic, event_id, scope`,
+      [claims.map((c) => c.topic), claims.map((c) => c.eventId), claims.map((c) => c.scope)],
+    );
+    const isClaimed = new Set(
+      claimed.map((r) => claimKey({ topic: r.topic, eventId: r.event_id, scope: r.scope })),
+    );
+    const candidates = [...first.entries()].filter(([k]) => isClaimed.has(k)).map(([, o]) => o);
+    if (candidates.length === 0) return [];
+
+    const evs = valuesList(
+      ['uuid', 'text', 'timestamptz', 'text', 'text', 'float8', 'text', 'jsonb', 'jsonb', 'jsonb'],
+      candidates.map(({ evaluation: e }) => [
         e.id,
         e.portfolioId,
         e.ts,
@@ -196,15 +257,23 @@ export class RiskStore {
         JSON.stringify(e.metrics),
         JSON.stringify(e.explanation),
         JSON.stringify(e.timings),
-      ],
+      ]),
     );
-    if (rows.length === 0) return false;
-    if (o.alert) {
-      const a = o.alert;
-      await em.query(
-        `INSERT INTO alerts (id, portfolio_id, ts, level, previous_level, evaluation_id, reason, incident_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [
+    const inserted: { id: string }[] = await em.query(
+      `INSERT INTO evaluations (id, portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics, explanation, timings)
+       VALUES ${evs.sql}
+       ON CONFLICT (portfolio_id, trigger_topic, trigger_event_id) DO NOTHING RETURNING id`,
+      evs.params,
+    );
+    const ids = new Set(inserted.map((r) => r.id));
+    const committed = candidates.filter((o) => ids.has(o.evaluation.id));
+    if (committed.length === 0) return [];
+
+    const alerts = committed.flatMap((o) => (o.alert ? [o.alert] : []));
+    if (alerts.length > 0) {
+      const v = valuesList(
+        ['uuid', 'text', 'timestamptz', 'text', 'text', 'uuid', 'text', 'text'],
+        alerts.map((a) => [
           a.id,
           a.portfolioId,
           a.ts,
@@ -213,57 +282,89 @@ export class RiskStore {
           a.evaluationId,
           a.reason,
           a.incidentId ?? null,
-        ],
+        ]),
       );
-    }
-    await em.query(
-      `UPDATE portfolios SET peak_nav = $2, last_evaluation_id = $3, last_score = $4, last_level = $5,
-         last_evaluated_at = $6, breached_limits = $7, updated_at = now() WHERE id = $1`,
-      [
-        e.portfolioId,
-        o.portfolio.peakNav,
-        e.id,
-        e.score,
-        e.level,
-        e.ts,
-        JSON.stringify(o.portfolio.breachedLimits),
-      ],
-    );
-    await this.upsertDailyRisk(em, o);
-    for (const m of o.outbox) {
       await em.query(
-        `INSERT INTO outbox (topic, partition, message_key, payload) VALUES ($1, $2, $3, $4)`,
-        [m.topic, m.partition, m.key, m.payload],
+        `INSERT INTO alerts (id, portfolio_id, ts, level, previous_level, evaluation_id, reason, incident_id)
+         VALUES ${v.sql}`,
+        v.params,
       );
     }
-    return true;
+
+    const lastOfPortfolio = new Map<string, EvaluationOutcome>();
+    for (const o of committed) lastOfPortfolio.set(o.evaluation.portfolioId, o);
+    const pf = valuesList(
+      ['text', 'float8', 'uuid', 'float8', 'text', 'timestamptz', 'jsonb'],
+      [...lastOfPortfolio.values()].map((o) => [
+        o.evaluation.portfolioId,
+        o.portfolio.peakNav,
+        o.evaluation.id,
+        o.evaluation.score,
+        o.evaluation.level,
+        o.evaluation.ts,
+        JSON.stringify(o.portfolio.breachedLimits),
+      ]),
+    );
+    await em.query(
+      `UPDATE portfolios p SET peak_nav = u.peak_nav, last_evaluation_id = u.evaluation_id,
+         last_score = u.score, last_level = u.level, last_evaluated_at = u.ts,
+         breached_limits = u.breached, updated_at = now()
+         FROM (VALUES ${pf.sql}) AS u(id, peak_nav, evaluation_id, score, level, ts, breached)
+        WHERE p.id = u.id`,
+      pf.params,
+    );
+    await this.upsertDailyRisk(em, committed);
+
+    const out = committed.flatMap((o) => o.outbox);
+    if (out.length > 0) {
+      const v = valuesList(
+        ['text', 'int4', 'text', 'text'],
+        out.map((m) => [m.topic, m.partition, m.key, m.payload]),
+      );
+      await em.query(
+        `INSERT INTO outbox (topic, partition, message_key, payload) VALUES ${v.sql}`,
+        v.params,
+      );
+    }
+    return committed;
   }
 
   /**
-   * The portfolio's record for the UTC day its evaluated state is as of (event time): the day's
-   * latest state wins (on equal times the later commit, which has seen more ticks). Same
-   * transaction as the evaluation, so a live stream and a replay of history make the same records.
+   * Each portfolio's record for the UTC day its evaluated state is as of (event time): the day's
+   * latest state wins (on equal times the later commit, which has seen more ticks; within one
+   * commit the later outcome). Same transaction as the evaluation, so a live stream and a replay
+   * of history make the same records.
    */
-  private async upsertDailyRisk(em: EntityManager, o: EvaluationOutcome): Promise<void> {
-    const e = o.evaluation;
+  private async upsertDailyRisk(em: EntityManager, outcomes: EvaluationOutcome[]): Promise<void> {
+    const latest = new Map<string, EvaluationOutcome>();
+    for (const o of outcomes) {
+      const k = `${o.evaluation.portfolioId} ${utcDay(o.closing.asOf)}`;
+      const cur = latest.get(k);
+      if (!cur || Date.parse(cur.closing.asOf) <= Date.parse(o.closing.asOf)) latest.set(k, o);
+    }
+    const v = valuesList(
+      ['text', 'timestamptz', 'uuid', 'float8', 'float8', 'float8', 'float8', 'jsonb'],
+      [...latest.values()].map((o) => [
+        o.evaluation.portfolioId,
+        o.closing.asOf,
+        o.evaluation.id,
+        o.evaluation.metrics.nav,
+        o.evaluation.metrics.var99,
+        o.evaluation.metrics.es99,
+        o.closing.cash,
+        JSON.stringify(o.closing.positions),
+      ]),
+    );
     await em.query(
       `INSERT INTO daily_risk (portfolio_id, day, evaluation_id, as_of, nav, var99, es99, cash, positions)
-       VALUES ($1, ($2::timestamptz AT TIME ZONE 'UTC')::date, $3, $2, $4, $5, $6, $7, $8)
+       SELECT portfolio_id, (as_of AT TIME ZONE 'UTC')::date, evaluation_id, as_of, nav, var99, es99, cash, positions
+         FROM (VALUES ${v.sql}) AS u(portfolio_id, as_of, evaluation_id, nav, var99, es99, cash, positions)
        ON CONFLICT (portfolio_id, day) DO UPDATE
          SET evaluation_id = EXCLUDED.evaluation_id, as_of = EXCLUDED.as_of,
              nav = EXCLUDED.nav, var99 = EXCLUDED.var99, es99 = EXCLUDED.es99, cash = EXCLUDED.cash,
              positions = EXCLUDED.positions, updated_at = now()
          WHERE daily_risk.as_of <= EXCLUDED.as_of`,
-      [
-        e.portfolioId,
-        o.closing.asOf,
-        e.id,
-        e.metrics.nav,
-        e.metrics.var99,
-        e.metrics.es99,
-        o.closing.cash,
-        JSON.stringify(o.closing.positions),
-      ],
+      v.params,
     );
   }
 

@@ -122,10 +122,13 @@ export const CONFIG_SCHEMA = z.object({
   // News replayed to portfolios a rebalance moves here (docs/architecture.md § Rebalances).
   RECENT_NEWS_MAX: intFrom(1000, 0, 100_000),
   RECENT_NEWS_WINDOW_MS: intFrom(900_000, 0, 86_400_000),
-  // Portfolios one story may reach through the knowledge graph (strongest first), and how many
-  // are judged and committed per turn of the engine lock (docs/knowledge-graph.md § Wiring).
+  // Portfolios one story may reach through the knowledge graph (strongest first), how many are
+  // judged and scored per turn of the engine lock and committed per transaction, and how long
+  // a wave of batches is scored before its evaluations commit together (docs/knowledge-graph.md
+  // § Wiring).
   NEWS_MAX_PORTFOLIOS: intFrom(10_000, 1, 1_000_000),
   NEWS_BATCH_PORTFOLIOS: intFrom(256, 1, 100_000),
+  NEWS_WAVE_MS: intFrom(3000, 0, 60_000),
   LARGE_MOVE_SIGMA: numFrom(3, 0.5, 100),
   EWMA_LAMBDA: numFrom(0.94, 0.5, 0.9999),
   SAMPLE_INTERVAL_MS: intFrom(60_000, 1000, 86_400_000),

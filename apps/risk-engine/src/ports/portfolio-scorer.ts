@@ -18,6 +18,35 @@ export class PortfolioScorer {
     return this.core.evaluate({ ...args, ...(await this.score(tsMs, args.state)) });
   }
 
+  /**
+   * Many portfolios evaluated at one event time, the trees in one model run (a story's
+   * holders): the same evaluations as `evaluate` one at a time.
+   */
+  async evaluateMany(
+    tsMs: number,
+    args: readonly Omit<EvaluateArgs, 'assessment' | 'tree'>[],
+  ): Promise<Evaluated[]> {
+    const scores = await this.scoreMany(
+      tsMs,
+      args.map((a) => a.state),
+    );
+    return args.map((a, i) => this.core.evaluate({ ...a, ...scores[i] }));
+  }
+
+  /** `score` of many states, the trees' verdicts in one model run. */
+  async scoreMany(
+    tsMs: number,
+    states: readonly PortfolioState[],
+  ): Promise<{ assessment: Assessment; tree: TreeVerdict | null }[]> {
+    const items = states.map((state) => ({
+      state,
+      tsMs,
+      assessment: assessPortfolio(EngineCore.contextOf(state), this.core.book),
+    }));
+    const trees = await this.trees.verdicts(this.core, items);
+    return items.map((it, i) => ({ assessment: it.assessment, tree: trees[i] }));
+  }
+
   /** The assessment and the trees' verdict (which sees `state.lastNews`, never a move). */
   async score(
     tsMs: number,

@@ -13,6 +13,8 @@ import { EntityLinker, KnowledgeGraph } from '@risk/knowledge-graph';
 export class ReferenceGraph {
   readonly graph = new KnowledgeGraph();
   private linkerCache: EntityLinker | null = null;
+  /** Counts changes to instruments: what the linkers are built from. */
+  private instrumentsVersion = 0;
 
   /** Applies decoded changes; returns how many changed the graph. */
   apply(changes: Iterable<ReferenceChange>): number {
@@ -20,9 +22,16 @@ export class ReferenceGraph {
     for (const c of changes) {
       if (!this.graph.applyChange(c)) continue;
       changed++;
-      if (c.kind === 'instrument') this.linkerCache = null;
+      if (c.kind === 'instrument') {
+        this.linkerCache = null;
+        this.instrumentsVersion++;
+      }
     }
     return changed;
+  }
+
+  get version(): number {
+    return this.instrumentsVersion;
   }
 
   get linker(): EntityLinker {

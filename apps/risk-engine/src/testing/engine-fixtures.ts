@@ -44,6 +44,7 @@ export const config = (
     reasoningGate: { news: true, moves: true, levels: true, ...gates },
     newsMaxPortfolios: 10_000,
     newsBatchPortfolios: 256,
+    newsWaveMs: 3000,
     ...settings,
   }) as AppConfig;
 
@@ -117,6 +118,10 @@ export const scorerOn = (core: EngineCore) =>
   strictMock<PortfolioScorer>('scorer', {
     evaluate: async (_tsMs: number, args: Omit<EvaluateArgs, 'assessment' | 'tree'>) =>
       core.evaluate(args),
+    evaluateMany: async (
+      _tsMs: number,
+      args: readonly Omit<EvaluateArgs, 'assessment' | 'tree'>[],
+    ) => args.map((a) => core.evaluate(a)),
     score: async (_tsMs: number, state: PortfolioState) => ({
       assessment: assessPortfolio(EngineCore.contextOf(state), core.book),
       tree: null,

@@ -1,7 +1,9 @@
+import type { NewsEvent } from '@risk/contracts';
 import { RecentNews, type JudgeGate, type JudgeItem } from '@risk/engine';
 import type { AppConfig } from '@risk/platform';
 import { Judge } from '../ports/judge';
 import { EngineLock } from '../state/engine-lock';
+import type { FuzzyLinking } from '../state/fuzzy-linking';
 import { ReferenceGraph } from '../state/reference-graph';
 import type { PositionsWatermark } from '../state/positions-watermark';
 import {
@@ -71,6 +73,7 @@ function setup(
     newsGate?: boolean;
     caughtUp?: boolean;
     settings?: Partial<AppConfig>;
+    fuzzy?: (n: NewsEvent) => string[];
   } = {},
 ) {
   const core = newCore();
@@ -86,6 +89,12 @@ function setup(
     judged(item.id, item.symbols[0], 0.3),
   );
   const caughtUp = jest.fn(async () => opts.caughtUp ?? true);
+  const found = new Map<string, string[]>();
+  const fuzzyIssuersIn = jest.fn(async (n: NewsEvent) => {
+    const issuers = opts.fuzzy?.(n) ?? [];
+    found.set(n.id, issuers);
+    return issuers;
+  });
   const useCase = new EvaluateNewsUseCase(
     config({ news: opts.newsGate ?? true }, opts.settings),
     m,
@@ -99,6 +108,10 @@ function setup(
     evaluations.repo,
     rep.committed,
     kestrelGraph(),
+    strictMock<FuzzyLinking>('fuzzy', {
+      issuersIn: fuzzyIssuersIn,
+      cached: (id: string) => found.get(id) ?? [],
+    }),
   );
   return { core, lock, recentNews, evaluations, rep, m, judge, caughtUp, useCase };
 }
@@ -205,8 +218,8 @@ describe('EvaluateNewsUseCase', () => {
   });
 
   describe('through the knowledge graph', () => {
-    function withGraphHolders() {
-      const t = setup();
+    function withGraphHolders(opts: Parameters<typeof setup>[0] = {}) {
+      const t = setup(opts);
       t.core.install(portfolio('pf-d', [{ symbol: 'HRGT', quantity: 10, price: 100 }]));
       t.core.install(portfolio('pf-e', [{ symbol: 'TECHX', quantity: 10, price: 100 }]));
       return t;
@@ -253,12 +266,87 @@ describe('EvaluateNewsUseCase', () => {
       expect(outcomes.map((o) => o.evaluation.portfolioId)).toEqual(['pf-d', 'pf-e']);
     });
 
+    it('reaches the holders of a company only the encoder stage finds, before the lock', async () => {
+      const t = withGraphHolders({
+        fuzzy: (n) => (n.headline.includes('Kestral') ? ['KESTREL'] : []),
+      });
+      const n = { ...news('n5', []), headline: 'Fire at a Kestral Components plant' };
+      await expect(t.useCase.evaluate(n, TOPICS.news)).resolves.toBe(2);
+      const [outcomes] = t.evaluations.commit.mock.calls[0];
+      expect(outcomes.map((o) => o.evaluation.portfolioId)).toEqual(['pf-d', 'pf-e']);
+      // A rebalance's replay finds the same holders from what the stage found.
+      expect(t.useCase.holdersOf(n)).toEqual(['pf-d', 'pf-e']);
+      expect(t.useCase.holdersOf({ ...n, id: 'other' })).toEqual([]);
+    });
+
     it('commits in batches, freeing the lock between them', async () => {
       const t = setup({ settings: { newsBatchPortfolios: 1 } });
       await expect(t.useCase.evaluate(news('n1', ['AAPL']), TOPICS.news)).resolves.toBe(2);
       expect(
         t.evaluations.commit.mock.calls.map(([o]) => o.map((x) => x.evaluation.portfolioId)),
       ).toEqual([['pf-a'], ['pf-b']]);
+    });
+
+    /** What the use case did, in order: judgements and commits (one entry per transaction). */
+    function recorded(t: ReturnType<typeof setup>): string[] {
+      const events: string[] = [];
+      t.judge.mockImplementation(async (pid, item) => {
+        events.push(`judge ${pid}`);
+        return judged(item.id, item.symbols[0], 0.3);
+      });
+      t.evaluations.commit.mockImplementation(async (outcomes) => {
+        events.push(`commit ${outcomes.map((o) => o.evaluation.portfolioId).join(',')}`);
+        return { committed: outcomes, snapshotApplied: true };
+      });
+      return events;
+    }
+
+    it('scores a wave batch by batch, then commits it, a batch per transaction', async () => {
+      const t = setup({ settings: { newsBatchPortfolios: 1, newsWaveMs: 60_000 } });
+      const events = recorded(t);
+      await expect(t.useCase.evaluate(news('n1', ['AAPL']), TOPICS.news)).resolves.toBe(2);
+      expect(events).toEqual(['judge pf-a', 'judge pf-b', 'commit pf-a', 'commit pf-b']);
+    });
+
+    it("spreads a wave's strongest holders over its transactions", async () => {
+      const t = setup({ settings: { newsBatchPortfolios: 2, newsWaveMs: 60_000 } });
+      t.core.install(portfolio('pf-x', [{ symbol: 'AAPL', quantity: 75, price: 100 }]));
+      const events = recorded(t);
+      await expect(t.useCase.evaluate(news('n1', ['AAPL']), TOPICS.news)).resolves.toBe(3);
+      // By strength pf-a (100), pf-x (75), pf-b (50): two transactions, every second one each.
+      expect(events.filter((e) => e.startsWith('commit'))).toEqual([
+        'commit pf-a,pf-b',
+        'commit pf-x',
+      ]);
+    });
+
+    it('with NEWS_WAVE_MS 0 commits each batch as soon as it is scored', async () => {
+      const t = setup({ settings: { newsBatchPortfolios: 1, newsWaveMs: 0 } });
+      const events = recorded(t);
+      await expect(t.useCase.evaluate(news('n1', ['AAPL']), TOPICS.news)).resolves.toBe(2);
+      expect(events).toEqual(['judge pf-a', 'commit pf-a', 'judge pf-b', 'commit pf-b']);
+    });
+
+    it('scores again a holder whose state changed between its scoring and the commit', async () => {
+      const t = setup({ settings: { newsBatchPortfolios: 1, newsWaveMs: 60_000 } });
+      const events = recorded(t);
+      const rebalanced = portfolio('pf-a', [{ symbol: 'AAPL', quantity: 300, price: 100 }]);
+      t.judge.mockImplementation(async (pid, item) => {
+        events.push(`judge ${pid}`);
+        // pf-a is scored (batch 1); a snapshot replaces it before the wave commits.
+        if (pid === 'pf-b') t.core.install(rebalanced);
+        return judged(item.id, item.symbols[0], 0.3);
+      });
+      await expect(t.useCase.evaluate(news('n1', ['AAPL']), TOPICS.news)).resolves.toBe(2);
+      expect(events).toEqual(['judge pf-a', 'judge pf-b', 'commit pf-a', 'commit pf-b']);
+      const [outcomes] = t.evaluations.commit.mock.calls[0];
+      expect(outcomes[0].closing.positions).toEqual([
+        expect.objectContaining({ symbol: 'AAPL', quantity: 300 }),
+      ]);
+      // The new snapshot stays, with the story remembered.
+      const after = t.core.portfolios.get('pf-a')!;
+      expect(after.snapshot).toBe(rebalanced.snapshot);
+      expect(after.lastNews?.newsId).toBe('n1');
     });
 
     it('caps the portfolios one story reaches, strongest exposure first', async () => {

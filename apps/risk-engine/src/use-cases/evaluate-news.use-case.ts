@@ -14,6 +14,7 @@ import {
   type ReachedPortfolio,
   type Evaluated,
   type Judgement,
+  type PortfolioState,
 } from '@risk/engine';
 import { APP_CONFIG, METRICS, type AppConfig, type ServiceMetrics } from '@risk/platform';
 import { CommittedOutcomes } from '../ports/committed-outcomes';
@@ -21,6 +22,7 @@ import { Judge } from '../ports/judge';
 import { PortfolioScorer } from '../ports/portfolio-scorer';
 import { EvaluationRepository } from '../repositories/evaluation.repository';
 import { EngineLock } from '../state/engine-lock';
+import { FuzzyLinking } from '../state/fuzzy-linking';
 import { PositionsWatermark } from '../state/positions-watermark';
 import { ReferenceGraph } from '../state/reference-graph';
 import { TopicLayout } from '../state/topic-layout';
@@ -28,11 +30,17 @@ import { TopicLayout } from '../state/topic-layout';
 /**
  * A news item, evaluated for the owned portfolios it reaches: those holding one of its symbols
  * and those reached through the knowledge graph (docs/knowledge-graph.md § Wiring). Holders (in
- * the lock) → per batch of `NEWS_BATCH_PORTFOLIOS`: the model's judgement per holder (outside
- * it) → score and commit (in the lock), each holder from its state when the judgement is back;
- * between batches the lock is free for ticks and other news. Exactly one evaluation per (item,
- * portfolio): the ledger skips holders already evaluated, and the commit's idempotency claim
- * settles a race with another instance.
+ * the lock), strongest effective exposure first → waves: per batch of `NEWS_BATCH_PORTFOLIOS`,
+ * the model's judgements (outside the lock), then the batch scored in the lock (the trees in one
+ * model run), batch after batch until the wave has taken `NEWS_WAVE_MS` (or holds 8 batches);
+ * then the wave is committed, a batch's worth per transaction (multi-row statements), each
+ * transaction taking every k-th of the wave, so its holders, direct or reached through the
+ * graph, see their evaluations at about the same time. A holder whose state changed after it was
+ * scored (a tick flush, a snapshot, another story) is scored again in its commit; one a rebalance
+ * took away is left to its new owner. The lock is free between batches and between transactions
+ * for ticks and other news. Exactly one evaluation per (item, portfolio): the ledger skips
+ * holders already evaluated, and the commit's idempotency claim settles a race with another
+ * instance.
  */
 @Injectable()
 export class EvaluateNewsUseCase {
@@ -49,6 +57,7 @@ export class EvaluateNewsUseCase {
     private readonly evaluations: EvaluationRepository,
     private readonly committed: CommittedOutcomes,
     private readonly reference: ReferenceGraph,
+    private readonly fuzzy: FuzzyLinking,
   ) {}
 
   /**
@@ -67,14 +76,33 @@ export class EvaluateNewsUseCase {
    */
   async evaluate(n: NewsEvent, topic: string, only?: ReadonlySet<string>): Promise<number> {
     const started = performance.now();
-    const todo = await this.lock.run(() => this.holdersToEvaluate(n, topic, only));
-    let committed = 0;
+    // The encoder stage of entity linking runs before the lock (the exact one inside it).
+    const fuzzy = await this.fuzzy.issuersIn(n);
+    const todo = await this.lock.run(() => this.holdersToEvaluate(n, topic, only, fuzzy));
     const size = this.cfg.newsBatchPortfolios;
-    for (let i = 0; i < todo.length; i += size) {
-      const batch = todo.slice(i, i + size);
-      // A batch's judgements at once: the reasoning engine batches concurrent requests.
-      const judged = await Promise.all(batch.map((p) => this.judgeFor(p, n)));
-      committed += await this.lock.run(() => this.commit(n, topic, batch, judged, started, only));
+    let committed = 0;
+    let next = 0;
+    while (next < todo.length) {
+      const waveStarted = performance.now();
+      const wave: Scored[] = [];
+      do {
+        const batch = todo.slice(next, next + size);
+        next += batch.length;
+        // A batch's judgements at once: the reasoning engine batches concurrent requests.
+        const judged = await Promise.all(batch.map((p) => this.judgeFor(p, n)));
+        wave.push(...(await this.lock.run(() => this.score(n, topic, batch, judged))));
+      } while (
+        next < todo.length &&
+        wave.length < MAX_WAVE_BATCHES * size &&
+        performance.now() - waveStarted < this.cfg.newsWaveMs
+      );
+      // Every transaction takes every k-th of the wave by strength: all are ready, so none
+      // queues behind the others (holders reached through the graph behind direct ones).
+      const parts = Math.ceil(wave.length / size);
+      for (let j = 0; j < parts; j++) {
+        const part = wave.filter((_, i) => i % parts === j);
+        committed += await this.lock.run(() => this.commit(n, topic, part, started, only));
+      }
     }
     return committed;
   }
@@ -84,13 +112,13 @@ export class EvaluateNewsUseCase {
    * rebalance brings get it replayed).
    */
   holdersOf(n: NewsEvent): string[] {
-    return this.reach(n).map((p) => p.portfolioId);
+    return this.reach(n, this.fuzzy.cached(n.id)).map((p) => p.portfolioId);
   }
 
-  private reach(n: NewsEvent): ReachedPortfolio[] {
+  private reach(n: NewsEvent, fuzzy: readonly string[]): ReachedPortfolio[] {
     const g = this.reference;
     return reachedPortfolios(
-      storyReach(n, g.graph, g.linker),
+      storyReach(n, g.graph, g.linker, fuzzy),
       (s) => this.core.holdings.portfoliosHolding(s),
       (pid, s) => (this.core.portfolios.has(pid) ? this.core.weightOfNav(pid, s) : undefined),
       this.cfg.newsMaxPortfolios,
@@ -102,8 +130,9 @@ export class EvaluateNewsUseCase {
     n: NewsEvent,
     topic: string,
     only: ReadonlySet<string> | undefined,
+    fuzzy: readonly string[],
   ): Promise<ReachedPortfolio[]> {
-    const holders = this.reach(n).filter((p) => !only || only.has(p.portfolioId));
+    const holders = this.reach(n, fuzzy).filter((p) => !only || only.has(p.portfolioId));
     if (!only) {
       this.metrics.messages.inc({
         kind: 'news',
@@ -131,43 +160,78 @@ export class EvaluateNewsUseCase {
     return this.judge.judge(p.portfolioId, item, 'news');
   }
 
+  /** In the lock: the evaluations of `n` for `batch` from their states now, not committed. */
+  private async score(
+    n: NewsEvent,
+    topic: string,
+    batch: readonly ReachedPortfolio[],
+    judged: readonly (Judgement | undefined)[],
+  ): Promise<Scored[]> {
+    const items: Omit<Scored, 'result'>[] = [];
+    for (const [i, p] of batch.entries()) {
+      const from = this.core.portfolios.get(p.portfolioId);
+      if (from) items.push({ p, judged: judged[i], from });
+    }
+    const results = await this.evaluateAll(n, topic, items);
+    return items.map((it, i) => ({ ...it, result: results[i] }));
+  }
+
+  /** The evaluations of `n` for the holders from the given states (trees in one run). */
+  private evaluateAll(
+    n: NewsEvent,
+    topic: string,
+    items: readonly Omit<Scored, 'result'>[],
+  ): Promise<Evaluated[]> {
+    const tsMs = Date.parse(n.ts);
+    const ts = new Date(tsMs).toISOString();
+    return this.scorer.evaluateMany(
+      tsMs,
+      items.map(({ p, judged, from }) => {
+        const pid = p.portfolioId;
+        const held = (s: string) => this.core.holdings.portfoliosHolding(s).has(pid);
+        return {
+          state: withNewsJudgement(from, n, judged),
+          trigger: { topic, eventId: n.id },
+          ts,
+          incidentId: `${topic}:${n.id}`,
+          out: this.layout.out,
+          reasoning: judged,
+          context: [newsStep(n, held), ...relationSteps(p.holdings, this.reference.graph)],
+        };
+      }),
+    );
+  }
+
   /**
-   * In the lock: the holders' evaluations of `n` from their states now, committed. A holder a
-   * rebalance took away meanwhile is left to its new owner (which evaluates the item live or
-   * replays it).
+   * In the lock: scored evaluations of `n`, committed in one transaction. One whose portfolio
+   * changed since it was scored is scored again from its state now; a holder a rebalance took
+   * away meanwhile is left to its new owner (which evaluates the item live or replays it).
    */
   private async commit(
     n: NewsEvent,
     topic: string,
-    todo: ReachedPortfolio[],
-    judged: (Judgement | undefined)[],
+    scored: readonly Scored[],
     started: number,
     only: ReadonlySet<string> | undefined,
   ): Promise<number> {
-    const results: (Evaluated & { pid: string })[] = [];
-    for (const [i, p] of todo.entries()) {
-      const pid = p.portfolioId;
-      const state = this.core.portfolios.get(pid);
-      if (!state) continue;
-      const reasoning = judged[i];
-      const held = (s: string) => this.core.holdings.portfoliosHolding(s).has(pid);
-      const r = await this.scorer.evaluate(Date.parse(n.ts), {
-        state: withNewsJudgement(state, n, reasoning),
-        trigger: { topic, eventId: n.id },
-        ts: new Date(Date.parse(n.ts)).toISOString(),
-        incidentId: `${topic}:${n.id}`,
-        out: this.layout.out,
-        reasoning,
-        context: [newsStep(n, held), ...relationSteps(p.holdings, this.reference.graph)],
-      });
-      results.push({ pid, ...r });
+    const kept: Scored[] = [];
+    const stale: Omit<Scored, 'result'>[] = [];
+    for (const s of scored) {
+      const now = this.core.portfolios.get(s.p.portfolioId);
+      if (!now) continue;
+      if (now === s.from) kept.push(s);
+      else stale.push({ p: s.p, judged: s.judged, from: now });
     }
-    const res = await this.evaluations.commit(results.map((r) => r.outcome));
+    if (stale.length > 0) {
+      const again = await this.evaluateAll(n, topic, stale);
+      kept.push(...stale.map((s, i) => ({ ...s, result: again[i] })));
+    }
+    const res = await this.evaluations.commit(kept.map((s) => s.result.outcome));
     const committed = new Set(res.committed);
-    for (const r of results)
+    for (const { result: r } of kept)
       if (committed.has(r.outcome)) {
         // A replayed (older) item must not replace newer news the portfolio remembers.
-        const before = this.core.portfolios.get(r.pid)?.lastNews;
+        const before = this.core.portfolios.get(r.next.id)?.lastNews;
         this.core.install({ ...r.next, lastNews: newerNews(before, r.next.lastNews) });
       }
     if (only && res.committed.length > 0)
@@ -175,4 +239,16 @@ export class EvaluateNewsUseCase {
     this.committed.report(res.committed, 'news', started);
     return res.committed.length;
   }
+}
+
+/** A wave is at most this many batches: bounds the scored evaluations held in memory. */
+const MAX_WAVE_BATCHES = 8;
+
+/** A holder's evaluation of a story, scored and not yet committed. */
+interface Scored {
+  p: ReachedPortfolio;
+  judged: Judgement | undefined;
+  /** The state it was scored from: it commits only while that is still the portfolio's state. */
+  from: PortfolioState;
+  result: Evaluated;
 }
