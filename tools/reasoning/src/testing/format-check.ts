@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { ReasoningEngine } from '@risk/lm-runtime';
-import { maxAbsDiff, openTestEngine } from './model-fixture';
+import { maxAbsDiff, testConfig } from './model-fixture';
 
 /**
  * The checks every downloaded-folder format must pass through the engine: cached against full
@@ -28,27 +28,39 @@ const SNAPSHOT = 'Portfolio P1: AAPL 100 shares, MSFT 50 shares, cash 20000 USD.
 const EVENTS = ['News: AAPL drops 5% on weak guidance.', 'Tick: MSFT 410.5 up 1%.'];
 export const FORMAT_CHECK_OPTIONS = [' LOW', ' MEDIUM', ' HIGH', ' CRITICAL risk'];
 
-export async function checkModelFolder(dir: string): Promise<FormatCheck> {
-  const alone = await openTestEngine(dir, { maxStepTokens: 8, maxBatch: 1 });
-  const batched = await openTestEngine(dir, { maxStepTokens: 64, maxBatch: 8, maxWaitMs: 20 });
+export async function checkModelFolder(
+  dir: string,
+  opts: { executionProviders?: readonly string[] } = {},
+): Promise<FormatCheck> {
+  const eps = opts.executionProviders ?? ['cpu'];
+  const base = testConfig({ maxStepTokens: 16, maxBatch: 8, maxWaitMs: 20 });
+  // One engine: calls made one at a time run alone, concurrent ones share batches.
+  const engine = await ReasoningEngine.open(dir, {
+    ...base,
+    session: {
+      ...base.session,
+      executionProviders: eps,
+      requireAccelerator: eps.some((ep) => ep !== 'cpu'),
+    },
+  });
   try {
     let maxLogitDiff = 0;
-    const compare = async (e: ReasoningEngine, id: string): Promise<void> => {
-      const full = await alone.referenceLogits(e.contextOf(id));
-      maxLogitDiff = Math.max(maxLogitDiff, maxAbsDiff(await e.lastLogits(id), full));
+    const compare = async (id: string): Promise<void> => {
+      const full = await engine.referenceLogits(engine.contextOf(id));
+      maxLogitDiff = Math.max(maxLogitDiff, maxAbsDiff(await engine.lastLogits(id), full));
     };
     const t0 = performance.now();
-    await alone.setContext('a', { system: SYSTEM, snapshot: SNAPSHOT, events: EVENTS });
+    await engine.setContext('a', { system: SYSTEM, snapshot: SNAPSHOT, events: EVENTS });
     const prefillMs = performance.now() - t0;
-    const prefillTokens = alone.contextOf('a').length;
-    await compare(alone, 'a');
-    await alone.append('a', ' News: the Fed holds rates.');
-    await compare(alone, 'a');
+    const prefillTokens = engine.contextOf('a').length;
+    await compare('a');
+    await engine.append('a', ' News: the Fed holds rates.');
+    await compare('a');
 
     const ids = ['x1', 'x2', 'x3'];
     await Promise.all(
       ids.map((id, i) =>
-        batched.setContext(id, {
+        engine.setContext(id, {
           system: SYSTEM,
           snapshot: `${SNAPSHOT}${' extra'.repeat(2 * i)}`,
           events: EVENTS.slice(0, i % 2),
@@ -56,39 +68,38 @@ export async function checkModelFolder(dir: string): Promise<FormatCheck> {
       ),
     );
     await Promise.all(
-      ids.map((id, i) => batched.append(id, ` Event ${i}:${' shock'.repeat(i + 1)}`)),
+      ids.map((id, i) => engine.append(id, ` Event ${i}:${' shock'.repeat(i + 1)}`)),
     );
-    for (const id of ids) await compare(batched, id);
+    for (const id of ids) await compare(id);
     const scores = await Promise.all(
-      ids.map((id) => batched.scoreOptions(id, FORMAT_CHECK_OPTIONS)),
+      ids.map((id) => engine.scoreOptions(id, FORMAT_CHECK_OPTIONS)),
     );
     const generated = await Promise.all(
-      ids.map((id, i) => batched.generate(id, { maxTokens: 4 + 2 * i })),
+      ids.map((id, i) => engine.generate(id, { maxTokens: 3 + 2 * i })),
     );
     let maxOptionDiff = 0;
     let generationMismatches = 0;
     for (const [i, id] of ids.entries()) {
-      await alone.prefill('alone', batched.contextOf(id));
-      const ref = await alone.scoreOptions('alone', FORMAT_CHECK_OPTIONS);
+      await engine.prefill('alone', engine.contextOf(id));
+      const ref = await engine.scoreOptions('alone', FORMAT_CHECK_OPTIONS);
       ref.logProbs.forEach((lp, k) => {
         maxOptionDiff = Math.max(maxOptionDiff, Math.abs(lp - scores[i].logProbs[k]));
       });
-      const g = await alone.generate('alone', { maxTokens: 4 + 2 * i });
+      const g = await engine.generate('alone', { maxTokens: 3 + 2 * i });
       if (g.tokens.join() !== generated[i].tokens.join()) generationMismatches++;
     }
-    const decode = await alone.generate('a', { maxTokens: 16 });
+    const decode = await engine.generate('a', { maxTokens: 12 });
     return {
-      executionProvider: alone.executionProvider,
-      layout: alone.layout,
+      executionProvider: engine.executionProvider,
+      layout: engine.layout,
       maxLogitDiff,
       maxOptionDiff,
       generationMismatches,
-      largestBatch: Math.max(...batched.batchHistory),
+      largestBatch: Math.max(...engine.batchHistory),
       prefillTokensPerSecond: prefillMs > 0 ? (prefillTokens * 1000) / prefillMs : 0,
       decodeTokensPerSecond: decode.timings.tokensPerSecond,
     };
   } finally {
-    await alone.close();
-    await batched.close();
+    await engine.close();
   }
 }
