@@ -622,9 +622,8 @@ export function executionProviderProblem(
   if (!existsSync(path.join(binDir, lib))) {
     return (
       `onnxruntime-node has no CUDA binaries (${lib} is not in ${binDir}); on a GPU host with ` +
-      'CUDA 12 and cuDNN 9 run `npx --yes --package=onnxruntime-node@1.30.0 -- node ' +
-      'node_modules/onnxruntime-node/script/install --onnxruntime-node-install=cuda12` ' +
-      '(README § GPU)'
+      'CUDA 12 and cuDNN 9 run `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` ' +
+      '(README § GPU hosts)'
     );
   }
   return undefined;
