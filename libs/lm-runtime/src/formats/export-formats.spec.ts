@@ -26,7 +26,8 @@ describe.each(EXPORT_FORMATS.map((f) => [f.name, f] as const))(
     });
 
     it('matches full logits when cached, and batched rows match alone', async () => {
-      const r = await checkModelFolder(dir);
+      // No speed figure here (bench:models has it): decodeTokens 0 skips the timed decode.
+      const r = await checkModelFolder(dir, { decodeTokens: 0 });
       const half = format.layout.kvDtype === 'float16';
       expect(r.layout?.kvType).toBe(half ? 'float16' : 'float32');
       expect(r.layout?.exporter).toBe(format.exporter);

@@ -4,6 +4,18 @@ import * as ort from 'onnxruntime-node';
 import { float16ToFloat32, float32ToFloat16 } from '../formats/float16';
 import { ModelFormat, readModelFormat } from '../formats/model-format';
 import type { ModelSpec } from '../model-spec';
+import {
+  concatArrays,
+  gatherRightAligned,
+  KvArray,
+  leftAlignLogits,
+  newSlotsLeftAligned,
+  rightAlignTokens,
+  rowRuns,
+  runsLength,
+  sliceSlots,
+  toFloat32,
+} from './right-aligned-kv';
 import type { PackedStep, StepOutputs } from './step-packing';
 
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
@@ -135,8 +147,6 @@ export function discoverIoNames(
   };
 }
 
-/** float32 or float16 (as Uint16Array): what K/V and logits tensors carry. */
-type KvArray = Float32Array | Uint16Array;
 type FloatType = 'float32' | 'float16';
 
 /** The K/V element type of the session: float32 or float16; anything else is refused. */
@@ -168,31 +178,6 @@ function outputType(
   return type;
 }
 
-function toFloat32(data: KvArray): Float32Array {
-  return data instanceof Float32Array ? data : float16ToFloat32(data);
-}
-
-/** Real (mask 1) columns of one row in [from, to) of a [B, T] mask, as runs. */
-function rowRuns(
-  mask: BigInt64Array,
-  row: number,
-  total: number,
-  from: number,
-  to: number,
-): [number, number][] {
-  const runs: [number, number][] = [];
-  let start = -1;
-  for (let t = from; t <= to; t++) {
-    const real = t < to && mask[row * total + t] === 1n;
-    if (real && start < 0) start = t;
-    if (!real && start >= 0) {
-      runs.push([start, t]);
-      start = -1;
-    }
-  }
-  return runs;
-}
-
 /** A GroupQueryAttention batch's shared past/present buffer: rows right-aligned at slot 0. */
 interface RightAlignedKv {
   readonly batch: number;
@@ -213,7 +198,6 @@ class OrtDecoderBackend implements DecoderBackend {
   private readonly rightAligned = new WeakMap<object, RightAlignedKv>();
   /** Reused `present` output buffers of growing batches (exports without `present_new`). */
   private scratch: { size: number; arrays: KvArray[] } | undefined;
-  private readonly logitsType: FloatType;
 
   constructor(
     private readonly session: ort.InferenceSession,
@@ -223,7 +207,7 @@ class OrtDecoderBackend implements DecoderBackend {
     private readonly kvType: FloatType,
     format: ModelFormat,
   ) {
-    this.logitsType = outputType(session.outputMetadata, io.logits);
+    outputType(session.outputMetadata, io.logits); // refuses a logits type it cannot read
     this.layout = {
       exporter: format.exporter,
       attention: format.attention,
@@ -405,10 +389,8 @@ class OrtDecoderBackend implements DecoderBackend {
     const T = P + S;
     const mask = step.attentionMask;
     const pastRuns = Array.from({ length: B }, (_, b) => rowRuns(mask, b, T, 0, P));
-    const pastLens = pastRuns.map((runs) => runs.reduce((n, [a, z]) => n + z - a, 0));
-    const newLens = Array.from({ length: B }, (_, b) =>
-      rowRuns(mask, b, T, P, T).reduce((n, [a, z]) => n + z - a, 0),
-    );
+    const pastLens = pastRuns.map(runsLength);
+    const newLens = Array.from({ length: B }, (_, b) => runsLength(rowRuns(mask, b, T, P, T)));
     const maxPast = Math.max(...pastLens);
     const width = maxPast + S;
     let kv = step.grow ? this.rightAligned.get(step.grow.buffer) : undefined;
@@ -424,11 +406,7 @@ class OrtDecoderBackend implements DecoderBackend {
       if (step.grow) this.rightAligned.set(step.grow.buffer, kv);
     }
     const C = kv.capacity;
-    const inputIds = new BigInt64Array(B * S);
-    for (let b = 0; b < B; b++) {
-      const s = newLens[b];
-      for (let j = 0; j < s; j++) inputIds[b * S + j] = step.inputIds[b * S + S - s + j];
-    }
+    const inputIds = rightAlignTokens(step.inputIds, newLens, S);
     // onnxruntime's GroupQueryAttention takes several new tokens after a cache one row at a
     // time ("batch_size must be 1 when sequence_length > 1 and past context is given").
     const groups: [number, number][] =
@@ -440,26 +418,10 @@ class OrtDecoderBackend implements DecoderBackend {
       const rowsWidth = Math.max(...pastLens.slice(first, first + count)) + S;
       parts.push(await this.runGqaRows(kv, inputIds, pastLens, first, count, S, rowsWidth));
     }
-    const raw: KvArray = parts.length === 1 ? parts[0] : concatArrays(parts);
-    const V = raw.length / (B * S);
     // Back to the engine's layout: a row's real tokens are the last of the S positions.
-    const logits = new Float32Array(B * S * V);
-    for (let b = 0; b < B; b++) {
-      const s = newLens[b];
-      const src = toFloat32(raw.subarray(b * S * V, (b * S + s) * V));
-      logits.set(src, (b * S + S - s) * V);
-    }
-    const newSlots = (buf: KvArray): Float32Array => {
-      const outKv = new Float32Array(B * H * S * D);
-      for (let b = 0; b < B; b++) {
-        const s = newLens[b];
-        for (let h = 0; h < H; h++) {
-          const from = ((b * H + h) * C + pastLens[b]) * D;
-          outKv.set(toFloat32(buf.subarray(from, from + s * D)), ((b * H + h) * S + S - s) * D);
-        }
-      }
-      return outKv;
-    };
+    const logits = leftAlignLogits(concatArrays(parts), newLens, S);
+    const newSlots = (buf: KvArray): Float32Array =>
+      newSlotsLeftAligned(buf, pastLens, newLens, { heads: H, headDim: D, capacity: C, seqLen: S });
     const newKeys = kv.keys.map(newSlots);
     const newValues = kv.values.map(newSlots);
     for (let b = 0; b < B; b++) kv.lengths[b] = pastLens[b] + newLens[b];
@@ -532,24 +494,13 @@ class OrtDecoderBackend implements DecoderBackend {
     const { batch: B, pastLen: P } = step;
     const H = this.spec.numKvHeads;
     const D = this.spec.headDim;
-    const gather = (src: Float32Array): KvArray => {
-      const from: KvArray = this.kvType === 'float16' ? this.halfOf(src, step.grow?.filled) : src;
-      const dst: KvArray =
-        this.kvType === 'float16'
-          ? new Uint16Array(B * H * capacity * D)
-          : new Float32Array(B * H * capacity * D);
-      for (let b = 0; b < B; b++) {
-        for (let h = 0; h < H; h++) {
-          const srcHead = (b * H + h) * P * D;
-          let at = (b * H + h) * capacity * D;
-          for (const [a, z] of pastRuns[b]) {
-            dst.set(from.subarray(srcHead + a * D, srcHead + z * D), at);
-            at += (z - a) * D;
-          }
-        }
-      }
-      return dst;
-    };
+    const dims = { heads: H, pastLen: P, headDim: D, capacity };
+    const gather = (src: Float32Array): KvArray =>
+      gatherRightAligned(
+        this.kvType === 'float16' ? this.halfOf(src, step.grow?.filled) : src,
+        pastRuns,
+        dims,
+      );
     return {
       batch: B,
       capacity,
@@ -559,37 +510,6 @@ class OrtDecoderBackend implements DecoderBackend {
       filled: step.grow?.filled ?? 0,
     };
   }
-}
-
-function concatArrays(parts: KvArray[]): KvArray {
-  const n = parts.reduce((a, p) => a + p.length, 0);
-  const out = parts[0] instanceof Float32Array ? new Float32Array(n) : new Uint16Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/** Slots [from, from + count) of the time axis of a [rows, len, D] tensor, as [rows, count, D]. */
-function sliceSlots(
-  src: KvArray,
-  rows: number,
-  len: number,
-  d: number,
-  from: number,
-  count: number,
-): KvArray {
-  const out =
-    src instanceof Float32Array
-      ? new Float32Array(rows * count * d)
-      : new Uint16Array(rows * count * d);
-  for (let r = 0; r < rows; r++) {
-    const at = (r * len + from) * d;
-    out.set(src.subarray(at, at + count * d), r * count * d);
-  }
-  return out;
 }
 
 /** Where onnxruntime-node keeps its native libraries for this platform. */

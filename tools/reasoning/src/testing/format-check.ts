@@ -30,7 +30,7 @@ export const FORMAT_CHECK_OPTIONS = [' LOW', ' MEDIUM', ' HIGH', ' CRITICAL risk
 
 export async function checkModelFolder(
   dir: string,
-  opts: { executionProviders?: readonly string[] } = {},
+  opts: { executionProviders?: readonly string[]; decodeTokens?: number } = {},
 ): Promise<FormatCheck> {
   const eps = opts.executionProviders ?? ['cpu'];
   const base = testConfig({ maxStepTokens: 16, maxBatch: 8, maxWaitMs: 20 });
@@ -75,7 +75,7 @@ export async function checkModelFolder(
       ids.map((id) => engine.scoreOptions(id, FORMAT_CHECK_OPTIONS)),
     );
     const generated = await Promise.all(
-      ids.map((id, i) => engine.generate(id, { maxTokens: 3 + 2 * i })),
+      ids.map((id, i) => engine.generate(id, { maxTokens: 2 + 2 * i })),
     );
     let maxOptionDiff = 0;
     let generationMismatches = 0;
@@ -85,10 +85,10 @@ export async function checkModelFolder(
       ref.logProbs.forEach((lp, k) => {
         maxOptionDiff = Math.max(maxOptionDiff, Math.abs(lp - scores[i].logProbs[k]));
       });
-      const g = await engine.generate('alone', { maxTokens: 3 + 2 * i });
+      const g = await engine.generate('alone', { maxTokens: 2 + 2 * i });
       if (g.tokens.join() !== generated[i].tokens.join()) generationMismatches++;
     }
-    const decode = await engine.generate('a', { maxTokens: 12 });
+    const decode = await engine.generate('a', { maxTokens: opts.decodeTokens ?? 12 });
     return {
       executionProvider: engine.executionProvider,
       layout: engine.layout,
