@@ -31,7 +31,7 @@ describe.each(EXPORT_FORMATS.map((f) => [f.name, f] as const))(
       const half = format.layout.kvDtype === 'float16';
       expect(r.layout?.kvType).toBe(half ? 'float16' : 'float32');
       expect(r.layout?.exporter).toBe(format.exporter);
-      expect(r.layout?.newKv).toBe(format.exporter === 'genai' ? 'shared-buffer' : 'sliced');
+      expect(r.layout?.newKv).toBe(format.exporter === 'genai' ? 'shared-buffer' : 'derived');
       expect(r.largestBatch).toBeGreaterThan(1);
       expect(r.maxLogitDiff).toBeLessThanOrEqual(half ? 2e-2 : 1e-3);
       expect(r.maxOptionDiff).toBeLessThanOrEqual(half ? 2e-2 : 1e-3);

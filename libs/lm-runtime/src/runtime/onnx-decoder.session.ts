@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { float16ToFloat32, float32ToFloat16 } from '../formats/float16';
 import { ModelFormat, readModelFormat } from '../formats/model-format';
+import { withNewKvOutputs } from '../formats/new-kv-outputs';
 import type { ModelSpec } from '../model-spec';
 import {
   concatArrays,
@@ -13,7 +15,6 @@ import {
   rightAlignTokens,
   rowRuns,
   runsLength,
-  sliceSlots,
   toFloat32,
 } from './right-aligned-kv';
 import type { PackedStep, StepOutputs } from './step-packing';
@@ -43,11 +44,12 @@ export interface DecoderLayout {
   readonly kvType: 'float32' | 'float16';
   readonly hasPositionIds: boolean;
   /**
-   * How a growing batch gets a step's new K/V: `present_new` outputs, `present` written into a
-   * reused bound buffer and sliced (exports without `present_new`), or GroupQueryAttention
-   * writing into the batch's own shared past/present buffer in place.
+   * How a growing batch gets a step's new K/V: the model's `present_new` outputs, the same
+   * outputs added at load to an export's present `Concat`s (`derived`), or GroupQueryAttention
+   * writing into the batch's own shared past/present buffer in place; `none`: batches feed the
+   * whole `present` back (a graph whose present is not a Concat).
    */
-  readonly newKv: 'output' | 'sliced' | 'shared-buffer';
+  readonly newKv: 'output' | 'derived' | 'shared-buffer' | 'none';
 }
 
 /** The one side effect of the runtime: a decoder-with-past forward step. */
@@ -196,8 +198,6 @@ class OrtDecoderBackend implements DecoderBackend {
   private readonly halves = new WeakMap<Float32Array, { half: Uint16Array; filled?: number }>();
   /** GroupQueryAttention buffers of growing batches, by the engine's buffer. */
   private readonly rightAligned = new WeakMap<object, RightAlignedKv>();
-  /** Reused `present` output buffers of growing batches (exports without `present_new`). */
-  private scratch: { size: number; arrays: KvArray[] } | undefined;
 
   constructor(
     private readonly session: ort.InferenceSession,
@@ -206,6 +206,7 @@ class OrtDecoderBackend implements DecoderBackend {
     readonly executionProvider: string,
     private readonly kvType: FloatType,
     format: ModelFormat,
+    derivedNewKv: boolean,
   ) {
     outputType(session.outputMetadata, io.logits); // refuses a logits type it cannot read
     this.layout = {
@@ -214,12 +215,18 @@ class OrtDecoderBackend implements DecoderBackend {
       kvType,
       hasPositionIds: io.hasPositionIds,
       newKv:
-        format.attention === 'gqa' ? 'shared-buffer' : io.newKeys !== null ? 'output' : 'sliced',
+        format.attention === 'gqa'
+          ? 'shared-buffer'
+          : io.newKeys === null
+            ? 'none'
+            : derivedNewKv
+              ? 'derived'
+              : 'output',
     };
   }
 
   get hasNewKv(): boolean {
-    return true;
+    return this.layout.newKv !== 'none';
   }
 
   async release(): Promise<void> {
@@ -313,33 +320,7 @@ class OrtDecoderBackend implements DecoderBackend {
         newValues: fresh(this.io.newValues, grow.values),
       };
     }
-    // No `present_new` (every exporter's layout): `present` is written by the graph into buffers
-    // bound once per shape and reused, and only the S new slots are copied out of them.
-    const size = B * H * (P + S) * D;
-    if (this.scratch?.size !== size) {
-      const make = (): KvArray =>
-        this.kvType === 'float16' ? new Uint16Array(size) : new Float32Array(size);
-      this.scratch = { size, arrays: Array.from({ length: 2 * L }, make) };
-    }
-    const arrays = this.scratch.arrays;
-    const fetches: Record<string, ort.Tensor | null> = { [this.io.logits]: null };
-    for (let l = 0; l < L; l++) {
-      fetches[this.io.presentKeys[l]] = this.boundTensor(arrays[2 * l], [B, H, P + S, D]);
-      fetches[this.io.presentValues[l]] = this.boundTensor(arrays[2 * l + 1], [B, H, P + S, D]);
-    }
-    const out = await this.session.run(feeds, fetches);
-    const slice = (src: KvArray, buffer: Float32Array): Float32Array => {
-      const slots = sliceSlots(src, B * H, P + S, D, P, S);
-      if (slots instanceof Uint16Array) this.writeHalfSlots(buffer, slots, step, 0, S);
-      return toFloat32(slots);
-    };
-    return {
-      logits: logitsOf(out),
-      presentKeys: [],
-      presentValues: [],
-      newKeys: grow.keys.map((buf, l) => slice(arrays[2 * l], buf)),
-      newValues: grow.values.map((buf, l) => slice(arrays[2 * l + 1], buf)),
-    };
+    throw new Error('a growing step needs present_new outputs or GroupQueryAttention');
   }
 
   private boundTensor(data: KvArray, dims: number[]): ort.Tensor {
@@ -512,6 +493,18 @@ class OrtDecoderBackend implements DecoderBackend {
   }
 }
 
+/** Files above this are run as they are (the graph is decoded in memory to add outputs). */
+const MAX_DERIVE_BYTES = 1024 * 1024 * 1024;
+
+/** The model with `present_new` outputs added (see withNewKvOutputs), or undefined. */
+async function newKvModel(file: string, io: IoNames): Promise<Uint8Array | undefined> {
+  if ((await stat(file)).size > MAX_DERIVE_BYTES) return undefined;
+  return withNewKvOutputs(await readFile(file), {
+    keys: io.presentKeys,
+    values: io.presentValues,
+  });
+}
+
 /** Where onnxruntime-node keeps its native libraries for this platform. */
 export function onnxruntimeBinDir(): string {
   return path.join(
@@ -583,22 +576,44 @@ export async function openDecoderSession(
     try {
       const problem = executionProviderProblem(ep);
       if (problem) throw new Error(problem);
-      const session = await ort.InferenceSession.create(file, {
+      const sessionOptions: ort.InferenceSession.SessionOptions = {
         executionProviders: [providerConfig(ep, options)],
         ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
         graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
-      });
-      const io = discoverIoNames(
+      };
+      let session = await ort.InferenceSession.create(file, sessionOptions);
+      let io = discoverIoNames(
         session.inputNames,
         session.outputNames,
         spec.numLayers,
         format.names,
       );
+      let derived = false;
+      if (io.newKeys === null && format.attention === 'concat') {
+        const bytes = await newKvModel(file, io);
+        if (bytes) {
+          await session.release();
+          session = await ort.InferenceSession.create(bytes, {
+            ...sessionOptions,
+            // Loaded from bytes: external data files are found beside the original file.
+            extra: {
+              session: { model_external_initializers_file_folder_path: path.dirname(file) },
+            },
+          });
+          io = discoverIoNames(
+            session.inputNames,
+            session.outputNames,
+            spec.numLayers,
+            format.names,
+          );
+          derived = true;
+        }
+      }
       const kvType = kvTypeOf(session.inputMetadata, io.pastKeys);
       logger?.log(
         `reasoning model ${file} opened on execution provider ${ep} (${format.exporter}, ${format.attention} attention, ${kvType} K/V)`,
       );
-      return new OrtDecoderBackend(session, io, spec, ep, kvType, format);
+      return new OrtDecoderBackend(session, io, spec, ep, kvType, format, derived);
     } catch (err) {
       if (err instanceof DecoderSignatureError) throw err;
       lastError = err;

@@ -122,20 +122,3 @@ export function concatArrays(parts: readonly KvArray[]): KvArray {
   }
   return out;
 }
-
-/** Slots [from, from + count) of the time axis of a [rows, len, D] tensor, as [rows, count, D]. */
-export function sliceSlots(
-  src: KvArray,
-  rows: number,
-  len: number,
-  d: number,
-  from: number,
-  count: number,
-): KvArray {
-  const out = sameKind(src, rows * count * d);
-  for (let r = 0; r < rows; r++) {
-    const at = (r * len + from) * d;
-    out.set(src.subarray(at, at + count * d), r * count * d);
-  }
-  return out;
-}
