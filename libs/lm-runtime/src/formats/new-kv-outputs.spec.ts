@@ -33,7 +33,7 @@ describe('withNewKvOutputs', () => {
     const graph = onnx.ModelProto.decode(bytes as Uint8Array).graph as onnx.GraphProto;
     const added = graph.output.find((o) => o.name === 'present_new.0.key');
     expect(added?.type?.tensorType?.elemType).toBe(onnx.TensorProto.DataType.FLOAT16);
-    const identity = graph.node.find((n) => n.output.includes('present_new.0.key'));
+    const identity = graph.node.find((n) => n.output?.includes('present_new.0.key'));
     expect(identity?.opType).toBe('Identity');
     expect(identity?.input).toEqual(['k_new']);
   });
