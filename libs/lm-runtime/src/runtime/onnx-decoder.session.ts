@@ -275,7 +275,7 @@ class OrtDecoderBackend implements DecoderBackend {
 
   /** Optimum / this project's layout: present = concat(past, new) on the time axis. */
   private async runConcat(step: PackedStep): Promise<StepOutputs> {
-    const { batch: B, seqLen: S, pastLen: P } = step;
+    const { batch: B, pastLen: P } = step;
     const H = this.spec.numKvHeads;
     const D = this.spec.headDim;
     const L = this.spec.numLayers;
@@ -309,7 +309,7 @@ class OrtDecoderBackend implements DecoderBackend {
       const fresh = (names: string[], buffers: readonly Float32Array[]): Float32Array[] =>
         names.map((n, l) => {
           const data = out[n].data as KvArray;
-          if (data instanceof Uint16Array) this.writeHalfSlots(buffers[l], data, step, 0, S);
+          if (data instanceof Uint16Array) this.writeHalfSlots(buffers[l], data, step);
           return toFloat32(data);
         });
       return {
@@ -333,13 +333,7 @@ class OrtDecoderBackend implements DecoderBackend {
    * Keeps the float16 copy of a growing batch buffer in step with the engine, which writes the
    * new slots [filled, filled + S) of the float32 buffer after this step.
    */
-  private writeHalfSlots(
-    buffer: Float32Array,
-    fresh: Uint16Array,
-    step: PackedStep,
-    from: number,
-    count: number,
-  ): void {
+  private writeHalfSlots(buffer: Float32Array, fresh: Uint16Array, step: PackedStep): void {
     const grow = step.grow;
     if (!grow) return;
     const entry = this.halves.get(buffer);
@@ -348,10 +342,7 @@ class OrtDecoderBackend implements DecoderBackend {
     const D = this.spec.headDim;
     const BH = B * this.spec.numKvHeads;
     for (let bh = 0; bh < BH; bh++) {
-      entry.half.set(
-        fresh.subarray((bh * S + from) * D, (bh * S + from + count) * D),
-        (bh * stride + grow.filled) * D,
-      );
+      entry.half.set(fresh.subarray(bh * S * D, (bh + 1) * S * D), (bh * stride + grow.filled) * D);
     }
     entry.filled = grow.filled + S;
   }
