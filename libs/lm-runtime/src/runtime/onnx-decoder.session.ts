@@ -379,6 +379,11 @@ class OrtDecoderBackend implements DecoderBackend {
     }
     const C = kv.capacity;
     const inputIds = rightAlignTokens(step.inputIds, newLens, S);
+    // Some genai builds also take position_ids (rotary outside the op): a row's cache length
+    // onward, which is each real token's position (no sliding window with these models).
+    const positionIds = new BigInt64Array(B * S);
+    for (let b = 0; b < B; b++)
+      for (let j = 0; j < S; j++) positionIds[b * S + j] = BigInt(pastLens[b] + j);
     // onnxruntime's GroupQueryAttention takes several new tokens after a cache one row at a
     // time ("batch_size must be 1 when sequence_length > 1 and past context is given").
     const groups: [number, number][] =
@@ -388,7 +393,9 @@ class OrtDecoderBackend implements DecoderBackend {
     const parts: KvArray[] = [];
     for (const [first, count] of groups) {
       const rowsWidth = Math.max(...pastLens.slice(first, first + count)) + S;
-      parts.push(await this.runGqaRows(kv, inputIds, pastLens, first, count, S, rowsWidth));
+      parts.push(
+        await this.runGqaRows(kv, { inputIds, positionIds }, pastLens, first, count, rowsWidth),
+      );
     }
     // Back to the engine's layout: a row's real tokens are the last of the S positions.
     const logits = leftAlignLogits(concatArrays(parts), newLens, S);
@@ -421,25 +428,25 @@ class OrtDecoderBackend implements DecoderBackend {
   /** One GroupQueryAttention run over rows [first, first + count) of the shared buffer. */
   private async runGqaRows(
     kv: RightAlignedKv,
-    inputIds: BigInt64Array,
+    tokens: { inputIds: BigInt64Array; positionIds: BigInt64Array },
     pastLens: readonly number[],
     first: number,
     count: number,
-    S: number,
     width: number,
   ): Promise<KvArray> {
+    const S = tokens.inputIds.length / kv.batch;
+    const rowsOf = (a: BigInt64Array): BigInt64Array => a.subarray(first * S, (first + count) * S);
     const H = this.spec.numKvHeads;
     const D = this.spec.headDim;
     const C = kv.capacity;
     const mask = new BigInt64Array(count * width);
     for (let r = 0; r < count; r++) mask.fill(1n, r * width, r * width + pastLens[first + r] + S);
     const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', inputIds.subarray(first * S, (first + count) * S), [
-        count,
-        S,
-      ]),
+      input_ids: new ort.Tensor('int64', rowsOf(tokens.inputIds), [count, S]),
       attention_mask: new ort.Tensor('int64', mask, [count, width]),
     };
+    if (this.io.hasPositionIds)
+      feeds.position_ids = new ort.Tensor('int64', rowsOf(tokens.positionIds), [count, S]);
     const fetches: Record<string, ort.Tensor | null> = { [this.io.logits]: null };
     const rows = (a: KvArray): KvArray =>
       a.subarray(first * H * C * D, (first + count) * H * C * D);

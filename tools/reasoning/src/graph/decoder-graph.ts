@@ -40,6 +40,11 @@ export interface ExportLayout {
    * may be one shared buffer. No `position_ids`, no sliding window.
    */
   readonly attention?: 'concat' | 'gqa';
+  /**
+   * With 'gqa': rotary applied before the op from a `position_ids` input (as genai builds that
+   * keep RotaryEmbedding outside attention) instead of inside it (`do_rotary`).
+   */
+  readonly gqaPositionIds?: boolean;
 }
 
 export interface BuildDecoderOptions {
@@ -184,7 +189,9 @@ class DecoderGraph {
     const presentDims = ['batch_size', cfg.numKvHeads, 'total_sequence_length', d];
     const newDims = ['batch_size', cfg.numKvHeads, 'sequence_length', d];
     const io = this.ioFloat;
-    const withPositions = this.layout.positionIds !== false && !this.gqa;
+    const withPositions = this.gqa
+      ? this.layout.gqaPositionIds === true
+      : this.layout.positionIds !== false;
     const withNew = this.layout.newKvOutputs !== false && !this.gqa;
     g.input(decoderIo.inputIds, 'int64', ['batch_size', 'sequence_length']);
     g.input(decoderIo.attentionMask, 'int64', ['batch_size', 'total_sequence_length']);
@@ -208,8 +215,9 @@ class DecoderGraph {
     let x = embedding.lookup(decoderIo.inputIds);
     if (this.gqa) {
       const gqa = this.gqaInputs();
+      const rotary = withPositions ? this.rotaryCosSin() : undefined;
       w.layers.forEach((layer, i) => {
-        x = this.layerGqa(x, i, layer, gqa);
+        x = this.layerGqa(x, i, layer, gqa, rotary);
       });
     } else {
       const mask = this.attentionAllowed();
@@ -282,6 +290,7 @@ class DecoderGraph {
     i: number,
     w: DecoderWeights['layers'][number],
     gqa: { seqlensK: string; total: string; cos: string; sin: string },
+    rotary?: [string, string],
   ): string {
     const { g, cfg, d } = this;
     const p = `model.layers.${i}`;
@@ -298,6 +307,21 @@ class DecoderGraph {
         ]);
       q = perHead(q, cfg.numHeads, `${p}.self_attn.q_norm.weight`);
       k = perHead(k, cfg.numKvHeads, `${p}.self_attn.k_norm.weight`);
+    }
+    if (rotary) {
+      // [B,S,n·D] → [B,n,S,D], rotate, and back.
+      const rope = (t: string, n: number): string => {
+        const bnsd = g.op('Transpose', [g.op('Reshape', [t, g.i64([0, 0, n, d])])], {
+          perm: [0, 2, 1, 3],
+        });
+        const rotated = this.rotate(bnsd, rotary[0], rotary[1]);
+        return g.op('Reshape', [
+          g.op('Transpose', [rotated], { perm: [0, 2, 1, 3] }),
+          g.i64([0, 0, n * d]),
+        ]);
+      };
+      q = rope(q, cfg.numHeads);
+      k = rope(k, cfg.numKvHeads);
     }
     const [attn] = g.opMulti(
       'GroupQueryAttention',
@@ -316,7 +340,7 @@ class DecoderGraph {
       {
         num_heads: cfg.numHeads,
         kv_num_heads: cfg.numKvHeads,
-        do_rotary: 1,
+        do_rotary: rotary ? 0 : 1,
         rotary_interleaved: 0,
       },
       'com.microsoft',

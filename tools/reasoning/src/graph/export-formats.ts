@@ -71,6 +71,13 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     quantization: 'int4',
     layout: { attention: 'gqa', newKvOutputs: false },
   },
+  {
+    name: 'genai-llama-int4-position-ids',
+    exporter: 'genai',
+    family: 'llama',
+    quantization: 'int4',
+    layout: { attention: 'gqa', newKvOutputs: false, gqaPositionIds: true },
+  },
 ];
 
 /** Standard deviation of the random weights of the format models. */
@@ -188,6 +195,7 @@ function genaiConfig(cfg: DecoderConfig, format: ExportFormat): Record<string, u
         inputs: {
           input_ids: 'input_ids',
           attention_mask: 'attention_mask',
+          ...(format.layout.gqaPositionIds ? { position_ids: 'position_ids' } : {}),
           past_key_names: 'past_key_values.%d.key',
           past_value_names: 'past_key_values.%d.value',
         },
