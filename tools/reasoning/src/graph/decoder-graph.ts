@@ -37,7 +37,8 @@ export interface ExportLayout {
   /**
    * 'gqa': onnxruntime-genai's `GroupQueryAttention` (com.microsoft) with rotary inside,
    * `seqlens_k` = rows of the mask − 1 and `total_sequence_length` = its width; past and present
-   * may be one shared buffer. No `position_ids`, no sliding window.
+   * may be one shared buffer. No sliding window. With kvDtype 'float16' the op runs in float16
+   * (q/k/v, cos/sin caches, K/V), as genai's CUDA fp16 builds.
    */
   readonly attention?: 'concat' | 'gqa';
   /**
@@ -127,8 +128,8 @@ function decoderGraph(
 ): OnnxGraphBuilder {
   validateDecoderConfig(cfg);
   const layout = opts.layout ?? {};
-  if (layout.attention === 'gqa' && (cfg.slidingWindow || layout.kvDtype === 'float16')) {
-    throw new Error('the GroupQueryAttention layout is built without sliding window, fp32 K/V');
+  if (layout.attention === 'gqa' && cfg.slidingWindow) {
+    throw new Error('the GroupQueryAttention layout is built without sliding window');
   }
   const w = 'seed' in weights ? randomDecoderWeights(cfg, weights.seed) : weights;
   checkDecoderWeights(cfg, w);
@@ -279,8 +280,15 @@ class DecoderGraph {
     return {
       seqlensK,
       total,
-      cos: g.tensor('cos_cache', 'float32', [cfg.maxPositions, d / 2], cos),
-      sin: g.tensor('sin_cache', 'float32', [cfg.maxPositions, d / 2], sin),
+      ...(this.half
+        ? {
+            cos: g.tensor('cos_cache', 'float16', [cfg.maxPositions, d / 2], float32ToFloat16(cos)),
+            sin: g.tensor('sin_cache', 'float16', [cfg.maxPositions, d / 2], float32ToFloat16(sin)),
+          }
+        : {
+            cos: g.tensor('cos_cache', 'float32', [cfg.maxPositions, d / 2], cos),
+            sin: g.tensor('sin_cache', 'float32', [cfg.maxPositions, d / 2], sin),
+          }),
     };
   }
 
@@ -323,12 +331,14 @@ class DecoderGraph {
       q = rope(q, cfg.numHeads);
       k = rope(k, cfg.numKvHeads);
     }
-    const [attn] = g.opMulti(
+    // A float16 build (genai's CUDA builds) runs the op in float16, K/V cache included.
+    const toIo = (t: string): string => (this.half ? g.op('Cast', [t], { to: FLOAT16 }) : t);
+    const [attnIo] = g.opMulti(
       'GroupQueryAttention',
       [
-        q,
-        k,
-        v,
+        toIo(q),
+        toIo(k),
+        toIo(v),
         decoderIo.pastKey(i),
         decoderIo.pastValue(i),
         gqa.seqlensK,
@@ -345,6 +355,7 @@ class DecoderGraph {
       },
       'com.microsoft',
     );
+    const attn = this.half ? g.op('Cast', [attnIo], { to: FLOAT }) : attnIo;
     const attnOut = this.linear(attn, `${p}.self_attn.o_proj`, w.o, cfg.numHeads * d, hidden);
     const x1 = g.op('Add', [x, attnOut]);
     return this.mlp(x1, p, w);

@@ -72,6 +72,13 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     layout: { attention: 'gqa', newKvOutputs: false },
   },
   {
+    name: 'genai-qwen2-fp16',
+    exporter: 'genai',
+    family: 'qwen2',
+    quantization: 'none',
+    layout: { attention: 'gqa', newKvOutputs: false, kvDtype: 'float16' },
+  },
+  {
     name: 'genai-llama-int4-position-ids',
     exporter: 'genai',
     family: 'llama',
