@@ -15,7 +15,11 @@ import { existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ReasoningEngine, ReasoningRuntimeConfig } from '@risk/lm-runtime';
+import {
+  executionProviderProblem,
+  ReasoningEngine,
+  ReasoningRuntimeConfig,
+} from '@risk/lm-runtime';
 import { DECODER_GRAPH_REVISION, DECODER_PRESETS, writeModelFolder } from '@risk/reasoning-tools';
 import { newsUnderLoad, SHIPPED_REASONER, type InflightFigures } from './reasoning-inflight';
 
@@ -26,6 +30,10 @@ const EVENT_TOKENS = 32;
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const IN_FLIGHT = [32, 64, 96];
 const NEWS_PER_RUN = Number(process.env.BENCH_NEWS ?? 12);
+// `-- --ep cuda` (or REASONING_EP=cuda,cpu): probes in child processes inherit it via the env.
+const epArg = process.argv.indexOf('--ep');
+if (epArg >= 0) process.env.REASONING_EP = process.argv[epArg + 1];
+const EPS = (process.env.REASONING_EP ?? 'cpu').split(',').map((p) => p.trim().toLowerCase());
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -56,7 +64,8 @@ async function ensureModel(quantization: 'none' | 'int8'): Promise<string> {
 
 function config(overrides: Partial<ReasoningRuntimeConfig> = {}): ReasoningRuntimeConfig {
   return {
-    session: { executionProviders: (process.env.REASONING_EP ?? 'cpu').split(',') },
+    // A GPU run that silently fell back to CPU would report CPU figures as GPU ones.
+    session: { executionProviders: EPS, requireAccelerator: EPS.some((p) => p !== 'cpu') },
     budgetBytes: 2 * 1024 * 1024 * 1024,
     maxBatch: 32,
     maxWaitMs: 0,
@@ -212,6 +221,13 @@ function runProbe(dir: string): {
 async function main(): Promise<void> {
   const started = performance.now();
   console.log(`reasoning bench: ${os.cpus().length} CPUs, node ${process.version}, reps ${REPS}`);
+  for (const ep of EPS) {
+    const problem = executionProviderProblem(ep);
+    if (problem) {
+      console.error(`--ep ${ep}: ${problem}`);
+      process.exit(2);
+    }
+  }
   const fp32Dir = await ensureModel('none');
   const int8Dir = await ensureModel('int8');
 

@@ -1,4 +1,6 @@
 export * from './model-spec';
+export * from './formats/float16';
+export * from './formats/model-format';
 export * from './tokenizer';
 export * from './text-units';
 export * from './prng';

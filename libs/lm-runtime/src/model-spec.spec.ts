@@ -1,4 +1,4 @@
-import { kvBytesPerToken, ModelConfigError, parseModelSpec } from './model-spec';
+import { kvBytesPerToken, ModelConfigError, parseGenaiSpec, parseModelSpec } from './model-spec';
 
 /** config.json of Qwen2.5-0.5B-Instruct (the keys the runtime reads). */
 const QWEN25_05B = {
@@ -31,5 +31,36 @@ describe('parseModelSpec', () => {
 
   it('rejects a config without layer count', () => {
     expect(() => parseModelSpec({ hidden_size: 8 })).toThrow(ModelConfigError);
+  });
+});
+
+describe('parseGenaiSpec', () => {
+  it('reads genai_config.json of an onnxruntime-genai Qwen2.5-0.5B build', () => {
+    const spec = parseGenaiSpec({
+      model: {
+        context_length: 32768,
+        decoder: {
+          head_size: 64,
+          hidden_size: 896,
+          num_attention_heads: 14,
+          num_hidden_layers: 24,
+          num_key_value_heads: 2,
+        },
+        eos_token_id: [151645, 151643],
+        vocab_size: 151936,
+      },
+    });
+    expect(spec).toEqual({
+      numLayers: 24,
+      numKvHeads: 2,
+      headDim: 64,
+      vocabSize: 151936,
+      maxPositions: 32768,
+      eosTokenIds: [151645, 151643],
+    });
+  });
+
+  it('rejects a file without a decoder section', () => {
+    expect(() => parseGenaiSpec({ model: { vocab_size: 10 } })).toThrow(ModelConfigError);
   });
 });

@@ -16,7 +16,10 @@ export interface ModelSpec {
   readonly slidingWindow?: SlidingWindowSpec;
 }
 
-/** K/V are float32 in the decoder-with-past signature this runtime supports. */
+/**
+ * Bytes of one K/V element as the runtime holds it: float32 in host memory, also for models
+ * whose K/V inputs are float16 (converted at the session boundary).
+ */
 export const KV_DTYPE_BYTES = 4;
 
 export class ModelConfigError extends Error {
@@ -68,6 +71,30 @@ export function parseModelSpec(
       ]),
     ],
     ...(slidingWindow ? { slidingWindow } : {}),
+  };
+}
+
+/**
+ * The spec from an onnxruntime-genai `genai_config.json` (its `model` and `model.decoder`
+ * sections), for folders that have no Hugging Face `config.json`.
+ */
+export function parseGenaiSpec(genai: Record<string, unknown>): ModelSpec {
+  const model = genai['model'];
+  if (typeof model !== 'object' || model === null)
+    throw new ModelConfigError('genai_config.json: no "model" section');
+  const m = model as Record<string, unknown>;
+  const decoder = m['decoder'];
+  if (typeof decoder !== 'object' || decoder === null)
+    throw new ModelConfigError('genai_config.json: no "model.decoder" section');
+  const d = decoder as Record<string, unknown>;
+  const numHeads = positiveInt(d, 'num_attention_heads');
+  return {
+    numLayers: positiveInt(d, 'num_hidden_layers'),
+    numKvHeads: positiveInt(d, 'num_key_value_heads', numHeads),
+    headDim: positiveInt(d, 'head_size', Math.floor(positiveInt(d, 'hidden_size') / numHeads)),
+    vocabSize: positiveInt(m, 'vocab_size'),
+    maxPositions: positiveInt(m, 'context_length', 32768),
+    eosTokenIds: [...new Set(tokenIds(m['eos_token_id']))],
   };
 }
 

@@ -9,8 +9,8 @@ import {
 } from './kv/kv-block';
 import { CachedContext, KvCacheManager, KvCacheStats, KvLease } from './kv/kv-cache.manager';
 import { planReuse } from './kv/reuse-plan';
-import { readModelJson } from './model-files';
-import { kvBytesPerToken, ModelSpec, parseModelSpec } from './model-spec';
+import { readModelSpec } from './formats/model-format';
+import { kvBytesPerToken, ModelSpec } from './model-spec';
 import type { ReasoningRuntimeConfig } from './reasoning.config';
 import { ReasoningMetrics } from './reasoning.metrics';
 import { BatchScheduler, type SubmitOptions } from './runtime/batch-scheduler';
@@ -175,11 +175,9 @@ export class ReasoningEngine {
     config: ReasoningRuntimeConfig,
     deps: { metrics?: ReasoningMetrics; logger?: SessionLogger } = {},
   ): Promise<ReasoningEngine> {
-    const cfg = await readModelJson(modelDir, 'config.json');
-    if (!cfg) throw new ReasoningError('NO_MODEL', `${modelDir}/config.json not found`);
-    // Chat models list their end-of-turn token in generation_config.json (Qwen2.5-Instruct).
-    const generation = await readModelJson(modelDir, 'generation_config.json');
-    const spec = parseModelSpec(cfg, generation);
+    // config.json (Optimum, this project) or genai_config.json (onnxruntime-genai).
+    const spec = await readModelSpec(modelDir);
+    if (!spec) throw new ReasoningError('NO_MODEL', `${modelDir}/config.json not found`);
     const [tokenizer, backend] = await Promise.all([
       loadTokenizer(modelDir),
       openDecoderSession(modelDir, spec, config.session, deps.logger),
@@ -199,6 +197,11 @@ export class ReasoningEngine {
 
   get executionProvider(): string {
     return this.backend.executionProvider;
+  }
+
+  /** How the model's I/O was understood (exporter, attention, K/V type). */
+  get layout(): DecoderBackend['layout'] {
+    return this.backend.layout;
   }
 
   /** Batch sizes of every session.run so far. */

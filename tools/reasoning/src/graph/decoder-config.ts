@@ -22,6 +22,8 @@ export interface DecoderConfig {
   tieEmbeddings: boolean;
   /** Qwen2 has biases on the q/k/v projections; Llama has none. */
   attentionBias: boolean;
+  /** Qwen3: RMSNorm over the head dim of q and k before RoPE (weights of ones here). */
+  qkNorm?: boolean;
   slidingWindow?: SlidingWindowConfig;
 }
 

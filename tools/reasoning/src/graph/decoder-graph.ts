@@ -7,7 +7,8 @@ import {
   weightShapes,
 } from './decoder-config';
 import { OnnxGraphBuilder } from './onnx-builder';
-import { quantizeColumnsInt8, quantizeRowsInt8 } from './quantize';
+import { float32ToFloat16 } from '@risk/lm-runtime/formats/float16';
+import { quantizeBlockwiseInt4, quantizeColumnsInt8, quantizeRowsInt8 } from './quantize';
 import { randomDecoderWeights } from './random-weights';
 
 /**
@@ -16,11 +17,44 @@ import { randomDecoderWeights } from './random-weights';
  * activations with one scale per token, so each token's result depends only on itself and its
  * cache, as in fp32 (batching and chunked prefill give the same logits as a lone full run).
  */
-export type Quantization = 'none' | 'int8' | 'int8-per-token';
+export type Quantization = 'none' | 'int8' | 'int8-per-token' | 'int4';
+
+/**
+ * The I/O layout of the exported file, to build models exactly as exporters write them (the
+ * defaults are this project's own layout).
+ */
+export interface ExportLayout {
+  /**
+   * 'float16': past/present K/V and logits are float16 and weights are stored as float16, as an
+   * Optimum `--dtype fp16` export (arithmetic stays float32 here; the cache is rounded to fp16
+   * before attention reads it, so cached and full runs see the same values).
+   */
+  readonly kvDtype?: 'float32' | 'float16';
+  /** false: no `position_ids` input; positions are cumsum(attention_mask) − 1 (Optimum). */
+  readonly positionIds?: boolean;
+  /** false: no `present_new.*` outputs (every exporter's layout; this project's builder adds them). */
+  readonly newKvOutputs?: boolean;
+  /**
+   * 'gqa': onnxruntime-genai's `GroupQueryAttention` (com.microsoft) with rotary inside,
+   * `seqlens_k` = rows of the mask − 1 and `total_sequence_length` = its width; past and present
+   * may be one shared buffer. No sliding window. With kvDtype 'float16' the op runs in float16
+   * (q/k/v, cos/sin caches, K/V), as genai's CUDA fp16 builds.
+   */
+  readonly attention?: 'concat' | 'gqa';
+  /**
+   * With 'gqa': rotary applied before the op from a `position_ids` input (as genai builds that
+   * keep RotaryEmbedding outside attention) instead of inside it (`do_rotary`).
+   */
+  readonly gqaPositionIds?: boolean;
+}
 
 export interface BuildDecoderOptions {
   quantization?: Quantization;
+  layout?: ExportLayout;
 }
+
+/** Block size of the int4 (`MatMulNBits`) weights, onnxruntime-genai's default. */
+export const INT4_BLOCK_SIZE = 32;
 
 /** Value that replaces masked attention scores before softmax (finite, so no NaN on empty rows). */
 export const MASKED_SCORE = -1e9;
@@ -73,12 +107,42 @@ export function buildDecoderModel(
   weights: DecoderWeights | { seed: number },
   opts: BuildDecoderOptions = {},
 ): Uint8Array {
+  const g = decoderGraph(cfg, weights, opts);
+  return g.encode(graphMeta(cfg, opts));
+}
+
+/** As buildDecoderModel, with the weights in an external data file named `location`. */
+export function buildDecoderModelWithExternalData(
+  cfg: DecoderConfig,
+  weights: DecoderWeights | { seed: number },
+  opts: BuildDecoderOptions,
+  location: string,
+): { model: Uint8Array; data: Uint8Array } {
+  return decoderGraph(cfg, weights, opts).encodeWithExternalData(graphMeta(cfg, opts), location);
+}
+
+function decoderGraph(
+  cfg: DecoderConfig,
+  weights: DecoderWeights | { seed: number },
+  opts: BuildDecoderOptions,
+): OnnxGraphBuilder {
   validateDecoderConfig(cfg);
+  const layout = opts.layout ?? {};
+  if (layout.attention === 'gqa' && cfg.slidingWindow) {
+    throw new Error('the GroupQueryAttention layout is built without sliding window');
+  }
   const w = 'seed' in weights ? randomDecoderWeights(cfg, weights.seed) : weights;
   checkDecoderWeights(cfg, w);
   const g = new OnnxGraphBuilder();
-  new DecoderGraph(g, cfg, opts.quantization ?? 'none').emit(w);
-  return g.encode({
+  new DecoderGraph(g, cfg, opts.quantization ?? 'none', layout).emit(w);
+  return g;
+}
+
+function graphMeta(
+  cfg: DecoderConfig,
+  opts: BuildDecoderOptions,
+): { opset: number; producer: string; docString: string; metadata: Record<string, string> } {
+  return {
     opset: DECODER_OPSET,
     producer: 'risk-reasoning-graph',
     docString: 'Decoder-only LM (Llama/Qwen2 layout), decoder-with-past interface.',
@@ -86,8 +150,9 @@ export function buildDecoderModel(
       decoder_config: JSON.stringify(cfg),
       quantization: opts.quantization ?? 'none',
       graph_revision: String(DECODER_GRAPH_REVISION),
+      ...(opts.layout ? { export_layout: JSON.stringify(opts.layout) } : {}),
     },
-  });
+  };
 }
 
 class DecoderGraph {
@@ -97,14 +162,26 @@ class DecoderGraph {
   private readonly quantizedActivations = new Map<string, [string, string, string]>();
   private perTokenZeroPoint: string | undefined;
   private weightZp: string | undefined;
+  private readonly half: boolean;
+  private readonly gqa: boolean;
+  /** position_ids, the input or derived from the mask. */
+  private positions: string = decoderIo.positionIds;
 
   constructor(
     private readonly g: OnnxGraphBuilder,
     private readonly cfg: DecoderConfig,
     private readonly quantization: Quantization,
+    private readonly layout: ExportLayout = {},
   ) {
     this.d = headDimOf(cfg);
     this.nRep = cfg.numHeads / cfg.numKvHeads;
+    this.half = layout.kvDtype === 'float16';
+    this.gqa = layout.attention === 'gqa';
+  }
+
+  /** Float tensors at the graph's boundary (K/V, logits). */
+  private get ioFloat(): 'float32' | 'float16' {
+    return this.half ? 'float16' : 'float32';
   }
 
   emit(w: DecoderWeights): void {
@@ -112,43 +189,176 @@ class DecoderGraph {
     const kvDims = ['batch_size', cfg.numKvHeads, 'past_sequence_length', d];
     const presentDims = ['batch_size', cfg.numKvHeads, 'total_sequence_length', d];
     const newDims = ['batch_size', cfg.numKvHeads, 'sequence_length', d];
+    const io = this.ioFloat;
+    const withPositions = this.gqa
+      ? this.layout.gqaPositionIds === true
+      : this.layout.positionIds !== false;
+    const withNew = this.layout.newKvOutputs !== false && !this.gqa;
     g.input(decoderIo.inputIds, 'int64', ['batch_size', 'sequence_length']);
     g.input(decoderIo.attentionMask, 'int64', ['batch_size', 'total_sequence_length']);
-    g.input(decoderIo.positionIds, 'int64', ['batch_size', 'sequence_length']);
+    if (withPositions) g.input(decoderIo.positionIds, 'int64', ['batch_size', 'sequence_length']);
     for (let i = 0; i < cfg.numLayers; i++) {
-      g.input(decoderIo.pastKey(i), 'float32', kvDims);
-      g.input(decoderIo.pastValue(i), 'float32', kvDims);
+      g.input(decoderIo.pastKey(i), io, kvDims);
+      g.input(decoderIo.pastValue(i), io, kvDims);
     }
-    g.output(decoderIo.logits, 'float32', ['batch_size', 'sequence_length', cfg.vocabSize]);
+    g.output(decoderIo.logits, io, ['batch_size', 'sequence_length', cfg.vocabSize]);
     for (let i = 0; i < cfg.numLayers; i++) {
-      g.output(decoderIo.presentKey(i), 'float32', presentDims);
-      g.output(decoderIo.presentValue(i), 'float32', presentDims);
-      g.output(decoderIo.newKey(i), 'float32', newDims);
-      g.output(decoderIo.newValue(i), 'float32', newDims);
+      g.output(decoderIo.presentKey(i), io, presentDims);
+      g.output(decoderIo.presentValue(i), io, presentDims);
+      if (withNew) {
+        g.output(decoderIo.newKey(i), io, newDims);
+        g.output(decoderIo.newValue(i), io, newDims);
+      }
     }
+    if (!withPositions && !this.gqa) this.positions = this.positionsFromMask();
 
     const embedding = this.embedding(w);
     let x = embedding.lookup(decoderIo.inputIds);
-    const mask = this.attentionAllowed();
-    const [cos, sin] = this.rotaryCosSin();
-    w.layers.forEach((layer, i) => {
-      x = this.layer(x, i, layer, mask, cos, sin);
-    });
+    if (this.gqa) {
+      const gqa = this.gqaInputs();
+      const rotary = withPositions ? this.rotaryCosSin() : undefined;
+      w.layers.forEach((layer, i) => {
+        x = this.layerGqa(x, i, layer, gqa, rotary);
+      });
+    } else {
+      const mask = this.attentionAllowed();
+      const [cos, sin] = this.rotaryCosSin();
+      w.layers.forEach((layer, i) => {
+        x = this.layer(x, i, layer, mask, cos, sin, withNew);
+      });
+    }
+    const logits = this.half ? 'logits_float32' : decoderIo.logits;
     const normed = this.rmsNorm(x, w.finalNorm, 'model.norm.weight');
     const [hidden, vocab] = weightShapes(cfg).lmHead;
     if (cfg.tieEmbeddings) {
-      embedding.project(normed, decoderIo.logits);
+      embedding.project(normed, logits);
     } else {
-      this.linear(
-        normed,
-        'lm_head',
-        w.lmHead as Float32Array,
-        hidden,
-        vocab,
-        undefined,
-        decoderIo.logits,
-      );
+      this.linear(normed, 'lm_head', w.lmHead as Float32Array, hidden, vocab, undefined, logits);
     }
+    if (this.half) g.op('Cast', [logits], { to: FLOAT16 }, decoderIo.logits);
+  }
+
+  /** HF's position_ids without the input: cumsum(attention_mask) − 1, the last S columns. */
+  private positionsFromMask(): string {
+    const { g } = this;
+    const rank = g.op('Sub', [
+      g.op('CumSum', [decoderIo.attentionMask, g.i64([1], [])]),
+      g.i64([1], []),
+    ]);
+    const seqLen = g.op('Slice', [g.op('Shape', [decoderIo.inputIds]), g.i64([1]), g.i64([2])]);
+    return g.op(
+      'Slice',
+      [rank, g.op('Neg', [seqLen]), g.i64([Number.MAX_SAFE_INTEGER]), g.i64([1])],
+      {},
+      'position_ids_from_mask',
+    );
+  }
+
+  /** GroupQueryAttention's shared inputs: seqlens_k, total_sequence_length, cos/sin caches. */
+  private gqaInputs(): { seqlensK: string; total: string; cos: string; sin: string } {
+    const { g, cfg, d } = this;
+    const rows = g.op('ReduceSum', [decoderIo.attentionMask, g.i64([1])], { keepdims: 0 });
+    const seqlensK = g.op(
+      'Cast',
+      [g.op('Sub', [rows, g.i64([1], [])])],
+      { to: INT32 },
+      'seqlens_k',
+    );
+    const width = g.op('Gather', [g.op('Shape', [decoderIo.attentionMask]), g.i64([1], [])], {
+      axis: 0,
+    });
+    const total = g.op('Cast', [width], { to: INT32 }, 'total_sequence_length');
+    const inv = ropeInverseFrequencies(cfg);
+    const cos = new Float32Array(cfg.maxPositions * (d / 2));
+    const sin = new Float32Array(cfg.maxPositions * (d / 2));
+    for (let p = 0; p < cfg.maxPositions; p++) {
+      for (let i = 0; i < d / 2; i++) {
+        cos[p * (d / 2) + i] = Math.cos(p * inv[i]);
+        sin[p * (d / 2) + i] = Math.sin(p * inv[i]);
+      }
+    }
+    return {
+      seqlensK,
+      total,
+      ...(this.half
+        ? {
+            cos: g.tensor('cos_cache', 'float16', [cfg.maxPositions, d / 2], float32ToFloat16(cos)),
+            sin: g.tensor('sin_cache', 'float16', [cfg.maxPositions, d / 2], float32ToFloat16(sin)),
+          }
+        : {
+            cos: g.tensor('cos_cache', 'float32', [cfg.maxPositions, d / 2], cos),
+            sin: g.tensor('sin_cache', 'float32', [cfg.maxPositions, d / 2], sin),
+          }),
+    };
+  }
+
+  /** A layer as onnxruntime-genai writes it: q/k/v [B,S,H·D] into GroupQueryAttention. */
+  private layerGqa(
+    x: string,
+    i: number,
+    w: DecoderWeights['layers'][number],
+    gqa: { seqlensK: string; total: string; cos: string; sin: string },
+    rotary?: [string, string],
+  ): string {
+    const { g, cfg, d } = this;
+    const p = `model.layers.${i}`;
+    const hidden = cfg.hiddenSize;
+    const h = this.rmsNorm(x, w.inputNorm, `${p}.input_layernorm.weight`);
+    let q = this.linear(h, `${p}.self_attn.q_proj`, w.q, hidden, cfg.numHeads * d, w.qBias);
+    let k = this.linear(h, `${p}.self_attn.k_proj`, w.k, hidden, cfg.numKvHeads * d, w.kBias);
+    const v = this.linear(h, `${p}.self_attn.v_proj`, w.v, hidden, cfg.numKvHeads * d, w.vBias);
+    if (cfg.qkNorm) {
+      const perHead = (t: string, n: number, name: string): string =>
+        g.op('Reshape', [
+          this.rmsNorm(g.op('Reshape', [t, g.i64([0, 0, n, d])]), ones(d), name),
+          g.i64([0, 0, n * d]),
+        ]);
+      q = perHead(q, cfg.numHeads, `${p}.self_attn.q_norm.weight`);
+      k = perHead(k, cfg.numKvHeads, `${p}.self_attn.k_norm.weight`);
+    }
+    if (rotary) {
+      // [B,S,n·D] → [B,n,S,D], rotate, and back.
+      const rope = (t: string, n: number): string => {
+        const bnsd = g.op('Transpose', [g.op('Reshape', [t, g.i64([0, 0, n, d])])], {
+          perm: [0, 2, 1, 3],
+        });
+        const rotated = this.rotate(bnsd, rotary[0], rotary[1]);
+        return g.op('Reshape', [
+          g.op('Transpose', [rotated], { perm: [0, 2, 1, 3] }),
+          g.i64([0, 0, n * d]),
+        ]);
+      };
+      q = rope(q, cfg.numHeads);
+      k = rope(k, cfg.numKvHeads);
+    }
+    // A float16 build (genai's CUDA builds) runs the op in float16, K/V cache included.
+    const toIo = (t: string): string => (this.half ? g.op('Cast', [t], { to: FLOAT16 }) : t);
+    const [attnIo] = g.opMulti(
+      'GroupQueryAttention',
+      [
+        toIo(q),
+        toIo(k),
+        toIo(v),
+        decoderIo.pastKey(i),
+        decoderIo.pastValue(i),
+        gqa.seqlensK,
+        gqa.total,
+        gqa.cos,
+        gqa.sin,
+      ],
+      [g.fresh('gqa_out'), decoderIo.presentKey(i), decoderIo.presentValue(i)],
+      {
+        num_heads: cfg.numHeads,
+        kv_num_heads: cfg.numKvHeads,
+        do_rotary: rotary ? 0 : 1,
+        rotary_interleaved: 0,
+      },
+      'com.microsoft',
+    );
+    const attn = this.half ? g.op('Cast', [attnIo], { to: FLOAT }) : attnIo;
+    const attnOut = this.linear(attn, `${p}.self_attn.o_proj`, w.o, cfg.numHeads * d, hidden);
+    const x1 = g.op('Add', [x, attnOut]);
+    return this.mlp(x1, p, w);
   }
 
   /** Embedding lookup and, when tied, the lm_head projection through the same table. */
@@ -159,12 +369,34 @@ class DecoderGraph {
     const { g, cfg } = this;
     const [vocab, hidden] = weightShapes(cfg).embed;
     const name = 'model.embed_tokens.weight';
-    if (this.quantization === 'none') {
+    if (this.quantization === 'int4') {
+      // As onnxruntime-genai: a float table for the lookup, lm_head as its own int4 MatMulNBits.
       g.tensor(name, 'float32', [vocab, hidden], w.embed);
       return {
         lookup: (ids) => g.op('Gather', [name, ids], { axis: 0 }),
         project: (x, out) => {
-          const t = g.op('Transpose', [name], { perm: [1, 0] });
+          this.linear(
+            x,
+            'lm_head',
+            transpose(w.embed, vocab, hidden),
+            hidden,
+            vocab,
+            undefined,
+            out,
+          );
+        },
+      };
+    }
+    if (this.quantization === 'none') {
+      const table = this.half
+        ? g.op('Cast', [g.tensor(name, 'float16', [vocab, hidden], float32ToFloat16(w.embed))], {
+            to: FLOAT,
+          })
+        : g.tensor(name, 'float32', [vocab, hidden], w.embed);
+      return {
+        lookup: (ids) => g.op('Gather', [table, ids], { axis: 0 }),
+        project: (x, out) => {
+          const t = g.op('Transpose', [table], { perm: [1, 0] });
           g.op('MatMul', [x, t], {}, out);
         },
       };
@@ -224,7 +456,7 @@ class DecoderGraph {
       const rank = g.op('Sub', [g.op('CumSum', [decoderIo.attentionMask, oneScalar]), oneScalar]);
       const realCount = g.op('ReduceSum', [decoderIo.attentionMask, one], { keepdims: 1 }); // [B,1]
       const lastQueryPos = g.op('Slice', [
-        decoderIo.positionIds,
+        this.positions,
         g.i64([-1]),
         g.i64([Number.MAX_SAFE_INTEGER]),
         one,
@@ -237,7 +469,7 @@ class DecoderGraph {
         zeroScalar,
       ]);
       const keyPos = g.op('Unsqueeze', [g.op('Add', [rank, shifted]), g.i64([1, 2])]); // [B,1,1,T]
-      const queryPos = g.op('Unsqueeze', [decoderIo.positionIds, g.i64([1, 3])]); // [B,1,S,1]
+      const queryPos = g.op('Unsqueeze', [this.positions, g.i64([1, 3])]); // [B,1,S,1]
       const isGlobal = g.op('Less', [keyPos, globalScalar]);
       const inWindow = g.op('Greater', [keyPos, g.op('Sub', [queryPos, g.i64([sw.window], [])])]);
       allowed = g.op('And', [allowed, g.op('Or', [isGlobal, inWindow])]);
@@ -249,7 +481,7 @@ class DecoderGraph {
   /** cos/sin of position × inv_freq, [B,1,S,D] each, shared by all layers. */
   private rotaryCosSin(): [string, string] {
     const { g } = this;
-    const pos = g.op('Unsqueeze', [g.op('Cast', [decoderIo.positionIds], { to: 1 }), g.i64([2])]);
+    const pos = g.op('Unsqueeze', [g.op('Cast', [this.positions], { to: 1 }), g.i64([2])]);
     const invFreq = g.tensor(
       'rotary_inv_freq',
       'float32',
@@ -272,6 +504,7 @@ class DecoderGraph {
     mask: string,
     cos: string,
     sin: string,
+    withNew = true,
   ): string {
     const { g, cfg, d } = this;
     const p = `model.layers.${i}`;
@@ -279,34 +512,57 @@ class DecoderGraph {
     const h = this.rmsNorm(x, w.inputNorm, `${p}.input_layernorm.weight`);
     const heads = (flat: string, n: number): string =>
       g.op('Transpose', [g.op('Reshape', [flat, g.i64([0, 0, n, d])])], { perm: [0, 2, 1, 3] });
-    const q = heads(
+    let q = heads(
       this.linear(h, `${p}.self_attn.q_proj`, w.q, hidden, cfg.numHeads * d, w.qBias),
       cfg.numHeads,
     );
-    const k = heads(
+    let k = heads(
       this.linear(h, `${p}.self_attn.k_proj`, w.k, hidden, cfg.numKvHeads * d, w.kBias),
       cfg.numKvHeads,
     );
+    if (cfg.qkNorm) {
+      // Qwen3: RMSNorm over each head's D before RoPE ([B, H, S, D], last axis).
+      q = this.rmsNorm(q, ones(d), `${p}.self_attn.q_norm.weight`);
+      k = this.rmsNorm(k, ones(d), `${p}.self_attn.k_norm.weight`);
+    }
     const v = heads(
       this.linear(h, `${p}.self_attn.v_proj`, w.v, hidden, cfg.numKvHeads * d, w.vBias),
       cfg.numKvHeads,
     );
     const qRot = this.rotate(q, cos, sin);
     const kRot = this.rotate(k, cos, sin);
-    const presentK = g.op(
-      'Concat',
-      [decoderIo.pastKey(i), kRot],
-      { axis: 2 },
-      decoderIo.presentKey(i),
-    );
-    const presentV = g.op(
-      'Concat',
-      [decoderIo.pastValue(i), v],
-      { axis: 2 },
-      decoderIo.presentValue(i),
-    );
-    g.op('Identity', [kRot], {}, decoderIo.newKey(i));
-    g.op('Identity', [v], {}, decoderIo.newValue(i));
+    let presentK: string;
+    let presentV: string;
+    if (this.half) {
+      // The cache is float16: attention reads the rounded values, cached or not.
+      const newK = g.op('Cast', [kRot], { to: FLOAT16 });
+      const newV = g.op('Cast', [v], { to: FLOAT16 });
+      const pk = g.op('Concat', [decoderIo.pastKey(i), newK], { axis: 2 }, decoderIo.presentKey(i));
+      const pv = g.op(
+        'Concat',
+        [decoderIo.pastValue(i), newV],
+        { axis: 2 },
+        decoderIo.presentValue(i),
+      );
+      presentK = g.op('Cast', [pk], { to: FLOAT });
+      presentV = g.op('Cast', [pv], { to: FLOAT });
+      if (withNew) {
+        g.op('Identity', [newK], {}, decoderIo.newKey(i));
+        g.op('Identity', [newV], {}, decoderIo.newValue(i));
+      }
+    } else {
+      presentK = g.op('Concat', [decoderIo.pastKey(i), kRot], { axis: 2 }, decoderIo.presentKey(i));
+      presentV = g.op(
+        'Concat',
+        [decoderIo.pastValue(i), v],
+        { axis: 2 },
+        decoderIo.presentValue(i),
+      );
+      if (withNew) {
+        g.op('Identity', [kRot], {}, decoderIo.newKey(i));
+        g.op('Identity', [v], {}, decoderIo.newValue(i));
+      }
+    }
 
     // Grouped-query attention without materialising repeated K/V: the n_rep query heads that
     // share a kv head (head h uses kv head h / n_rep, as HF repeat_kv) are stacked as rows,
@@ -329,7 +585,12 @@ class DecoderGraph {
     ]);
     const attnOut = this.linear(ctx, `${p}.self_attn.o_proj`, w.o, cfg.numHeads * d, hidden);
     const x1 = g.op('Add', [x, attnOut]);
+    return this.mlp(x1, p, w);
+  }
 
+  private mlp(x1: string, p: string, w: DecoderWeights['layers'][number]): string {
+    const { g, cfg } = this;
+    const hidden = cfg.hiddenSize;
     const h2 = this.rmsNorm(x1, w.postAttentionNorm, `${p}.post_attention_layernorm.weight`);
     const inter = cfg.intermediateSize;
     const gate = this.linear(h2, `${p}.mlp.gate_proj`, w.gate, hidden, inter);
@@ -371,7 +632,26 @@ class DecoderGraph {
     const needsBias = bias !== undefined;
     const projected = needsBias ? undefined : outName;
     let y: string;
-    if (this.quantization === 'none') {
+    if (this.quantization === 'int4') {
+      const q = quantizeBlockwiseInt4(weight, inDim, outDim, INT4_BLOCK_SIZE);
+      g.tensor(`${name}.weight_Q4`, 'uint8', [outDim, q.blocks, INT4_BLOCK_SIZE / 2], q.packed);
+      g.tensor(`${name}.weight_scales`, 'float32', [outDim * q.blocks], q.scales);
+      y = g.op(
+        'MatMulNBits',
+        [x, `${name}.weight_Q4`, `${name}.weight_scales`],
+        { K: inDim, N: outDim, bits: 4, block_size: INT4_BLOCK_SIZE },
+        projected,
+        'com.microsoft',
+      );
+    } else if (this.quantization === 'none' && this.half) {
+      const stored = g.tensor(
+        `${name}.weight`,
+        'float16',
+        [inDim, outDim],
+        float32ToFloat16(weight),
+      );
+      y = g.op('MatMul', [x, g.op('Cast', [stored], { to: FLOAT })], {}, projected);
+    } else if (this.quantization === 'none') {
       g.tensor(`${name}.weight`, 'float32', [inDim, outDim], weight);
       y = g.op('MatMul', [x, `${name}.weight`], {}, projected);
     } else {
@@ -467,4 +747,20 @@ class DecoderGraph {
     }
     return [shifted, scale, this.perTokenZeroPoint];
   }
+}
+
+/** ONNX TensorProto data types used by Cast. */
+const FLOAT = 1;
+const INT32 = 6;
+const FLOAT16 = 10;
+
+function ones(n: number): Float32Array {
+  return new Float32Array(n).fill(1);
+}
+
+/** [rows, cols] row-major → [cols, rows]. */
+function transpose(w: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(w.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = w[r * cols + c];
+  return out;
 }

@@ -6,3 +6,4 @@ export * from './reference-forward';
 export * from './quantize';
 export * from './tokenizer-json';
 export * from './model-folder';
+export * from './export-formats';

@@ -3,10 +3,11 @@ import { onnx } from 'onnx-proto';
 /** Small helper over onnx-proto: unique value names, nodes, initializers, typed I/O. */
 
 export type Dim = number | string;
-export type TensorKind = 'float32' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
+export type TensorKind = 'float32' | 'float16' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
 
 const DATA_TYPE: Record<TensorKind, onnx.TensorProto.DataType> = {
   float32: onnx.TensorProto.DataType.FLOAT,
+  float16: onnx.TensorProto.DataType.FLOAT16,
   int64: onnx.TensorProto.DataType.INT64,
   int32: onnx.TensorProto.DataType.INT32,
   int8: onnx.TensorProto.DataType.INT8,
@@ -75,7 +76,7 @@ export class OnnxGraphBuilder {
     name: string,
     kind: TensorKind,
     dims: number[],
-    data: Float32Array | Int32Array | Int8Array | Uint8Array | BigInt64Array,
+    data: Float32Array | Uint16Array | Int32Array | Int8Array | Uint8Array | BigInt64Array,
   ): string {
     this.initializers.push({
       name,
@@ -120,7 +121,68 @@ export class OnnxGraphBuilder {
     if (this.nodes.some((n) => n.domain === 'com.microsoft')) {
       opsetImport.push({ domain: 'com.microsoft', version: 1 });
     }
-    const model = onnx.ModelProto.create({
+    const model = this.model(opts, opsetImport);
+    return onnx.ModelProto.encode(model).finish();
+  }
+
+  /**
+   * The model with initializers of at least `threshold` bytes in an external data file (as
+   * Optimum and onnxruntime-genai write models over 2 GiB): `model` refers to `location`, a file
+   * beside it, which holds `data`.
+   */
+  encodeWithExternalData(
+    opts: {
+      opset: number;
+      producer: string;
+      docString?: string;
+      metadata?: Record<string, string>;
+    },
+    location: string,
+    threshold = 1024,
+  ): { model: Uint8Array; data: Uint8Array } {
+    const opsetImport: onnx.IOperatorSetIdProto[] = [{ domain: '', version: opts.opset }];
+    if (this.nodes.some((n) => n.domain === 'com.microsoft')) {
+      opsetImport.push({ domain: 'com.microsoft', version: 1 });
+    }
+    const chunks: Uint8Array[] = [];
+    let offset = 0;
+    const external = this.initializers.map((t) => {
+      const raw = t.rawData as Uint8Array;
+      if (raw.byteLength < threshold) return t;
+      // 4096-aligned offsets, as onnx's save_model, so onnxruntime may map them.
+      const pad = (4096 - (offset % 4096)) % 4096;
+      if (pad > 0) chunks.push(new Uint8Array(pad));
+      offset += pad;
+      chunks.push(raw);
+      const entry: onnx.ITensorProto = {
+        ...t,
+        rawData: undefined,
+        dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+        externalData: [
+          { key: 'location', value: location },
+          { key: 'offset', value: String(offset) },
+          { key: 'length', value: String(raw.byteLength) },
+        ],
+      };
+      offset += raw.byteLength;
+      return entry;
+    });
+    const model = this.model(opts, opsetImport, external);
+    const data = new Uint8Array(offset);
+    let at = 0;
+    for (const c of chunks) {
+      data.set(c, at);
+      at += c.byteLength;
+    }
+    return { model: onnx.ModelProto.encode(model).finish(), data };
+  }
+
+  private model(
+    opts: { producer: string; docString?: string; metadata?: Record<string, string> },
+    opsetImport: onnx.IOperatorSetIdProto[],
+    initializers: onnx.ITensorProto[] = this.initializers,
+  ): onnx.ModelProto {
+    return onnx.ModelProto.create({
       irVersion: 8,
       opsetImport,
       producerName: opts.producer,
@@ -130,12 +192,11 @@ export class OnnxGraphBuilder {
       graph: {
         name: 'decoder',
         node: this.nodes,
-        initializer: this.initializers,
+        initializer: initializers,
         input: this.inputs,
         output: this.outputs,
       },
     });
-    return onnx.ModelProto.encode(model).finish();
   }
 }
 

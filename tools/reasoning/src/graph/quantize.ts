@@ -49,3 +49,45 @@ export function quantizeRowsInt8(w: Float32Array, rows: number, cols: number): Q
   }
   return { values, scales };
 }
+
+/** onnxruntime `MatMulNBits` (bits 4) weights: per output column, blocks of the input axis. */
+export interface Int4BlockMatrix {
+  /** [N, blocks, blockSize / 2]: two 4-bit values a byte, the lower index in the low nibble. */
+  packed: Uint8Array;
+  /** [N × blocks]; w ≈ (q − 8) × scale, q in [1, 15] (the op's default zero point is 8). */
+  scales: Float32Array;
+  blocks: number;
+}
+
+/**
+ * Symmetric 4-bit quantization of an [inDim, outDim] row-major weight for MatMulNBits (as the
+ * onnxruntime-genai builder's int4 RTN): scale = max|w| / 7 per block of `blockSize` inputs of one
+ * output column; a last partial block is padded with zeros (q = 8).
+ */
+export function quantizeBlockwiseInt4(
+  w: Float32Array,
+  inDim: number,
+  outDim: number,
+  blockSize = 32,
+): Int4BlockMatrix {
+  const blocks = Math.ceil(inDim / blockSize);
+  const blob = blockSize / 2;
+  const packed = new Uint8Array(outDim * blocks * blob);
+  const scales = new Float32Array(outDim * blocks);
+  for (let n = 0; n < outDim; n++) {
+    for (let b = 0; b < blocks; b++) {
+      let maxAbs = 0;
+      for (let k = b * blockSize; k < Math.min(inDim, (b + 1) * blockSize); k++)
+        maxAbs = Math.max(maxAbs, Math.abs(w[k * outDim + n]));
+      const scale = maxAbs > 0 ? maxAbs / 7 : 1;
+      scales[n * blocks + b] = scale;
+      for (let j = 0; j < blockSize; j++) {
+        const k = b * blockSize + j;
+        const q = k < inDim ? Math.max(-7, Math.min(7, Math.round(w[k * outDim + n] / scale))) : 0;
+        const at = (n * blocks + b) * blob + (j >> 1);
+        packed[at] |= (q + 8) << ((j & 1) * 4);
+      }
+    }
+  }
+  return { packed, scales, blocks };
+}
