@@ -1,23 +1,5 @@
 import { EntityLinker } from './entity-linker';
-import type { GraphInstrument } from './graph-types';
-
-const company = (
-  symbol: string,
-  issuer: string,
-  name: string,
-  aliases: string[] = [],
-  type: GraphInstrument['type'] = 'equity',
-): GraphInstrument => ({
-  symbol,
-  issuer,
-  type,
-  name,
-  aliases,
-  sector: null,
-  country: null,
-  currency: null,
-  underlying: null,
-});
+import { graphInstrument as company } from './testing';
 
 const linker = EntityLinker.fromInstruments([
   company('KSTL', 'KESTREL', 'Kestrel Components Inc.'),

@@ -10,25 +10,7 @@ import {
   trigrams,
   type Embed,
 } from './fuzzy-linker';
-import type { GraphInstrument } from './graph-types';
-
-const instrument = (
-  symbol: string,
-  issuer: string,
-  name: string,
-  aliases: string[] = [],
-  type: GraphInstrument['type'] = 'equity',
-): GraphInstrument => ({
-  symbol,
-  issuer,
-  type,
-  name,
-  aliases,
-  sector: null,
-  country: null,
-  currency: null,
-  underlying: null,
-});
+import { graphInstrument as instrument, trigramEmbed } from './testing';
 
 const UNIVERSE = [
   instrument('HRGT', 'HARROW', 'Harrowgate Devices plc', ['Harrowgate']),
@@ -38,21 +20,7 @@ const UNIVERSE = [
   instrument('NVBK', 'NOVABANK', 'Nova Bank', ['Nova']),
 ];
 
-/**
- * A stand-in encoder: a text's vector is its letter-trigram counts hashed into 64 dimensions,
- * unit length, so near spellings are near. The real one is the news encoder (bench:graph).
- */
-const fakeEmbed: Embed = async (texts) =>
-  texts.map((t) => {
-    const v = new Float32Array(64);
-    for (const g of trigrams(t)) {
-      let h = 0;
-      for (const c of g) h = (h * 31 + c.charCodeAt(0)) % 64;
-      v[h] += 1;
-    }
-    const norm = Math.hypot(...v) || 1;
-    return v.map((x) => x / norm);
-  });
+const fakeEmbed: Embed = trigramEmbed;
 
 describe('fuzzy entity linking', () => {
   it("embeds each company's names without legal forms, leaving out shared ones and bonds", () => {

@@ -1,17 +1,6 @@
 import { KnowledgeGraph } from './knowledge-graph';
 import { reachedHoldings, relationStep } from './relation-step';
-
-const instrument = (symbol: string, issuer: string, name: string, aliases: string[] = []) => ({
-  symbol,
-  issuer,
-  type: 'equity' as const,
-  name,
-  aliases,
-  sector: null,
-  country: null,
-  currency: null,
-  underlying: null,
-});
+import { graphInstrument as instrument } from './testing';
 
 describe('relation step', () => {
   const graph = KnowledgeGraph.build(

@@ -1,4 +1,4 @@
-import { trigrams } from '@risk/knowledge-graph';
+import { trigramEmbed } from '@risk/knowledge-graph/testing';
 import type { NewsUnderstandingService } from '../news-understanding.service';
 import { strictMock } from '../testing/strict-mock';
 import { FuzzyLinking } from './fuzzy-linking';
@@ -6,19 +6,7 @@ import { ReferenceGraph } from './reference-graph';
 
 const TS = '2026-11-30T08:00:00.000Z';
 
-/** A stand-in encoder: letter trigrams hashed into 64 dimensions, unit length. */
-async function fakeEmbed(texts: readonly string[]): Promise<Float32Array[]> {
-  return texts.map((t) => {
-    const v = new Float32Array(64);
-    for (const g of trigrams(t)) {
-      let h = 0;
-      for (const c of g) h = (h * 31 + c.charCodeAt(0)) % 64;
-      v[h] += 1;
-    }
-    const norm = Math.hypot(...v) || 1;
-    return v.map((x) => x / norm);
-  });
-}
+const fakeEmbed = trigramEmbed;
 
 function reference(): ReferenceGraph {
   const r = new ReferenceGraph();
