@@ -190,6 +190,11 @@ interface Figures {
   bands: Record<RiskLevel, Bucket>;
   /** Evaluations whose level the limit floor raised above their probability band. */
   limitFloored: number;
+  /**
+   * Merged − trees-alone Brier per run (paired: same evaluations), its mean and the standard
+   * error of that mean over the runs: how far a difference in the fifth decimal is from noise.
+   */
+  brierGap: { perRun: number[]; mean: number; se: number };
 }
 
 interface Bucket {
@@ -214,6 +219,31 @@ function buckets(
   });
   for (const l of LEVELS) if (out[l].n > 0) out[l].meanScore /= out[l].n;
   return out;
+}
+
+/** Per run, the Brier of `a` minus that of `b` on the same rows; their mean and standard error. */
+function pairedGap(
+  runs: readonly number[],
+  a: readonly number[],
+  b: readonly number[],
+  labels: readonly number[],
+): Figures['brierGap'] {
+  const ids = [...new Set(runs)].sort((x, y) => x - y);
+  const perRun = ids.map((r) => {
+    let d = 0;
+    let n = 0;
+    runs.forEach((run, i) => {
+      if (run !== r) return;
+      d += (a[i] - labels[i]) ** 2 - (b[i] - labels[i]) ** 2;
+      n++;
+    });
+    return d / n;
+  });
+  const mean = perRun.reduce((x, y) => x + y, 0) / perRun.length;
+  const sd = Math.sqrt(
+    perRun.reduce((x, d) => x + (d - mean) ** 2, 0) / Math.max(1, perRun.length - 1),
+  );
+  return { perRun, mean, se: sd / Math.sqrt(perRun.length) };
 }
 
 async function figures(scorer: TreeScorer, evals: readonly Evaluation[]): Promise<Figures> {
@@ -294,6 +324,12 @@ async function figures(scorer: TreeScorer, evals: readonly Evaluation[]): Promis
       scores,
       labels,
     ),
+    brierGap: pairedGap(
+      evals.map((e) => e.record.sample.run),
+      scores,
+      Array.from(pTrees),
+      labels,
+    ),
     limitFloored: evals.filter(
       (e, i) => RANK[limitFloor(e.checks).level] > RANK[bandOf(scores[i], bandsIn)],
     ).length,
@@ -326,6 +362,9 @@ function printFigures(title: string, f: Figures, bands: ProbabilityBands): void 
   );
   table('bad-outcome rate per merged level (band, then the limit and news floors):', f.levels);
   console.log(`  raised by the limit floor: ${f.limitFloored} of ${f.n}`);
+  console.log(
+    `  merged − trees-alone Brier per run: ${f.brierGap.perRun.map((d) => d.toFixed(5)).join(' ')}; mean ${f.brierGap.mean.toFixed(5)} ± ${f.brierGap.se.toFixed(5)} (standard error over runs)`,
+  );
 }
 
 function reasonerDir(): string | null {
