@@ -137,7 +137,7 @@ async function main(): Promise<void> {
     ['judged impacts, unused train', fitOn([unused], impactsB)],
   ];
   // Variant C: σ(a + b·logit(p_null) + e·(logit(p_news) − logit(p_null)) + c·logit(p_jump)), plain logistic regression.
-  const fitC = (sets: (readonly Sample[])[], impacts: MergeLogit['impacts']) => {
+  const fitC = (sets: readonly (readonly Sample[])[], impacts: MergeLogit['impacts']) => {
     const rows = sets.flat();
     const pn = sets.flatMap((s) => P.get(s)!.news);
     const p0 = sets.flatMap((s) => P.get(s)!.none);
@@ -185,7 +185,7 @@ async function main(): Promise<void> {
     ['holdout', [holdout]],
     ['holdout+unused', [holdout, unused]],
   ] as const) {
-    const f = fitC(sets as (readonly Sample[])[], impactsB);
+    const f = fitC(sets, impactsB);
     console.log(
       `C judged, ${nm}: holdout ${show('merged', holdout, f(holdout))} | test ${show('merged', test, f(test))}`,
     );
