@@ -56,9 +56,8 @@ diffusion vol ×${VOL_SCALES.join(', ×')} by run. Metrics from @risk/risk-metri
 ${SIM.warmupMs / 60_000}-minute warm-up and at every news about a held name.
 News judgement features: ${
     r.newsJudgements.count > 0
-      ? `the judge's own probabilities, as the service gives them, recorded by running
-${r.newsJudgements.source} on every story about a held name (${r.newsJudgements.count} judgements, ${r.newsJudgements.seconds.toFixed(0)} s), for the book's largest
-exposure, in event order`
+      ? `the judge's own probabilities, recorded by running
+${r.newsJudgements.source} on every story about a held name (${r.newsJudgements.count} judgements, ${r.newsJudgements.seconds.toFixed(0)} s), in event order`
       : 'a noisy proxy of the true story (--proxy)'
   }.
 
