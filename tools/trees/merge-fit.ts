@@ -96,7 +96,8 @@ export function fitImpactsFromJudgements(
     }
   }
   const r6 = (x: number): number => Math.round(x * 1e6) / 1e6;
-  const mean = (k: number, fallback: number): number => (w[k] > 1e-9 ? r6(sum[k] / w[k]) : fallback);
+  const mean = (k: number, fallback: number): number =>
+    w[k] > 1e-9 ? r6(sum[k] / w[k]) : fallback;
   return { severe: mean(0, -0.1), negative: mean(1, -0.03), positive: mean(2, 0.04) };
 }
 
