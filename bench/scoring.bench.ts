@@ -2,17 +2,22 @@
  * Scoring benchmark (npm run bench:scoring), docs/tree-scoring.md § Benchmark.
  *
  * On simulated markets never used for training, model choice or the model card (seeds
- * 9200–9207, the training replay of tools/trees/dataset.ts, same label, @risk/contracts/loss-label:
+ * 9200–9215, the training replay of tools/trees/dataset.ts, same label, @risk/contracts/loss-label:
  * the book loses more than 2% of nav within 10 minutes):
  *  - AUC and Brier of the merged score (mergeDecision, trees seeing the news judgement), of the
  *    same trees without news features (news: null) and of the interim rules (ruleScore); the
  *    bad-outcome rate per merged level;
  *  - latency of the tree step (features → ORT → TreeSHAP) and of a whole evaluation with and
  *    without the language model.
- * The news judgement is the real reasoning model's (models/risk-reasoner/{int8,fp32}) when one
- * is there, else the training's noisy proxy; the output says which. Ends with one RESULT line.
+ * The news judgement the service merges is the news understanding's (the pretrained encoder and
+ * its heads, judged for the book's largest exposure): the RESULT line's merged_* figures. The
+ * reasoning model's (models/risk-reasoner/{int8,fp32}), when one is there, is merged the same way
+ * and reported beside them (decoder_merged_*); without either, the training's noisy proxy. The
+ * output says which. Ends with one RESULT line.
  *
- * Environment: BENCH_SCORING_SEEDS (runs, default 8), BENCH_REASONER_DIR (model folder),
+ * Environment: BENCH_SCORING_SEEDS (runs, default 16: with 8, a Brier gap in the fifth decimal
+ * was a tenth of its standard error), BENCH_TREE_MODEL (a candidate tree model
+ * file instead of models/risk-trees/model.onnx), BENCH_REASONER_DIR (model folder),
  * BENCH_LM_MAX_JUDGEMENTS (cap on real-model judgements, default 4000), BENCH_LM_EVALS
  * (timed evaluations with the language model, default 300); REASONING_* as in the service.
  */
@@ -22,12 +27,6 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RiskLevel } from '@risk/contracts';
 import { LOSS_LABEL_TEXT } from '@risk/contracts/loss-label';
-import {
-  NewsUnderstanding,
-  encoderFiles,
-  ensureNewsEncoder,
-  judgeForHolder,
-} from '@risk/news-understanding';
 import { readReasoningConfig, ReasoningEngine } from '@risk/lm-runtime';
 import { RiskReasoner, type NewsInput } from '@risk/reasoning';
 import { generateTrainingSet, planSplits, tokenizerCorpus } from '@risk/reasoning/model';
@@ -68,14 +67,23 @@ import {
   type Probs,
 } from '../tools/trees/dataset';
 import { brier, rocAuc } from '../tools/trees/figures';
-import { judgementKey, judgeStories, type StoryRequest } from '../tools/trees/judgements';
+import {
+  judgementKey,
+  judgeStories,
+  openUnderstanding,
+  understandStories,
+  type StoryRequest,
+} from '../tools/trees/judgements';
 import { percentile, resultLine } from './bench-support';
 
 const ROOT = path.resolve(__dirname, '..');
-const TREE_MODEL = path.join(ROOT, 'models', 'risk-trees', 'model.onnx');
+/** BENCH_TREE_MODEL: a candidate model (e.g. model:trees with TREES_OUT) instead of the shipped one. */
+const TREE_MODEL = path.resolve(
+  process.env.BENCH_TREE_MODEL ?? path.join(ROOT, 'models', 'risk-trees', 'model.onnx'),
+);
 /** Fresh seeds: training used 1000–1023, model choice 9000–9007, the model card 9100–9107. */
 const SEEDS = Array.from(
-  { length: Number(process.env.BENCH_SCORING_SEEDS ?? 8) },
+  { length: Number(process.env.BENCH_SCORING_SEEDS ?? 16) },
   (_, i) => 9200 + i,
 );
 const MAX_JUDGEMENTS = Number(process.env.BENCH_LM_MAX_JUDGEMENTS ?? 4000);
@@ -183,6 +191,11 @@ interface Figures {
   bands: Record<RiskLevel, Bucket>;
   /** Evaluations whose level the limit floor raised above their probability band. */
   limitFloored: number;
+  /**
+   * Merged − trees-alone Brier per run (paired: same evaluations), its mean and the standard
+   * error of that mean over the runs: how far a difference in the fifth decimal is from noise.
+   */
+  brierGap: { perRun: number[]; mean: number; se: number };
 }
 
 interface Bucket {
@@ -207,6 +220,31 @@ function buckets(
   });
   for (const l of LEVELS) if (out[l].n > 0) out[l].meanScore /= out[l].n;
   return out;
+}
+
+/** Per run, the Brier of `a` minus that of `b` on the same rows; their mean and standard error. */
+function pairedGap(
+  runs: readonly number[],
+  a: readonly number[],
+  b: readonly number[],
+  labels: readonly number[],
+): Figures['brierGap'] {
+  const ids = [...new Set(runs)].sort((x, y) => x - y);
+  const perRun = ids.map((r) => {
+    let d = 0;
+    let n = 0;
+    runs.forEach((run, i) => {
+      if (run !== r) return;
+      d += (a[i] - labels[i]) ** 2 - (b[i] - labels[i]) ** 2;
+      n++;
+    });
+    return d / n;
+  });
+  const mean = perRun.reduce((x, y) => x + y, 0) / perRun.length;
+  const sd = Math.sqrt(
+    perRun.reduce((x, d) => x + (d - mean) ** 2, 0) / Math.max(1, perRun.length - 1),
+  );
+  return { perRun, mean, se: sd / Math.sqrt(perRun.length) };
 }
 
 async function figures(scorer: TreeScorer, evals: readonly Evaluation[]): Promise<Figures> {
@@ -287,6 +325,12 @@ async function figures(scorer: TreeScorer, evals: readonly Evaluation[]): Promis
       scores,
       labels,
     ),
+    brierGap: pairedGap(
+      evals.map((e) => e.record.sample.run),
+      scores,
+      Array.from(pTrees),
+      labels,
+    ),
     limitFloored: evals.filter(
       (e, i) => RANK[limitFloor(e.checks).level] > RANK[bandOf(scores[i], bandsIn)],
     ).length,
@@ -319,6 +363,9 @@ function printFigures(title: string, f: Figures, bands: ProbabilityBands): void 
   );
   table('bad-outcome rate per merged level (band, then the limit and news floors):', f.levels);
   console.log(`  raised by the limit floor: ${f.limitFloored} of ${f.n}`);
+  console.log(
+    `  merged − trees-alone Brier per run: ${f.brierGap.perRun.map((d) => d.toFixed(5)).join(' ')}; mean ${f.brierGap.mean.toFixed(5)} ± ${f.brierGap.se.toFixed(5)} (standard error over runs)`,
+  );
 }
 
 function reasonerDir(): string | null {
@@ -572,29 +619,13 @@ async function main(): Promise<void> {
     console.log(`  model vs simulator truth: ${agreement(proxyPass.requests, judgedAll)}`);
 
   // The judgement the service gives the merge for news: the pretrained encoder's reading on the
-  // exposure (ReasoningJudge), one reading per story.
+  // exposure (ReasoningJudge), one reading per story (the training records the same, judgements.ts).
   let understood: Pass | null = null;
   let understoodAll: Map<string, Probs> | null = null;
   try {
-    const files = encoderFiles(ROOT);
-    ensureNewsEncoder(files, (l) => console.log(l));
-    const u = await NewsUnderstanding.open(
-      files,
-      path.join(ROOT, 'models', 'news-understanding', 'classifier.json'),
-    );
-    const judgedU = new Map<string, Probs>();
+    const u = await openUnderstanding(undefined, (l) => console.log(l));
     const tu = performance.now();
-    for (const [i, r] of proxyPass.requests.entries()) {
-      if (r.input.exposure.side === 'none') continue;
-      const s = await u.understand({
-        id: `${r.seed}:${r.newsId}`,
-        tsMs: i * 1e9, // apart beyond the duplicate window: each story read on its own
-        headline: r.input.headline,
-        body: r.input.body,
-      });
-      const j = judgeForHolder(s.reading, r.input.exposure.side, r.input.exposure.sharePct);
-      judgedU.set(judgementKey(r.portfolioId, r.newsId), probsOf(j.probabilities));
-    }
+    const judgedU = await understandStories(u, proxyPass.requests);
     await u.close();
     understoodAll = judgedU;
     understood = replay(SEEDS, judgedU);
@@ -694,22 +725,24 @@ async function main(): Promise<void> {
   }
   await scorer.release();
   console.log(`total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  // The headline figures are the service's: news judged by the news understanding (the decoder
+  // only explains); the decoder's judgement, merged the same way, is reported beside them.
+  const service = heldU ?? held;
   console.log(
     resultLine({
-      merged_auc: f4(held.merged.auc),
-      trees_auc: f4(held.trees.auc),
-      rules_auc: f4(held.rules.auc),
-      merged_brier: f5(held.merged.brier),
-      trees_brier: f5(held.trees.brier),
+      merged_auc: f4(service.merged.auc),
+      trees_auc: f4(service.trees.auc),
+      rules_auc: f4(service.rules.auc),
+      merged_brier: f5(service.merged.brier),
+      trees_brier: f5(service.trees.brier),
+      rules_brier: f5(service.rules.brier),
       tree_p99_ms: f4(tree.p99Ms),
       eval_lm_p99_ms: lm.total.p99.toFixed(2),
       eval_nolm_p99_ms: f4(nolm.p99),
-      ...(heldU
+      ...(heldU && realDir !== null
         ? {
-            understanding_merged_auc: f4(heldU.merged.auc),
-            understanding_trees_auc: f4(heldU.trees.auc),
-            understanding_merged_brier: f5(heldU.merged.brier),
-            understanding_trees_brier: f5(heldU.trees.brier),
+            decoder_merged_auc: f4(held.merged.auc),
+            decoder_merged_brier: f5(held.merged.brier),
           }
         : {}),
     }),

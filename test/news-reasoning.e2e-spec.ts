@@ -67,7 +67,7 @@ describe('news evaluated with the reasoning model', () => {
       expect(kinds.lastIndexOf('limit')).toBeLessThan(kinds.indexOf('reasoning'));
       expect(kinds.lastIndexOf('reasoning')).toBeLessThan(kinds.indexOf('tree'));
       expect(kinds.at(-1)).toBe('decision');
-      expect(e.explanation.models).toMatchObject({ tree: 'risk-trees@2', merge: 'merge@3' });
+      expect(e.explanation.models).toMatchObject({ tree: 'risk-trees@3', merge: 'merge@3' });
       const tree = e.explanation.steps.find((s) => s.kind === 'tree')!;
       // The trees saw this news: the judgement probabilities are features of this evaluation.
       expect(tree.data.probability).toBeGreaterThan(0);

@@ -12,7 +12,7 @@ import {
 } from '@risk/scoring/trees';
 import { modelCard, type Report } from './model-card';
 
-export const MODEL_ID = 'risk-trees@2';
+export const MODEL_ID = 'risk-trees@3';
 
 /** Exports the ensemble with the merge's settings in its metadata; returns the file's bytes. */
 export async function writeModel(

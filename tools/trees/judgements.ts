@@ -1,11 +1,19 @@
 /**
- * The reasoning model's judgements of the training stories: asked once per model file, recorded
- * under .cache/, then replayed in place of the noisy proxy (RunHooks.judge).
+ * The news judgements of the training stories, replayed in place of the noisy proxy
+ * (RunHooks.judge): by default the news understanding's (the pretrained encoder and its heads,
+ * judged for the book's largest exposure: what the service merges, ReasoningJudge), or the
+ * reasoning model's (the decoder: asked once per model file, recorded under .cache/).
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { readReasoningConfig, ReasoningEngine } from '@risk/lm-runtime';
+import {
+  encoderFiles,
+  ensureNewsEncoder,
+  judgeForHolder,
+  NewsUnderstanding,
+} from '@risk/news-understanding';
 import { RiskReasoner, type NewsInput } from '@risk/reasoning';
 import { newsInputFor, simulateRun, type Probs, type RunHooks } from './dataset';
 
@@ -76,8 +84,68 @@ export function recordedJudge(judged: ReadonlyMap<string, Probs>): NonNullable<R
   return (req) => judged.get(judgementKey(req.portfolioId, req.news.id)) ?? req.proxy;
 }
 
-/** Where the judgements come from: the noisy proxy, or a reasoning model folder. */
-export type JudgementSource = { proxy: true } | { proxy: false; reasonerDir: string };
+/**
+ * The news understanding's judgement of every request, as the service merges it (ReasoningJudge:
+ * one reading of the story by the encoder and its heads, judged for the book's largest exposure
+ * by `judgeForHolder`). Each distinct story is read once (every book shares its reading); stories
+ * are read apart (no near-duplicate reuse across simulated stories). A request whose exposure has
+ * no side is left out (the service judges none: the caller keeps its proxy).
+ */
+export async function understandStories(
+  understanding: NewsUnderstanding,
+  requests: readonly StoryRequest[],
+): Promise<Map<string, Probs>> {
+  const out = new Map<string, Probs>();
+  const storyIndex = new Map<string, number>();
+  for (const r of requests) {
+    const side = r.input.exposure.side;
+    if (side === 'none') continue;
+    const id = `${r.seed}:${r.newsId}`;
+    if (!storyIndex.has(id)) storyIndex.set(id, storyIndex.size);
+    const s = await understanding.understand({
+      id,
+      tsMs: storyIndex.get(id)! * 1e9, // apart beyond the duplicate window
+      headline: r.input.headline,
+      body: r.input.body,
+    });
+    const p = judgeForHolder(s.reading, side, r.input.exposure.sharePct).probabilities;
+    out.set(judgementKey(r.portfolioId, r.newsId), [
+      p.severe_negative,
+      p.negative,
+      p.neutral,
+      p.positive,
+    ]);
+  }
+  return out;
+}
+
+const ROOT = path.resolve(__dirname, '..', '..');
+/** The shipped heads of the news understanding. */
+export const SHIPPED_UNDERSTANDING = path.join(
+  ROOT,
+  'models',
+  'news-understanding',
+  'classifier.json',
+);
+
+/** Opens the news understanding (the encoder fetched and checked first if need be). */
+export async function openUnderstanding(
+  classifier = SHIPPED_UNDERSTANDING,
+  log: (line: string) => void = console.log,
+): Promise<NewsUnderstanding> {
+  const files = encoderFiles(ROOT);
+  ensureNewsEncoder(files, log);
+  return NewsUnderstanding.open(files, classifier);
+}
+
+/**
+ * Where the judgements come from: the noisy proxy, the news understanding (encoder and heads,
+ * what the service merges) or a reasoning model folder (the decoder).
+ */
+export type JudgementSource =
+  | { proxy: true }
+  | { proxy: false; encoder: true; classifier: string }
+  | { proxy: false; encoder?: false; reasonerDir: string };
 
 /** The shipped int8 reasoning model. */
 export const SHIPPED_REASONER_DIR = path.resolve(
@@ -107,6 +175,19 @@ export async function recordedJudgements(
   from: JudgementSource,
 ): Promise<RecordedJudgements> {
   if (from.proxy) return { judged: null, source: 'proxy of the true story', count: 0, seconds: 0 };
+  if (from.encoder) {
+    const t = Date.now();
+    const understanding = await openUnderstanding(from.classifier);
+    const source = `${understanding.modelId} (${path.relative(ROOT, from.classifier)}; judgeForHolder on the largest exposure)`;
+    try {
+      const judged = await understandStories(understanding, storyRequests(runs));
+      const seconds = (Date.now() - t) / 1000;
+      console.log(`news judgements: ${judged.size} by ${source} in ${seconds.toFixed(1)} s`);
+      return { judged, source, count: judged.size, seconds };
+    } finally {
+      await understanding.close();
+    }
+  }
   const dir = path.resolve(from.reasonerDir);
   const modelBytes = await fs.readFile(path.join(dir, 'model.onnx'));
   const digest = createHash('sha256').update(modelBytes).digest('hex').slice(0, 16);

@@ -1,5 +1,10 @@
 import { mergeLogits } from '@risk/scoring/merge';
-import { bandsFromOutcomes, fitImpacts, fitMergeLogit } from './merge-fit';
+import {
+  bandsFromOutcomes,
+  fitImpacts,
+  fitImpactsFromJudgements,
+  fitMergeLogit,
+} from './merge-fit';
 
 describe('merge fitting', () => {
   it('calibrates bands on outcomes: the lowest score above which the bad rate reaches 2×, 4×, 8× base', () => {
@@ -32,6 +37,25 @@ describe('merge fitting', () => {
     expect(fit.negative).toBeCloseTo(-0.03, 12);
     expect(fit.positive).toBeCloseTo(0.04, 12);
     expect(fitImpacts([])).toEqual({ severe: -0.1, negative: -0.03, positive: 0.04 });
+  });
+
+  it('measures the impact classes as the judge reads them: returns weighted by its probabilities', () => {
+    // [severe, negative, neutral, positive] per story.
+    const returns = [-0.1, -0.02, 0.05, 0];
+    const probs = [
+      [0.5, 0.5, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0.2, 0, 0.8],
+      [0, 0, 1, 0],
+    ];
+    const fit = fitImpactsFromJudgements(returns, probs);
+    // severe: only story 1 (weight 0.5) → −10%; negative: (0.5·−10 + 1·−2 + 0.2·5)/1.7;
+    // positive: story 3 alone → +5%; the neutral story weighs nothing.
+    expect(fit.severe).toBeCloseTo(-0.1, 12);
+    expect(fit.negative).toBeCloseTo((0.5 * -0.1 - 0.02 + 0.2 * 0.05) / 1.7, 6);
+    expect(fit.positive).toBeCloseTo(0.05, 12);
+    // A class the judge never gives (here severe) keeps the round figure.
+    expect(fitImpactsFromJudgements([-0.2], [[0, 1, 0, 0]]).severe).toBe(-0.1);
   });
 
   it('fits the merge back from outcomes drawn from a known rule', () => {

@@ -74,6 +74,34 @@ export function fitImpacts(returns: ArrayLike<number>): JumpImpacts {
 }
 
 /**
+ * The mean return per impact class as the judge reads it: each story's side-adjusted return
+ * (`storyReturn`) weighted by the probability the judgement gave each class,
+ * `r_k = Σ p_ik · ret_i / Σ p_ik` (neutral stays 0). What a judge's "severe" means depends on
+ * the judge: the news understanding calls a story severe from the kind's typical move on the
+ * position's share of nav, not from the position's own return (fitImpacts' −6% line). A class
+ * the judge never gives gets the corpus's round figure.
+ */
+export function fitImpactsFromJudgements(
+  returns: ArrayLike<number>,
+  probs: ArrayLike<readonly number[]>,
+): JumpImpacts {
+  const sum = [0, 0, 0];
+  const w = [0, 0, 0];
+  const cls = [0, 1, 3]; // severe, negative, positive columns of [severe, negative, neutral, positive]
+  for (let i = 0; i < returns.length; i++) {
+    for (let k = 0; k < 3; k++) {
+      const p = probs[i][cls[k]];
+      sum[k] += p * returns[i];
+      w[k] += p;
+    }
+  }
+  const r6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+  const mean = (k: number, fallback: number): number =>
+    w[k] > 1e-9 ? r6(sum[k] / w[k]) : fallback;
+  return { severe: mean(0, -0.1), negative: mean(1, -0.03), positive: mean(2, 0.04) };
+}
+
+/**
  * Fits intercept, tree and jump by Newton–Raphson with step halving on the log-loss (logistic
  * regression on `logit(p_trees)` and `logit(p_jump)`, a small ridge of `l2` on the two slopes but
  * not the intercept). Rows: the trees' probability, the jump-diffusion probability, the outcome.
@@ -161,17 +189,16 @@ export interface MergeFitRow {
 }
 
 /**
- * The merge, calibrated on the held-out runs: the impact classes' returns from the training
- * runs' stories, the coefficients of trees and jump-diffusion probability, then the bands on the
- * merged probability at the multiples of the training bad rate.
+ * The merge, calibrated on the held-out runs: with the impact classes' returns measured on the
+ * training runs' stories (fitImpactsFromJudgements), the coefficients of trees and jump-diffusion
+ * probability, then the bands on the merged probability at the multiples of the training bad rate.
  */
 export function calibrateMerge(
   pTrees: readonly number[],
   rows: readonly MergeFitRow[],
-  storyReturns: readonly number[],
+  impacts: JumpImpacts,
   trainBadRate: number,
 ): { mergeLogit: MergeLogit; bands: ProbabilityBands } {
-  const impacts = fitImpacts(storyReturns);
   const bad = rows.map((r) => r.bad);
   const mergeLogit: MergeLogit = {
     ...fitMergeLogit(

@@ -56,9 +56,8 @@ diffusion vol ×${VOL_SCALES.join(', ×')} by run. Metrics from @risk/risk-metri
 ${SIM.warmupMs / 60_000}-minute warm-up and at every news about a held name.
 News judgement features: ${
     r.newsJudgements.count > 0
-      ? `the reasoning model's own probabilities, recorded by running
-${r.newsJudgements.source} on every story about a held name (${r.newsJudgements.count} judgements, ${r.newsJudgements.seconds.toFixed(0)} s), each book's context
-built up in event order as in the service`
+      ? `the judge's own probabilities, recorded by running
+${r.newsJudgements.source} on every story about a held name (${r.newsJudgements.count} judgements, ${r.newsJudgements.seconds.toFixed(0)} s), in event order`
       : 'a noisy proxy of the true story (--proxy)'
   }.
 
@@ -104,9 +103,10 @@ metadata (\`merge_logit\`), fitted by logistic regression on the held-out runs:
 P = σ(${r.mergeLogit.intercept} + ${r.mergeLogit.tree} · logit(p_trees) + ${r.mergeLogit.jump} · logit(p_jump)),
 p_jump = Σ_k p_k · Φ((−s · ret_k − ${LOSS_THRESHOLD_TEXT}) / σ) the jump-diffusion probability (σ = the book's
 ${LOSS_HORIZON_MINUTES}-minute σ as a share of nav, s = the share of nav of the position the latest news, younger
-than 30 s, is about, p_k the reasoning model's impact probabilities; without fresh news
+than 30 s, is about, p_k the judge's impact probabilities; without fresh news
 Φ(−${LOSS_THRESHOLD_TEXT} / σ)). The returns per impact class, measured on ${r.storyReturns} stories of the training
-runs (\`fitImpacts\`): severe negative ${(r.mergeLogit.impacts.severe * 100).toFixed(2)}%, negative
+runs (\`fitImpactsFromJudgements\`: each story's return weighted by the probability the judge gave
+the class): severe negative ${(r.mergeLogit.impacts.severe * 100).toFixed(2)}%, negative
 ${(r.mergeLogit.impacts.negative * 100).toFixed(2)}%, neutral 0, positive +${(r.mergeLogit.impacts.positive * 100).toFixed(2)}%.
 
 | set | trees AUC | trees Brier | merged AUC | merged Brier |
@@ -148,8 +148,9 @@ ${r.importance.map((i) => `| ${i.name} | ${i.meanAbsShap.toFixed(5)} |`).join('\
 ## Limits
 
 - Trained on simulated markets only; the label horizon and threshold are a choice, not a desk's.
-- The news features are the shipped reasoning model's judgements: a new reasoning model needs
-  the trees retrained (\`npm run model:trees\` records its judgements first).
+- The news features are the shipped judge's judgements (the news understanding's, unless the
+  card says otherwise): a new encoder, new heads or a new reasoning model needs the trees
+  retrained (\`npm run model:trees\` records its judgements first).
 - Insolvent books (nav ≤ 0) never occur in training: the ratio features are capped and the limit
   check (solvency → CRITICAL) must decide those.
 - A random forest's probabilities are shrunk towards the base rate; use them as a ranking and

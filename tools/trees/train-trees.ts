@@ -4,7 +4,9 @@
  * forest (forest.ts), fits the merge (merge-fit.ts), exports it to ONNX with held-out figures
  * (export.ts, evaluate.ts, model-card.ts). Seeded and reproducible.
  *
- * Options: --proxy (the noisy proxy instead of the reasoning model's judgements), --reasoner DIR,
+ * Options: --proxy (the noisy proxy instead of the news judgements), --decoder (the reasoning
+ * model's judgements instead of the news understanding's: the service merges the latter),
+ * --reasoner DIR (the decoder, from DIR), --classifier FILE (other news-understanding heads),
  * --explore (label and feature diagnostics only); TREES_OUT (output folder), TREES_HP (JSON
  * hyperparameter overrides, forest.ts).
  */
@@ -24,6 +26,7 @@ import {
   TEST_SEEDS,
   TRAIN_SEEDS,
   VOL_SCALES,
+  type Probs,
   type RunHooks,
   type Sample,
 } from './dataset';
@@ -36,19 +39,28 @@ import {
   recordedJudge,
   recordedJudgements,
   SHIPPED_REASONER_DIR,
+  SHIPPED_UNDERSTANDING,
   type JudgementSource,
 } from './judgements';
-import { calibrateMerge } from './merge-fit';
+import { calibrateMerge, fitImpacts, fitImpactsFromJudgements } from './merge-fit';
 
 /** TREES_OUT writes elsewhere (hyperparameter sweeps); the shipped model lives in risk-trees/. */
 const OUT_DIR = path.resolve(
   process.env.TREES_OUT ?? path.join(__dirname, '..', '..', 'models', 'risk-trees'),
 );
 
+/** The service's judge by default: the news understanding (ReasoningJudge merges its reading). */
 function judgementSource(argv: readonly string[]): JudgementSource {
   if (argv.includes('--proxy')) return { proxy: true };
   const i = argv.indexOf('--reasoner');
-  return { proxy: false, reasonerDir: i >= 0 ? argv[i + 1] : SHIPPED_REASONER_DIR };
+  if (i >= 0 || argv.includes('--decoder'))
+    return { proxy: false, reasonerDir: i >= 0 ? argv[i + 1] : SHIPPED_REASONER_DIR };
+  const c = argv.indexOf('--classifier');
+  return {
+    proxy: false,
+    encoder: true,
+    classifier: c >= 0 ? path.resolve(argv[c + 1]) : SHIPPED_UNDERSTANDING,
+  };
 }
 
 const rate = (xs: readonly Sample[]): number => xs.reduce((a, s) => a + s.bad, 0) / xs.length;
@@ -62,17 +74,26 @@ async function main(): Promise<void> {
   }));
   const judgements = await recordedJudgements(allRuns, judgementSource(process.argv));
   const hooks: RunHooks = judgements.judged ? { judge: recordedJudge(judgements.judged) } : {};
-  // The training runs also measure what each impact class means for the position (fitImpacts).
+  // The training runs also measure what each impact class means for the position: the returns
+  // the judge's classes stood for (fitImpactsFromJudgements; the proxy: by the return's own class).
   const storyReturns: number[] = [];
+  const storyJudgements: Probs[] = [];
   const train = TRAIN_SEEDS.flatMap((s, i) =>
     simulateRun(s, i, {
       judge: (req) => {
+        const p = hooks.judge ? hooks.judge(req) : req.proxy;
         const r = storyReturn(req);
-        if (r !== null) storyReturns.push(r);
-        return hooks.judge ? hooks.judge(req) : req.proxy;
+        if (r !== null) {
+          storyReturns.push(r);
+          storyJudgements.push(p);
+        }
+        return p;
       },
     }),
   );
+  const impacts = judgements.judged
+    ? fitImpactsFromJudgements(storyReturns, storyJudgements)
+    : fitImpacts(storyReturns);
   const holdout = HOLDOUT_SEEDS.flatMap((s, i) => simulateRun(s, i, hooks));
   console.log(
     `samples: train ${train.length} (bad ${fmt(rate(train), 3)}), holdout ${holdout.length} (bad ${fmt(rate(holdout), 3)}) in ${Date.now() - t0} ms`,
@@ -83,7 +104,7 @@ async function main(): Promise<void> {
   // The merge, calibrated on the held-out runs (the JS ensemble = ORT to 1e-7, checked below).
   const hx = stack(holdout);
   const pHoldout = holdout.map((_, i) => predictProbability(ensemble, hx, i * FEATURE_COUNT));
-  const merge = calibrateMerge(pHoldout, holdout, storyReturns, rate(train));
+  const merge = calibrateMerge(pHoldout, holdout, impacts, rate(train));
   const { bytes, modelPath } = await writeModel(OUT_DIR, ensemble, merge, judgements.source);
 
   const scorer = await TreeScorer.load(modelPath);

@@ -60,6 +60,12 @@ describe('EntityLinker', () => {
     expect(issuers('NOVA rose')).toEqual([]);
   });
 
+  it('reads a dotted ticker whole, also ending a sentence, and leaves acronyms alone', () => {
+    expect(issuers('Shares of Gruppo (MIL: GRP.B) fell')).toEqual(['GRUPPO']);
+    expect(issuers('Traders sold $GRP.B.')).toEqual(['GRUPPO']);
+    expect(issuers('The SEC opened a probe; the CEO (SEC filing) resigned')).toEqual([]);
+  });
+
   it('lists several companies in order of first mention', () => {
     expect(issuers('Kestrel Components to supply Harrowgate; Kestrel shares rise')).toEqual([
       'KESTREL',

@@ -146,7 +146,8 @@ export class EntityLinker {
     }
     for (const pattern of TICKER_PATTERNS) {
       for (const m of text.matchAll(pattern)) {
-        const known = this.tickers.get(m[1]);
+        // A cashtag ending a sentence ("… $GRP.B.") keeps its own dots, not the full stop.
+        const known = this.tickers.get(m[1]) ?? this.tickers.get(m[1].replace(/[.-]+$/, ''));
         if (known) out.push({ ...known, text: m[0], via: 'ticker' });
       }
     }
