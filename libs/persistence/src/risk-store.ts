@@ -184,7 +184,7 @@ export class RiskStore {
     const rows: unknown[] = await em.query(
       `INSERT INTO evaluations (id, portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics, explanation, timings)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (portfolio_id, trigger_topic, trigger_event_id) DO NOTHING RETURNING 1`,
+       ON CONFLICT (portfolio_id, trigger_topic, trigger_event_id, ts) DO NOTHING RETURNING 1`,
       [
         e.id,
         e.portfolioId,
