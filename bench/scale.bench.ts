@@ -260,6 +260,7 @@ async function runOnce(
   const desk = makeDesk(n, rand);
   const positions = desk.holdings.reduce((s, h) => s + h.length, 0);
   let stop = false;
+  let watch: Promise<void> = Promise.resolve();
   try {
     for (let i = 0; i < instances; i++) engines.push(await startEngine(cfg, `scale-${i + 1}`));
     const started = performance.now();
@@ -314,7 +315,7 @@ async function runOnce(
     let lastSeq = 0n;
     const seen = new Set<string>();
     const lookback = BigInt(3 * n + 2000);
-    const watch = (async () => {
+    watch = (async () => {
       while (!stop) {
         const from = lastSeq > lookback ? lastSeq - lookback : 0n;
         const r = await db.query<{ seq: string; topic: string; event: string; pid: string }>(
@@ -546,7 +547,7 @@ async function runOnce(
     };
   } finally {
     stop = true;
-    await sleep(POLL_MS * 2);
+    await watch.catch(() => undefined);
     for (const e of engines) await kill(e.child, 'SIGTERM');
     await db.end();
     const admin = kafka.admin();
