@@ -25,14 +25,16 @@
  * the slope of log(CPU time per event) against log(portfolios) over the sweep.
  *
  * Env: SCALE_PORTFOLIOS (100,500,2000), SCALE_SYMBOLS (5000), SCALE_TICK_RATE (2500 ticks/s),
- * SCALE_NEWS_RATE (2 /s), SCALE_STEADY_S (40), SCALE_AFTER_S (25), SCALE_DRAIN_S (45),
+ * SCALE_NEWS_RATE (2 /s), SCALE_STEADY_S (30), SCALE_AFTER_S (20), SCALE_DRAIN_S (30),
  * SCALE_SECOND_INSTANCE (true), SCALE_HISTORY (true: the history API step), COALESCE_MS.
  * Ends with `RESULT news_lm_p99_ms=… tick_p99_ms=… evals_per_s=… rss_mb=… cost_exponent=…
  * flush_state_kb=… pg_mb_per_hour=…` (the one-instance figures at the largest size).
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Client } from 'pg';
@@ -42,7 +44,7 @@ import { InstrumentBook } from '@risk/risk-metrics';
 import { openDatabase } from '@risk/persistence';
 import { mulberry32 } from '@risk/lm-runtime/prng';
 import { ensureReferenceTopics, ensureTopics } from '../scripts/infra/topics';
-import { freePort, kill, spawnApp } from '../test/support/service-process';
+import { envOf, freePort, kill } from '../test/support/service-process';
 import { percentile, resultLine, round } from './bench-support';
 
 const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -51,9 +53,9 @@ const SIZES = (process.env.SCALE_PORTFOLIOS ?? '100,500,2000').split(',').map(Nu
 const SYMBOLS = num('SCALE_SYMBOLS', 5000);
 const TICK_RATE = num('SCALE_TICK_RATE', 2500);
 const NEWS_RATE = num('SCALE_NEWS_RATE', 2);
-const STEADY_S = num('SCALE_STEADY_S', 40);
-const AFTER_S = num('SCALE_AFTER_S', 25);
-const DRAIN_S = num('SCALE_DRAIN_S', 45);
+const STEADY_S = num('SCALE_STEADY_S', 30);
+const AFTER_S = num('SCALE_AFTER_S', 20);
+const DRAIN_S = num('SCALE_DRAIN_S', 30);
 const SHOCK_WINDOW_S = 10;
 const SHOCK_SHARE = 0.3;
 const SECOND_INSTANCE = process.env.SCALE_SECOND_INSTANCE !== 'false';
@@ -65,6 +67,8 @@ const MIN_POSITIONS = 50;
 const MAX_POSITIONS = 300;
 const POWER_LAW_ALPHA = 1.2;
 const POLL_MS = 100;
+const LOG_DIR = process.env.SCALE_LOG_DIR ?? tmpdir();
+let stopping = false;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sym = (i: number) => `S${i}`;
@@ -124,6 +128,7 @@ async function scrape(port: number): Promise<(name: string, labels?: string) => 
 }
 
 function procStat(pid: number): { cpuS: number; rssMb: number } {
+  if (!existsSync(`/proc/${pid}/stat`)) return { cpuS: NaN, rssMb: NaN };
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime, clock ticks
@@ -139,13 +144,38 @@ interface Engine {
 
 async function startEngine(cfg: AppConfig, instanceId: string): Promise<Engine> {
   const port = await freePort();
-  const child = spawnApp(
-    'risk-engine',
-    { ...cfg, instanceId, port },
+  // As test/support's spawnApp, with node flags for profiling (SCALE_ENGINE_NODE_ARGS, e.g.
+  // `--cpu-prof --cpu-prof-dir=/tmp/prof`; NODE_OPTIONS refuses --cpu-prof).
+  const flags = (process.env.SCALE_ENGINE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(
+    process.execPath,
+    [
+      ...flags,
+      '-r',
+      'ts-node/register',
+      '-r',
+      'tsconfig-paths/register',
+      'apps/risk-engine/src/main.ts',
+    ],
     {
-      REASONING_ENABLED: 'true',
+      cwd: join(__dirname, '..'),
+      env: {
+        ...process.env,
+        ...envOf({ ...cfg, instanceId, port }),
+        REASONING_ENABLED: 'true',
+        TS_NODE_TRANSPILE_ONLY: 'true',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  // Its logs (warnings and errors at LOG_LEVEL=warn) go to a file beside the run's output.
+  const log = createWriteStream(`${LOG_DIR}/scale-engine-${instanceId}.log`, { flags: 'a' });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  child.once('exit', (code, signal) => {
+    if (!stopping)
+      console.log(`  engine ${instanceId} exited (${code ?? signal}); see ${log.path as string}`);
+  });
   const deadline = Date.now() + 180_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`engine ${instanceId} exited ${child.exitCode}`);
@@ -254,6 +284,7 @@ async function runOnce(
   // Migrated once here, so two instances do not both wait on the migration lock at boot.
   await (await openDatabase(dbUrl.toString())).destroy();
   const engines: Engine[] = [];
+  stopping = false;
   const db = new Client({ connectionString: dbUrl.toString() });
   await db.connect();
   const rand = mulberry32(1000 + n);
@@ -547,6 +578,7 @@ async function runOnce(
     };
   } finally {
     stop = true;
+    stopping = true;
     await watch.catch(() => undefined);
     for (const e of engines) await kill(e.child, 'SIGTERM');
     await db.end();
