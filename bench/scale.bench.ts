@@ -268,8 +268,17 @@ async function runOnce(
 ): Promise<RunFigures> {
   const tag = `scale${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const topics: TopicNames = topicNames(`${tag}.`);
-  await ensureTopics(BROKERS, allTopics(topics), PARTITIONS);
-  await ensureReferenceTopics(BROKERS, referenceTopics(topics), PARTITIONS);
+  // The shared broker is slow at times: a metadata answer may lag the topic's creation.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ensureTopics(BROKERS, allTopics(topics), PARTITIONS);
+      await ensureReferenceTopics(BROKERS, referenceTopics(topics), PARTITIONS);
+      break;
+    } catch (e) {
+      if (attempt >= 5) throw e;
+      await sleep(2000);
+    }
+  }
   const dbUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/risk');
   dbUrl.pathname = `/risk_${tag}`;
   const cfg = loadConfig({

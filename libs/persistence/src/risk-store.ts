@@ -53,6 +53,12 @@ export interface EngineSymbolChanges {
 /** Rows per statement: keeps each statement's parameters well under PostgreSQL's limits. */
 const SYMBOL_ROWS_PER_STATEMENT = 5_000;
 
+/**
+ * Outcomes per group of multi-row statements: a flush of 2,000 portfolios is 4 groups of ~7
+ * statements instead of ~12,000 single-row ones (bench:scale), and a group's payloads stay a few MB.
+ */
+const OUTCOMES_PER_STATEMENT = 500;
+
 export interface StoredPortfolioState {
   id: string;
   baseCurrency: string;
@@ -95,10 +101,10 @@ export class RiskStore {
       }
       const committed: EvaluationOutcome[] = [];
       if (!snapshot || snapshotApplied) {
-        for (const o of outcomes) {
-          if (!(await this.claim(em, o.source.topic, o.source.eventId, o.source.scope))) continue;
-          if (await this.insertOutcome(em, o)) committed.push(o);
-        }
+        for (let i = 0; i < outcomes.length; i += OUTCOMES_PER_STATEMENT)
+          committed.push(
+            ...(await this.insertOutcomes(em, outcomes.slice(i, i + OUTCOMES_PER_STATEMENT))),
+          );
       }
       if (engineState) {
         await em.query(
@@ -179,92 +185,160 @@ export class RiskStore {
     );
   }
 
-  private async insertOutcome(em: EntityManager, o: EvaluationOutcome): Promise<boolean> {
-    const e = o.evaluation;
-    const rows: unknown[] = await em.query(
-      `INSERT INTO evaluations (id, portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics, explanation, timings)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (portfolio_id, trigger_topic, trigger_event_id, ts) DO NOTHING RETURNING 1`,
+  /**
+   * The outcomes' effects with one statement per table, exactly as inserting them one after the
+   * other would leave them: an outcome whose claim or trigger key is taken (or repeats an earlier
+   * one of the batch) has no effect; the portfolio row ends as the last outcome of its portfolio
+   * leaves it, the day's record as the latest `asOf` (the later outcome on a tie); outbox rows
+   * keep the outcomes' order (ids follow it). Returns the outcomes that took effect, in order.
+   */
+  private async insertOutcomes(
+    em: EntityManager,
+    outcomes: EvaluationOutcome[],
+  ): Promise<EvaluationOutcome[]> {
+    if (outcomes.length === 0) return [];
+    // Claims, the first of each key in the batch only.
+    const keyOf = (t: string, e: string, sc: string) => JSON.stringify([t, e, sc]);
+    const firstOfKey = new Map<string, EvaluationOutcome>();
+    for (const o of outcomes) {
+      const k = keyOf(o.source.topic, o.source.eventId, o.source.scope);
+      if (!firstOfKey.has(k)) firstOfKey.set(k, o);
+    }
+    const candidates = [...firstOfKey.values()];
+    const claimed = await em.query<{ topic: string; event_id: string; scope: string }[]>(
+      `INSERT INTO processed_events (topic, event_id, scope)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+       ON CONFLICT DO NOTHING RETURNING topic, event_id, scope`,
       [
-        e.id,
-        e.portfolioId,
-        e.ts,
-        e.trigger.topic,
-        e.trigger.eventId,
-        e.score,
-        e.level,
-        JSON.stringify(e.metrics),
-        JSON.stringify(e.explanation),
-        JSON.stringify(e.timings),
+        candidates.map((o) => o.source.topic),
+        candidates.map((o) => o.source.eventId),
+        candidates.map((o) => o.source.scope),
       ],
     );
-    if (rows.length === 0) return false;
-    if (o.alert) {
-      const a = o.alert;
+    const claimedKeys = new Set(claimed.map((r) => keyOf(r.topic, r.event_id, r.scope)));
+    const toInsert = candidates.filter((o) =>
+      claimedKeys.has(keyOf(o.source.topic, o.source.eventId, o.source.scope)),
+    );
+    if (toInsert.length === 0) return [];
+    // Evaluations: a trigger key taken already (or twice in the batch) inserts nothing.
+    const evs = toInsert.map((o) => o.evaluation);
+    const inserted = await em.query<{ id: string }[]>(
+      `INSERT INTO evaluations (id, portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics, explanation, timings)
+       SELECT id, pid, ts, tt, te, score, level, metrics::jsonb, explanation::jsonb, timings::jsonb
+         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
+                     $6::float8[], $7::text[], $8::text[], $9::text[], $10::text[])
+              WITH ORDINALITY AS u(id, pid, ts, tt, te, score, level, metrics, explanation, timings, n)
+        ORDER BY n
+       ON CONFLICT (portfolio_id, trigger_topic, trigger_event_id, ts) DO NOTHING RETURNING id`,
+      [
+        evs.map((e) => e.id),
+        evs.map((e) => e.portfolioId),
+        evs.map((e) => e.ts),
+        evs.map((e) => e.trigger.topic),
+        evs.map((e) => e.trigger.eventId),
+        evs.map((e) => e.score),
+        evs.map((e) => e.level),
+        evs.map((e) => JSON.stringify(e.metrics)),
+        evs.map((e) => JSON.stringify(e.explanation)),
+        evs.map((e) => JSON.stringify(e.timings)),
+      ],
+    );
+    const insertedIds = new Set(inserted.map((r) => r.id));
+    const done = toInsert.filter((o) => insertedIds.has(o.evaluation.id));
+    if (done.length === 0) return [];
+
+    const alerts = done.flatMap((o) => (o.alert ? [o.alert] : []));
+    if (alerts.length > 0)
       await em.query(
         `INSERT INTO alerts (id, portfolio_id, ts, level, previous_level, evaluation_id, reason, incident_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+         SELECT a, b, c, d, e, f, g, h
+           FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
+                       $6::uuid[], $7::text[], $8::text[]) WITH ORDINALITY AS u(a, b, c, d, e, f, g, h, n)
+          ORDER BY n`,
         [
-          a.id,
-          a.portfolioId,
-          a.ts,
-          a.level,
-          a.previousLevel,
-          a.evaluationId,
-          a.reason,
-          a.incidentId ?? null,
+          alerts.map((a) => a.id),
+          alerts.map((a) => a.portfolioId),
+          alerts.map((a) => a.ts),
+          alerts.map((a) => a.level),
+          alerts.map((a) => a.previousLevel),
+          alerts.map((a) => a.evaluationId),
+          alerts.map((a) => a.reason),
+          alerts.map((a) => a.incidentId ?? null),
         ],
       );
-    }
+
+    // The portfolio row as its last outcome leaves it.
+    const lastOfPortfolio = new Map<string, EvaluationOutcome>();
+    for (const o of done) lastOfPortfolio.set(o.evaluation.portfolioId, o);
+    const last = [...lastOfPortfolio.values()];
     await em.query(
-      `UPDATE portfolios SET peak_nav = $2, last_evaluation_id = $3, last_score = $4, last_level = $5,
-         last_evaluated_at = $6, breached_limits = $7, updated_at = now() WHERE id = $1`,
+      `UPDATE portfolios p SET peak_nav = u.peak, last_evaluation_id = u.eid, last_score = u.score,
+         last_level = u.level, last_evaluated_at = u.at, breached_limits = u.breached::jsonb,
+         updated_at = now()
+         FROM unnest($1::text[], $2::float8[], $3::uuid[], $4::float8[], $5::text[],
+                     $6::timestamptz[], $7::text[]) AS u(id, peak, eid, score, level, at, breached)
+        WHERE p.id = u.id`,
       [
-        e.portfolioId,
-        o.portfolio.peakNav,
-        e.id,
-        e.score,
-        e.level,
-        e.ts,
-        JSON.stringify(o.portfolio.breachedLimits),
+        last.map((o) => o.evaluation.portfolioId),
+        last.map((o) => o.portfolio.peakNav),
+        last.map((o) => o.evaluation.id),
+        last.map((o) => o.evaluation.score),
+        last.map((o) => o.evaluation.level),
+        last.map((o) => o.evaluation.ts),
+        last.map((o) => JSON.stringify(o.portfolio.breachedLimits)),
       ],
     );
-    await this.upsertDailyRisk(em, o);
-    for (const m of o.outbox) {
-      await em.query(
-        `INSERT INTO outbox (topic, partition, message_key, payload) VALUES ($1, $2, $3, $4)`,
-        [m.topic, m.partition, m.key, m.payload],
-      );
-    }
-    return true;
-  }
 
-  /**
-   * The portfolio's record for the UTC day its evaluated state is as of (event time): the day's
-   * latest state wins (on equal times the later commit, which has seen more ticks). Same
-   * transaction as the evaluation, so a live stream and a replay of history make the same records.
-   */
-  private async upsertDailyRisk(em: EntityManager, o: EvaluationOutcome): Promise<void> {
-    const e = o.evaluation;
+    // The day's record: per portfolio and UTC day, the latest asOf (the later outcome on a tie),
+    // then the same conditional upsert as one outcome at a time.
+    const dayKey = (o: EvaluationOutcome) =>
+      `${o.evaluation.portfolioId}\u0000${new Date(o.closing.asOf).toISOString().slice(0, 10)}`;
+    const latestOfDay = new Map<string, EvaluationOutcome>();
+    for (const o of done) {
+      const k = dayKey(o);
+      const cur = latestOfDay.get(k);
+      if (!cur || Date.parse(cur.closing.asOf) <= Date.parse(o.closing.asOf)) latestOfDay.set(k, o);
+    }
+    const days = [...latestOfDay.values()];
     await em.query(
       `INSERT INTO daily_risk (portfolio_id, day, evaluation_id, as_of, nav, var99, es99, cash, positions)
-       VALUES ($1, ($2::timestamptz AT TIME ZONE 'UTC')::date, $3, $2, $4, $5, $6, $7, $8)
+       SELECT pid, (asof AT TIME ZONE 'UTC')::date, eid, asof, nav, var99, es99, cash, positions::jsonb
+         FROM unnest($1::text[], $2::timestamptz[], $3::uuid[], $4::float8[], $5::float8[],
+                     $6::float8[], $7::float8[], $8::text[])
+              AS u(pid, asof, eid, nav, var99, es99, cash, positions)
        ON CONFLICT (portfolio_id, day) DO UPDATE
          SET evaluation_id = EXCLUDED.evaluation_id, as_of = EXCLUDED.as_of,
              nav = EXCLUDED.nav, var99 = EXCLUDED.var99, es99 = EXCLUDED.es99, cash = EXCLUDED.cash,
              positions = EXCLUDED.positions, updated_at = now()
          WHERE daily_risk.as_of <= EXCLUDED.as_of`,
       [
-        e.portfolioId,
-        o.closing.asOf,
-        e.id,
-        e.metrics.nav,
-        e.metrics.var99,
-        e.metrics.es99,
-        o.closing.cash,
-        JSON.stringify(o.closing.positions),
+        days.map((o) => o.evaluation.portfolioId),
+        days.map((o) => o.closing.asOf),
+        days.map((o) => o.evaluation.id),
+        days.map((o) => o.evaluation.metrics.nav),
+        days.map((o) => o.evaluation.metrics.var99),
+        days.map((o) => o.evaluation.metrics.es99),
+        days.map((o) => o.closing.cash),
+        days.map((o) => JSON.stringify(o.closing.positions)),
       ],
     );
+
+    // Outbox rows in the outcomes' order: ids are taken in the SELECT's order.
+    const rows = done.flatMap((o) => o.outbox);
+    if (rows.length > 0)
+      await em.query(
+        `INSERT INTO outbox (topic, partition, message_key, payload)
+         SELECT t, p, k, v FROM unnest($1::text[], $2::int[], $3::text[], $4::text[])
+                WITH ORDINALITY AS u(t, p, k, v, n)
+          ORDER BY n`,
+        [
+          rows.map((m) => m.topic),
+          rows.map((m) => m.partition),
+          rows.map((m) => m.key),
+          rows.map((m) => m.payload),
+        ],
+      );
+    return done;
   }
 
   /** Which of `scopes` already have an effect of (topic, eventId). */
