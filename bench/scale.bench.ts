@@ -260,12 +260,7 @@ interface RunFigures {
   backlogTicks: number;
 }
 
-async function runOnce(
-  n: number,
-  instances: number,
-  kafka: Kafka,
-  producer: Producer,
-): Promise<RunFigures> {
+async function runOnce(n: number, instances: number, kafka: Kafka): Promise<RunFigures> {
   const tag = `scale${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const topics: TopicNames = topicNames(`${tag}.`);
   // The shared broker is slow at times: a metadata answer may lag the topic's creation.
@@ -294,6 +289,10 @@ async function runOnce(
   await (await openDatabase(dbUrl.toString())).destroy();
   const engines: Engine[] = [];
   stopping = false;
+  // A producer per run: one that wrote to a run's topics keeps asking for their metadata after
+  // they are deleted, and fails.
+  const producer: Producer = kafka.producer({ idempotent: false, allowAutoTopicCreation: false });
+  await producer.connect();
   const db = new Client({ connectionString: dbUrl.toString() });
   await db.connect();
   const rand = mulberry32(1000 + n);
@@ -590,6 +589,7 @@ async function runOnce(
     stopping = true;
     await watch.catch(() => undefined);
     for (const e of engines) await kill(e.child, 'SIGTERM');
+    await producer.disconnect();
     await db.end();
     const admin = kafka.admin();
     await admin.connect();
@@ -698,8 +698,6 @@ async function main(): Promise<void> {
     brokers: BROKERS.split(','),
     logLevel: logLevel.NOTHING,
   });
-  const producer = kafka.producer({ idempotent: false, allowAutoTopicCreation: false });
-  await producer.connect();
   const t0 = performance.now();
   console.log(
     `bench:scale: ${SYMBOLS} symbols, ${TICK_RATE} ticks/s, ${NEWS_RATE} news/s (model on), ` +
@@ -709,13 +707,13 @@ async function main(): Promise<void> {
   const runs: RunFigures[] = [];
   try {
     for (const n of SIZES) {
-      const f = await runOnce(n, 1, kafka, producer);
+      const f = await runOnce(n, 1, kafka);
       runs.push(f);
       console.log(describe(f));
     }
     let second: RunFigures | undefined;
     if (SECOND_INSTANCE) {
-      second = await runOnce(Math.max(...SIZES), 2, kafka, producer);
+      second = await runOnce(Math.max(...SIZES), 2, kafka);
       console.log(describe(second));
     }
     if (HISTORY) {
@@ -746,7 +744,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    await producer.disconnect();
+    // Nothing to close: each run closes its producer.
   }
 }
 
