@@ -249,6 +249,9 @@ interface RunFigures {
   evalsPerS: number;
   rssMb: number;
   cpuPerEventMs: number;
+  cpuPerEvalMs: number;
+  /** Engine CPU time over the window's wall time: cores the engine got. */
+  cores: number;
   kvHitRate: number;
   kvEvictions: number;
   modelRuns: Record<string, number>;
@@ -574,6 +577,8 @@ async function runOnce(n: number, instances: number, kafka: Kafka): Promise<RunF
       evalsPerS: evaluationsInWindow / windowS,
       rssMb,
       cpuPerEventMs: (cpuS * 1000) / Math.max(1, applied + newsHandled),
+      cpuPerEvalMs: (cpuS * 1000) / Math.max(1, evaluationsInWindow),
+      cores: cpuS / windowS,
       kvHitRate: queried > 0 ? hitTokens / queried : NaN,
       kvEvictions: d('reasoning_kv_evictions_total'),
       modelRuns,
@@ -634,7 +639,7 @@ function describe(f: RunFigures): string {
     `shock p50/p99 ${ms(f.newsShock, 50)}/${ms(f.newsShock, 99)} ms (${f.newsShock.length}), ` +
     `${f.newsUnfinished} stories unanswered by all holders after the drain; ` +
     `${f.backlogTicks} ticks not yet read when the load stopped; ${round(f.evalsPerS, 1)} evaluations/s; RSS ${Math.round(f.rssMb)} MB; ` +
-    `CPU ${round(f.cpuPerEventMs, 3)} ms per input event; ` +
+    `CPU ${round(f.cpuPerEventMs, 3)} ms per input event, ${round(f.cpuPerEvalMs, 2)} ms per evaluation (${round(f.cores, 2)} cores used); ` +
     `K/V hit rate ${round(f.kvHitRate, 3)}, ${f.kvEvictions} evictions; model runs ${JSON.stringify(f.modelRuns)}; ` +
     `state per flush ${round(f.flushStateKb, 1)} KB over ${f.flushes} flushes; ` +
     `PostgreSQL ${Math.round(f.pgRowsPerHour)} rows/h, ${round(f.pgMbPerHour, 1)} MB/h (${tables})`
@@ -726,7 +731,14 @@ async function main(): Promise<void> {
       runs.map((r) => r.portfolios),
       runs.map((r) => r.cpuPerEventMs),
     );
-    console.log(`cost exponent (log CPU time per event vs log portfolios): ${round(exponent, 3)}`);
+    const perEval = logSlope(
+      runs.map((r) => r.portfolios),
+      runs.map((r) => r.cpuPerEvalMs),
+    );
+    console.log(
+      `cost exponent (log CPU time per input event vs log portfolios): ${round(exponent, 3)}; ` +
+        `per evaluation: ${round(perEval, 3)}`,
+    );
     console.log(
       `total ${round((performance.now() - t0) / 1000, 0)} s; goals: news p99 ≤ 500 ms (shock, model on), ` +
         `tick p99 ≤ COALESCE_MS + 250 ms, RSS ≤ 2048 MB, exponent ≤ 1.1, state per flush ≤ 1024 KB`,
@@ -744,7 +756,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    // Nothing to close: each run closes its producer.
+    console.log(`engine logs: ${LOG_DIR}/scale-engine-*.log`);
   }
 }
 
