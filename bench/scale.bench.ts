@@ -115,7 +115,10 @@ function gaussian(rand: () => number): number {
 
 /** Reads a child's /metrics: `name{labels} value` lines summed by name + matching labels. */
 async function scrape(port: number): Promise<(name: string, labels?: string) => number> {
-  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+  // An engine that died answers nothing: its counters read 0 (and the run says it exited).
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`)
+    .then((r) => r.text())
+    .catch(() => '');
   return (name, labels = '') =>
     text
       .split('\n')
