@@ -9,6 +9,7 @@ import { EngineSymbolState1796010000006 } from './1796010000006-EngineSymbolStat
 import { DailyRisk1796010000007 } from './1796010000007-DailyRisk';
 import { ReferenceData1796010000008 } from './1796010000008-ReferenceData';
 import { StreamSafeXid1796010000015 } from './1796010000015-StreamSafeXid';
+import { PartitionEvaluations1796010000030 } from './1796010000030-PartitionEvaluations';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   DailyRisk1796010000007,
   ReferenceData1796010000008,
   StreamSafeXid1796010000015,
+  PartitionEvaluations1796010000030,
 ];

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, openDatabase } from '@risk/persistence';
+import { dataSourceOptions, ensureDatabase, openDatabase } from '@risk/persistence';
 import { dropDatabase, query } from './support/harness';
+import { insertAlerts } from './support/risk-rows';
 import { useTestEnvironment } from './support/running-service';
 
 /** The migrations are the schema: after running them, the entities ask for no change. */
@@ -52,6 +53,96 @@ describe('migrations', () => {
       expect(Number(applied[0].n)).toBe((dataSourceOptions(fresh).migrations as unknown[]).length);
     } finally {
       await dropDatabase(fresh);
+    }
+  });
+
+  it('partition evaluations and alerts by month, keeping every row and the idempotency keys', async () => {
+    const old = `${url}_part`;
+    try {
+      // The schema as it was before the partitioning migration, with rows in it.
+      await ensureDatabase(old);
+      const all = dataSourceOptions(old).migrations as (new () => unknown)[];
+      const before = new DataSource({ ...dataSourceOptions(old), migrations: all.slice(0, -1) });
+      await before.initialize();
+      await before.runMigrations({ transaction: 'each' });
+      await before.destroy();
+      const rows = await insertAlerts(old, [
+        { portfolioId: 'pf-a', level: 'HIGH' },
+        { portfolioId: 'pf-b', level: 'CRITICAL' },
+        { portfolioId: 'pf-c', level: 'MEDIUM', withAlert: false },
+      ]);
+      const dump = async (table: string) =>
+        query<{ id: string }>(
+          old,
+          `SELECT to_jsonb(t) - 'tableoid' AS row FROM ${table} t ORDER BY id`,
+        );
+      const evaluationsBefore = await dump('evaluations');
+      const alertsBefore = await dump('alerts');
+
+      const ds = await openDatabase(old);
+      try {
+        expect(await dump('evaluations')).toEqual(evaluationsBefore);
+        expect(await dump('alerts')).toEqual(alertsBefore);
+        const parts = await query<{ parent: string; kind: string; child: string | null }>(
+          old,
+          `SELECT p.relname AS parent, p.relkind AS kind, c.relname AS child
+             FROM pg_class p LEFT JOIN pg_inherits i ON i.inhparent = p.oid
+             LEFT JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE p.relname IN ('evaluations', 'alerts') ORDER BY 1, 3`,
+        );
+        for (const table of ['evaluations', 'alerts']) {
+          const mine = parts.filter((p) => p.parent === table);
+          expect(mine.every((p) => p.kind === 'p')).toBe(true);
+          // The old table as the history partition, two months ahead, and the default.
+          expect(mine.map((p) => p.child)).toEqual([
+            `${table}_default`,
+            `${table}_history`,
+            expect.stringMatching(new RegExp(`^${table}_p\\d{6}$`)),
+            expect.stringMatching(new RegExp(`^${table}_p\\d{6}$`)),
+          ]);
+        }
+        const where = await query<{ part: string }>(
+          old,
+          'SELECT DISTINCT tableoid::regclass::text AS part FROM evaluations',
+        );
+        expect(where).toEqual([{ part: 'evaluations_history' }]);
+
+        // The same trigger (same portfolio, topic, event and so event time) still collides.
+        const [e] = await query<Record<string, unknown>>(
+          old,
+          'SELECT * FROM evaluations WHERE id = $1',
+          [rows[0].evaluationId],
+        );
+        const again = await ds.query(
+          `INSERT INTO evaluations (id, portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics, explanation, timings)
+           SELECT gen_random_uuid(), portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics, explanation, timings
+             FROM evaluations WHERE id = $1
+           ON CONFLICT (portfolio_id, trigger_topic, trigger_event_id, ts) DO NOTHING RETURNING 1`,
+          [e.id],
+        );
+        expect(again).toEqual([]);
+        await expect(
+          ds.query(
+            `INSERT INTO alerts (id, portfolio_id, ts, level, previous_level, evaluation_id, reason)
+             SELECT gen_random_uuid(), portfolio_id, ts, level, previous_level, evaluation_id, reason
+               FROM alerts WHERE id = $1`,
+            [rows[0].alertId],
+          ),
+        ).rejects.toThrow(/duplicate key value/);
+
+        // New rows land in their month and still reach the stream.
+        const [fresh] = await insertAlerts(old, [{ portfolioId: 'pf-new', level: 'HIGH' }]);
+        const stream = await query<{ kind: string }>(
+          old,
+          'SELECT kind FROM stream_events WHERE ref_id = ANY ($1::uuid[]) ORDER BY kind',
+          [[fresh.evaluationId, fresh.alertId]],
+        );
+        expect(stream.map((r) => r.kind)).toEqual(['alert', 'evaluation']);
+      } finally {
+        await ds.destroy();
+      }
+    } finally {
+      await dropDatabase(old);
     }
   });
 });

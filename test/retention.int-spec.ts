@@ -28,6 +28,7 @@ const POLICY: RetentionPolicy = {
   processedEventsMs: 14 * DAY,
   outboxMs: 24 * HOUR,
   snapshotsMs: 30 * DAY,
+  evaluationsMs: 0,
   // Small, so every table takes several batches.
   batchSize: 2,
 };
@@ -419,6 +420,109 @@ describe('retention job', () => {
     const again = await new RetentionJob(ds).runOnce(POLICY);
     expect(again?.deleted.outbox).toBe(0);
     expect(again?.deleted.portfolio_snapshots).toBe(0);
+  });
+});
+
+/** Evaluations (with an alert each) as of `ts`, straight into the partitioned tables. */
+async function addEvaluationsAt(ds: DataSource, tss: Date[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const ts of tss) {
+    const id = randomUUID();
+    await ds.query(
+      `INSERT INTO evaluations (id, portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics, explanation, timings)
+       VALUES ($1, 'pf-1', $2, 'market.ticks', $3, 0.5, 'HIGH', '{}', '{"steps":[],"models":{}}', '{}')`,
+      [id, ts, id],
+    );
+    await ds.query(
+      `INSERT INTO alerts (id, portfolio_id, ts, level, previous_level, evaluation_id, reason)
+       VALUES ($1, 'pf-1', $2, 'HIGH', 'LOW', $3, 'level rose')`,
+      [randomUUID(), ts, id],
+    );
+    out.push(id);
+  }
+  return out;
+}
+
+describe('retention job on the partitioned history', () => {
+  const url = databaseUrlFor(uniqueTag('retentionpart'));
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    ds = await openDatabase(url);
+  });
+
+  afterAll(async () => {
+    await ds?.destroy();
+    await dropDatabase(url);
+  });
+
+  const partitionOf = async (table: string, ids: string[]) =>
+    (
+      await ds.query<{ part: string }[]>(
+        `SELECT tableoid::regclass::text AS part FROM ${table}
+          WHERE ${table === 'alerts' ? 'evaluation_id' : 'id'} = ANY ($1::uuid[]) ORDER BY ts`,
+        [ids],
+      )
+    ).map((r) => r.part);
+  const month = (base: Date, n: number, day = 10) =>
+    new Date(Date.UTC(base.getUTCFullYear(), base.getUTCMonth() + n, day));
+  const name = (table: string, d: Date) =>
+    `${table}_p${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+
+  it('creates months ahead (moving in what the default caught) and drops whole old months', async () => {
+    const now = new Date();
+    // Five months ahead no partition exists yet: the default partition takes the row.
+    const [ahead] = await addEvaluationsAt(ds, [month(now, 5)]);
+    expect(await partitionOf('evaluations', [ahead])).toEqual(['evaluations_default']);
+    const recent = await addEvaluationsAt(ds, [month(now, 0), month(now, 1)]);
+    const old = await addEvaluationsAt(ds, [month(now, -14)]);
+
+    // Four months on: the job creates months 4, 5 and 6 and moves the row into month 5.
+    const later = month(now, 4, 15);
+    const job = new RetentionJob(ds);
+    const first = await job.runOnce({ ...POLICY, evaluationsMs: 0 }, later);
+    for (const table of ['evaluations', 'alerts'])
+      for (const n of [4, 5, 6])
+        expect(first?.partitions.created).toContain(name(table, month(now, n)));
+    expect(first?.partitions.dropped).toEqual([]);
+    expect(await partitionOf('evaluations', [ahead])).toEqual([name('evaluations', month(now, 5))]);
+    expect(await partitionOf('alerts', [ahead])).toEqual([name('alerts', month(now, 5))]);
+    // A created partition has the parent's keys and its stream trigger.
+    const [inNew] = await addEvaluationsAt(ds, [month(now, 6)]);
+    expect(await ds.query('SELECT kind FROM stream_events WHERE ref_id = $1', [inNew])).toEqual([
+      { kind: 'evaluation' },
+    ]);
+    await expect(
+      ds.query(
+        `INSERT INTO evaluations (id, portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics, explanation, timings)
+         SELECT gen_random_uuid(), portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics, explanation, timings
+           FROM evaluations WHERE id = $1`,
+        [inNew],
+      ),
+    ).rejects.toThrow(/duplicate key value/);
+    // Run again: nothing more to create.
+    const again = await job.runOnce({ ...POLICY, evaluationsMs: 0 }, later);
+    expect(again?.partitions).toEqual({ created: [], dropped: [] });
+
+    // Keep 60 days as of month 4: the history partition (up to month 1) and month 1 go whole,
+    // with their alerts; months 2 and later stay, every row of them.
+    const dropped = await job.runOnce({ ...POLICY, evaluationsMs: 60 * DAY }, later);
+    expect(dropped?.failures).toEqual([]);
+    expect(dropped?.partitions.dropped.sort()).toEqual(
+      [
+        'alerts_history',
+        name('alerts', month(now, 1)),
+        'evaluations_history',
+        name('evaluations', month(now, 1)),
+      ].sort(),
+    );
+    expect(await partitionOf('evaluations', [...old, ...recent])).toEqual([]);
+    expect(await partitionOf('alerts', [...old, ...recent])).toEqual([]);
+    expect(await partitionOf('evaluations', [ahead, inNew])).toEqual([
+      name('evaluations', month(now, 5)),
+      name('evaluations', month(now, 6)),
+    ]);
+    expect(await partitionOf('alerts', [ahead, inNew])).toHaveLength(2);
   });
 });
 

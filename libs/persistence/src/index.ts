@@ -7,6 +7,7 @@ export * from './daily-risk.repository';
 export * from './model-quality.repository';
 export * from './retention';
 export * from './retention-job';
+export * from './partitions';
 export * from './bad-data-error';
 export * from './outbox-batches';
 export * from './reference-store';

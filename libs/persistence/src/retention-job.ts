@@ -8,6 +8,15 @@ import {
   type RetentionTable,
   type StreamHorizon,
 } from './retention';
+import {
+  PARTITIONED_TABLES,
+  monthsToCreate,
+  parsePartitionBound,
+  partitionName,
+  partitionsToDrop,
+  addMonths,
+  type PartitionRange,
+} from './partitions';
 
 /**
  * `stream_cursors` row holding the retention horizon: every stream_events row at or before
@@ -33,6 +42,8 @@ export interface RetentionRunResult {
   failures: string[];
   /** The run was asked to stop (shutdown) between two batches. */
   stopped: boolean;
+  /** Month partitions of evaluations and alerts created ahead, and dropped by retention. */
+  partitions: { created: string[]; dropped: string[] };
 }
 
 export interface RetentionJobOptions {
@@ -95,7 +106,23 @@ export class RetentionJob {
       notes: [],
       failures: [],
       stopped: false,
+      partitions: { created: [], dropped: [] },
     };
+    // Every run, whatever the policy: months ahead exist before rows for them arrive.
+    for (const table of PARTITIONED_TABLES) {
+      try {
+        await this.maintainPartitions(
+          runner,
+          table,
+          now,
+          retentionCutoff(now, policy.evaluationsMs),
+          result,
+        );
+      } catch (e) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+        result.failures.push(`${table} partitions: ${(e as Error).message}`);
+      }
+    }
     const batch = Math.max(1, Math.floor(policy.batchSize));
     const steps: [string, Date | null, (cutoff: Date) => Promise<void>][] = [
       [
@@ -208,6 +235,66 @@ export class RetentionJob {
       if (counts[0][1] < batch) return;
       if (this.opts.pauseMs) await pause(this.opts.pauseMs);
     }
+  }
+
+  /**
+   * Creates the month partitions from now through PARTITION_MONTHS_AHEAD (moving in any rows the
+   * default partition caught for that month), then drops those wholly older than the cut-off.
+   */
+  private async maintainPartitions(
+    runner: QueryRunner,
+    table: string,
+    now: Date,
+    cutoff: Date | null,
+    result: RetentionRunResult,
+  ): Promise<void> {
+    const existing = await this.batchTx(runner, () => this.partitionsOf(runner, table));
+    if (existing === null) return; // not partitioned (a database older than the migration)
+    for (const month of monthsToCreate(existing, now.getTime())) {
+      const name = partitionName(table, month);
+      const from = new Date(month).toISOString();
+      const to = new Date(addMonths(month, 1)).toISOString();
+      await this.batchTx(runner, async () => {
+        await runner.query(`CREATE TABLE "${name}" (LIKE "${table}" INCLUDING DEFAULTS)`);
+        const fallback = existing.find((p) => p.isDefault);
+        if (fallback)
+          await runner.query(
+            `WITH moved AS (DELETE FROM "${fallback.name}" WHERE ts >= $1 AND ts < $2 RETURNING *)
+             INSERT INTO "${name}" SELECT * FROM moved`,
+            [from, to],
+          );
+        await runner.query(
+          `ALTER TABLE "${table}" ATTACH PARTITION "${name}" FOR VALUES FROM ('${from}') TO ('${to}')`,
+        );
+      });
+      result.partitions.created.push(name);
+    }
+    if (cutoff === null) return;
+    for (const name of partitionsToDrop(existing, cutoff.getTime())) {
+      if (this.opts.shouldStop?.()) {
+        result.stopped = true;
+        return;
+      }
+      await this.batchTx(runner, () => runner.query(`DROP TABLE "${name}"`));
+      result.partitions.dropped.push(name);
+    }
+  }
+
+  /** The table's partitions with their bounds; null when it is not partitioned. */
+  private async partitionsOf(runner: QueryRunner, table: string): Promise<PartitionRange[] | null> {
+    // Bounds print in the session's time zone: UTC, which parsePartitionBound reads.
+    await runner.query(`SET LOCAL TimeZone = 'UTC'`);
+    const kind = (await runner.query(`SELECT relkind FROM pg_class WHERE oid = to_regclass($1)`, [
+      table,
+    ])) as { relkind: string }[];
+    if (kind[0]?.relkind !== 'p') return null;
+    const rows = (await runner.query(
+      `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
+         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = to_regclass($1)`,
+      [table],
+    )) as { name: string; bound: string }[];
+    return rows.map((r) => parsePartitionBound(r.name, r.bound));
   }
 
   private async count(result: RetentionRunResult, table: RetentionTable, n: number): Promise<void> {

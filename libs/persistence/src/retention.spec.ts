@@ -48,6 +48,7 @@ describe('retentionPolicyFrom', () => {
       processedEventsMs: 0,
       outboxMs: 24 * HOUR,
       snapshotsMs: 30 * DAY,
+      evaluationsMs: 0,
       batchSize: 5000,
     });
   });
@@ -74,6 +75,7 @@ describe('keepsEverything', () => {
       'processedEventsMs',
       'outboxMs',
       'snapshotsMs',
+      'evaluationsMs',
     ] as const)
       expect(keepsEverything({ ...off, [key]: HOUR })).toBe(false);
   });

@@ -2,7 +2,8 @@
  * Retention policy of the tables that would otherwise grow without bound: `stream_events`,
  * webhook deliveries with their attempts, the `processed_events` idempotency ledger, published
  * `outbox` rows, and `portfolio_snapshots` other than each portfolio's latest.
- * Evaluations, alerts and portfolios are the system of record and are never pruned.
+ * Evaluations and alerts are the system of record: kept forever unless RETENTION_EVALUATIONS_DAYS
+ * is set, and then dropped a whole month partition at a time (partitions.ts). Portfolios stay.
  * Pure functions here; the SQL is in retention-job.ts.
  */
 
@@ -19,6 +20,11 @@ export interface RetentionPolicy {
   outboxMs: number;
   /** Snapshots, counted from their receipt; a portfolio's latest is never pruned. */
   snapshotsMs: number;
+  /**
+   * Evaluations and alerts, by their `ts`: a month partition goes once its whole month is older
+   * than this (so rows live this long plus up to a month).
+   */
+  evaluationsMs: number;
   /** Rows per DELETE statement. */
   batchSize: number;
 }
@@ -42,6 +48,7 @@ export function retentionPolicyFrom(s: {
   processedEventsDays: number;
   outboxHours: number;
   snapshotDays: number;
+  evaluationsDays?: number;
   batchSize: number;
 }): RetentionPolicy {
   return {
@@ -50,6 +57,7 @@ export function retentionPolicyFrom(s: {
     processedEventsMs: s.processedEventsDays * DAY_MS,
     outboxMs: s.outboxHours * HOUR_MS,
     snapshotsMs: s.snapshotDays * DAY_MS,
+    evaluationsMs: (s.evaluationsDays ?? 0) * DAY_MS,
     batchSize: s.batchSize,
   };
 }
@@ -61,7 +69,8 @@ export function keepsEverything(p: RetentionPolicy): boolean {
     p.webhookMs === 0 &&
     p.processedEventsMs === 0 &&
     p.outboxMs === 0 &&
-    p.snapshotsMs === 0
+    p.snapshotsMs === 0 &&
+    p.evaluationsMs === 0
   );
 }
 

@@ -54,36 +54,10 @@ export interface EngineSymbolChanges {
 const SYMBOL_ROWS_PER_STATEMENT = 5_000;
 
 /**
- * Outcomes per round of multi-row statements: keeps a statement's parameters (10 per evaluation
- * row) well under PostgreSQL's 65,535, while a commit of hundreds of outcomes is a handful of
- * round trips instead of five or six per outcome.
+ * Outcomes per group of multi-row statements: a flush of 2,000 portfolios is 4 groups of ~7
+ * statements instead of ~12,000 single-row ones (bench:scale), and a group's payloads stay a few MB.
  */
-const OUTCOME_ROWS_PER_STATEMENT = 1_000;
-
-const claimKey = (s: EvaluationOutcome['source']): string =>
-  JSON.stringify([s.topic, s.eventId, s.scope]);
-
-/**
- * `($1::t1, $2::t2, …), (…)` for `rows` (each with one value per type) and its parameters: a
- * multi-row VALUES list whose values are sent as they are, one parameter each.
- */
-function valuesList(
-  types: readonly string[],
-  rows: readonly (readonly unknown[])[],
-): { sql: string; params: unknown[] } {
-  const params: unknown[] = [];
-  const tuples = rows.map((row) => {
-    const cells = types.map((t, i) => {
-      params.push(row[i]);
-      return `$${params.length}::${t}`;
-    });
-    return `(${cells.join(', ')})`;
-  });
-  return { sql: tuples.join(', '), params };
-}
-
-/** The UTC day of an ISO time, as `(ts AT TIME ZONE 'UTC')::date` reads it. */
-const utcDay = (iso: string): string => new Date(iso).toISOString().slice(0, 10);
+const OUTCOMES_PER_STATEMENT = 500;
 
 export interface StoredPortfolioState {
   id: string;
@@ -126,11 +100,12 @@ export class RiskStore {
         if (snapshotApplied) await this.insertSnapshot(em, snapshot);
       }
       const committed: EvaluationOutcome[] = [];
-      if (!snapshot || snapshotApplied)
-        for (let i = 0; i < outcomes.length; i += OUTCOME_ROWS_PER_STATEMENT)
+      if (!snapshot || snapshotApplied) {
+        for (let i = 0; i < outcomes.length; i += OUTCOMES_PER_STATEMENT)
           committed.push(
-            ...(await this.insertOutcomes(em, outcomes.slice(i, i + OUTCOME_ROWS_PER_STATEMENT))),
+            ...(await this.insertOutcomes(em, outcomes.slice(i, i + OUTCOMES_PER_STATEMENT))),
           );
+      }
       if (engineState) {
         await em.query(
           `INSERT INTO engine_state (instance_id, instruments, tick_offsets, updated_at)
@@ -211,161 +186,159 @@ export class RiskStore {
   }
 
   /**
-   * The outcomes as the statements one per outcome would leave them, in a few multi-row
-   * statements: each claims its source event (the first of two with the same source wins), and
-   * only those whose claim and evaluation row are new write their alert, portfolio row, daily
-   * record and outbox rows. Rows go in input order (an outbox row's id follows it); where two
-   * outcomes write the same row, the one a sequence of single statements would keep is kept:
-   * the last for a portfolio's row, the latest state (then the last) for a day's record. Wide
-   * values (explanations, payloads) go as parameters of a VALUES list: as elements of an array
-   * parameter they cost an escaping pass in the client and a parse in the server, several
-   * times the insert itself.
+   * The outcomes' effects with one statement per table, exactly as inserting them one after the
+   * other would leave them: an outcome whose claim or trigger key is taken (or repeats an earlier
+   * one of the batch) has no effect; the portfolio row ends as the last outcome of its portfolio
+   * leaves it, the day's record as the latest `asOf` (the later outcome on a tie); outbox rows
+   * keep the outcomes' order (ids follow it). Returns the outcomes that took effect, in order.
    */
   private async insertOutcomes(
     em: EntityManager,
     outcomes: EvaluationOutcome[],
   ): Promise<EvaluationOutcome[]> {
     if (outcomes.length === 0) return [];
-    const first = new Map<string, EvaluationOutcome>();
+    // Claims, the first of each key in the batch only.
+    const keyOf = (t: string, e: string, sc: string) => JSON.stringify([t, e, sc]);
+    const firstOfKey = new Map<string, EvaluationOutcome>();
     for (const o of outcomes) {
-      const k = claimKey(o.source);
-      if (!first.has(k)) first.set(k, o);
+      const k = keyOf(o.source.topic, o.source.eventId, o.source.scope);
+      if (!firstOfKey.has(k)) firstOfKey.set(k, o);
     }
-    const claims = [...first.values()].map((o) => o.source);
-    const claimed: { topic: string; event_id: string; scope: string }[] = await em.query(
+    const candidates = [...firstOfKey.values()];
+    const claimed = await em.query<{ topic: string; event_id: string; scope: string }[]>(
       `INSERT INTO processed_events (topic, event_id, scope)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
        ON CONFLICT DO NOTHING RETURNING topic, event_id, scope`,
-      [claims.map((c) => c.topic), claims.map((c) => c.eventId), claims.map((c) => c.scope)],
+      [
+        candidates.map((o) => o.source.topic),
+        candidates.map((o) => o.source.eventId),
+        candidates.map((o) => o.source.scope),
+      ],
     );
-    const isClaimed = new Set(
-      claimed.map((r) => claimKey({ topic: r.topic, eventId: r.event_id, scope: r.scope })),
+    const claimedKeys = new Set(claimed.map((r) => keyOf(r.topic, r.event_id, r.scope)));
+    const toInsert = candidates.filter((o) =>
+      claimedKeys.has(keyOf(o.source.topic, o.source.eventId, o.source.scope)),
     );
-    const candidates = [...first.entries()].filter(([k]) => isClaimed.has(k)).map(([, o]) => o);
-    if (candidates.length === 0) return [];
-
-    const evs = valuesList(
-      ['uuid', 'text', 'timestamptz', 'text', 'text', 'float8', 'text', 'jsonb', 'jsonb', 'jsonb'],
-      candidates.map(({ evaluation: e }) => [
-        e.id,
-        e.portfolioId,
-        e.ts,
-        e.trigger.topic,
-        e.trigger.eventId,
-        e.score,
-        e.level,
-        JSON.stringify(e.metrics),
-        JSON.stringify(e.explanation),
-        JSON.stringify(e.timings),
-      ]),
-    );
-    const inserted: { id: string }[] = await em.query(
+    if (toInsert.length === 0) return [];
+    // Evaluations: a trigger key taken already (or twice in the batch) inserts nothing.
+    const evs = toInsert.map((o) => o.evaluation);
+    const inserted = await em.query<{ id: string }[]>(
       `INSERT INTO evaluations (id, portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics, explanation, timings)
-       VALUES ${evs.sql}
-       ON CONFLICT (portfolio_id, trigger_topic, trigger_event_id) DO NOTHING RETURNING id`,
-      evs.params,
+       SELECT id, pid, ts, tt, te, score, level, metrics::jsonb, explanation::jsonb, timings::jsonb
+         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
+                     $6::float8[], $7::text[], $8::text[], $9::text[], $10::text[])
+              WITH ORDINALITY AS u(id, pid, ts, tt, te, score, level, metrics, explanation, timings, n)
+        ORDER BY n
+       ON CONFLICT (portfolio_id, trigger_topic, trigger_event_id, ts) DO NOTHING RETURNING id`,
+      [
+        evs.map((e) => e.id),
+        evs.map((e) => e.portfolioId),
+        evs.map((e) => e.ts),
+        evs.map((e) => e.trigger.topic),
+        evs.map((e) => e.trigger.eventId),
+        evs.map((e) => e.score),
+        evs.map((e) => e.level),
+        evs.map((e) => JSON.stringify(e.metrics)),
+        evs.map((e) => JSON.stringify(e.explanation)),
+        evs.map((e) => JSON.stringify(e.timings)),
+      ],
     );
-    const ids = new Set(inserted.map((r) => r.id));
-    const committed = candidates.filter((o) => ids.has(o.evaluation.id));
-    if (committed.length === 0) return [];
+    const insertedIds = new Set(inserted.map((r) => r.id));
+    const done = toInsert.filter((o) => insertedIds.has(o.evaluation.id));
+    if (done.length === 0) return [];
 
-    const alerts = committed.flatMap((o) => (o.alert ? [o.alert] : []));
-    if (alerts.length > 0) {
-      const v = valuesList(
-        ['uuid', 'text', 'timestamptz', 'text', 'text', 'uuid', 'text', 'text'],
-        alerts.map((a) => [
-          a.id,
-          a.portfolioId,
-          a.ts,
-          a.level,
-          a.previousLevel,
-          a.evaluationId,
-          a.reason,
-          a.incidentId ?? null,
-        ]),
-      );
+    const alerts = done.flatMap((o) => (o.alert ? [o.alert] : []));
+    if (alerts.length > 0)
       await em.query(
         `INSERT INTO alerts (id, portfolio_id, ts, level, previous_level, evaluation_id, reason, incident_id)
-         VALUES ${v.sql}`,
-        v.params,
+         SELECT a, b, c, d, e, f, g, h
+           FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
+                       $6::uuid[], $7::text[], $8::text[]) WITH ORDINALITY AS u(a, b, c, d, e, f, g, h, n)
+          ORDER BY n`,
+        [
+          alerts.map((a) => a.id),
+          alerts.map((a) => a.portfolioId),
+          alerts.map((a) => a.ts),
+          alerts.map((a) => a.level),
+          alerts.map((a) => a.previousLevel),
+          alerts.map((a) => a.evaluationId),
+          alerts.map((a) => a.reason),
+          alerts.map((a) => a.incidentId ?? null),
+        ],
       );
-    }
 
+    // The portfolio row as its last outcome leaves it.
     const lastOfPortfolio = new Map<string, EvaluationOutcome>();
-    for (const o of committed) lastOfPortfolio.set(o.evaluation.portfolioId, o);
-    const pf = valuesList(
-      ['text', 'float8', 'uuid', 'float8', 'text', 'timestamptz', 'jsonb'],
-      [...lastOfPortfolio.values()].map((o) => [
-        o.evaluation.portfolioId,
-        o.portfolio.peakNav,
-        o.evaluation.id,
-        o.evaluation.score,
-        o.evaluation.level,
-        o.evaluation.ts,
-        JSON.stringify(o.portfolio.breachedLimits),
-      ]),
-    );
+    for (const o of done) lastOfPortfolio.set(o.evaluation.portfolioId, o);
+    const last = [...lastOfPortfolio.values()];
     await em.query(
-      `UPDATE portfolios p SET peak_nav = u.peak_nav, last_evaluation_id = u.evaluation_id,
-         last_score = u.score, last_level = u.level, last_evaluated_at = u.ts,
-         breached_limits = u.breached, updated_at = now()
-         FROM (VALUES ${pf.sql}) AS u(id, peak_nav, evaluation_id, score, level, ts, breached)
+      `UPDATE portfolios p SET peak_nav = u.peak, last_evaluation_id = u.eid, last_score = u.score,
+         last_level = u.level, last_evaluated_at = u.at, breached_limits = u.breached::jsonb,
+         updated_at = now()
+         FROM unnest($1::text[], $2::float8[], $3::uuid[], $4::float8[], $5::text[],
+                     $6::timestamptz[], $7::text[]) AS u(id, peak, eid, score, level, at, breached)
         WHERE p.id = u.id`,
-      pf.params,
+      [
+        last.map((o) => o.evaluation.portfolioId),
+        last.map((o) => o.portfolio.peakNav),
+        last.map((o) => o.evaluation.id),
+        last.map((o) => o.evaluation.score),
+        last.map((o) => o.evaluation.level),
+        last.map((o) => o.evaluation.ts),
+        last.map((o) => JSON.stringify(o.portfolio.breachedLimits)),
+      ],
     );
-    await this.upsertDailyRisk(em, committed);
 
-    const out = committed.flatMap((o) => o.outbox);
-    if (out.length > 0) {
-      const v = valuesList(
-        ['text', 'int4', 'text', 'text'],
-        out.map((m) => [m.topic, m.partition, m.key, m.payload]),
-      );
-      await em.query(
-        `INSERT INTO outbox (topic, partition, message_key, payload) VALUES ${v.sql}`,
-        v.params,
-      );
+    // The day's record: per portfolio and UTC day, the latest asOf (the later outcome on a tie),
+    // then the same conditional upsert as one outcome at a time.
+    const dayKey = (o: EvaluationOutcome) =>
+      `${o.evaluation.portfolioId}\u0000${new Date(o.closing.asOf).toISOString().slice(0, 10)}`;
+    const latestOfDay = new Map<string, EvaluationOutcome>();
+    for (const o of done) {
+      const k = dayKey(o);
+      const cur = latestOfDay.get(k);
+      if (!cur || Date.parse(cur.closing.asOf) <= Date.parse(o.closing.asOf)) latestOfDay.set(k, o);
     }
-    return committed;
-  }
-
-  /**
-   * Each portfolio's record for the UTC day its evaluated state is as of (event time): the day's
-   * latest state wins (on equal times the later commit, which has seen more ticks; within one
-   * commit the later outcome). Same transaction as the evaluation, so a live stream and a replay
-   * of history make the same records.
-   */
-  private async upsertDailyRisk(em: EntityManager, outcomes: EvaluationOutcome[]): Promise<void> {
-    const latest = new Map<string, EvaluationOutcome>();
-    for (const o of outcomes) {
-      const k = `${o.evaluation.portfolioId} ${utcDay(o.closing.asOf)}`;
-      const cur = latest.get(k);
-      if (!cur || Date.parse(cur.closing.asOf) <= Date.parse(o.closing.asOf)) latest.set(k, o);
-    }
-    const v = valuesList(
-      ['text', 'timestamptz', 'uuid', 'float8', 'float8', 'float8', 'float8', 'jsonb'],
-      [...latest.values()].map((o) => [
-        o.evaluation.portfolioId,
-        o.closing.asOf,
-        o.evaluation.id,
-        o.evaluation.metrics.nav,
-        o.evaluation.metrics.var99,
-        o.evaluation.metrics.es99,
-        o.closing.cash,
-        JSON.stringify(o.closing.positions),
-      ]),
-    );
+    const days = [...latestOfDay.values()];
     await em.query(
       `INSERT INTO daily_risk (portfolio_id, day, evaluation_id, as_of, nav, var99, es99, cash, positions)
-       SELECT portfolio_id, (as_of AT TIME ZONE 'UTC')::date, evaluation_id, as_of, nav, var99, es99, cash, positions
-         FROM (VALUES ${v.sql}) AS u(portfolio_id, as_of, evaluation_id, nav, var99, es99, cash, positions)
+       SELECT pid, (asof AT TIME ZONE 'UTC')::date, eid, asof, nav, var99, es99, cash, positions::jsonb
+         FROM unnest($1::text[], $2::timestamptz[], $3::uuid[], $4::float8[], $5::float8[],
+                     $6::float8[], $7::float8[], $8::text[])
+              AS u(pid, asof, eid, nav, var99, es99, cash, positions)
        ON CONFLICT (portfolio_id, day) DO UPDATE
          SET evaluation_id = EXCLUDED.evaluation_id, as_of = EXCLUDED.as_of,
              nav = EXCLUDED.nav, var99 = EXCLUDED.var99, es99 = EXCLUDED.es99, cash = EXCLUDED.cash,
              positions = EXCLUDED.positions, updated_at = now()
          WHERE daily_risk.as_of <= EXCLUDED.as_of`,
-      v.params,
+      [
+        days.map((o) => o.evaluation.portfolioId),
+        days.map((o) => o.closing.asOf),
+        days.map((o) => o.evaluation.id),
+        days.map((o) => o.evaluation.metrics.nav),
+        days.map((o) => o.evaluation.metrics.var99),
+        days.map((o) => o.evaluation.metrics.es99),
+        days.map((o) => o.closing.cash),
+        days.map((o) => JSON.stringify(o.closing.positions)),
+      ],
     );
+
+    // Outbox rows in the outcomes' order: ids are taken in the SELECT's order.
+    const rows = done.flatMap((o) => o.outbox);
+    if (rows.length > 0)
+      await em.query(
+        `INSERT INTO outbox (topic, partition, message_key, payload)
+         SELECT t, p, k, v FROM unnest($1::text[], $2::int[], $3::text[], $4::text[])
+                WITH ORDINALITY AS u(t, p, k, v, n)
+          ORDER BY n`,
+        [
+          rows.map((m) => m.topic),
+          rows.map((m) => m.partition),
+          rows.map((m) => m.key),
+          rows.map((m) => m.payload),
+        ],
+      );
+    return done;
   }
 
   /** Which of `scopes` already have an effect of (topic, eventId). */

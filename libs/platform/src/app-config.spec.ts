@@ -54,6 +54,7 @@ describe('retention settings', () => {
       retentionProcessedEventsDays: 14,
       retentionOutboxHours: 24,
       retentionSnapshotDays: 30,
+      retentionEvaluationsDays: 0,
       retentionIntervalSeconds: 600,
       retentionBatch: 5000,
     });

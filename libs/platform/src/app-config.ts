@@ -204,6 +204,8 @@ export const CONFIG_SCHEMA = z.object({
   ),
   RETENTION_OUTBOX_HOURS: intFrom(24, 0, 87_600),
   RETENTION_SNAPSHOT_DAYS: intFrom(30, 0, 3650),
+  // Evaluations and alerts, dropped a month partition at a time; 0 keeps them forever.
+  RETENTION_EVALUATIONS_DAYS: intFrom(0, 0, 36_500),
   RETENTION_INTERVAL_SECONDS: intFrom(600, 10, 86_400),
   RETENTION_BATCH: intFrom(5000, 100, 50_000),
   // The demo's replay speed (× event time).

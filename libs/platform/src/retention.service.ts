@@ -61,6 +61,7 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
       processedEventsDays: cfg.retentionProcessedEventsDays,
       outboxHours: cfg.retentionOutboxHours,
       snapshotDays: cfg.retentionSnapshotDays,
+      evaluationsDays: cfg.retentionEvaluationsDays,
       batchSize: cfg.retentionBatch,
     });
     this.job = new RetentionJob(ds, {
@@ -73,10 +74,9 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
 
   onApplicationBootstrap(): void {
     if (SCHEDULED.has(this.ds)) return;
-    if (keepsEverything(this.policy)) {
-      this.log.log('retention is off: every table is kept forever');
-      return;
-    }
+    // Scheduled even when every table is kept: the job also creates month partitions ahead.
+    if (keepsEverything(this.policy))
+      this.log.log('retention is off: every table is kept forever; partitions are created ahead');
     SCHEDULED.add(this.ds);
     this.scheduled = true;
     const intervalMs = this.cfg.retentionIntervalSeconds * 1000;
@@ -119,7 +119,9 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
       const line =
         `retention: deleted ${d.stream_events} stream_events, ${d.webhook_deliveries} webhook_deliveries, ` +
         `${d.webhook_attempts} webhook_attempts, ${d.processed_events} processed_events, ` +
-        `${d.outbox} outbox, ${d.portfolio_snapshots} portfolio_snapshots ` +
+        `${d.outbox} outbox, ${d.portfolio_snapshots} portfolio_snapshots, ` +
+        `${result.partitions.dropped.length} partitions (${result.partitions.dropped.join(', ') || 'none'}); ` +
+        `created partitions ${result.partitions.created.join(', ') || 'none'} ` +
         `in ${Math.round(performance.now() - started)} ms` +
         (result.stopped ? ' (stopped for shutdown)' : '') +
         (result.notes.length ? `; ${result.notes.join('; ')}` : '');
@@ -131,6 +133,7 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
           deleted: d,
           streamHorizon: horizon,
           notes: result.notes,
+          partitions: result.partitions,
           failures: result.failures,
         },
       };

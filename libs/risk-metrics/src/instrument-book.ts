@@ -25,6 +25,12 @@ export interface MarketView {
   /** Trading days of market time in the symbol's EWMA variance, 0 when it has none. */
   samples(symbol: string): number;
   isWarm(symbol: string): boolean;
+  /**
+   * The one-factor form of covarianceDay, when the view has one: covarianceDay(a, b) =
+   * loading(a) · loading(b) for a ≠ b, and `variance` on the diagonal. It makes Σ v (and vᵀ Σ v)
+   * O(positions) instead of O(positions²) (covarianceTimes in portfolio-metrics.ts).
+   */
+  oneFactor?(symbol: string): { loading: number; variance: number };
 }
 
 /** Who holds what: held symbols are never evicted. HoldingsIndex implements it. */
@@ -287,6 +293,11 @@ export class InstrumentBook implements MarketView {
     const decay = this.config.lambda ** (this.closeTau - s.gridTau);
     const rho = (Math.sqrt(decay) * s.gridCov) / Math.sqrt(s.gridVar * this.marketVariance);
     return Math.max(-1, Math.min(1, rho));
+  }
+
+  oneFactor(symbol: string): { loading: number; variance: number } {
+    const variance = this.varianceDay(symbol);
+    return { loading: this.marketCorrelation(symbol) * Math.sqrt(variance), variance };
   }
 
   covarianceDay(a: string, b: string): number {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { Money } from './config';
-import { computePortfolioMetrics, type PortfolioInput } from './portfolio-metrics';
+import { computePortfolioMetrics, covarianceTimes, type PortfolioInput } from './portfolio-metrics';
+import { InstrumentBook, type MarketView } from './instrument-book';
 import { FixedMarket } from './test-market';
 
 /*
@@ -267,5 +268,40 @@ describe('computePortfolioMetrics properties', () => {
         expect(r.metrics.drawdown).toBeLessThan(1);
       }),
     );
+  });
+});
+
+describe('covarianceTimes', () => {
+  it('gives on a one-factor book what the full O(n²) sum gives', () => {
+    const book = new InstrumentBook({ sampleIntervalMs: 1000 });
+    const symbols = Array.from({ length: 40 }, (_, i) => `S${i}`);
+    let t = Date.parse('2026-12-01T14:30:00.000Z');
+    let seed = 7;
+    const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const prices = symbols.map(() => 50 + rand() * 100);
+    // Enough grid closes for every symbol to have a market correlation.
+    for (let step = 0; step < 200; step++) {
+      t += 1000;
+      const market = (rand() - 0.5) * 0.004;
+      symbols.forEach((s, i) => {
+        prices[i] *= Math.exp(market + (rand() - 0.5) * 0.002 * (1 + (i % 3)));
+        book.applyTick(s, prices[i], t + i);
+      });
+    }
+    expect(symbols.some((s) => book.marketCorrelation(s) !== 0)).toBe(true);
+    const values = symbols.map((_, i) => (i % 5 === 0 ? -1 : 1) * (1000 + 37 * i));
+    const full: MarketView = {
+      lastPrice: (s) => book.lastPrice(s),
+      covarianceDay: (a, b) => book.covarianceDay(a, b),
+      samples: (s) => book.samples(s),
+      isWarm: (s) => book.isWarm(s),
+    };
+    const fast = covarianceTimes(symbols, values, book);
+    const slow = covarianceTimes(symbols, values, full);
+    fast.forEach((x, i) => expect(x).toBeCloseTo(slow[i], 9));
+    // A symbol the book has never seen: the seed variance and no loading.
+    const withNew = covarianceTimes([...symbols, 'NEW'], [...values, 500], book);
+    const withNewSlow = covarianceTimes([...symbols, 'NEW'], [...values, 500], full);
+    withNew.forEach((x, i) => expect(x).toBeCloseTo(withNewSlow[i], 9));
   });
 });

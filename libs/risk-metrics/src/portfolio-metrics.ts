@@ -37,6 +37,8 @@ export interface PositionValuation {
   readonly warm: boolean;
   /** Euler contribution z · v_i (Σ v)_i / σ_P; the contributions add up to VaR99 (before cents). */
   readonly componentVar99: number;
+  /** (Σ_day v)_i, money² per unit of money: the position's row of the covariance times values. */
+  readonly covValue: number;
   /** Exact decimal strings, for explanations. */
   readonly exact: { readonly quantity: string; readonly price: string; readonly value: string };
 }
@@ -55,6 +57,8 @@ export interface PortfolioMetricsResult {
   readonly varianceDay: number;
   /** One-day σ_P = √varianceDay, rounded to cents. */
   readonly sigmaDay: number;
+  /** vᵀ Σ_day v before rounding (money²), for figures derived from it (distance to limits). */
+  readonly rawVarianceDay: number;
   /** Exact decimal strings of the money figures and ratios, for explanations. */
   readonly exact: {
     readonly cash: string;
@@ -152,8 +156,10 @@ export function computePortfolioMetrics(
 
   // Delta-normal: σ_P² = vᵀ Σ_day v over the priced positions.
   const values = priced.map((p) => p.value.toNumber());
-  const sigmaV = priced.map((pi) =>
-    priced.reduce((acc, pj, j) => acc + market.covarianceDay(pi.symbol, pj.symbol) * values[j], 0),
+  const sigmaV = covarianceTimes(
+    priced.map((p) => p.symbol),
+    values,
+    market,
   );
   const rawVariance = Math.max(
     0,
@@ -189,6 +195,7 @@ export function computePortfolioMetrics(
     samples: market.samples(p.symbol),
     warm: market.isWarm(p.symbol),
     componentVar99: rawSigma > 0 ? (Z99.toNumber() * values[i] * sigmaV[i]) / rawSigma : 0,
+    covValue: sigmaV[i],
     exact: {
       quantity: p.quantity.toString(),
       price: new Money(p.price).toString(),
@@ -216,6 +223,7 @@ export function computePortfolioMetrics(
     navNonPositive: !navPositive,
     varianceDay: varianceDay.toNumber(),
     sigmaDay: sigmaDay.toNumber(),
+    rawVarianceDay: rawVariance,
     exact: {
       cash: cash.toString(),
       nav: nav.toString(),
@@ -228,4 +236,26 @@ export function computePortfolioMetrics(
       es99: es99.toString(),
     },
   };
+}
+
+/**
+ * Σ_day v: for each position, Σ_j covarianceDay(i, j) · v_j. With a one-factor view
+ * (MarketView.oneFactor) that is σ_i² v_i + β_i (F − β_i v_i) with F = Σ_j β_j v_j, in
+ * O(positions); otherwise the O(positions²) sum. The two agree up to floating-point rounding
+ * (covarianceTimes spec).
+ */
+export function covarianceTimes(
+  symbols: readonly string[],
+  values: readonly number[],
+  market: MarketView,
+): number[] {
+  if (market.oneFactor) {
+    const f = symbols.map((s) => market.oneFactor!(s));
+    let factor = 0;
+    for (let i = 0; i < f.length; i++) factor += f[i].loading * values[i];
+    return f.map((x, i) => x.variance * values[i] + x.loading * (factor - x.loading * values[i]));
+  }
+  return symbols.map((a) =>
+    symbols.reduce((acc, b, j) => acc + market.covarianceDay(a, b) * values[j], 0),
+  );
 }

@@ -53,7 +53,6 @@ export function distancesToLimits(
   const positions = [...result.positions]
     .sort((a, b) => Math.abs(b.value) - Math.abs(a.value))
     .slice(0, top);
-  const all = result.positions;
   const out: LimitDistance[] = [];
   for (const p of positions) {
     const v = p.value;
@@ -78,12 +77,10 @@ export function distancesToLimits(
     if (vr) {
       // VaR(x)² = z²(S + 2x·v_i(Σv)_i + x²·v_i²Σ_ii) against a threshold T + t·x (the default
       // limit, 5% of nav, moves with nav: t = 0.05·v_i; a given limit is fixed: t = 0).
-      let S = 0;
-      let sv = 0;
-      for (const q of all) {
-        sv += market.covarianceDay(p.symbol, q.symbol) * q.value;
-        for (const r of all) S += q.value * market.covarianceDay(q.symbol, r.symbol) * r.value;
-      }
+      // S = vᵀΣv and (Σv)_i as the metrics computed them (O(positions) on a one-factor book;
+      // they were recomputed here as an O(positions²) sum per holding).
+      const S = result.rawVarianceDay;
+      const sv = p.covValue;
       const sii = market.covarianceDay(p.symbol, p.symbol);
       const T = vr.threshold;
       const t = vr.source === 'default' ? (T / nav) * v : 0;

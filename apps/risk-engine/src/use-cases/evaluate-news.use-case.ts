@@ -27,6 +27,9 @@ import { PositionsWatermark } from '../state/positions-watermark';
 import { ReferenceGraph } from '../state/reference-graph';
 import { TopicLayout } from '../state/topic-layout';
 
+/** How often a news item being evaluated heartbeats its consumer group (kafkajs' default is 3 s). */
+const HEARTBEAT_MS = 3000;
+
 /**
  * A news item, evaluated for the owned portfolios it reaches: those holding one of its symbols
  * and those reached through the knowledge graph (docs/knowledge-graph.md § Wiring). Holders (in
@@ -66,7 +69,15 @@ export class EvaluateNewsUseCase {
    */
   async execute(n: NewsEvent, topic: string, heartbeat: () => Promise<void>): Promise<boolean> {
     if (!(await this.watermark.caughtUp(heartbeat))) return false;
-    await this.evaluate(n, topic);
+    // Heartbeats while the item's holders are judged and committed: with the model on, one item
+    // can take longer than the session timeout, and a member that sends none is dropped from
+    // the group and its consumer crashes (bench:scale, two instances at 2,000 portfolios).
+    const beat = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_MS);
+    try {
+      await this.evaluate(n, topic);
+    } finally {
+      clearInterval(beat);
+    }
     return true;
   }
 

@@ -1,6 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
+/** Partitioned by month of `ts` like evaluations (an alert's ts is its evaluation's). */
 @Entity({ name: 'alerts' })
+@Index('ux_alerts_evaluation', ['evaluationId', 'ts'], { unique: true })
 @Index('ix_alerts_ts', ['ts', 'id'])
 @Index('ix_alerts_portfolio_ts', ['portfolioId', 'ts', 'id'])
 export class AlertEntity {
@@ -10,7 +12,7 @@ export class AlertEntity {
   @Column({ name: 'portfolio_id', type: 'text' })
   portfolioId!: string;
 
-  @Column({ type: 'timestamptz', precision: 3 })
+  @PrimaryColumn({ type: 'timestamptz', precision: 3 })
   ts!: Date;
 
   @Column({ type: 'text' })
@@ -19,7 +21,6 @@ export class AlertEntity {
   @Column({ name: 'previous_level', type: 'text', nullable: true })
   previousLevel!: string | null;
 
-  @Index('ux_alerts_evaluation', { unique: true })
   @Column({ name: 'evaluation_id', type: 'uuid' })
   evaluationId!: string;
 

@@ -1,9 +1,13 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { ExplanationStep, RiskMetricsRecord, EvaluationTimings } from '@risk/contracts';
 
+/**
+ * Partitioned by month of `ts` (migration 1796010000030, docs/architecture.md § Partitioned
+ * history): every unique key holds `ts`, the trigger's event time, the same on every delivery.
+ */
 @Entity({ name: 'evaluations' })
 @Index('ix_evaluations_portfolio_ts', ['portfolioId', 'ts', 'id'])
-@Index('ux_evaluations_trigger', ['portfolioId', 'triggerTopic', 'triggerEventId'], {
+@Index('ux_evaluations_trigger', ['portfolioId', 'triggerTopic', 'triggerEventId', 'ts'], {
   unique: true,
 })
 export class EvaluationEntity {
@@ -13,7 +17,7 @@ export class EvaluationEntity {
   @Column({ name: 'portfolio_id', type: 'text' })
   portfolioId!: string;
 
-  @Column({ type: 'timestamptz', precision: 3 })
+  @PrimaryColumn({ type: 'timestamptz', precision: 3 })
   ts!: Date;
 
   @Column({ name: 'trigger_topic', type: 'text' })
