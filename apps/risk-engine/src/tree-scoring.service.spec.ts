@@ -38,7 +38,11 @@ describe('TreeScoringService.verdicts', () => {
         { symbol: 'MSFT', quantity: 300, price: 410 },
       ]),
       {
-        ...portfolio('pf-3', [{ symbol: 'ACME', quantity: 5_000, price: 12 }]),
+        ...portfolio('pf-3', [
+          { symbol: 'ACME', quantity: 5_000, price: 12 },
+          { symbol: 'AAPL', quantity: 200, price: 180 },
+          { symbol: 'MSFT', quantity: 50, price: 410 },
+        ]),
         lastNews: {
           newsId: 'n1',
           tsMs: tsMs - 60_000,
