@@ -75,8 +75,7 @@ describe('commitOutcomes in PostgreSQL', () => {
   }
 
   const ids = (os: EvaluationOutcome[]) => os.map((o) => o.evaluation.id);
-  const rows = (sql: string, args?: unknown[]) =>
-    ds.query<Record<string, unknown>[]>(sql, args);
+  const rows = (sql: string, args?: unknown[]) => ds.query<Record<string, unknown>[]>(sql, args);
 
   it('commits many outcomes as one statement per outcome would, and a repeat commits none', async () => {
     const a = outcome('pf-1', 'n1', { alert: true, asOf: '2026-11-30T10:00:00.000Z' });
