@@ -1,4 +1,7 @@
 /** Small helpers shared by the benchmarks. */
+import type { Kafka } from 'kafkajs';
+import { allTopics, referenceTopics, type TopicNames } from '@risk/contracts';
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -17,4 +20,14 @@ export function resultLine(fields: Record<string, number | string>): string {
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')
   );
+}
+
+/** Deletes a run's topics (its own names, so runs never share a topic); errors ignored. */
+export async function deleteRunTopics(kafka: Kafka, topics: TopicNames): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin
+    .deleteTopics({ topics: [...allTopics(topics), ...referenceTopics(topics)] })
+    .catch(() => undefined);
+  await admin.disconnect();
 }

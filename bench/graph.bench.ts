@@ -30,7 +30,8 @@ import {
   type GraphRelation,
 } from '@risk/knowledge-graph';
 import { SentenceEncoder, encoderFiles } from '@risk/news-understanding';
-import { percentile, resultLine, round } from './bench-support';
+import { deleteRunTopics, percentile, resultLine, round } from './bench-support';
+import { dropDatabase } from '../test/support/harness';
 import { instrumentMessage, relationMessage } from '../test/support/reference-messages';
 import { mulberry32 } from '@risk/lm-runtime/prng';
 
@@ -508,16 +509,8 @@ async function measurePropagation(): Promise<{
     await db.end();
     await app.close();
     await producer.disconnect();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin
-      .deleteTopics({ topics: [...allTopics(topics), ...referenceTopics(topics)] })
-      .catch(() => undefined);
-    await admin.disconnect();
-    const pg = new Client({ connectionString: dbUrl.toString().replace(/\/[^/]+$/, '/postgres') });
-    await pg.connect();
-    await pg.query(`DROP DATABASE IF EXISTS "${dbUrl.pathname.slice(1)}" WITH (FORCE)`);
-    await pg.end();
+    await deleteRunTopics(kafka, topics);
+    await dropDatabase(dbUrl.toString());
   }
 }
 

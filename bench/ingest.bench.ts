@@ -17,7 +17,8 @@ import { startService } from '../apps/all/src/start-service';
 import { startRiskEngine } from '../apps/risk-engine/src/start-risk-engine';
 import { ensureReferenceTopics, ensureTopics } from '../scripts/infra/topics';
 import { kill, spawnApp } from '../test/support/service-process';
-import { percentile, resultLine, round } from './bench-support';
+import { deleteRunTopics, percentile, resultLine, round } from './bench-support';
+import { dropDatabase } from '../test/support/harness';
 
 const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const TICKS = Number(process.env.BENCH_TICKS ?? 200_000);
@@ -259,10 +260,7 @@ async function measurePipeline(
   if (ingest) await kill(ingest, 'SIGTERM');
   await admin.disconnect();
   await db.end();
-  const pg = new Client({ connectionString: dbUrl.toString().replace(/\/[^/]+$/, '/postgres') });
-  await pg.connect();
-  await pg.query(`DROP DATABASE IF EXISTS "${dbUrl.pathname.slice(1)}" WITH (FORCE)`);
-  await pg.end();
+  await dropDatabase(dbUrl.toString());
   return { ticksPerS, evaluations, newsMs };
 }
 
@@ -300,12 +298,7 @@ async function main(): Promise<void> {
     );
   }
   await producer.disconnect();
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin
-    .deleteTopics({ topics: [...allTopics(topics), ...referenceTopics(topics)] })
-    .catch(() => undefined);
-  await admin.disconnect();
+  await deleteRunTopics(kafka, topics);
 
   const split = results.split;
   console.log('goals: ≥ 50,000 ticks/s, ≥ 0.5 of the bare consumer, news p99 ≤ 50 ms');

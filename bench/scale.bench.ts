@@ -45,7 +45,8 @@ import { openDatabase } from '@risk/persistence';
 import { mulberry32 } from '@risk/lm-runtime/prng';
 import { ensureReferenceTopics, ensureTopics } from '../scripts/infra/topics';
 import { envOf, freePort, kill } from '../test/support/service-process';
-import { percentile, resultLine, round } from './bench-support';
+import { deleteRunTopics, percentile, resultLine, round } from './bench-support';
+import { dropDatabase } from '../test/support/harness';
 
 const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const num = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
@@ -599,16 +600,8 @@ async function runOnce(n: number, instances: number, kafka: Kafka): Promise<RunF
     for (const e of engines) await kill(e.child, 'SIGTERM');
     await producer.disconnect();
     await db.end();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin
-      .deleteTopics({ topics: [...allTopics(topics), ...referenceTopics(topics)] })
-      .catch(() => undefined);
-    await admin.disconnect();
-    const pg = new Client({ connectionString: dbUrl.toString().replace(/\/[^/]+$/, '/postgres') });
-    await pg.connect();
-    await pg.query(`DROP DATABASE IF EXISTS "${dbUrl.pathname.slice(1)}" WITH (FORCE)`);
-    await pg.end();
+    await deleteRunTopics(kafka, topics);
+    await dropDatabase(dbUrl.toString());
   }
 }
 
@@ -692,10 +685,7 @@ async function historyStep(): Promise<{ rows: number; p99: number }[]> {
     }
   } finally {
     await db.end();
-    const pg = new Client({ connectionString: url.toString().replace(/\/[^/]+$/, '/postgres') });
-    await pg.connect();
-    await pg.query(`DROP DATABASE IF EXISTS "${url.pathname.slice(1)}" WITH (FORCE)`);
-    await pg.end();
+    await dropDatabase(url.toString());
   }
   return out;
 }
