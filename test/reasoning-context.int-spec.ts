@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { RiskStore, openDatabase } from '@risk/persistence';
+import { RiskStore } from '@risk/persistence';
 import { logItemsFromEvaluations } from '@risk/reasoning';
 import { reasoningSteps, type ReasoningJudgement } from '@risk/scoring';
-import { databaseUrlFor, dropDatabase, uniqueTag } from './support/harness';
+import { scratchDatabase } from './support/harness';
 
 const judgement = (newsId: string, headline: string): ReasoningJudgement => ({
   newsId,
@@ -39,27 +39,17 @@ async function insertEvaluation(
 }
 
 describe('rebuilding reasoning contexts from PostgreSQL', () => {
-  const url = databaseUrlFor(uniqueTag('reasoningcontext'));
-  let ds: DataSource;
-
-  beforeAll(async () => {
-    ds = await openDatabase(url);
-  });
-
-  afterAll(async () => {
-    await ds?.destroy();
-    await dropDatabase(url);
-  });
+  const db = scratchDatabase('reasoningcontext');
 
   it("reads each portfolio's last judged evaluations, oldest first, and turns them into its log", async () => {
-    await insertEvaluation(ds, 'pf-a', '2026-11-30T09:00:00.000Z', 'ACME first');
-    await insertEvaluation(ds, 'pf-a', '2026-11-30T09:01:00.000Z', null);
-    await insertEvaluation(ds, 'pf-a', '2026-11-30T09:02:00.000Z', 'ACME second');
-    await insertEvaluation(ds, 'pf-a', '2026-11-30T09:03:00.000Z', 'ACME third');
-    await insertEvaluation(ds, 'pf-b', '2026-11-30T09:00:00.000Z', 'NOVA only');
-    await insertEvaluation(ds, 'pf-c', '2026-11-30T09:00:00.000Z', null);
+    await insertEvaluation(db.ds, 'pf-a', '2026-11-30T09:00:00.000Z', 'ACME first');
+    await insertEvaluation(db.ds, 'pf-a', '2026-11-30T09:01:00.000Z', null);
+    await insertEvaluation(db.ds, 'pf-a', '2026-11-30T09:02:00.000Z', 'ACME second');
+    await insertEvaluation(db.ds, 'pf-a', '2026-11-30T09:03:00.000Z', 'ACME third');
+    await insertEvaluation(db.ds, 'pf-b', '2026-11-30T09:00:00.000Z', 'NOVA only');
+    await insertEvaluation(db.ds, 'pf-c', '2026-11-30T09:00:00.000Z', null);
 
-    const store = new RiskStore(ds);
+    const store = new RiskStore(db.ds);
     const steps = await store.recentReasoningSteps(['pf-a', 'pf-b', 'pf-c', 'pf-none'], 2);
     expect([...steps.keys()].sort()).toEqual(['pf-a', 'pf-b']);
     const log = logItemsFromEvaluations(

@@ -6,7 +6,6 @@ import {
   RiskStore,
   STREAM_RETENTION_HORIZON,
   WEBHOOK_SCANNER_CURSOR,
-  openDatabase,
   type RetentionPolicy,
   type RetentionTable,
 } from '@risk/persistence';
@@ -15,6 +14,7 @@ import {
   createTopics,
   databaseUrlFor,
   dropDatabase,
+  scratchDatabase,
   testConfig,
   uniqueTag,
 } from './support/harness';
@@ -133,37 +133,29 @@ const ids = async (ds: DataSource, sql: string): Promise<string[]> =>
   (await ds.query<{ id: string }[]>(sql)).map((r) => r.id).sort();
 
 describe('retention job', () => {
-  const url = databaseUrlFor(uniqueTag('retention'));
-  let ds: DataSource;
-
-  beforeAll(async () => {
-    ds = await openDatabase(url);
-  });
-
-  afterAll(async () => {
-    await ds?.destroy();
-    await dropDatabase(url);
-  });
+  const db = scratchDatabase('retention');
 
   it('deletes exactly the old final rows, one run at a time', async () => {
     // stream_events: 3 old transactions, then a recent one, then an old-looking row after it
     // (the stream is pruned as a prefix, so that one stays).
     const oldStream: InsertedAlert[] = [];
     for (let i = 0; i < 3; i++)
-      oldStream.push(...(await insertAlerts(url, [{ portfolioId: `pf-old${i}`, level: 'HIGH' }])));
-    const recentStream = await insertAlerts(url, [{ portfolioId: 'pf-new', level: 'HIGH' }]);
-    const lateOld = await insertAlerts(url, [{ portfolioId: 'pf-late', level: 'HIGH' }]);
-    await age(ds, oldStream, 100);
-    await age(ds, recentStream, 1);
-    await age(ds, lateOld, 100);
+      oldStream.push(
+        ...(await insertAlerts(db.url, [{ portfolioId: `pf-old${i}`, level: 'HIGH' }])),
+      );
+    const recentStream = await insertAlerts(db.url, [{ portfolioId: 'pf-new', level: 'HIGH' }]);
+    const lateOld = await insertAlerts(db.url, [{ portfolioId: 'pf-late', level: 'HIGH' }]);
+    await age(db.ds, oldStream, 100);
+    await age(db.ds, recentStream, 1);
+    await age(db.ds, lateOld, 100);
 
-    const goneDeliveries = await addDeliveries(ds, [
+    const goneDeliveries = await addDeliveries(db.ds, [
       { status: 'delivered', completedDaysAgo: 40, createdDaysAgo: 41, attempts: 2 },
       { status: 'failed', completedDaysAgo: 31, createdDaysAgo: 34, attempts: 3 },
       { status: 'cancelled', completedDaysAgo: 60, createdDaysAgo: 60, attempts: 0 },
       { status: 'delivered', completedDaysAgo: 45, createdDaysAgo: 45, attempts: 1 },
     ]);
-    const keptDeliveries = await addDeliveries(ds, [
+    const keptDeliveries = await addDeliveries(db.ds, [
       // Waiting for its next attempt, created long ago.
       { status: 'pending', completedDaysAgo: null, createdDaysAgo: 50, attempts: 4 },
       // Pending with a stale completion time (never written so, but never pruned either).
@@ -172,18 +164,18 @@ describe('retention job', () => {
       { status: 'delivered', completedDaysAgo: 29, createdDaysAgo: 40, attempts: 1 },
       { status: 'failed', completedDaysAgo: 2, createdDaysAgo: 5, attempts: 10 },
     ]);
-    for (let i = 0; i < 5; i++) await addProcessed(ds, `n-old-${i}`, 15 + i);
-    for (let i = 0; i < 3; i++) await addProcessed(ds, `n-new-${i}`, 13 - i);
+    for (let i = 0; i < 5; i++) await addProcessed(db.ds, `n-old-${i}`, 15 + i);
+    for (let i = 0; i < 3; i++) await addProcessed(db.ds, `n-new-${i}`, 13 - i);
 
-    const before = await ds.query<{ e: string; a: string }[]>(
+    const before = await db.ds.query<{ e: string; a: string }[]>(
       `SELECT (SELECT count(*) FROM evaluations)::text AS e, (SELECT count(*) FROM alerts)::text AS a`,
     );
     const expectedAttemptsGone = 2 + 3 + 0 + 1;
 
-    const second = new RetentionJob(ds);
+    const second = new RetentionJob(db.ds);
     let concurrent: Awaited<ReturnType<RetentionJob['runOnce']>> | undefined;
     const batches: [RetentionTable, number][] = [];
-    const job = new RetentionJob(ds, {
+    const job = new RetentionJob(db.ds, {
       onBatch: async (table, n) => {
         batches.push([table, n]);
         // While the first run holds the lock, a second one (any process) does nothing.
@@ -209,44 +201,46 @@ describe('retention job', () => {
     expect(batches.filter(([t]) => t === 'processed_events').map(([, n]) => n)).toEqual([2, 2, 1]);
 
     // stream_events: the old prefix is gone, the recent row and everything after it stay.
-    const stream = await ds.query<{ ref_id: string }[]>(
+    const stream = await db.ds.query<{ ref_id: string }[]>(
       'SELECT ref_id FROM stream_events ORDER BY tx_id, seq',
     );
     expect(stream.map((r) => r.ref_id)).toEqual(
       [...recentStream, ...lateOld].flatMap((r) => [r.evaluationId, r.alertId]),
     );
     // The horizon is the last deleted position, just before the first kept row.
-    const [horizon] = await ds.query<{ tx_id: string; seq: string }[]>(
+    const [horizon] = await db.ds.query<{ tx_id: string; seq: string }[]>(
       'SELECT tx_id::text AS tx_id, seq::text AS seq FROM stream_cursors WHERE name = $1',
       [STREAM_RETENTION_HORIZON],
     );
     expect(result!.streamHorizon).toEqual({ txId: horizon.tx_id, seq: horizon.seq });
-    const [firstKept] = await ds.query<{ tx_id: string; seq: string }[]>(
+    const [firstKept] = await db.ds.query<{ tx_id: string; seq: string }[]>(
       'SELECT tx_id::text AS tx_id, seq::text AS seq FROM stream_events ORDER BY tx_id, seq LIMIT 1',
     );
     expect(BigInt(horizon.tx_id)).toBeLessThan(BigInt(firstKept.tx_id));
 
-    expect(await ids(ds, 'SELECT id FROM webhook_deliveries')).toEqual([...keptDeliveries].sort());
-    const attempts = await ds.query<{ delivery_id: string }[]>(
+    expect(await ids(db.ds, 'SELECT id FROM webhook_deliveries')).toEqual(
+      [...keptDeliveries].sort(),
+    );
+    const attempts = await db.ds.query<{ delivery_id: string }[]>(
       'SELECT DISTINCT delivery_id FROM webhook_attempts',
     );
     expect(attempts.map((a) => a.delivery_id).sort()).toEqual(
       [keptDeliveries[0], keptDeliveries[1], keptDeliveries[2], keptDeliveries[3]].sort(),
     );
     expect(
-      await ds.query(
+      await db.ds.query(
         'SELECT count(*)::int AS n FROM webhook_attempts WHERE delivery_id = ANY ($1)',
         [goneDeliveries],
       ),
     ).toEqual([{ n: 0 }]);
     expect(
-      (await ds.query<{ id: string }[]>('SELECT event_id AS id FROM processed_events'))
+      (await db.ds.query<{ id: string }[]>('SELECT event_id AS id FROM processed_events'))
         .map((r) => r.id)
         .sort(),
     ).toEqual(['n-new-0', 'n-new-1', 'n-new-2']);
 
     // Evaluations and alerts, the system of record, are all still there.
-    const after = await ds.query<{ e: string; a: string }[]>(
+    const after = await db.ds.query<{ e: string; a: string }[]>(
       `SELECT (SELECT count(*) FROM evaluations)::text AS e, (SELECT count(*) FROM alerts)::text AS a`,
     );
     expect(after).toEqual(before);
@@ -266,46 +260,46 @@ describe('retention job', () => {
   });
 
   it('keeps a table forever at 0, and stream rows the webhook scanner has not read', async () => {
-    const unread = await insertAlerts(url, [{ portfolioId: 'pf-unread', level: 'HIGH' }]);
-    const read = await insertAlerts(url, [{ portfolioId: 'pf-read', level: 'HIGH' }]);
-    const stillUnread = await insertAlerts(url, [{ portfolioId: 'pf-unread2', level: 'HIGH' }]);
-    await age(ds, [...unread, ...read, ...stillUnread], 200);
+    const unread = await insertAlerts(db.url, [{ portfolioId: 'pf-unread', level: 'HIGH' }]);
+    const read = await insertAlerts(db.url, [{ portfolioId: 'pf-read', level: 'HIGH' }]);
+    const stillUnread = await insertAlerts(db.url, [{ portfolioId: 'pf-unread2', level: 'HIGH' }]);
+    await age(db.ds, [...unread, ...read, ...stillUnread], 200);
     // Make every stream row old (the first test's recent one too), then an active subscription
     // whose scanner has read up to `read`'s last row.
-    await ds.query(`UPDATE stream_events SET created_at = now() - interval '200 hours'`);
-    const [cursor] = await ds.query<{ tx_id: string; seq: string }[]>(
+    await db.ds.query(`UPDATE stream_events SET created_at = now() - interval '200 hours'`);
+    const [cursor] = await db.ds.query<{ tx_id: string; seq: string }[]>(
       `SELECT tx_id::text AS tx_id, seq::text AS seq FROM stream_events WHERE ref_id = $1`,
       [read[0].alertId],
     );
-    await ds.query(
+    await db.ds.query(
       `INSERT INTO webhook_subscriptions (id, url, min_level, secret) VALUES ($1, 'https://example.com/hook', 'HIGH', 'whsec_x')`,
       [randomUUID()],
     );
-    await ds.query(
+    await db.ds.query(
       `INSERT INTO stream_cursors (name, tx_id, seq) VALUES ($1, $2, $3)
        ON CONFLICT (name) DO UPDATE SET tx_id = EXCLUDED.tx_id, seq = EXCLUDED.seq`,
       [WEBHOOK_SCANNER_CURSOR, cursor.tx_id, cursor.seq],
     );
-    await addProcessed(ds, 'n-ancient', 400);
-    const deliveriesBefore = await ids(ds, 'SELECT id FROM webhook_deliveries');
+    await addProcessed(db.ds, 'n-ancient', 400);
+    const deliveriesBefore = await ids(db.ds, 'SELECT id FROM webhook_deliveries');
 
-    const result = await new RetentionJob(ds).runOnce({
+    const result = await new RetentionJob(db.ds).runOnce({
       ...POLICY,
       webhookMs: 0,
       processedEventsMs: 0,
     });
     expect(result?.deleted.webhook_deliveries).toBe(0);
     expect(result?.deleted.processed_events).toBe(0);
-    expect(await ids(ds, 'SELECT id FROM webhook_deliveries')).toEqual(deliveriesBefore);
+    expect(await ids(db.ds, 'SELECT id FROM webhook_deliveries')).toEqual(deliveriesBefore);
     expect(
-      await ds.query(
+      await db.ds.query(
         `SELECT count(*)::int AS n FROM processed_events WHERE event_id = 'n-ancient'`,
       ),
     ).toEqual([{ n: 1 }]);
     // Held back at the scanner's cursor: what it read goes, what it has not read stays.
     expect(result?.notes.join()).toMatch(/webhook scanner/);
     expect(result?.streamHorizon).toEqual({ txId: cursor.tx_id, seq: cursor.seq });
-    const left = await ds.query<{ ref_id: string }[]>(
+    const left = await db.ds.query<{ ref_id: string }[]>(
       'SELECT ref_id FROM stream_events ORDER BY tx_id, seq',
     );
     expect(left.map((r) => r.ref_id)).toEqual([
@@ -314,61 +308,61 @@ describe('retention job', () => {
     ]);
 
     // Without an active subscription nothing holds the stream back.
-    await ds.query('UPDATE webhook_subscriptions SET deleted_at = now()');
-    const free = await new RetentionJob(ds).runOnce({
+    await db.ds.query('UPDATE webhook_subscriptions SET deleted_at = now()');
+    const free = await new RetentionJob(db.ds).runOnce({
       ...POLICY,
       webhookMs: 0,
       processedEventsMs: 0,
     });
     expect(free?.deleted.stream_events).toBe(2);
-    expect(await ds.query('SELECT count(*)::int AS n FROM stream_events')).toEqual([{ n: 0 }]);
+    expect(await db.ds.query('SELECT count(*)::int AS n FROM stream_events')).toEqual([{ n: 0 }]);
   });
 
   it('deletes old published outbox rows and old snapshots, never unpublished rows or a latest snapshot', async () => {
     const goneOutbox = [
-      await addOutbox(ds, { createdHoursAgo: 31, publishedHoursAgo: 30 }),
-      await addOutbox(ds, { createdHoursAgo: 200, publishedHoursAgo: 199 }),
-      await addOutbox(ds, { createdHoursAgo: 25, publishedHoursAgo: 24.5 }),
+      await addOutbox(db.ds, { createdHoursAgo: 31, publishedHoursAgo: 30 }),
+      await addOutbox(db.ds, { createdHoursAgo: 200, publishedHoursAgo: 199 }),
+      await addOutbox(db.ds, { createdHoursAgo: 25, publishedHoursAgo: 24.5 }),
     ];
     const keptOutbox = [
       // Never published, however old: the relay still has to send it.
-      await addOutbox(ds, { createdHoursAgo: 2400, publishedHoursAgo: null }),
-      await addOutbox(ds, { createdHoursAgo: 30, publishedHoursAgo: null }),
+      await addOutbox(db.ds, { createdHoursAgo: 2400, publishedHoursAgo: null }),
+      await addOutbox(db.ds, { createdHoursAgo: 30, publishedHoursAgo: null }),
       // Published within the window (counted from publication, not creation).
-      await addOutbox(ds, { createdHoursAgo: 48, publishedHoursAgo: 1 }),
-      await addOutbox(ds, { createdHoursAgo: 23, publishedHoursAgo: 23 }),
+      await addOutbox(db.ds, { createdHoursAgo: 48, publishedHoursAgo: 1 }),
+      await addOutbox(db.ds, { createdHoursAgo: 23, publishedHoursAgo: 23 }),
     ];
 
     // pf-snap-a: three old snapshots; the last one stays, being the latest.
     const a = [
-      await addSnapshot(ds, 'pf-snap-a', { tsDaysAgo: 40, receivedDaysAgo: 40 }),
-      await addSnapshot(ds, 'pf-snap-a', { tsDaysAgo: 35, receivedDaysAgo: 35 }),
-      await addSnapshot(ds, 'pf-snap-a', { tsDaysAgo: 31, receivedDaysAgo: 31 }),
+      await addSnapshot(db.ds, 'pf-snap-a', { tsDaysAgo: 40, receivedDaysAgo: 40 }),
+      await addSnapshot(db.ds, 'pf-snap-a', { tsDaysAgo: 35, receivedDaysAgo: 35 }),
+      await addSnapshot(db.ds, 'pf-snap-a', { tsDaysAgo: 31, receivedDaysAgo: 31 }),
     ];
-    await setLatest(ds, 'pf-snap-a', a[2]);
+    await setLatest(db.ds, 'pf-snap-a', a[2]);
     // pf-snap-b: an old one goes; a recent one that is not the latest and the latest stay.
     const b = [
-      await addSnapshot(ds, 'pf-snap-b', { tsDaysAgo: 40, receivedDaysAgo: 40 }),
-      await addSnapshot(ds, 'pf-snap-b', { tsDaysAgo: 10, receivedDaysAgo: 10 }),
-      await addSnapshot(ds, 'pf-snap-b', { tsDaysAgo: 5, receivedDaysAgo: 5 }),
+      await addSnapshot(db.ds, 'pf-snap-b', { tsDaysAgo: 40, receivedDaysAgo: 40 }),
+      await addSnapshot(db.ds, 'pf-snap-b', { tsDaysAgo: 10, receivedDaysAgo: 10 }),
+      await addSnapshot(db.ds, 'pf-snap-b', { tsDaysAgo: 5, receivedDaysAgo: 5 }),
     ];
-    await setLatest(ds, 'pf-snap-b', b[2]);
+    await setLatest(db.ds, 'pf-snap-b', b[2]);
     // pf-snap-c, out of order: the one applied last (the engine's latest) is not the newest by
     // ts; both stay, the oldest goes.
     const c = [
-      await addSnapshot(ds, 'pf-snap-c', { tsDaysAgo: 70, receivedDaysAgo: 60 }),
-      await addSnapshot(ds, 'pf-snap-c', { tsDaysAgo: 44, receivedDaysAgo: 50 }),
-      await addSnapshot(ds, 'pf-snap-c', { tsDaysAgo: 48, receivedDaysAgo: 45 }),
+      await addSnapshot(db.ds, 'pf-snap-c', { tsDaysAgo: 70, receivedDaysAgo: 60 }),
+      await addSnapshot(db.ds, 'pf-snap-c', { tsDaysAgo: 44, receivedDaysAgo: 50 }),
+      await addSnapshot(db.ds, 'pf-snap-c', { tsDaysAgo: 48, receivedDaysAgo: 45 }),
     ];
-    await setLatest(ds, 'pf-snap-c', c[2]);
+    await setLatest(db.ds, 'pf-snap-c', c[2]);
     // pf-snap-d: its only snapshot, very old, stays.
-    const d = await addSnapshot(ds, 'pf-snap-d', { tsDaysAgo: 400, receivedDaysAgo: 400 });
-    await setLatest(ds, 'pf-snap-d', d);
+    const d = await addSnapshot(db.ds, 'pf-snap-d', { tsDaysAgo: 400, receivedDaysAgo: 400 });
+    await setLatest(db.ds, 'pf-snap-d', d);
     const allSnapshots = [...a, ...b, ...c, d];
     const keptSnapshots = [a[2], b[1], b[2], c[1], c[2], d];
     const states = async () =>
       (
-        await new RiskStore(ds).loadPortfolioStates([
+        await new RiskStore(db.ds).loadPortfolioStates([
           'pf-snap-a',
           'pf-snap-b',
           'pf-snap-c',
@@ -380,18 +374,18 @@ describe('retention job', () => {
     const statesBefore = await states();
 
     // 0 keeps both tables forever.
-    const off = await new RetentionJob(ds).runOnce({ ...POLICY, outboxMs: 0, snapshotsMs: 0 });
+    const off = await new RetentionJob(db.ds).runOnce({ ...POLICY, outboxMs: 0, snapshotsMs: 0 });
     expect(off?.deleted.outbox).toBe(0);
     expect(off?.deleted.portfolio_snapshots).toBe(0);
-    expect(await ids(ds, 'SELECT id::text AS id FROM outbox')).toEqual(
+    expect(await ids(db.ds, 'SELECT id::text AS id FROM outbox')).toEqual(
       [...goneOutbox, ...keptOutbox].sort(),
     );
-    expect(await ids(ds, 'SELECT id::text AS id FROM portfolio_snapshots')).toEqual(
+    expect(await ids(db.ds, 'SELECT id::text AS id FROM portfolio_snapshots')).toEqual(
       [...allSnapshots].sort(),
     );
 
     const batches: [RetentionTable, number][] = [];
-    const result = await new RetentionJob(ds, {
+    const result = await new RetentionJob(db.ds, {
       onBatch: (table, n) => {
         batches.push([table, n]);
       },
@@ -401,8 +395,8 @@ describe('retention job', () => {
     expect(result?.deleted.portfolio_snapshots).toBe(4);
     expect(batches.filter(([t]) => t === 'outbox').map(([, n]) => n)).toEqual([2, 1]);
     expect(batches.filter(([t]) => t === 'portfolio_snapshots').map(([, n]) => n)).toEqual([2, 2]);
-    expect(await ids(ds, 'SELECT id::text AS id FROM outbox')).toEqual([...keptOutbox].sort());
-    expect(await ids(ds, 'SELECT id::text AS id FROM portfolio_snapshots')).toEqual(
+    expect(await ids(db.ds, 'SELECT id::text AS id FROM outbox')).toEqual([...keptOutbox].sort());
+    expect(await ids(db.ds, 'SELECT id::text AS id FROM portfolio_snapshots')).toEqual(
       [...keptSnapshots].sort(),
     );
     // The engine still restores every portfolio's latest snapshot.
@@ -417,7 +411,7 @@ describe('retention job', () => {
     );
 
     // The next run finds nothing more to delete.
-    const again = await new RetentionJob(ds).runOnce(POLICY);
+    const again = await new RetentionJob(db.ds).runOnce(POLICY);
     expect(again?.deleted.outbox).toBe(0);
     expect(again?.deleted.portfolio_snapshots).toBe(0);
   });
@@ -444,21 +438,11 @@ async function addEvaluationsAt(ds: DataSource, tss: Date[]): Promise<string[]> 
 }
 
 describe('retention job on the partitioned history', () => {
-  const url = databaseUrlFor(uniqueTag('retentionpart'));
-  let ds: DataSource;
-
-  beforeAll(async () => {
-    ds = await openDatabase(url);
-  });
-
-  afterAll(async () => {
-    await ds?.destroy();
-    await dropDatabase(url);
-  });
+  const db = scratchDatabase('retentionpart');
 
   const partitionOf = async (table: string, ids: string[]) =>
     (
-      await ds.query<{ part: string }[]>(
+      await db.ds.query<{ part: string }[]>(
         `SELECT tableoid::regclass::text AS part FROM ${table}
           WHERE ${table === 'alerts' ? 'evaluation_id' : 'id'} = ANY ($1::uuid[]) ORDER BY ts`,
         [ids],
@@ -472,14 +456,14 @@ describe('retention job on the partitioned history', () => {
   it('creates months ahead (moving in what the default caught) and drops whole old months', async () => {
     const now = new Date();
     // Five months ahead no partition exists yet: the default partition takes the row.
-    const [ahead] = await addEvaluationsAt(ds, [month(now, 5)]);
+    const [ahead] = await addEvaluationsAt(db.ds, [month(now, 5)]);
     expect(await partitionOf('evaluations', [ahead])).toEqual(['evaluations_default']);
-    const recent = await addEvaluationsAt(ds, [month(now, 0), month(now, 1)]);
-    const old = await addEvaluationsAt(ds, [month(now, -14)]);
+    const recent = await addEvaluationsAt(db.ds, [month(now, 0), month(now, 1)]);
+    const old = await addEvaluationsAt(db.ds, [month(now, -14)]);
 
     // Four months on: the job creates months 4, 5 and 6 and moves the row into month 5.
     const later = month(now, 4, 15);
-    const job = new RetentionJob(ds);
+    const job = new RetentionJob(db.ds);
     const first = await job.runOnce({ ...POLICY, evaluationsMs: 0 }, later);
     for (const table of ['evaluations', 'alerts'])
       for (const n of [4, 5, 6])
@@ -488,12 +472,12 @@ describe('retention job on the partitioned history', () => {
     expect(await partitionOf('evaluations', [ahead])).toEqual([name('evaluations', month(now, 5))]);
     expect(await partitionOf('alerts', [ahead])).toEqual([name('alerts', month(now, 5))]);
     // A created partition has the parent's keys and its stream trigger.
-    const [inNew] = await addEvaluationsAt(ds, [month(now, 6)]);
-    expect(await ds.query('SELECT kind FROM stream_events WHERE ref_id = $1', [inNew])).toEqual([
+    const [inNew] = await addEvaluationsAt(db.ds, [month(now, 6)]);
+    expect(await db.ds.query('SELECT kind FROM stream_events WHERE ref_id = $1', [inNew])).toEqual([
       { kind: 'evaluation' },
     ]);
     await expect(
-      ds.query(
+      db.ds.query(
         `INSERT INTO evaluations (id, portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics, explanation, timings)
          SELECT gen_random_uuid(), portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics, explanation, timings
            FROM evaluations WHERE id = $1`,

@@ -8,7 +8,9 @@ import {
   type Tick,
   type TopicNames,
 } from '@risk/contracts';
+import { openDatabase } from '@risk/persistence';
 import { loadConfig, type AppConfig } from '@risk/platform';
+import type { DataSource } from 'typeorm';
 // eslint-disable-next-line no-restricted-imports
 import { ensureReferenceTopics, ensureTopics } from '../../scripts/infra/topics';
 
@@ -40,6 +42,29 @@ export async function dropDatabase(url: string): Promise<void> {
   } finally {
     await c.end();
   }
+}
+
+/**
+ * A migrated database of its own for the enclosing describe block: opened before its tests,
+ * closed and dropped after them. Read `ds` inside hooks and tests only.
+ */
+export function scratchDatabase(name: string): { readonly url: string; readonly ds: DataSource } {
+  const url = databaseUrlFor(uniqueTag(name));
+  let ds: DataSource | undefined;
+  beforeAll(async () => {
+    ds = await openDatabase(url);
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await dropDatabase(url);
+  });
+  return {
+    url,
+    get ds(): DataSource {
+      if (!ds) throw new Error(`database ${name} is not open (read it in a hook or a test)`);
+      return ds;
+    },
+  };
 }
 
 export async function query<T = Record<string, unknown>>(
