@@ -131,46 +131,4 @@ describe('FlushTicksUseCase', () => {
     const [outcomes] = evaluations.commit.mock.calls[0];
     expect(outcomes[0].evaluation.metrics.nav).toBeCloseTo(500_000 + 100 * 94, 6);
   });
-
-  it('commits the portfolios the model does not judge before it answers, the price state last', async () => {
-    const { core, evaluations, judge, useCase, apply } = setup({ moves: true });
-    let answer!: () => void;
-    const answered = new Promise<void>((r) => (answer = r));
-    judge.mockImplementation(async (_pid, item) => {
-      await answered;
-      return judged(item.id, 'AAPL', 0.3);
-    });
-    // AAPL −6 %: pf-a's move goes to the model; MSFT +0.1 %: pf-b's does not.
-    apply(tick('t1', 'AAPL', 100), tick('t2', 'AAPL', 94), tick('t3', 'MSFT', 100.1));
-    const flushed = useCase.execute();
-    // Before the model answers, pf-b's evaluation is durable, without the price state.
-    for (let i = 0; i < 50 && evaluations.commit.mock.calls.length === 0; i++)
-      await new Promise((r) => setImmediate(r));
-    expect(evaluations.commit).toHaveBeenCalledTimes(1);
-    const [early, earlyState] = evaluations.commit.mock.calls[0];
-    expect(early.map((o) => o.evaluation.portfolioId)).toEqual(['pf-b']);
-    expect(earlyState).toBeUndefined();
-    expect(core.portfolios.get('pf-b')?.lastLevel).toBe(early[0].evaluation.level);
-
-    answer();
-    const offsets = await flushed;
-    expect(evaluations.commit).toHaveBeenCalledTimes(2);
-    const [late, lateState] = evaluations.commit.mock.calls[1];
-    expect(late.map((o) => o.evaluation.portfolioId)).toEqual(['pf-a']);
-    expect(late[0].evaluation.explanation.steps.some((s) => s.kind === 'reasoning')).toBe(true);
-    expect(lateState).toMatchObject({ tickOffsets: offsets });
-    expect(core.hasDirty()).toBe(false);
-  });
-
-  it('puts back only what the early commit did not make durable when the last commit fails', async () => {
-    const { core, evaluations, useCase, apply } = setup({ moves: true });
-    apply(tick('t1', 'AAPL', 100), tick('t2', 'AAPL', 94), tick('t3', 'MSFT', 100.1));
-    evaluations.commit.mockImplementationOnce(async (outcomes) => ({
-      committed: outcomes,
-      snapshotApplied: false,
-    }));
-    evaluations.commit.mockRejectedValueOnce(new Error('connection lost'));
-    await expect(useCase.execute()).rejects.toThrow('connection lost');
-    expect(core.takeDirty().map((d) => d.portfolioId)).toEqual(['pf-a']);
-  });
 });

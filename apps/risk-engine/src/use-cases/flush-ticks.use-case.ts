@@ -28,9 +28,6 @@ import { TopicLayout } from '../state/topic-layout';
 const YIELD_EVERY = 64;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-const doneDirty = (done: ReadonlySet<FlushItem>): Set<DirtyPortfolio> =>
-  new Set([...done].map((p) => p.d));
-
 /** One dirty portfolio of a flush, as planned in the lock: its evaluation and what to judge. */
 interface FlushItem {
   d: DirtyPortfolio;
@@ -78,47 +75,19 @@ export class FlushTicksUseCase {
   async execute(): Promise<Record<string, string> | null> {
     const plan = await this.lock.run(() => this.plan());
     if (!plan) return null;
-    /** Items already committed (by the early commit below); not put back on failure. */
-    const done = new Set<FlushItem>();
     try {
       // All portfolios at once: the reasoning engine batches the move judgements they ask for
       // (one decoder step for many portfolios); results keep the dirty order.
-      const judging = Promise.all(
+      const judged = await Promise.all(
         plan.items.map((p) =>
           p.judge
             ? this.judge.judge(p.state.id, moveJudgeItem(p.judge.move), p.judge.why.gate)
             : Promise.resolve(undefined),
         ),
       );
-      judging.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
-      const unjudged = plan.items.filter((p) => !p.judge);
-      if (unjudged.length > 0 && unjudged.length < plan.items.length) {
-        // The portfolios the model does not judge are committed now, not behind the model's
-        // queue (a shock would hold every tick evaluation of the flush back). Their evaluations
-        // are exactly-once by their trigger's claim; the price state and the tick offsets are
-        // saved by the last commit only, so a crash in between replays the ticks and the
-        // claims make the replayed evaluations of these portfolios no-ops.
-        await this.lock.run(() =>
-          this.commit(
-            plan,
-            unjudged.map((item) => ({ item, reasoning: undefined })),
-            false,
-          ),
-        );
-        for (const p of unjudged) done.add(p);
-      }
-      const judged = await judging;
-      await this.lock.run(() =>
-        this.commit(
-          plan,
-          plan.items.flatMap((item, i) => (done.has(item) ? [] : [{ item, reasoning: judged[i] }])),
-          true,
-        ),
-      );
+      await this.lock.run(() => this.commit(plan, judged));
     } catch (e) {
-      this.core.restoreDirty(
-        done.size === 0 ? plan.dirty : plan.dirty.filter((d) => !doneDirty(done).has(d)),
-      );
+      this.core.restoreDirty(plan.dirty);
       throw e;
     }
     return plan.offsets;
@@ -199,22 +168,18 @@ export class FlushTicksUseCase {
    * In the lock: each portfolio's evaluation — with its judgement when the model gave one (a
    * failed call leaves the evaluation without) — from its state now: a portfolio that positions
    * or news changed while the model ran is scored again (a `levels` judgement is kept only if
-   * the level still changes), one a rebalance took away is left to its new owner. The flush's
-   * last commit (`last`) also saves the price state with the tick offsets the flush covers.
+   * the level still changes), one a rebalance took away is left to its new owner.
    */
-  private async commit(
-    plan: FlushPlan,
-    items: { item: FlushItem; reasoning: Judgement | undefined }[],
-    last: boolean,
-  ): Promise<void> {
+  private async commit(plan: FlushPlan, judged: (Judgement | undefined)[]): Promise<void> {
     const results: Evaluated[] = [];
-    for (const [i, { item: p, reasoning }] of items.entries()) {
+    for (const [i, p] of plan.items.entries()) {
       if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
       const state = this.core.portfolios.get(p.state.id);
       if (!state) continue;
       const changed = state !== p.state;
       const args = changed ? await this.dirtyArgs(p.d, state, plan.incidentId) : p.args;
       const plain = changed ? undefined : p.plain;
+      const reasoning = judged[i];
       if (!reasoning || !p.judge) {
         results.push(plain ?? this.core.evaluate(args));
         continue;
@@ -231,13 +196,6 @@ export class FlushTicksUseCase {
       results.push(
         this.core.evaluate({ ...args, reasoning, context: [moveStep(p.judge.move, why)] }),
       );
-    }
-    if (!last) {
-      const res = await this.evaluations.commit(results.map((r) => r.outcome));
-      const committed = new Set(res.committed);
-      for (const r of results) if (committed.has(r.outcome)) this.core.install(r.next);
-      this.committed.report(res.committed, 'ticks', plan.started);
-      return;
     }
     // Only the symbols changed since the last durable save are written (docs/risk-methodology.md).
     const delta = this.core.book.stateDelta();
