@@ -2,7 +2,7 @@ import { EngineCore } from '@risk/engine';
 import { ModelStatusRegistry, ServiceMetrics, type AppConfig } from '@risk/platform';
 import { FEATURE_COUNT, TreeScorer, assessPortfolio, buildFeatures } from '@risk/scoring';
 import { newCore, portfolio } from './testing/engine-fixtures';
-import { TreeScoringService } from './tree-scoring.service';
+import { TreeScoringService, treeFeatureInput } from './tree-scoring.service';
 
 const MODEL = 'models/risk-trees/model.onnx';
 
@@ -63,26 +63,7 @@ describe('TreeScoringService.verdicts', () => {
     const batch = await service.verdicts(core, items);
 
     for (const [i, { state, assessment: a }] of items.entries()) {
-      const n = state.lastNews;
-      const row = buildFeatures({
-        metrics: a.result.metrics,
-        positions: a.result.positions,
-        checks: a.checks,
-        moveZ: core.moves.snapshot(
-          tsMs,
-          a.result.positions.map((p) => p.symbol),
-        ),
-        news: n
-          ? {
-              pSevereNegative: n.pSevereNegative,
-              pNegative: n.pNegative,
-              pNeutral: n.pNeutral,
-              pPositive: n.pPositive,
-              ageMs: tsMs - n.tsMs,
-              symbols: n.symbols,
-            }
-          : null,
-      });
+      const row = buildFeatures(treeFeatureInput(core, state, a, tsMs));
       expect(row).toHaveLength(FEATURE_COUNT);
       const [probability] = await reference.score(row, 1);
       const ex = reference.explain(row, 0, { topK: 4, paths: 1 });

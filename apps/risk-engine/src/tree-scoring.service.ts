@@ -21,9 +21,39 @@ import {
   TreeScorer,
   buildFeatures,
   type Assessment,
+  type TreeFeatureInput,
   type TreeVerdict,
 } from '@risk/scoring';
 import type { EngineCore, PortfolioState } from '@risk/engine';
+
+/** What the trees read of a portfolio at `tsMs`: its assessment, held symbols' moves, its last news. */
+export function treeFeatureInput(
+  core: EngineCore,
+  state: PortfolioState,
+  a: Assessment,
+  tsMs: number,
+): TreeFeatureInput {
+  const n = state.lastNews;
+  return {
+    metrics: a.result.metrics,
+    positions: a.result.positions,
+    checks: a.checks,
+    moveZ: core.moves.snapshot(
+      tsMs,
+      a.result.positions.map((p) => p.symbol),
+    ),
+    news: n
+      ? {
+          pSevereNegative: n.pSevereNegative,
+          pNegative: n.pNegative,
+          pNeutral: n.pNeutral,
+          pPositive: n.pPositive,
+          ageMs: Math.max(0, tsMs - n.tsMs),
+          symbols: n.symbols,
+        }
+      : null,
+  };
+}
 
 /**
  * The tree ensemble in the engine: features of an assessment → onnxruntime → TreeSHAP. Without
@@ -84,28 +114,7 @@ export class TreeScoringService implements OnModuleInit, OnApplicationShutdown {
     const F = FEATURE_COUNT;
     const rows = new Float32Array(items.length * F);
     for (const [i, { state, assessment: a, tsMs }] of items.entries()) {
-      const held = a.result.positions.map((p) => p.symbol);
-      const n = state.lastNews;
-      buildFeatures(
-        {
-          metrics: a.result.metrics,
-          positions: a.result.positions,
-          checks: a.checks,
-          moveZ: core.moves.snapshot(tsMs, held),
-          news: n
-            ? {
-                pSevereNegative: n.pSevereNegative,
-                pNegative: n.pNegative,
-                pNeutral: n.pNeutral,
-                pPositive: n.pPositive,
-                ageMs: Math.max(0, tsMs - n.tsMs),
-                symbols: n.symbols,
-              }
-            : null,
-        },
-        rows,
-        i * F,
-      );
+      buildFeatures(treeFeatureInput(core, state, a, tsMs), rows, i * F);
     }
     // One run for all rows when the model reads the features as built (it always should).
     const probabilities =

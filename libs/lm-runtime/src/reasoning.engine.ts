@@ -77,16 +77,8 @@ export interface LongTextResult {
   readonly final: OptionScores;
 }
 
-export interface ReasoningEngineOptions {
-  readonly budgetBytes: number;
-  readonly maxBatch: number;
-  readonly maxWaitMs: number;
-  /** Longest run of new tokens per session.run (bounds the logits tensor of a long prefill). */
-  readonly maxStepTokens: number;
-  /** See `ReasoningRuntimeConfig.strictPriority`. */
-  readonly strictPriority?: boolean;
-  /** See `ReasoningRuntimeConfig.priorityAgingSteps`. */
-  readonly priorityAgingSteps?: number;
+/** The runtime settings bar the session's (ReasoningRuntimeConfig), and where metrics go. */
+export interface ReasoningEngineOptions extends Omit<ReasoningRuntimeConfig, 'session'> {
   readonly metrics?: ReasoningMetrics;
 }
 

@@ -1,5 +1,6 @@
 import { trigramEmbed } from '@risk/knowledge-graph/testing';
 import type { NewsUnderstandingService } from '../news-understanding.service';
+import { instrumentUpsert } from '../testing/engine-fixtures';
 import { strictMock } from '../testing/strict-mock';
 import { FuzzyLinking } from './fuzzy-linking';
 import { ReferenceGraph } from './reference-graph';
@@ -10,24 +11,8 @@ const fakeEmbed = trigramEmbed;
 
 function reference(): ReferenceGraph {
   const r = new ReferenceGraph();
-  const instrument = (symbol: string, issuer: string, name: string) => ({
-    kind: 'instrument' as const,
-    op: 'upsert' as const,
-    key: symbol,
-    value: {
-      id: `i-${symbol}`,
-      ts: TS,
-      symbol,
-      issuer,
-      type: 'equity' as const,
-      name,
-      aliases: [],
-      sector: null,
-      country: null,
-      currency: null,
-      underlying: null,
-    },
-  });
+  const instrument = (symbol: string, issuer: string, name: string) =>
+    instrumentUpsert(symbol, issuer, name, 'equity', TS);
   r.apply([
     instrument('KSTL', 'KESTREL', 'Kestrel Components plc'),
     instrument('HRGT', 'HARROW', 'Harrowgate Devices Inc.'),

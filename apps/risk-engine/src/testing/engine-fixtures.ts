@@ -1,7 +1,9 @@
 import {
   topicNames,
+  type Instrument,
   type NewsEvent,
   type PositionsSnapshot,
+  type ReferenceChange,
   type TopicNames,
 } from '@risk/contracts';
 import {
@@ -150,3 +152,29 @@ export const reporter = () => {
 };
 
 export const metrics = () => new ServiceMetrics();
+
+/** A reference-data upsert of an instrument named `name`: no aliases, sector or country. */
+export const instrumentUpsert = (
+  symbol: string,
+  issuer: string,
+  name: string,
+  type: Instrument['type'] = 'equity',
+  ts = '2026-11-30T08:00:00.000Z',
+): ReferenceChange => ({
+  kind: 'instrument',
+  op: 'upsert',
+  key: symbol,
+  value: {
+    id: `i-${symbol}`,
+    ts,
+    symbol,
+    issuer,
+    type,
+    name,
+    aliases: [],
+    sector: null,
+    country: null,
+    currency: null,
+    underlying: null,
+  },
+});

@@ -10,6 +10,7 @@ import {
   TOPICS,
   config,
   evaluationsTakingAll,
+  instrumentUpsert,
   judged,
   layout,
   metrics,
@@ -27,24 +28,8 @@ const TS = '2026-11-30T09:00:00.000Z';
 /** Kestrel supplies 40% of Harrowgate; Kestrel's equity is 20% of the TECHX fund. */
 function kestrelGraph(): ReferenceGraph {
   const reference = new ReferenceGraph();
-  const instrument = (symbol: string, issuer: string, type: 'equity' | 'etf', name: string) => ({
-    kind: 'instrument' as const,
-    op: 'upsert' as const,
-    key: symbol,
-    value: {
-      id: `i-${symbol}`,
-      ts: TS,
-      symbol,
-      issuer,
-      type,
-      name,
-      aliases: [],
-      sector: null,
-      country: null,
-      currency: null,
-      underlying: null,
-    },
-  });
+  const instrument = (symbol: string, issuer: string, type: 'equity' | 'etf', name: string) =>
+    instrumentUpsert(symbol, issuer, name, type, TS);
   const relation = (
     id: string,
     from: string,
