@@ -1,6 +1,7 @@
 /** Small helpers shared by the benchmarks. */
 import type { Kafka } from 'kafkajs';
 import { allTopics, referenceTopics, type TopicNames } from '@risk/contracts';
+import { loadConfig, type AppConfig } from '@risk/platform';
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -30,4 +31,27 @@ export async function deleteRunTopics(kafka: Kafka, topics: TopicNames): Promise
     .deleteTopics({ topics: [...allTopics(topics), ...referenceTopics(topics)] })
     .catch(() => undefined);
   await admin.disconnect();
+}
+
+/**
+ * A run's settings: the environment's, on its own topics, consumer groups and database
+ * (`risk_<tag>`), quiet, on a free port; `overrides` last.
+ */
+export function runSettings(
+  tag: string,
+  overrides: Record<string, string> = {},
+): { dbUrl: URL; cfg: AppConfig } {
+  const dbUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/risk');
+  dbUrl.pathname = `/risk_${tag}`;
+  const cfg = loadConfig({
+    ...process.env,
+    KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+    TOPIC_PREFIX: `${tag}.`,
+    GROUP_PREFIX: `${tag}.`,
+    DATABASE_URL: dbUrl.toString(),
+    LOG_LEVEL: 'warn',
+    PORT: '0',
+    ...overrides,
+  });
+  return { dbUrl, cfg };
 }

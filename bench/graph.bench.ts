@@ -15,7 +15,6 @@ import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { RELATION_KINDS, allTopics, referenceTopics, topicNames } from '@risk/contracts';
-import { loadConfig } from '@risk/platform';
 import { startService } from '../apps/all/src/start-service';
 import { ReferenceGraph } from '../apps/risk-engine/src/state/reference-graph';
 import { ensureReferenceTopics, ensureTopics } from '../scripts/infra/topics';
@@ -30,7 +29,7 @@ import {
   type GraphRelation,
 } from '@risk/knowledge-graph';
 import { SentenceEncoder, encoderFiles } from '@risk/news-understanding';
-import { deleteRunTopics, percentile, resultLine, round } from './bench-support';
+import { deleteRunTopics, percentile, resultLine, round, runSettings } from './bench-support';
 import { dropDatabase } from '../test/support/harness';
 import { instrumentMessage, relationMessage } from '../test/support/reference-messages';
 import { mulberry32 } from '@risk/lm-runtime/prng';
@@ -362,18 +361,9 @@ async function measurePropagation(): Promise<{
   const topics = topicNames(`${tag}.`);
   await ensureTopics(BROKERS, allTopics(topics), 3);
   await ensureReferenceTopics(BROKERS, referenceTopics(topics), 3);
-  const dbUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/risk');
-  dbUrl.pathname = `/risk_${tag}`;
   const reasoning = process.env.BENCH_REASONING === 'true';
-  const cfg = loadConfig({
-    ...process.env,
-    KAFKA_BROKERS: BROKERS,
-    TOPIC_PREFIX: `${tag}.`,
-    GROUP_PREFIX: `${tag}.`,
-    DATABASE_URL: dbUrl.toString(),
+  const { dbUrl, cfg } = runSettings(tag, {
     INSTANCE_ID: 'bench',
-    LOG_LEVEL: 'warn',
-    PORT: '0',
     WEBHOOK_WORKER: 'false',
     // Off unless BENCH_REASONING=true: with the language model on, the engine judges the story
     // for each of the 1,000 holders and one story took 94 s on the 2 shared cores (2026-12-06).

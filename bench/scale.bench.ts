@@ -45,7 +45,7 @@ import { openDatabase } from '@risk/persistence';
 import { mulberry32 } from '@risk/lm-runtime/prng';
 import { ensureReferenceTopics, ensureTopics } from '../scripts/infra/topics';
 import { envOf, freePort, kill } from '../test/support/service-process';
-import { deleteRunTopics, percentile, resultLine, round } from './bench-support';
+import { deleteRunTopics, percentile, resultLine, round, runSettings } from './bench-support';
 import { dropDatabase } from '../test/support/harness';
 
 const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -281,17 +281,7 @@ async function runOnce(n: number, instances: number, kafka: Kafka): Promise<RunF
       await sleep(2000);
     }
   }
-  const dbUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/risk');
-  dbUrl.pathname = `/risk_${tag}`;
-  const cfg = loadConfig({
-    ...process.env,
-    KAFKA_BROKERS: BROKERS,
-    TOPIC_PREFIX: `${tag}.`,
-    GROUP_PREFIX: `${tag}.`,
-    DATABASE_URL: dbUrl.toString(),
-    LOG_LEVEL: 'warn',
-    PORT: '0',
-  });
+  const { dbUrl, cfg } = runSettings(tag);
   // Migrated once here, so two instances do not both wait on the migration lock at boot.
   await (await openDatabase(dbUrl.toString())).destroy();
   const engines: Engine[] = [];
