@@ -1,5 +1,5 @@
 /** Small helpers shared by the benchmarks. */
-import type { Kafka } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import { allTopics, referenceTopics, type TopicNames } from '@risk/contracts';
 import { loadConfig, type AppConfig } from '@risk/platform';
 
@@ -54,4 +54,17 @@ export function runSettings(
     ...overrides,
   });
   return { dbUrl, cfg };
+}
+
+/** Sends one news item stamped now, keyed by its id, and waits for every replica (acks -1). */
+export async function sendNews(
+  producer: Producer,
+  topic: string,
+  item: { id: string; headline: string; symbols: string[]; entities?: string[] },
+): Promise<void> {
+  await producer.send({
+    topic,
+    acks: -1,
+    messages: [{ key: item.id, value: JSON.stringify({ ...item, ts: new Date().toISOString() }) }],
+  });
 }

@@ -29,7 +29,14 @@ import {
   type GraphRelation,
 } from '@risk/knowledge-graph';
 import { SentenceEncoder, encoderFiles } from '@risk/news-understanding';
-import { deleteRunTopics, percentile, resultLine, round, runSettings } from './bench-support';
+import {
+  deleteRunTopics,
+  percentile,
+  resultLine,
+  round,
+  runSettings,
+  sendNews,
+} from './bench-support';
 import { dropDatabase } from '../test/support/harness';
 import { instrumentMessage, relationMessage } from '../test/support/reference-messages';
 import { mulberry32 } from '@risk/lm-runtime/prng';
@@ -441,21 +448,11 @@ async function measurePropagation(): Promise<{
       const id = `story-${s}`;
       const seen = new Set<string>();
       const sentAt = performance.now();
-      await producer.send({
-        topic: topics.news,
-        acks: -1,
-        messages: [
-          {
-            key: id,
-            value: JSON.stringify({
-              id,
-              ts: new Date().toISOString(),
-              headline: `Fire halts production at a key plant (${s + 1})`,
-              symbols: [],
-              entities: ['A'],
-            }),
-          },
-        ],
+      await sendNews(producer, topics.news, {
+        id,
+        headline: `Fire halts production at a key plant (${s + 1})`,
+        symbols: [],
+        entities: ['A'],
       });
       // Polls only the rows not seen yet, and only their ids: reading every explanation each
       // 20 ms took a good part of the 2 shared cores from the service it measures. Which are

@@ -17,7 +17,7 @@ import { startService } from '../apps/all/src/start-service';
 import { startRiskEngine } from '../apps/risk-engine/src/start-risk-engine';
 import { ensureReferenceTopics, ensureTopics } from '../scripts/infra/topics';
 import { kill, spawnApp } from '../test/support/service-process';
-import { deleteRunTopics, percentile, resultLine, round } from './bench-support';
+import { deleteRunTopics, percentile, resultLine, round, sendNews } from './bench-support';
 import { dropDatabase } from '../test/support/harness';
 
 const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -229,20 +229,10 @@ async function measurePipeline(
     const id = `n-${layout}-${i}`;
     const symbol = SYMBOLS[i % SYMBOLS.length];
     const sentAt = performance.now();
-    await producer.send({
-      topic: topics.news,
-      acks: -1,
-      messages: [
-        {
-          key: id,
-          value: JSON.stringify({
-            id,
-            ts: new Date().toISOString(),
-            headline: `Headline ${i} about ${symbol}`,
-            symbols: [symbol],
-          }),
-        },
-      ],
+    await sendNews(producer, topics.news, {
+      id,
+      headline: `Headline ${i} about ${symbol}`,
+      symbols: [symbol],
     });
     for (;;) {
       const r = await db.query('SELECT 1 FROM evaluations WHERE trigger_event_id = $1 LIMIT 1', [
