@@ -34,7 +34,14 @@ async function main(): Promise<void> {
   );
   // The replay plays event time DEMO_SPEED times faster than the clock, for ever: its times soon
   // run ahead of now by more than the default MAX_CLOCK_SKEW_MS would allow.
-  const cfg = loadConfig({ MAX_CLOCK_SKEW_MS: String(365 * 86_400_000), ...process.env });
+  // A laptop's demo shows the model's chain of thought: it waits longer for it than a desk's
+  // latency budget would (REASONING_NEWS_BUDGET_MS / REASONING_MOVE_BUDGET_MS still override).
+  const cfg = loadConfig({
+    MAX_CLOCK_SKEW_MS: String(365 * 86_400_000),
+    REASONING_NEWS_BUDGET_MS: '5000',
+    REASONING_MOVE_BUDGET_MS: '2000',
+    ...process.env,
+  });
   const app = await startService(cfg);
   const base = `http://localhost:${cfg.port}`;
   const key = await demoApiKey(app);

@@ -153,8 +153,16 @@ export async function listenOnLoopback(app: INestApplication): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-/** The reasoning model end-to-end tests run: TEST_REASONING_MODEL_DIR, else the shipped default. */
+/**
+ * The reasoning model end-to-end tests run: TEST_REASONING_MODEL_DIR, else the shipped default;
+ * evaluations wait for it however long it takes (no latency budget: a loaded CI machine is slow,
+ * and these tests read its chain of thought).
+ */
 export function reasoningModelEnv(): Record<string, string> {
   const dir = process.env.TEST_REASONING_MODEL_DIR;
-  return dir ? { REASONING_MODEL_DIR: dir } : {};
+  return {
+    REASONING_NEWS_BUDGET_MS: '0',
+    REASONING_MOVE_BUDGET_MS: '0',
+    ...(dir ? { REASONING_MODEL_DIR: dir } : {}),
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * @jest-environment <rootDir>/tools/reasoning/src/graph/ort-test-environment.ts
  */
-import { SupersededError } from '@risk/lm-runtime';
+import { DeadlineError, SupersededError } from '@risk/lm-runtime';
 import type { NewsInput } from '@risk/reasoning';
 import { loadConfig, ModelStatusRegistry, ServiceMetrics } from '@risk/platform';
 import { NewsReasoningService } from './news-reasoning.service';
@@ -76,4 +76,17 @@ describe('NewsReasoningService on the shipped reasoner: in flight, priority, sup
     await expect(m).rejects.toBeInstanceOf(SupersededError);
     await expect(n).resolves.toMatchObject({ impact: expect.any(String) });
   });
+
+  it('drops a judgement at its deadline; the next one is judged as if it never ran', async () => {
+    const late = svc.judge('pd', news, 1, 'news:n3', { at: performance.now() + 5, budgetMs: 5 });
+    await expect(late).rejects.toBeInstanceOf(DeadlineError);
+    // Already past: never runs.
+    await expect(
+      svc.judge('pd', news, 1, 'news:n4', { at: performance.now() - 1, budgetMs: 1 }),
+    ).rejects.toBeInstanceOf(DeadlineError);
+    const judged = await svc.judge('pd', move('9.5'), 0, 'move');
+    const reference = await fresh.judge('pd', move('9.5'));
+    expect(judged!.probabilities).toEqual(reference!.probabilities);
+  });
 });
+

@@ -101,20 +101,32 @@ export class NewsReasoningService implements OnModuleInit, OnApplicationShutdown
    * `priority` > 0: its model steps go ahead of routine ones (news before price moves). At most
    * REASONING_MAX_INFLIGHT_PER_PORTFOLIO judgements per portfolio run at once (the others wait,
    * highest priority first). A later call with the same `supersedes` kind for the portfolio, or
-   * `supersede`, drops this one: it rejects with `SupersededError` (`isSuperseded`).
+   * `supersede`, drops this one: it rejects with `SupersededError` (`isSuperseded`). Past
+   * `deadline` (a `performance.now()` time) it is dropped too and rejects with `DeadlineError`
+   * (`isPastDeadline`), at once, its model steps stopping at the next step.
    */
   async judge(
     portfolioId: string,
     input: NewsInput,
     priority = 0,
     supersedes?: string,
+    deadline?: { at: number; budgetMs: number },
   ): Promise<NewsJudgement | null> {
     const reasoner = this.reasoner;
     if (!reasoner) return null;
     // No kind: a kind of its own, never superseded.
     const kind = supersedes ?? `call:${++this.calls}`;
-    return this.inFlight.run(portfolioId, kind, priority, (signal, stepPriority) =>
-      withStepSignal(signal, () => reasoner.judge(portfolioId, input, { priority }), stepPriority),
+    return this.inFlight.run(
+      portfolioId,
+      kind,
+      priority,
+      (signal, stepPriority) =>
+        withStepSignal(
+          signal,
+          () => reasoner.judge(portfolioId, input, { priority }),
+          stepPriority,
+        ),
+      deadline,
     );
   }
 

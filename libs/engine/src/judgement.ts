@@ -56,6 +56,8 @@ export interface ModelAnswer {
   timings: { cachedTokens: number; newTokens: number; reasoningMs: number };
   /** The news understanding's reading of the story, when it ran (kind, exposures, duplicate). */
   understanding?: ReasoningJudgement['understanding'];
+  /** The language model did not finish within this budget (ms): the news understanding judged alone. */
+  unfinishedBudgetMs?: number;
 }
 
 /** The model's answer on `item`, read on the portfolio's `exposure`, as an evaluation keeps it. */
@@ -84,6 +86,9 @@ export function toJudgement(
       grounding: answer.grounded?.counts ?? null,
       model,
       ...(answer.understanding ? { understanding: answer.understanding } : {}),
+      ...(answer.unfinishedBudgetMs !== undefined
+        ? { unfinishedBudgetMs: answer.unfinishedBudgetMs }
+        : {}),
     },
     timings: {
       totalMs: 0,

@@ -151,6 +151,11 @@ export const CONFIG_SCHEMA = z.object({
   REASONING_REBUILD_ITEMS: intFrom(16, 0, 1000),
   // Judgements one portfolio may have in flight; more wait, news first (docs/reasoning.md).
   REASONING_MAX_INFLIGHT_PER_PORTFOLIO: intFrom(1, 1, 64),
+  // How long an evaluation waits for the language model (0: until it answers): news from the
+  // item's arrival (then the news understanding's judgement alone), price moves from the
+  // flush's start (then without a judgement). docs/reasoning.md § Latency budgets.
+  REASONING_NEWS_BUDGET_MS: intFrom(300, 0, 600_000),
+  REASONING_MOVE_BUDGET_MS: intFrom(250, 0, 600_000),
   REASONING_GATE: z
     .string()
     .refine(isReasoningGate, `a comma-separated subset of ${REASONING_GATES.join(', ')}`)

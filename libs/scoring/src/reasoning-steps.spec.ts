@@ -61,4 +61,14 @@ describe('reasoning steps with the news understanding', () => {
   it('adds no understanding step for a price move (no understanding)', () => {
     expect(reasoningSteps(base)).toHaveLength(1);
   });
+
+  it('says when the language model did not finish within its budget', () => {
+    const steps = reasoningSteps({ ...base, unfinishedBudgetMs: 300 });
+    expect(steps.map((s) => s.text)).toContain(
+      'the language model did not finish within the 300 ms budget: judged by the news understanding alone, without a chain of thought',
+    );
+    expect(steps.at(-1)?.data).toEqual({ unfinished: true, budgetMs: 300 });
+    expect(reasoningSteps(base).some((s) => s.data.unfinished)).toBe(false);
+  });
 });
+

@@ -21,6 +21,11 @@ export interface ReasoningJudgement {
   model: string;
   /** The pretrained encoder's reading of the story (news only; absent for price moves). */
   understanding?: UnderstoodStory;
+  /**
+   * The language model had not finished within this budget (ms, REASONING_NEWS_BUDGET_MS): the
+   * judgement is the news understanding's alone, without a chain of thought.
+   */
+  unfinishedBudgetMs?: number;
 }
 
 /** What the news understanding read in a story, and what it means for each held name. */
@@ -101,6 +106,15 @@ export function reasoningSteps(j: ReasoningJudgement): ExplanationStep[] {
         `; ${names}` +
         (u.exposures.length > 1 ? `; combined ${signed(u.combinedNavEffectPct)} of nav` : ''),
       data: { understanding: u },
+    });
+  }
+  if (j.unfinishedBudgetMs !== undefined) {
+    steps.push({
+      kind: 'reasoning',
+      text:
+        `the language model did not finish within the ${j.unfinishedBudgetMs} ms budget: ` +
+        'judged by the news understanding alone, without a chain of thought',
+      data: { unfinished: true, budgetMs: j.unfinishedBudgetMs },
     });
   }
   if (j.shownChainOfThought !== null && j.grounding) {

@@ -34,11 +34,18 @@ export class PortfolioScorer {
   }
 
   /** `score` of many states, the trees' verdicts in one model run. */
-  async scoreMany(
+  scoreMany(
     tsMs: number,
     states: readonly PortfolioState[],
   ): Promise<{ assessment: Assessment; tree: TreeVerdict | null }[]> {
-    const items = states.map((state) => ({
+    return this.scoreEach(states.map((state) => ({ state, tsMs })));
+  }
+
+  /** `score` of many states, each at its own time (a flush's ticks), the trees in one run. */
+  async scoreEach(
+    each: readonly { state: PortfolioState; tsMs: number }[],
+  ): Promise<{ assessment: Assessment; tree: TreeVerdict | null }[]> {
+    const items = each.map(({ state, tsMs }) => ({
       state,
       tsMs,
       assessment: assessPortfolio(EngineCore.contextOf(state), this.core.book),

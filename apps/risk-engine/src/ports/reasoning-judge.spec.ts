@@ -1,5 +1,6 @@
 import type { JudgeItem } from '@risk/engine';
-import { SupersededError } from '@risk/lm-runtime';
+import { DeadlineError, SupersededError } from '@risk/lm-runtime';
+import { newsKind, type StoryUnderstanding } from '@risk/news-understanding';
 import { ServiceMetrics } from '@risk/platform';
 import type { NewsReasoningService } from '../news-reasoning.service';
 import type { NewsUnderstandingService } from '../news-understanding.service';
@@ -7,7 +8,7 @@ import { newCore, portfolio } from '../testing/engine-fixtures';
 import { strictMock } from '../testing/strict-mock';
 import { ReasoningJudge } from './reasoning-judge';
 
-function setup(opts: { superseded?: boolean } = {}) {
+function setup(opts: { superseded?: boolean; pastDeadline?: boolean; story?: boolean } = {}) {
   const core = newCore();
   // Cash 100,000 + HRGT 10,000 + KSTL 5,000: nav 115,000.
   core.install(
@@ -26,6 +27,7 @@ function setup(opts: { superseded?: boolean } = {}) {
       seen.push({ symbol: input.exposure.symbol, sharePct: input.exposure.sharePct });
       calls.push({ priority, kind });
       if (opts.superseded) throw new SupersededError(pid, kind ?? '');
+      if (opts.pastDeadline) throw new DeadlineError(pid, kind ?? '', 300);
       return {
         probabilities: { severe_negative: 0.1, negative: 0.2, neutral: 0.6, positive: 0.1 },
         impact: 'neutral',
@@ -36,9 +38,23 @@ function setup(opts: { superseded?: boolean } = {}) {
       };
     },
   });
+  // A fire read as an operational disruption, bad for the issuer.
+  const story: StoryUnderstanding = {
+    symbols: ['KSTL'],
+    reading: {
+      kind: newsKind('operational_disruption'),
+      kindProbability: 0.9,
+      issuer: { negative: 0.8, neutral: 0.15, positive: 0.05 },
+      rumour: false,
+    },
+    windows: 1,
+    nearest: [],
+    understandMs: 2,
+    model: 'encoder@test',
+  };
   const understanding = strictMock<NewsUnderstandingService>('understanding', {
-    modelId: null,
-    understand: async () => null,
+    modelId: opts.story ? 'encoder@test' : null,
+    understand: async () => (opts.story ? story : null),
   });
   const metrics = new ServiceMetrics();
   const judge = new ReasoningJudge(metrics, reasoning, understanding, core);
@@ -100,6 +116,41 @@ describe('ReasoningJudge', () => {
     const runs = (await metrics.reasoningRuns.get()).values;
     expect(runs.map((v) => [v.labels.gate, v.labels.outcome, v.value])).toEqual([
       ['moves', 'superseded', 1],
+    ]);
+  });
+
+  it('news the language model did not finish within its budget is judged by the news understanding alone', async () => {
+    const { judge, metrics } = setup({ pastDeadline: true, story: true });
+    const j = await judge.judge('pf', { ...item, symbols: ['KSTL'] }, 'news', {
+      at: performance.now() + 300,
+      budgetMs: 300,
+    });
+    expect(j?.judgement).toMatchObject({
+      symbol: 'KSTL',
+      unfinishedBudgetMs: 300,
+      rawChainOfThought: null,
+      // The decoder took no part in it.
+      model: 'encoder@test',
+    });
+    expect(j?.judgement.understanding?.kind).toBe('operational_disruption');
+    expect(j?.judgement.impact).not.toBe('neutral');
+    const runs = (await metrics.reasoningRuns.get()).values;
+    expect(runs.map((v) => [v.labels.gate, v.labels.outcome, v.value])).toEqual([
+      ['news', 'past_deadline', 1],
+    ]);
+  });
+
+  it('a move the language model did not finish within its budget is judged as none', async () => {
+    const { judge, metrics } = setup({ pastDeadline: true });
+    await expect(
+      judge.judge('pf', { ...item, id: 'move:t1', symbols: ['KSTL'] }, 'moves', {
+        at: performance.now() + 250,
+        budgetMs: 250,
+      }),
+    ).resolves.toBeUndefined();
+    const runs = (await metrics.reasoningRuns.get()).values;
+    expect(runs.map((v) => [v.labels.gate, v.labels.outcome, v.value])).toEqual([
+      ['moves', 'past_deadline', 1],
     ]);
   });
 });

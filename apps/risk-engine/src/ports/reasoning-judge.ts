@@ -8,12 +8,12 @@ import {
   type Judgement,
   type ModelAnswer,
 } from '@risk/engine';
-import { isSuperseded } from '@risk/lm-runtime';
+import { isPastDeadline, isSuperseded } from '@risk/lm-runtime';
 import { judgeStory, retrievedFacts, type HeldName } from '@risk/news-understanding';
 import { METRICS, type ServiceMetrics } from '@risk/platform';
 import { NewsReasoningService } from '../news-reasoning.service';
 import { NewsUnderstandingService } from '../news-understanding.service';
-import { Judge } from './judge';
+import { Judge, type Deadline } from './judge';
 
 /**
  * `Judge` on the models: for news, the pretrained encoder reads the story (kind, direction for
@@ -39,18 +39,29 @@ export class ReasoningJudge extends Judge {
 
   /**
    * Counted per gate; a failure is logged, counted as `failed` and judged as none; a judgement
-   * a newer event made stale is counted as `superseded` and judged as none.
+   * a newer event made stale is counted as `superseded` and judged as none; one the language
+   * model did not finish by `deadline` is counted as `past_deadline` (news: judged by the news
+   * understanding alone; a move: judged as none).
    */
   async judge(
     portfolioId: string,
     item: JudgeItem,
     gate: JudgeGate,
+    deadline?: Deadline,
   ): Promise<Judgement | undefined> {
     try {
-      const r = await this.ask(portfolioId, item, gate);
-      if (r) this.metrics.reasoningRuns.inc({ gate, outcome: 'judged' });
+      const r = await this.ask(portfolioId, item, gate, deadline);
+      if (r)
+        this.metrics.reasoningRuns.inc({
+          gate,
+          outcome: r.judgement.unfinishedBudgetMs === undefined ? 'judged' : 'past_deadline',
+        });
       return r;
     } catch (e) {
+      if (isPastDeadline(e)) {
+        this.metrics.reasoningRuns.inc({ gate, outcome: 'past_deadline' });
+        return undefined;
+      }
       if (isSuperseded(e)) {
         this.metrics.reasoningRuns.inc({ gate, outcome: 'superseded' });
         this.log.debug(`reasoning on ${item.id} for ${portfolioId} superseded by a newer event`);
@@ -75,6 +86,7 @@ export class ReasoningJudge extends Judge {
     portfolioId: string,
     item: JudgeItem,
     gate: JudgeGate,
+    deadline: Deadline | undefined,
   ): Promise<Judgement | undefined> {
     // Through the graph: the effective exposures (share of nav × path weight), largest first.
     const effective = item.weights
@@ -104,21 +116,31 @@ export class ReasoningJudge extends Judge {
         return e ? [e] : [];
       });
     const read = story ? judgeStory(story, held, exposure.symbol) : null;
+    let unfinishedBudgetMs: number | undefined;
     const answer = decoder
-      ? await this.reasoning.judge(
-          portfolioId,
-          {
-            headline: item.headline,
-            body: item.body,
-            exposure,
-            book: this.core.bookSnapshot(portfolioId) ?? undefined,
-            facts: story ? [retrievedFacts(story)] : undefined,
-          },
-          judgePriority(gate),
-          // A move judgement is stale once a newer move comes; a news item is never superseded
-          // by another story (only by its own redelivery).
-          gate === 'news' ? `news:${item.id}` : MOVE_KIND,
-        )
+      ? await this.reasoning
+          .judge(
+            portfolioId,
+            {
+              headline: item.headline,
+              body: item.body,
+              exposure,
+              book: this.core.bookSnapshot(portfolioId) ?? undefined,
+              facts: story ? [retrievedFacts(story)] : undefined,
+            },
+            judgePriority(gate),
+            // A move judgement is stale once a newer move comes; a news item is never
+            // superseded by another story (only by its own redelivery).
+            gate === 'news' ? `news:${item.id}` : MOVE_KIND,
+            deadline,
+          )
+          .catch((e: unknown) => {
+            // Past the budget the news understanding's judgement stands alone (a move, which
+            // has none, is judged as none by the caller).
+            if (!read || !isPastDeadline(e)) throw e;
+            unfinishedBudgetMs = e.budgetMs;
+            return null;
+          })
       : null;
     if (!answer && !read) return undefined;
     this.metrics.stageSeconds.observe({ stage: 'reasoning' }, (performance.now() - started) / 1000);
@@ -136,9 +158,16 @@ export class ReasoningJudge extends Judge {
             reasoningMs: (answer?.timings.reasoningMs ?? 0) + understandMs,
           },
           understanding: read.summary,
+          ...(unfinishedBudgetMs !== undefined ? { unfinishedBudgetMs } : {}),
         }
       : answer!;
-    const model = [decoder, read ? this.understanding.modelId : null].filter(Boolean).join('+');
+    // A decoder that did not finish took no part in the judgement.
+    const model = [
+      unfinishedBudgetMs === undefined ? decoder : null,
+      read ? this.understanding.modelId : null,
+    ]
+      .filter(Boolean)
+      .join('+');
     return toJudgement(item, exposure, merged, model);
   }
 }

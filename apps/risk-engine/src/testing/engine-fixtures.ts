@@ -128,6 +128,11 @@ export const scorerOn = (core: EngineCore) =>
       assessment: assessPortfolio(EngineCore.contextOf(state), core.book),
       tree: null,
     }),
+    scoreEach: async (each: readonly { state: PortfolioState; tsMs: number }[]) =>
+      each.map(({ state }) => ({
+        assessment: assessPortfolio(EngineCore.contextOf(state), core.book),
+        tree: null,
+      })),
   });
 
 /** A repository whose commit takes every outcome (none was processed before). */

@@ -145,6 +145,22 @@ describe('EvaluateNewsUseCase', () => {
     expect(lockFree).toEqual([true, true]);
   });
 
+  it("gives the model until REASONING_NEWS_BUDGET_MS after the item's arrival, the same for every holder", async () => {
+    const { judge, useCase } = setup({ settings: { reasoningNewsBudgetMs: 300 } });
+    const before = performance.now();
+    await useCase.evaluate(news('n1', ['AAPL']), TOPICS.news);
+    const deadlines = judge.mock.calls.map((c) => c[3]);
+    expect(deadlines).toHaveLength(2);
+    expect(deadlines[0]).toEqual(deadlines[1]);
+    expect(deadlines[0]?.budgetMs).toBe(300);
+    expect(deadlines[0]!.at).toBeGreaterThanOrEqual(before + 300);
+    expect(deadlines[0]!.at).toBeLessThanOrEqual(performance.now() + 300);
+    // Budget 0: the model is waited for.
+    const waited = setup({ settings: { reasoningNewsBudgetMs: 0 } });
+    await waited.useCase.evaluate(news('n1', ['AAPL']), TOPICS.news);
+    expect(waited.judge.mock.calls.map((c) => c[3])).toEqual([undefined, undefined]);
+  });
+
   it('does not call the model with the news gate closed', async () => {
     const { evaluations, judge, useCase } = setup({ newsGate: false });
     await useCase.evaluate(news('n1', ['AAPL']), TOPICS.news);

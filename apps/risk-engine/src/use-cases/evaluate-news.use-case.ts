@@ -18,7 +18,7 @@ import {
 } from '@risk/engine';
 import { APP_CONFIG, METRICS, type AppConfig, type ServiceMetrics } from '@risk/platform';
 import { CommittedOutcomes } from '../ports/committed-outcomes';
-import { Judge } from '../ports/judge';
+import { Judge, deadlineAfter, type Deadline } from '../ports/judge';
 import { PortfolioScorer } from '../ports/portfolio-scorer';
 import { EvaluationRepository } from '../repositories/evaluation.repository';
 import { EngineLock } from '../state/engine-lock';
@@ -87,6 +87,8 @@ export class EvaluateNewsUseCase {
    */
   async evaluate(n: NewsEvent, topic: string, only?: ReadonlySet<string>): Promise<number> {
     const started = performance.now();
+    // The language model has until then; past it a holder is judged by the news understanding.
+    const deadline = deadlineAfter(started, this.cfg.reasoningNewsBudgetMs);
     // The encoder stage of entity linking runs before the lock (the exact one inside it).
     const fuzzy = await this.fuzzy.issuersIn(n);
     const todo = await this.lock.run(() => this.holdersToEvaluate(n, topic, only, fuzzy));
@@ -100,7 +102,7 @@ export class EvaluateNewsUseCase {
         const batch = todo.slice(next, next + size);
         next += batch.length;
         // A batch's judgements at once: the reasoning engine batches concurrent requests.
-        const judged = await Promise.all(batch.map((p) => this.judgeFor(p, n)));
+        const judged = await Promise.all(batch.map((p) => this.judgeFor(p, n, deadline)));
         wave.push(...(await this.lock.run(() => this.score(n, topic, batch, judged))));
       } while (
         next < todo.length &&
@@ -164,11 +166,15 @@ export class EvaluateNewsUseCase {
   }
 
   /** The model's judgement of `n` for one holder (gate `news`). */
-  private async judgeFor(p: ReachedPortfolio, n: NewsEvent): Promise<Judgement | undefined> {
+  private async judgeFor(
+    p: ReachedPortfolio,
+    n: NewsEvent,
+    deadline: Deadline | undefined,
+  ): Promise<Judgement | undefined> {
     if (!this.cfg.reasoningGate.news) return undefined;
     // The model reads the effective exposure: share of nav × path weight (1 for named symbols).
     const item = { ...newsJudgeItem(n), weights: pathWeights(p.holdings) };
-    return this.judge.judge(p.portfolioId, item, 'news');
+    return this.judge.judge(p.portfolioId, item, 'news', deadline);
   }
 
   /** In the lock: the evaluations of `n` for `batch` from their states now, not committed. */

@@ -23,7 +23,10 @@ const tick = (id: string, symbol: string, price: number): Tick => ({
   ts: '2026-11-30T09:30:00.000Z',
 });
 
-function setup(gates: { moves?: boolean; levels?: boolean } = {}) {
+function setup(
+  gates: { moves?: boolean; levels?: boolean } = {},
+  settings: Parameters<typeof config>[1] = {},
+) {
   const core = newCore();
   core.install(portfolio('pf-a', [{ symbol: 'AAPL', quantity: 100, price: 100 }]));
   core.install(portfolio('pf-b', [{ symbol: 'MSFT', quantity: 10, price: 100 }]));
@@ -35,7 +38,7 @@ function setup(gates: { moves?: boolean; levels?: boolean } = {}) {
     judged(item.id, item.symbols[0], 0.3),
   );
   const useCase = new FlushTicksUseCase(
-    config({ moves: gates.moves ?? false, levels: gates.levels ?? false }),
+    config({ moves: gates.moves ?? false, levels: gates.levels ?? false }, settings),
     TOPICS,
     core,
     lock,
@@ -130,5 +133,31 @@ describe('FlushTicksUseCase', () => {
     await useCase.execute();
     const [outcomes] = evaluations.commit.mock.calls[0];
     expect(outcomes[0].evaluation.metrics.nav).toBeCloseTo(500_000 + 100 * 94, 6);
+  });
+
+  it('waits for move judgements until REASONING_MOVE_BUDGET_MS after the flush started', async () => {
+    const { judge, useCase, apply } = setup({ moves: true }, { reasoningMoveBudgetMs: 250 });
+    apply(tick('t1', 'AAPL', 100), tick('t2', 'AAPL', 94));
+    const before = performance.now();
+    await useCase.execute();
+    const deadline = judge.mock.calls[0][3];
+    expect(deadline?.budgetMs).toBe(250);
+    // From the flush's start: at most 250 ms after this test's clock read before it.
+    expect(deadline!.at).toBeGreaterThanOrEqual(before + 250);
+    expect(deadline!.at).toBeLessThanOrEqual(performance.now() + 250);
+  });
+
+  it('frees the engine lock between chunks of a large flush, and evaluates each portfolio once', async () => {
+    const { core, lock, evaluations, useCase, apply } = setup();
+    for (let i = 0; i < 150; i++)
+      core.install(portfolio(`pf-${i}`, [{ symbol: 'AAPL', quantity: 10 + i, price: 100 }]));
+    const turns = jest.spyOn(lock, 'run');
+    apply(tick('t1', 'AAPL', 100), tick('t2', 'AAPL', 101));
+    await useCase.execute();
+    // Taking the dirty set, 3 chunks planned, 3 evaluated (151 portfolios, 64 a turn), the commit.
+    expect(turns).toHaveBeenCalledTimes(8);
+    const [outcomes] = evaluations.commit.mock.calls[0];
+    expect(outcomes).toHaveLength(151);
+    expect(new Set(outcomes.map((o) => o.evaluation.portfolioId)).size).toBe(151);
   });
 });

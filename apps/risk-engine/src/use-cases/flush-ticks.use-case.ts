@@ -18,15 +18,24 @@ import {
 } from '@risk/engine';
 import { APP_CONFIG, TOPICS, type AppConfig } from '@risk/platform';
 import { CommittedOutcomes } from '../ports/committed-outcomes';
-import { Judge } from '../ports/judge';
+import { Judge, deadlineAfter } from '../ports/judge';
 import { PortfolioScorer } from '../ports/portfolio-scorer';
 import { EvaluationRepository } from '../repositories/evaluation.repository';
 import { EngineLock } from '../state/engine-lock';
 import { TopicLayout } from '../state/topic-layout';
 
-/** Portfolios evaluated between two turns of the event loop in a flush. */
-const YIELD_EVERY = 64;
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Portfolios a flush plans, or evaluates, per turn of the engine lock: between two turns news,
+ * snapshots and the event loop (heartbeats) get their turn, so a flush of 2,000 portfolios at
+ * ~2-15 ms each never holds the engine for seconds (bench:scale).
+ */
+const CHUNK = 64;
+
+/** `xs` in slices of `CHUNK`. */
+const chunks = <T>(xs: readonly T[]): T[][] =>
+  Array.from({ length: Math.ceil(xs.length / CHUNK) }, (_, i) =>
+    xs.slice(i * CHUNK, (i + 1) * CHUNK),
+  );
 
 /** One dirty portfolio of a flush, as planned in the lock: its evaluation and what to judge. */
 interface FlushItem {
@@ -49,13 +58,23 @@ interface FlushPlan {
   items: FlushItem[];
 }
 
+/** A planned portfolio's evaluation, and the state it was made from. */
+interface FlushResult {
+  item: FlushItem;
+  reasoning: Judgement | undefined;
+  from: PortfolioState;
+  result: Evaluated;
+}
+
 /**
  * Evaluates every portfolio a tick touched since the last flush, and saves the price state
- * with the tick offsets it covers. Holds the engine lock to take the dirty set and to commit,
- * not while the language model judges its moves: positions and news are applied meanwhile, and
- * a portfolio they changed is evaluated again, from its current state, with the judgement
- * already made. Returns the tick offsets now durable (null: nothing to flush); the caller runs
- * flushes one at a time and commits those offsets.
+ * with the tick offsets it covers. The dirty set is taken in the engine lock, then planned and
+ * evaluated a chunk per turn of the lock, and committed in one last turn; the language model
+ * judges its moves outside the lock, for up to REASONING_MOVE_BUDGET_MS. Positions and news are
+ * applied between turns: a portfolio they changed after its evaluation is evaluated again, in
+ * the commit, from its current state, with the judgement already made. Returns the tick offsets
+ * now durable (null: nothing to flush); the caller runs flushes one at a time and commits those
+ * offsets.
  */
 @Injectable()
 export class FlushTicksUseCase {
@@ -73,19 +92,27 @@ export class FlushTicksUseCase {
   ) {}
 
   async execute(): Promise<Record<string, string> | null> {
-    const plan = await this.lock.run(() => this.plan());
+    const plan = await this.lock.run(() => this.take());
     if (!plan) return null;
     try {
+      for (const part of chunks(plan.dirty))
+        plan.items.push(...(await this.lock.run(() => this.planChunk(part, plan.incidentId))));
       // All portfolios at once: the reasoning engine batches the move judgements they ask for
-      // (one decoder step for many portfolios); results keep the dirty order.
+      // (one decoder step for many portfolios); results keep the dirty order. The flush waits
+      // for them until REASONING_MOVE_BUDGET_MS after it started, then commits without the rest.
+      const deadline = deadlineAfter(plan.started, this.cfg.reasoningMoveBudgetMs);
       const judged = await Promise.all(
         plan.items.map((p) =>
           p.judge
-            ? this.judge.judge(p.state.id, moveJudgeItem(p.judge.move), p.judge.why.gate)
+            ? this.judge.judge(p.state.id, moveJudgeItem(p.judge.move), p.judge.why.gate, deadline)
             : Promise.resolve(undefined),
         ),
       );
-      await this.lock.run(() => this.commit(plan, judged));
+      const results: FlushResult[] = [];
+      const indexed = plan.items.map((item, i) => ({ item, reasoning: judged[i] }));
+      for (const part of chunks(indexed))
+        results.push(...(await this.lock.run(() => this.evaluateChunk(plan, part))));
+      await this.lock.run(() => this.commit(plan, results));
     } catch (e) {
       this.core.restoreDirty(plan.dirty);
       throw e;
@@ -93,39 +120,33 @@ export class FlushTicksUseCase {
     return plan.offsets;
   }
 
-  /** In the lock: takes the dirty set and decides, per portfolio, which move the model judges. */
-  private async plan(): Promise<FlushPlan | null> {
+  /** In the lock: takes the dirty set, with the tick offsets it covers. */
+  private async take(): Promise<FlushPlan | null> {
     if (this.ticks.sinceFlush === 0 && !this.core.hasDirty()) return null;
-    const started = performance.now();
-    const dirty = this.core.takeDirty();
-    const plan: FlushPlan = {
-      started,
-      dirty,
+    return {
+      started: performance.now(),
+      dirty: this.core.takeDirty(),
       ticks: this.ticks.sinceFlush,
       offsets: this.ticks.offsets(),
       incidentId: `${this.topics.ticks}:${randomUUID()}`,
       items: [],
     };
-    try {
-      // A chunk at a time, yielding between chunks: 2,000 portfolios at ~5-15 ms each would
-      // hold the event loop for tens of seconds, the consumers' heartbeats would stop and the
-      // broker would drop the instance from its groups (bench:scale saw the engine exit).
-      for (let i = 0; i < dirty.length; i += YIELD_EVERY) {
-        if (i > 0) await yieldToEventLoop();
-        plan.items.push(
-          ...(await Promise.all(
-            dirty.slice(i, i + YIELD_EVERY).flatMap((d) => {
-              const state = this.core.portfolios.get(d.portfolioId);
-              return state ? [this.planDirty(d, state, plan.incidentId)] : [];
-            }),
-          )),
-        );
-      }
-    } catch (e) {
-      this.core.restoreDirty(dirty);
-      throw e;
-    }
-    return plan;
+  }
+
+  /**
+   * In the lock: the plan of a chunk of dirty portfolios (those still owned), their trees in
+   * one model run.
+   */
+  private async planChunk(
+    part: readonly DirtyPortfolio[],
+    incidentId: string,
+  ): Promise<FlushItem[]> {
+    const owned = part.flatMap((d) => {
+      const state = this.core.portfolios.get(d.portfolioId);
+      return state ? [{ d, state }] : [];
+    });
+    const args = await this.dirtyArgs(owned, incidentId);
+    return owned.map(({ d, state }, i) => this.planDirty(d, state, args[i]));
   }
 
   /**
@@ -134,12 +155,7 @@ export class FlushTicksUseCase {
    * evaluation without it changes the portfolio's level (gate `levels`), and then re-decided
    * with the judgement.
    */
-  private async planDirty(
-    d: DirtyPortfolio,
-    state: PortfolioState,
-    incidentId: string,
-  ): Promise<FlushItem> {
-    const args = await this.dirtyArgs(d, state, incidentId);
+  private planDirty(d: DirtyPortfolio, state: PortfolioState, args: EvaluateArgs): FlushItem {
     const large = moveToJudgeFirst(this.cfg.reasoningGate, d.move);
     if (large) return { d, state, args, judge: { move: large, why: { gate: 'moves' } } };
     const plain = this.core.evaluate(args);
@@ -149,54 +165,86 @@ export class FlushTicksUseCase {
     return move ? { d, state, args, plain, judge: { move, why } } : { d, state, args, plain };
   }
 
+  /** The evaluation arguments of dirty portfolios from the given states, the trees in one run. */
   private async dirtyArgs(
-    d: DirtyPortfolio,
-    state: PortfolioState,
+    owned: readonly { d: DirtyPortfolio; state: PortfolioState }[],
     incidentId: string,
-  ): Promise<EvaluateArgs> {
-    return {
+  ): Promise<EvaluateArgs[]> {
+    const scores = await this.scorer.scoreEach(
+      owned.map(({ d, state }) => ({ state, tsMs: d.tick.ts })),
+    );
+    return owned.map(({ d, state }, i) => ({
       state,
       trigger: { topic: this.topics.ticks, eventId: d.tick.id },
       ts: new Date(d.tick.ts).toISOString(),
       incidentId,
       out: this.layout.out,
-      ...(await this.scorer.score(d.tick.ts, state)),
-    };
+      ...scores[i],
+    }));
   }
 
   /**
-   * In the lock: each portfolio's evaluation — with its judgement when the model gave one (a
-   * failed call leaves the evaluation without) — from its state now: a portfolio that positions
-   * or news changed while the model ran is scored again (a `levels` judgement is kept only if
-   * the level still changes), one a rebalance took away is left to its new owner.
+   * In the lock: evaluations of a chunk of planned portfolios — with the judgement when the
+   * model gave one (a failed or late call leaves the evaluation without) — from their states
+   * now: a portfolio that positions or news changed since it was planned is scored again (a
+   * `levels` judgement is kept only if the level still changes), one a rebalance took away is
+   * left to its new owner.
    */
-  private async commit(plan: FlushPlan, judged: (Judgement | undefined)[]): Promise<void> {
-    const results: Evaluated[] = [];
-    for (const [i, p] of plan.items.entries()) {
-      if (i > 0 && i % YIELD_EVERY === 0) await yieldToEventLoop();
-      const state = this.core.portfolios.get(p.state.id);
-      if (!state) continue;
-      const changed = state !== p.state;
-      const args = changed ? await this.dirtyArgs(p.d, state, plan.incidentId) : p.args;
-      const plain = changed ? undefined : p.plain;
-      const reasoning = judged[i];
-      if (!reasoning || !p.judge) {
-        results.push(plain ?? this.core.evaluate(args));
-        continue;
-      }
-      let why = p.judge.why;
-      if (changed && why.gate === 'levels') {
-        const to = this.core.evaluate(args).outcome.evaluation.level;
-        if (to === state.lastLevel) {
-          results.push(this.core.evaluate(args));
-          continue;
-        }
-        why = { gate: 'levels', from: state.lastLevel!, to };
-      }
-      results.push(
-        this.core.evaluate({ ...args, reasoning, context: [moveStep(p.judge.move, why)] }),
-      );
+  private async evaluateChunk(
+    plan: FlushPlan,
+    part: readonly { item: FlushItem; reasoning: Judgement | undefined }[],
+  ): Promise<FlushResult[]> {
+    const owned = part.flatMap((x) => {
+      const from = this.core.portfolios.get(x.item.state.id);
+      return from ? [{ ...x, from }] : [];
+    });
+    const changed = owned.filter((x) => x.from !== x.item.state);
+    const rescored = await this.dirtyArgs(
+      changed.map((x) => ({ d: x.item.d, state: x.from })),
+      plan.incidentId,
+    );
+    const argsOf = new Map(changed.map((x, i) => [x, rescored[i]]));
+    return owned.map((x) => ({
+      item: x.item,
+      reasoning: x.reasoning,
+      from: x.from,
+      result: this.evaluateOne(x.item, x.reasoning, x.from, argsOf.get(x)),
+    }));
+  }
+
+  /** One portfolio's evaluation from `state` (`args`: its arguments when it changed). */
+  private evaluateOne(
+    p: FlushItem,
+    reasoning: Judgement | undefined,
+    state: PortfolioState,
+    args: EvaluateArgs = p.args,
+  ): Evaluated {
+    const plain = state === p.state ? p.plain : undefined;
+    if (!reasoning || !p.judge) return plain ?? this.core.evaluate(args);
+    let why = p.judge.why;
+    if (state !== p.state && why.gate === 'levels') {
+      const to = this.core.evaluate(args).outcome.evaluation.level;
+      if (to === state.lastLevel) return this.core.evaluate(args);
+      why = { gate: 'levels', from: state.lastLevel!, to };
     }
+    return this.core.evaluate({ ...args, reasoning, context: [moveStep(p.judge.move, why)] });
+  }
+
+  /**
+   * In the lock: the flush's evaluations committed with the price state and tick offsets, in
+   * one transaction; one whose portfolio changed since it was evaluated is evaluated again
+   * first, one a rebalance took away meanwhile is left out.
+   */
+  private async commit(plan: FlushPlan, evaluated: readonly FlushResult[]): Promise<void> {
+    const owned = evaluated.filter((r) => this.core.portfolios.has(r.item.state.id));
+    const stale = owned.filter((r) => this.core.portfolios.get(r.item.state.id) !== r.from);
+    const again = await this.evaluateChunk(plan, stale);
+    const redone = new Map(stale.map((r, i) => [r, again[i]] as const));
+    const results = owned.flatMap((r) => {
+      if (!redone.has(r)) return [r.result];
+      const x = redone.get(r);
+      return x ? [x.result] : [];
+    });
     // Only the symbols changed since the last durable save are written (docs/risk-methodology.md).
     const delta = this.core.book.stateDelta();
     const res = await this.evaluations.commit(

@@ -1,4 +1,10 @@
-import { InFlightLimiter, isSuperseded, SupersededError } from './in-flight';
+import {
+  DeadlineError,
+  InFlightLimiter,
+  isPastDeadline,
+  isSuperseded,
+  SupersededError,
+} from './in-flight';
 
 /** A call that runs until released; records its start and the signal and priority it got. */
 function held() {
@@ -118,5 +124,66 @@ describe('InFlightLimiter', () => {
     );
     await tick();
     await expect(lim.run('p', 'move', 0, async () => 'ok')).resolves.toBe('ok');
+  });
+
+  it('a call past its deadline never runs', async () => {
+    const lim = new InFlightLimiter(1);
+    const c = held();
+    const at = performance.now() - 1;
+    const e = await lim.run('p1', 'news', 1, c.fn, { at, budgetMs: 300 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DeadlineError);
+    expect(isPastDeadline(e)).toBe(true);
+    expect((e as DeadlineError).budgetMs).toBe(300);
+    expect(c.seen.started).toBe(false);
+    expect(lim.pastDeadline).toBe(1);
+  });
+
+  it('a running call is dropped at its deadline: rejected at once, its slot freed when it stops', async () => {
+    const lim = new InFlightLimiter(1);
+    const running = held();
+    const next = held();
+    const first = lim.run('p1', 'news', 1, running.fn, {
+      at: performance.now() + 20,
+      budgetMs: 20,
+    });
+    const second = lim.run('p1', 'move', 0, next.fn);
+    await expect(first).rejects.toBeInstanceOf(DeadlineError);
+    expect(running.seen.signal?.aborted).toBe(true);
+    // The model call has not stopped yet: the slot is still taken.
+    expect(next.seen.started).toBe(false);
+    running.release('late');
+    await tick();
+    await tick();
+    expect(next.seen.started).toBe(true);
+    next.release('b');
+    await expect(second).resolves.toBe('b');
+    expect(lim.pastDeadline).toBe(1);
+  });
+
+  it('a queued call is dropped at its deadline and never runs', async () => {
+    const lim = new InFlightLimiter(1);
+    const running = held();
+    const queued = held();
+    const first = lim.run('p1', 'move', 0, running.fn);
+    const late = lim.run('p1', 'news', 1, queued.fn, { at: performance.now() + 10, budgetMs: 10 });
+    await expect(late).rejects.toBeInstanceOf(DeadlineError);
+    running.release('a');
+    await expect(first).resolves.toBe('a');
+    await tick();
+    expect(queued.seen.started).toBe(false);
+    expect(lim.inFlight('p1')).toEqual({ running: 0, waiting: 0 });
+  });
+
+  it('a call that finishes before its deadline resolves and leaves no timer behind', async () => {
+    const lim = new InFlightLimiter(1);
+    const c = held();
+    const run = lim.run('p1', 'news', 1, c.fn, {
+      at: performance.now() + 60_000,
+      budgetMs: 60_000,
+    });
+    c.release('ok');
+    await expect(run).resolves.toBe('ok');
+    expect(c.seen.signal?.aborted).toBe(false);
+    expect(lim.pastDeadline).toBe(0);
   });
 });

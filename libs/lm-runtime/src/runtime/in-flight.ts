@@ -14,6 +14,24 @@ export class SupersededError extends Error {
 
 export const isSuperseded = (e: unknown): e is SupersededError => e instanceof SupersededError;
 
+/**
+ * The outcome of a call its caller stopped waiting for: its deadline passed before it finished
+ * (queued: it never runs; running: its remaining steps are dropped).
+ */
+export class DeadlineError extends Error {
+  override readonly name = 'DeadlineError';
+  readonly code = 'DEADLINE' as const;
+  constructor(
+    readonly key: string,
+    readonly kind: string,
+    readonly budgetMs: number,
+  ) {
+    super(`${kind} call for ${key} past its deadline (${budgetMs} ms)`);
+  }
+}
+
+export const isPastDeadline = (e: unknown): e is DeadlineError => e instanceof DeadlineError;
+
 interface Ticket {
   readonly key: string;
   readonly kind: string;
@@ -37,6 +55,7 @@ export class InFlightLimiter {
   private readonly tickets = new Map<string, Ticket[]>();
   private seq = 0;
   private supersededCount = 0;
+  private pastDeadlineCount = 0;
 
   constructor(readonly maxPerKey: number) {
     if (!(maxPerKey >= 1)) throw new RangeError('maxPerKey must be >= 1');
@@ -45,6 +64,11 @@ export class InFlightLimiter {
   /** Calls superseded so far. */
   get superseded(): number {
     return this.supersededCount;
+  }
+
+  /** Calls dropped at their deadline so far. */
+  get pastDeadline(): number {
+    return this.pastDeadlineCount;
   }
 
   /** Calls of `key` running or waiting. */
@@ -57,16 +81,31 @@ export class InFlightLimiter {
   /**
    * Runs `fn` once `key` has a free slot. `fn` gets the signal that aborts when a newer call
    * of the same key and kind arrives, and the priority to run its steps at (read at each step).
+   * With a `deadline` (a `performance.now()` time), the call is aborted when it passes and
+   * rejects with `DeadlineError`; one already past never runs.
    */
   run<T>(
     key: string,
     kind: string,
     priority: number,
     fn: (signal: AbortSignal, priority: () => number) => Promise<T>,
+    deadline?: { at: number; budgetMs: number },
   ): Promise<T> {
     this.supersede(key, kind);
+    if (deadline && deadline.at <= performance.now()) {
+      this.pastDeadlineCount++;
+      return Promise.reject(new DeadlineError(key, kind, deadline.budgetMs));
+    }
     return new Promise<T>((resolve, reject) => {
       const controller = new AbortController();
+      const timer = deadline
+        ? setTimeout(() => {
+            if (controller.signal.aborted) return;
+            this.pastDeadlineCount++;
+            controller.abort(new DeadlineError(key, kind, deadline.budgetMs));
+          }, deadline.at - performance.now())
+        : undefined;
+      const settle = () => clearTimeout(timer);
       const ticket: Ticket = {
         key,
         kind,
@@ -85,21 +124,36 @@ export class InFlightLimiter {
             call = Promise.reject(e instanceof Error ? e : new Error(String(e)));
           }
           const { signal } = controller;
+          // The caller stops waiting at its deadline; the call's slot is freed when it stops.
+          signal.addEventListener(
+            'abort',
+            () => {
+              if (isPastDeadline(signal.reason)) reject(signal.reason);
+            },
+            { once: true },
+          );
           call.then(
-            (v) => (signal.aborted ? reject(abortReason(signal)) : resolve(v)),
-            (e: unknown) =>
+            (v) => {
+              settle();
+              if (signal.aborted) reject(abortReason(signal));
+              else resolve(v);
+            },
+            (e: unknown) => {
+              settle();
               reject(
                 signal.aborted
                   ? abortReason(signal)
                   : e instanceof Error
                     ? e
                     : new Error(String(e)),
-              ),
+              );
+            },
           );
           void call.catch(() => undefined).finally(() => this.leave(ticket));
         },
       };
       const dropQueued = (): void => {
+        settle();
         this.leave(ticket);
         reject(abortReason(controller.signal));
       };
