@@ -26,12 +26,13 @@
  *
  * Env: SCALE_PORTFOLIOS (100,500,2000), SCALE_SYMBOLS (5000), SCALE_TICK_RATE (2500 ticks/s),
  * SCALE_NEWS_RATE (2 /s), SCALE_STEADY_S (30), SCALE_AFTER_S (20), SCALE_DRAIN_S (30),
- * SCALE_SECOND_INSTANCE (true), SCALE_HISTORY (true: the history API step), COALESCE_MS.
+ * SCALE_SECOND_INSTANCE (true), SCALE_HISTORY (true: the history API step), COALESCE_MS,
+ * SCALE_METRICS_DIR (unset: where to keep each scrape of the engines' /metrics).
  * Ends with `RESULT news_lm_p99_ms=… tick_p99_ms=… evals_per_s=… rss_mb=… cost_exponent=…
  * flush_state_kb=… pg_mb_per_hour=…` (the one-instance figures at the largest size).
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -120,6 +121,9 @@ async function scrape(port: number): Promise<(name: string, labels?: string) => 
   const text = await fetch(`http://127.0.0.1:${port}/metrics`)
     .then((r) => r.text())
     .catch(() => '');
+  // SCALE_METRICS_DIR: every scrape's raw text kept, for a closer look at a run.
+  if (process.env.SCALE_METRICS_DIR)
+    writeFileSync(join(process.env.SCALE_METRICS_DIR, `metrics-${port}-${Date.now()}.txt`), text);
   return (name, labels = '') =>
     text
       .split('\n')

@@ -89,4 +89,3 @@ describe('NewsReasoningService on the shipped reasoner: in flight, priority, sup
     expect(judged!.probabilities).toEqual(reference!.probabilities);
   });
 });
-

@@ -8,7 +8,10 @@ import {
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
+  BudgetAdmission,
+  DeadlineError,
   InFlightLimiter,
+  isPastDeadline,
   ReasoningEngine,
   ReasoningMetrics,
   reasoningRuntimeConfig,
@@ -35,6 +38,8 @@ export class NewsReasoningService implements OnModuleInit, OnApplicationShutdown
   private reasoner: RiskReasoner | null = null;
   private failure: string | null = null;
   private readonly inFlight: InFlightLimiter;
+  /** Calls with a deadline start only when their class finishes in time lately (news, moves). */
+  private readonly admission = new BudgetAdmission();
   /** Numbers the calls that no later call supersedes. */
   private calls = 0;
 
@@ -103,7 +108,9 @@ export class NewsReasoningService implements OnModuleInit, OnApplicationShutdown
    * highest priority first). A later call with the same `supersedes` kind for the portfolio, or
    * `supersede`, drops this one: it rejects with `SupersededError` (`isSuperseded`). Past
    * `deadline` (a `performance.now()` time) it is dropped too and rejects with `DeadlineError`
-   * (`isPastDeadline`), at once, its model steps stopping at the next step.
+   * (`isPastDeadline`), at once, its model steps stopping at the next step; and it is not
+   * started at all (same error) while judgements of its class (news, or moves) lately took
+   * longer than the time left (`BudgetAdmission`, which lets one through every 10 s to measure).
    */
   async judge(
     portfolioId: string,
@@ -116,18 +123,35 @@ export class NewsReasoningService implements OnModuleInit, OnApplicationShutdown
     if (!reasoner) return null;
     // No kind: a kind of its own, never superseded.
     const kind = supersedes ?? `call:${++this.calls}`;
-    return this.inFlight.run(
-      portfolioId,
-      kind,
-      priority,
-      (signal, stepPriority) =>
-        withStepSignal(
-          signal,
-          () => reasoner.judge(portfolioId, input, { priority }),
-          stepPriority,
-        ),
-      deadline,
-    );
+    const run = () =>
+      this.inFlight.run(
+        portfolioId,
+        kind,
+        priority,
+        (signal, stepPriority) =>
+          withStepSignal(
+            signal,
+            () => reasoner.judge(portfolioId, input, { priority }),
+            stepPriority,
+          ),
+        deadline,
+      );
+    if (!deadline) return run();
+    // Not started when calls of its class lately took longer than the budget left: it would
+    // only be dropped at its deadline, having taken the model's and the engine's time.
+    const cls = priority > 0 ? 'news' : 'move';
+    const started = performance.now();
+    if (!this.admission.admit(cls, deadline.at - started, started))
+      throw new DeadlineError(portfolioId, kind, deadline.budgetMs);
+    try {
+      const answer = await run();
+      this.admission.finished(cls, performance.now() - started, performance.now());
+      return answer;
+    } catch (e) {
+      if (isPastDeadline(e))
+        this.admission.cut(cls, performance.now() - started, performance.now());
+      throw e;
+    }
   }
 
   /** A newer event made the portfolio's judgements of `kind` stale; returns how many dropped. */

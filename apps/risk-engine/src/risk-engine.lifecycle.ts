@@ -74,7 +74,11 @@ export class RiskEngineLifecycle implements OnApplicationBootstrap, BeforeApplic
     trackConsumerLag(c.news, this.metrics, c.groups.news);
     await c.positions.run({ autoCommit: false, eachMessage: (p) => this.positions.handle(p) });
     await c.ticks.run({ autoCommit: false, eachBatch: (p) => this.ticks.handle(p) });
-    await c.news.run({ autoCommit: false, eachMessage: (p) => this.news.handle(p) });
+    await c.news.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: this.cfg.newsPartitionsConcurrently,
+      eachMessage: (p) => this.news.handle(p),
+    });
     await c.reference.run({ autoCommit: false, eachBatch: (p) => this.reference.handle(p) });
     this.flushTimer = setInterval(
       () => this.ticks.requestFlush(),

@@ -18,3 +18,4 @@ export * from './reasoning.config';
 export * from './reasoning.metrics';
 export * from './reasoning.engine';
 export * from './chat/chat-template';
+export * from './runtime/budget-admission';

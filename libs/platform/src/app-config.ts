@@ -129,6 +129,9 @@ export const CONFIG_SCHEMA = z.object({
   NEWS_MAX_PORTFOLIOS: intFrom(10_000, 1, 1_000_000),
   NEWS_BATCH_PORTFOLIOS: intFrom(256, 1, 100_000),
   NEWS_WAVE_MS: intFrom(3000, 0, 60_000),
+  // News partitions an engine evaluates at once (each in order): a news item mostly waits (for
+  // the engine lock, PostgreSQL, the model), so one at a time cannot keep up at desk scale.
+  NEWS_PARTITIONS_CONCURRENTLY: intFrom(3, 1, 64),
   LARGE_MOVE_SIGMA: numFrom(3, 0.5, 100),
   EWMA_LAMBDA: numFrom(0.94, 0.5, 0.9999),
   SAMPLE_INTERVAL_MS: intFrom(60_000, 1000, 86_400_000),

@@ -71,4 +71,3 @@ describe('reasoning steps with the news understanding', () => {
     expect(reasoningSteps(base).some((s) => s.data.unfinished)).toBe(false);
   });
 });
-

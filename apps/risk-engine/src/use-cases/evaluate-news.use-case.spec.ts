@@ -1,7 +1,7 @@
 import type { NewsEvent } from '@risk/contracts';
 import { RecentNews, type JudgeGate, type JudgeItem } from '@risk/engine';
 import type { AppConfig } from '@risk/platform';
-import { Judge } from '../ports/judge';
+import { Judge, type Deadline } from '../ports/judge';
 import { EngineLock } from '../state/engine-lock';
 import type { FuzzyLinking } from '../state/fuzzy-linking';
 import { ReferenceGraph } from '../state/reference-graph';
@@ -70,8 +70,9 @@ function setup(
   const evaluations = evaluationsTakingAll(opts.evaluated);
   const rep = reporter();
   const m = metrics();
-  const judge = jest.fn(async (_pid: string, item: JudgeItem, _gate: JudgeGate) =>
-    judged(item.id, item.symbols[0], 0.3),
+  const judge = jest.fn(
+    async (_pid: string, item: JudgeItem, _gate: JudgeGate, _deadline?: Deadline) =>
+      judged(item.id, item.symbols[0], 0.3),
   );
   const caughtUp = jest.fn(async () => opts.caughtUp ?? true);
   const found = new Map<string, string[]>();

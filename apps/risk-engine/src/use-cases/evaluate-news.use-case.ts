@@ -21,7 +21,7 @@ import { CommittedOutcomes } from '../ports/committed-outcomes';
 import { Judge, deadlineAfter, type Deadline } from '../ports/judge';
 import { PortfolioScorer } from '../ports/portfolio-scorer';
 import { EvaluationRepository } from '../repositories/evaluation.repository';
-import { EngineLock } from '../state/engine-lock';
+import { EngineLock, URGENT } from '../state/engine-lock';
 import { FuzzyLinking } from '../state/fuzzy-linking';
 import { PositionsWatermark } from '../state/positions-watermark';
 import { ReferenceGraph } from '../state/reference-graph';
@@ -38,7 +38,8 @@ const HEARTBEAT_MS = 3000;
  * model run), batch after batch until the wave has taken `NEWS_WAVE_MS` (or holds 8 batches);
  * then the wave is committed, a batch's worth per transaction (multi-row statements), each
  * transaction taking every k-th of the wave, so its holders, direct or reached through the
- * graph, see their evaluations at about the same time. A holder whose state changed after it was
+ * graph, see their evaluations at about the same time. Its turns of the lock are `URGENT`: they
+ * go ahead of a flush's waiting turns. A holder whose state changed after it was
  * scored (a tick flush, a snapshot, another story) is scored again in its commit; one a rebalance
  * took away is left to its new owner. The lock is free between batches and between transactions
  * for ticks and other news. Exactly one evaluation per (item, portfolio): the ledger skips
@@ -91,8 +92,16 @@ export class EvaluateNewsUseCase {
     const deadline = deadlineAfter(started, this.cfg.reasoningNewsBudgetMs);
     // The encoder stage of entity linking runs before the lock (the exact one inside it).
     const fuzzy = await this.fuzzy.issuersIn(n);
-    const todo = await this.lock.run(() => this.holdersToEvaluate(n, topic, only, fuzzy));
+    const todo = await this.lock.run(() => this.holdersToEvaluate(n, topic, only, fuzzy), URGENT);
     const size = this.cfg.newsBatchPortfolios;
+    if (todo.length > 0 && todo.length <= size) {
+      // One batch (most stories): scored and committed in one turn of the lock.
+      const judged = await Promise.all(todo.map((p) => this.judgeFor(p, n, deadline)));
+      return this.lock.run(async () => {
+        const scored = await this.score(n, topic, todo, judged);
+        return this.commit(n, topic, scored, started, only);
+      }, URGENT);
+    }
     let committed = 0;
     let next = 0;
     while (next < todo.length) {
@@ -103,7 +112,7 @@ export class EvaluateNewsUseCase {
         next += batch.length;
         // A batch's judgements at once: the reasoning engine batches concurrent requests.
         const judged = await Promise.all(batch.map((p) => this.judgeFor(p, n, deadline)));
-        wave.push(...(await this.lock.run(() => this.score(n, topic, batch, judged))));
+        wave.push(...(await this.lock.run(() => this.score(n, topic, batch, judged), URGENT)));
       } while (
         next < todo.length &&
         wave.length < MAX_WAVE_BATCHES * size &&
@@ -114,7 +123,7 @@ export class EvaluateNewsUseCase {
       const parts = Math.ceil(wave.length / size);
       for (let j = 0; j < parts; j++) {
         const part = wave.filter((_, i) => i % parts === j);
-        committed += await this.lock.run(() => this.commit(n, topic, part, started, only));
+        committed += await this.lock.run(() => this.commit(n, topic, part, started, only), URGENT);
       }
     }
     return committed;

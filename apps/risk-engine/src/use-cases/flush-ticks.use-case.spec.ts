@@ -1,6 +1,6 @@
 import { TickProgress, type JudgeGate, type JudgeItem } from '@risk/engine';
 import type { Tick } from '@risk/contracts';
-import { Judge } from '../ports/judge';
+import { Judge, type Deadline } from '../ports/judge';
 import { EngineLock } from '../state/engine-lock';
 import {
   TOPICS,
@@ -34,8 +34,9 @@ function setup(
   const ticks = new TickProgress({ [`${TOPICS.ticks}:0`]: '7' });
   const evaluations = evaluationsTakingAll();
   const rep = reporter();
-  const judge = jest.fn(async (_pid: string, item: JudgeItem, _gate: JudgeGate) =>
-    judged(item.id, item.symbols[0], 0.3),
+  const judge = jest.fn(
+    async (_pid: string, item: JudgeItem, _gate: JudgeGate, _deadline?: Deadline) =>
+      judged(item.id, item.symbols[0], 0.3),
   );
   const useCase = new FlushTicksUseCase(
     config({ moves: gates.moves ?? false, levels: gates.levels ?? false }, settings),
@@ -154,8 +155,8 @@ describe('FlushTicksUseCase', () => {
     const turns = jest.spyOn(lock, 'run');
     apply(tick('t1', 'AAPL', 100), tick('t2', 'AAPL', 101));
     await useCase.execute();
-    // Taking the dirty set, 3 chunks planned, 3 evaluated (151 portfolios, 64 a turn), the commit.
-    expect(turns).toHaveBeenCalledTimes(8);
+    // Taking the dirty set, 10 chunks planned, 10 evaluated (151 portfolios, 16 a turn), the commit.
+    expect(turns).toHaveBeenCalledTimes(22);
     const [outcomes] = evaluations.commit.mock.calls[0];
     expect(outcomes).toHaveLength(151);
     expect(new Set(outcomes.map((o) => o.evaluation.portfolioId)).size).toBe(151);

@@ -27,9 +27,9 @@ import { TopicLayout } from '../state/topic-layout';
 /**
  * Portfolios a flush plans, or evaluates, per turn of the engine lock: between two turns news,
  * snapshots and the event loop (heartbeats) get their turn, so a flush of 2,000 portfolios at
- * ~2-15 ms each never holds the engine for seconds (bench:scale).
+ * ~2-15 ms each never holds the engine for seconds (bench:scale); news turns go first.
  */
-const CHUNK = 64;
+const CHUNK = 16;
 
 /** `xs` in slices of `CHUNK`. */
 const chunks = <T>(xs: readonly T[]): T[][] =>
