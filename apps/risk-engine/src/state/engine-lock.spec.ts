@@ -52,4 +52,17 @@ describe('EngineLock', () => {
     ).rejects.toThrow('sync');
     await expect(lock.run(async () => 8)).resolves.toBe(8);
   });
+
+  it('lets at most two urgent turns pass a routine turn that waits: a flush still advances', async () => {
+    const lock = new EngineLock();
+    const first = held();
+    const order: string[] = [];
+    const turns = [lock.run(first.fn)];
+    turns.push(lock.run(async () => void order.push('flush')));
+    for (const n of ['n1', 'n2', 'n3', 'n4'])
+      turns.push(lock.run(async () => void order.push(n), URGENT));
+    first.release();
+    await Promise.all(turns);
+    expect(order).toEqual(['n1', 'n2', 'flush', 'n3', 'n4']);
+  });
 });
