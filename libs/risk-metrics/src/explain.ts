@@ -34,11 +34,21 @@ export interface ExplainedPositions {
   readonly truncated: number;
 }
 
+/** The default choice per result: the explanation and the evaluation's count both ask for it. */
+const explainedByResult = new WeakMap<PortfolioMetricsResult, ExplainedPositions>();
+
 /** Which positions an explanation names: the `max` largest by |value|, then unpriced ones. */
 export function positionsToExplain(
   result: PortfolioMetricsResult,
   max = MAX_EXPLAINED_POSITIONS,
 ): ExplainedPositions {
+  if (max !== MAX_EXPLAINED_POSITIONS) return choosePositions(result, max);
+  let named = explainedByResult.get(result);
+  if (named === undefined) explainedByResult.set(result, (named = choosePositions(result, max)));
+  return named;
+}
+
+function choosePositions(result: PortfolioMetricsResult, max: number): ExplainedPositions {
   const all = result.positions;
   let listed: readonly PositionValuation[] = all;
   if (all.length > max) {
@@ -166,9 +176,12 @@ export function explainMetrics(
   if (gross.isZero()) {
     metric('HHI = 0 (no exposure)', { hhi: 0 });
   } else {
-    const shares = valuesOf(true).map((v) => `(${money(v)} / ${money(gross)})²`);
     const body =
-      positions.length <= maxTerms ? shares.join(' + ') : `over ${positions.length} positions`;
+      positions.length <= maxTerms
+        ? valuesOf(true)
+            .map((v) => `(${money(v)} / ${money(gross)})²`)
+            .join(' + ')
+        : `over ${positions.length} positions`;
     metric(`HHI = Σ (|v_i| / gross)² = ${body} ≈ ${formatRounded(result.metrics.hhi, 4)}`, {
       hhi: result.metrics.hhi,
     });
@@ -187,7 +200,7 @@ export function explainMetrics(
   const warmingUnnamed = result.warmingUp.length - warming.length;
   if (result.warmingUp.length > 0)
     metric(
-      warmupText(result, warming, warmingUnnamed, options),
+      warmupText(listed, warming, warmingUnnamed, options),
       warmingUnnamed > 0
         ? { warmingUp: warming, warmingUpCount: result.warmingUp.length }
         : { warmingUp: warming },
@@ -224,12 +237,13 @@ export function explainMetrics(
 }
 
 function warmupText(
-  result: PortfolioMetricsResult,
+  listed: readonly PositionValuation[],
   named: readonly string[],
   unnamed: number,
   options: ExplainOptions,
 ): string {
-  const bySymbol = new Map(result.positions.map((p) => [p.symbol, p]));
+  // The named symbols are among the listed positions.
+  const bySymbol = new Map(listed.map((p) => [p.symbol, p]));
   const list = named
     .map((s) => {
       const n = (bySymbol.get(s)?.samples ?? 0).toFixed(2);
