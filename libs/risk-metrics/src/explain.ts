@@ -1,6 +1,6 @@
 import type { ExplanationStep } from '@risk/contracts';
 import type { Decimal } from 'decimal.js';
-import { ES99_FACTOR, Money, Z99 } from './config';
+import { ES99_FACTOR, Money, Z99, sqrtTradingDays } from './config';
 import { formatExact, formatMoneyExact, formatPercent, formatRounded } from './format';
 import { DEFAULT_LIMITS, type LimitCheck } from './limits';
 import type { PortfolioMetricsResult, PositionValuation } from './portfolio-metrics';
@@ -195,12 +195,13 @@ export function explainMetrics(
       volatilityDay: Object.fromEntries(listed.map((p) => [p.symbol, p.volatilityDay])),
     },
   );
-  const listedSymbols = new Set(listed.map((p) => p.symbol));
-  const warming = result.warmingUp.filter((s) => listedSymbols.has(s));
+  // The listed positions still warming up, in snapshot order (as result.warmingUp lists them).
+  const warmingListed = listed.filter((p) => !p.warm);
+  const warming = warmingListed.map((p) => p.symbol);
   const warmingUnnamed = result.warmingUp.length - warming.length;
   if (result.warmingUp.length > 0)
     metric(
-      warmupText(listed, warming, warmingUnnamed, options),
+      warmupText(warmingListed, warmingUnnamed, options),
       warmingUnnamed > 0
         ? { warmingUp: warming, warmingUpCount: result.warmingUp.length }
         : { warmingUp: warming },
@@ -218,7 +219,7 @@ export function explainMetrics(
   metric(
     result.navNonPositive
       ? `annualised vol undefined: nav ${money(exact.nav)} ≤ 0 (reported as 0)`
-      : `annualised vol = σ_P ${money(exact.sigmaDay)} / nav ${money(exact.nav)} × √${tradingDays} ≈ ${formatPercent(sigma.div(nav).times(new Money(tradingDays).sqrt()))}`,
+      : `annualised vol = σ_P ${money(exact.sigmaDay)} / nav ${money(exact.nav)} × √${tradingDays} ≈ ${formatPercent(sigma.div(nav).times(sqrtTradingDays(tradingDays)))}`,
     { volAnnualized: result.metrics.volAnnualized },
   );
   const peak = new Money(exact.peakNav);
@@ -237,16 +238,13 @@ export function explainMetrics(
 }
 
 function warmupText(
-  listed: readonly PositionValuation[],
-  named: readonly string[],
+  named: readonly PositionValuation[],
   unnamed: number,
   options: ExplainOptions,
 ): string {
-  // The named symbols are among the listed positions.
-  const bySymbol = new Map(listed.map((p) => [p.symbol, p]));
   const list = named
-    .map((s) => {
-      const n = (bySymbol.get(s)?.samples ?? 0).toFixed(2);
+    .map(({ symbol: s, samples }) => {
+      const n = samples.toFixed(2);
       return options.warmupDays === undefined
         ? `${s} (${n} trading days)`
         : `${s} (${n} of ${options.warmupDays} trading days)`;

@@ -19,7 +19,7 @@ function seen(f: MoneyFigures, n: number): unknown {
     largest: f.largest,
     maxWeight: f.maxWeight,
     hhi: f.hhi,
-    exactValues: Array.from({ length: n }, (_, i) => f.exactValue(i).toString()),
+    exactValues: Array.from({ length: n }, (_, i) => f.exactValueText(i)),
   };
 }
 
@@ -96,6 +96,24 @@ describe('money figures', () => {
     const fast = scaledMoneyFigures(1_000_000.25, lines);
     expect(fast).not.toBeNull();
     expect(seen(fast!, lines.length)).toEqual(seen(decimalMoneyFigures(1_000_000.25, lines), 300));
+  });
+
+  it('prints tiny values as Decimal does (exponent notation below 1e-6)', () => {
+    for (const [quantity, price] of [
+      [0.001, 0.001],
+      [0.001, 0.0001],
+      [1, 0.000001],
+      [3, 0.000004],
+      [0.5, 0.000002],
+      [-2, 0.00005],
+      [0.01, 0.00001],
+      [1_000, 0.000001],
+      [120, 2.5],
+    ]) {
+      const fast = scaledMoneyFigures(0, [{ quantity, price }]);
+      expect(fast).not.toBeNull();
+      expect(fast!.exactValueText(0)).toBe(new Money(quantity).times(price).toString());
+    }
   });
 
   it('leaves to the decimals what does not fit a double exactly', () => {

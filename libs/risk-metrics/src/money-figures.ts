@@ -24,8 +24,8 @@ export interface MoneyFigures {
   readonly maxWeight: number;
   /** Σ v_i² / gross², 0 when gross is 0. */
   readonly hhi: number;
-  /** v_i as an exact decimal. */
-  exactValue(i: number): Decimal;
+  /** v_i exactly, as Decimal's toString prints it. */
+  exactValueText(i: number): string;
 }
 
 /** The definition, in decimals throughout: any quantities and prices. */
@@ -65,7 +65,7 @@ export function decimalMoneyFigures(
     largest,
     maxWeight: navPositive && largest >= 0 ? maxAbs.div(nav).toNumber() : 0,
     hhi: gross.isZero() ? 0 : sumSquares.div(gross.pow(2)).toNumber(),
-    exactValue: (i) => exactValues[i],
+    exactValueText: (i) => exactValues[i].toString(),
   };
 }
 
@@ -101,6 +101,27 @@ function readScaled(x: number | Decimal): boolean {
 /** A decimal from a safe integer mantissa and its scale. */
 function scaledDecimal(m: number, k: number): Decimal {
   return new Money(k === 0 ? m : `${m}e-${k}`);
+}
+
+/**
+ * Decimal's toString of m · 10^−k (m a non-zero safe integer) without making the Decimal: all
+ * its digits without trailing zeros after the point; null below 1e-6, which Decimal prints in
+ * exponent notation.
+ */
+function scaledText(m: number, k: number): string | null {
+  let digits = String(Math.abs(m));
+  let decimals = k;
+  while (decimals > 0 && digits.charCodeAt(digits.length - 1) === 48) {
+    digits = digits.slice(0, -1);
+    decimals -= 1;
+  }
+  if (digits.length - 1 - decimals <= -7) return null;
+  const sign = m < 0 ? '-' : '';
+  if (decimals === 0) return sign + digits;
+  const whole = digits.length - decimals;
+  return whole > 0
+    ? `${sign}${digits.slice(0, whole)}.${digits.slice(whole)}`
+    : `${sign}0.${'0'.repeat(-whole)}${digits}`;
 }
 
 /**
@@ -189,6 +210,8 @@ export function scaledMoneyFigures(
     largest,
     maxWeight: nav > 0 && largest >= 0 ? maxAbs / nav : 0,
     hhi,
-    exactValue: (i) => scaledDecimal(exactMantissas[i], exactScales[i]),
+    exactValueText: (i) =>
+      scaledText(exactMantissas[i], exactScales[i]) ??
+      scaledDecimal(exactMantissas[i], exactScales[i]).toString(),
   };
 }

@@ -1,6 +1,6 @@
 import type { RiskMetricsRecord } from '@risk/contracts';
 import type { Decimal } from 'decimal.js';
-import { DEFAULT_RISK_MODEL_CONFIG, ES99_FACTOR, Money, Z99 } from './config';
+import { DEFAULT_RISK_MODEL_CONFIG, ES99_FACTOR, Money, Z99, sqrtTradingDays } from './config';
 import { roundCents } from './format';
 import { decimalMoneyFigures, scaledMoneyFigures, type MoneyFigures } from './money-figures';
 import type { MarketView } from './instrument-book';
@@ -147,7 +147,9 @@ export function computePortfolioMetrics(
   const sigmaDay = roundCents(varianceDay.sqrt());
   const var99 = roundCents(Z99.times(sigmaDay));
   const es99 = roundCents(ES99_FACTOR.times(sigmaDay));
-  const volAnnualized = navPositive ? sigmaDay.div(nav).times(sqrtOf(tradingDays)).toNumber() : 0;
+  const volAnnualized = navPositive
+    ? sigmaDay.div(nav).times(sqrtTradingDays(tradingDays)).toNumber()
+    : 0;
 
   const peak =
     previousPeakNav === null ||
@@ -242,23 +244,18 @@ class ExactStrings implements Readonly<Record<'quantity' | 'price' | 'value', st
   }
 
   toJSON(): { quantity: string; price: string; value: string } {
+    const { quantity, price } = this.#line;
+    // String(x) is Decimal's toString of a number: it reads those very digits, and both switch
+    // to exponent notation at 1e21 and below 1e-6.
     return (this.#strings ??= {
-      quantity: new Money(this.#line.quantity).toString(),
-      price: new Money(this.#line.price).toString(),
-      value: this.#money.exactValue(this.#index).toString(),
+      quantity: typeof quantity === 'number' ? String(quantity) : quantity.toString(),
+      price: String(price),
+      value: this.#money.exactValueText(this.#index),
     });
   }
 }
 
 const Z99_NUMBER = Z99.toNumber();
-const SQRT_DAYS = new Map<number, Decimal>();
-
-/** √tradingDays at Money's precision (a handful of distinct values: computed once each). */
-function sqrtOf(days: number): Decimal {
-  let root = SQRT_DAYS.get(days);
-  if (root === undefined) SQRT_DAYS.set(days, (root = new Money(days).sqrt()));
-  return root;
-}
 
 /**
  * Σ_day v: for each position, Σ_j covarianceDay(i, j) · v_j. With a one-factor view
