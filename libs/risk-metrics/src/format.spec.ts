@@ -6,6 +6,7 @@ import {
   formatRounded,
   parseFormatted,
   roundCents,
+  sqrtCents,
 } from './format';
 import { ES99_FACTOR, Money } from './config';
 
@@ -80,5 +81,34 @@ describe('format fast paths', () => {
         expect(formatRounded(text, 3)).toBe(group(new Money(text).toFixed(3)));
       }
     }
+  });
+});
+
+describe('sqrtCents', () => {
+  const same = (x: string): void => {
+    const d = new Money(x);
+    expect(sqrtCents(d).toString()).toBe(roundCents(d.sqrt()).toString());
+  };
+
+  it("is Decimal's 60-digit square root rounded half up to cents", () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 10n ** 36n }), (cents) => same(`${cents}e-2`)),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('holds at perfect squares and next to the half-cent boundaries', () => {
+    for (const c of [0n, 1n, 2n, 99n, 12_345n, 918_273_645n, 10n ** 15n + 7n]) {
+      // (c ± ½)² cents² = (2c ± 1)² / 4, in units of 10^-4: the variances either side of it.
+      for (const q of [c * c, (2n * c + 1n) ** 2n / 4n, (2n * c + 1n) ** 2n / 4n + 1n]) {
+        const x = new Money(q.toString()).div(10_000);
+        if (x.times(100).isInteger()) same(x.toString());
+        same(x.toDecimalPlaces(2, Money.ROUND_DOWN).toString());
+        same(x.toDecimalPlaces(2, Money.ROUND_UP).toString());
+      }
+    }
+    same('3401791.61');
+    same('0');
+    same('0.01');
   });
 });

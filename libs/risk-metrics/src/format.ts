@@ -68,6 +68,26 @@ export function roundCents(value: Numeric): Decimal {
   return toMoney(value).toDecimalPlaces(2, Money.ROUND_HALF_UP);
 }
 
+const SQRT_CENTS_MAX = new Money('1e40');
+
+/**
+ * roundCents(√x) for x ≥ 0 with at most 2 decimals, without Decimal's 60-digit square
+ * root (~20 us): with q = x · 10^4 an integer, the cents c are the c with (2c − 1)² ≤ 4q <
+ * (2c + 1)² (half up; 4q is even, so never a tie). Decimal's √ to 60 digits cannot cross such a
+ * boundary either: √q is an integer or at least 1 / (8√q) away from c ± ½.
+ */
+export function sqrtCents(x: Decimal): Decimal {
+  const scaled = x.times(10_000);
+  if (!scaled.isInteger() || scaled.isNegative() || scaled.greaterThanOrEqualTo(SQRT_CENTS_MAX))
+    return roundCents(x.sqrt());
+  const q = BigInt(scaled.toFixed(0));
+  let c = BigInt(Math.round(Math.sqrt(Number(q))));
+  const q4 = 4n * q;
+  while (c > 0n && (2n * c - 1n) ** 2n > q4) c -= 1n;
+  while ((2n * c + 1n) ** 2n <= q4) c += 1n;
+  return new Money(`${c}e-2`);
+}
+
 /** Parses a number printed by the helpers above (thousands separators, optional %). */
 export function parseFormatted(text: string): Decimal {
   const cleaned = text.replace(/,/g, '').replace(/%$/, '').replace(/×$/, '');

@@ -1,7 +1,7 @@
 import type { RiskMetricsRecord } from '@risk/contracts';
 import type { Decimal } from 'decimal.js';
 import { DEFAULT_RISK_MODEL_CONFIG, ES99_FACTOR, Money, Z99, sqrtTradingDays } from './config';
-import { roundCents } from './format';
+import { roundCents, sqrtCents } from './format';
 import { decimalMoneyFigures, scaledMoneyFigures, type MoneyFigures } from './money-figures';
 import type { MarketView } from './instrument-book';
 
@@ -144,7 +144,7 @@ export function computePortfolioMetrics(
     values.reduce((acc, v, i) => acc + v * sigmaV[i], 0),
   );
   const varianceDay = roundCents(rawVariance);
-  const sigmaDay = roundCents(varianceDay.sqrt());
+  const sigmaDay = sqrtCents(varianceDay);
   const var99 = roundCents(Z99.times(sigmaDay));
   const es99 = roundCents(ES99_FACTOR.times(sigmaDay));
   const volAnnualized = navPositive
