@@ -15,6 +15,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { EngineCore, type OutputTopics, type PortfolioState } from '@risk/engine';
+import { portfolioState } from '@risk/engine/testing/portfolio-state';
 import { assessPortfolio } from '@risk/scoring';
 import { resultLine, round } from './bench-support';
 
@@ -55,30 +56,16 @@ function market(): { core: EngineCore; ts: number } {
 }
 
 function portfolio(size: number, k: number): PortfolioState {
-  const id = `pf-${size}-${k}`;
   const start = Math.floor(rand() * SYMBOLS);
   const positions = Array.from({ length: size }, (_, i) => ({
     symbol: `S${(start + i * 37) % SYMBOLS}`,
     quantity: (i % 5 === 4 ? -1 : 1) * (10 + Math.floor(rand() * 1_000)),
     price: 100,
   }));
-  return {
-    id,
-    snapshot: {
-      id: `snap-${id}`,
-      portfolioId: id,
-      sourceTopic: 'portfolio.positions',
-      sourceId: `p-${id}`,
-      ts: '2026-11-30T09:00:00.000Z',
-      baseCurrency: 'USD',
-      cash: 250_000 * (size / 50),
-      positions,
-      limits: { maxWeight: 0.2 },
-    },
-    peakNav: null,
-    lastLevel: null,
-    breaches: [],
-  };
+  return portfolioState(`pf-${size}-${k}`, positions, {
+    cash: 250_000 * (size / 50),
+    limits: { maxWeight: 0.2 },
+  });
 }
 
 function median(xs: number[]): number {

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineCore, type OutputTopics, type PortfolioState } from './engine-core';
+import { portfolioState } from './testing/portfolio-state';
 
 /*
  * The published evaluation, byte for byte: every payload a deterministic market and a set of
@@ -24,23 +25,7 @@ function state(
   positions: Position[],
   limits: Record<string, number> | null,
 ): PortfolioState {
-  return {
-    id,
-    snapshot: {
-      id: `snap-${id}`,
-      portfolioId: id,
-      sourceTopic: 'portfolio.positions',
-      sourceId: `p-${id}`,
-      ts: '2026-11-30T09:00:00.000Z',
-      baseCurrency: 'USD',
-      cash,
-      positions,
-      limits,
-    },
-    peakNav: null,
-    lastLevel: null,
-    breaches: [],
-  };
+  return portfolioState(id, positions, { cash, limits });
 }
 
 /** 80 ticked symbols T0…T79 (some only a few times: still warming up), M* only marked. */
