@@ -88,12 +88,23 @@ function readScaled(x: number | Decimal): boolean {
     return true;
   }
   const text = x.toString();
-  if (text.includes('e')) return false;
-  const dot = text.indexOf('.');
-  const m = Number(dot < 0 ? text : text.slice(0, dot) + text.slice(dot + 1));
-  // Below 2^53 the parse is exact; at or above it, it rounds to ≥ 2^53 and fails the check.
-  if (!Number.isSafeInteger(m)) return false;
-  mantissa = m;
+  const negative = text.charCodeAt(0) === 45; // '-'
+  let m = 0;
+  let dot = -1;
+  for (let i = negative ? 1 : 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      dot = i;
+      continue;
+    }
+    const digit = c - 48;
+    // Anything but digits and one point (an exponent): not read here.
+    if (digit < 0 || digit > 9) return false;
+    m = m * 10 + digit;
+    // Every step is exact while m stays below 2^53.
+    if (m > Number.MAX_SAFE_INTEGER) return false;
+  }
+  mantissa = negative ? -m : m;
   scale = dot < 0 ? 0 : text.length - dot - 1;
   return scale <= MAX_SCALE;
 }
