@@ -48,21 +48,36 @@ export function positionsToExplain(
   return named;
 }
 
+const bySymbol = (a: PositionValuation, b: PositionValuation): number =>
+  a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0;
+
+/**
+ * The `max` largest positions by |value| (ties by symbol), in snapshot order: the first `max` of
+ * a stable sort by that order, found from the `max`-th largest |value| (a numeric sort) so that
+ * only the positions tied with it are compared by symbol.
+ */
+function largestNamed(all: readonly PositionValuation[], max: number): PositionValuation[] {
+  const abs = new Float64Array(all.length);
+  for (let i = 0; i < all.length; i++) abs[i] = Math.abs(all[i].value);
+  if (max < 1 || !abs.every(Number.isFinite)) {
+    const largest = new Set(
+      [...all]
+        .sort((a, b) => Math.abs(b.value) - Math.abs(a.value) || bySymbol(a, b))
+        .slice(0, max),
+    );
+    return all.filter((p) => largest.has(p));
+  }
+  const cut = abs.slice().sort()[all.length - max];
+  const tied = all.filter((_, i) => abs[i] === cut);
+  const room = max - abs.filter((a) => a > cut).length;
+  const tiedNamed = new Set(tied.length > room ? tied.sort(bySymbol).slice(0, room) : tied);
+  return all.filter((p, i) => abs[i] > cut || (abs[i] === cut && tiedNamed.has(p)));
+}
+
 function choosePositions(result: PortfolioMetricsResult, max: number): ExplainedPositions {
   const all = result.positions;
   let listed: readonly PositionValuation[] = all;
-  if (all.length > max) {
-    const largest = new Set(
-      [...all]
-        .sort(
-          (a, b) =>
-            Math.abs(b.value) - Math.abs(a.value) ||
-            (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0),
-        )
-        .slice(0, max),
-    );
-    listed = all.filter((p) => largest.has(p));
-  }
+  if (all.length > max) listed = largestNamed(all, max);
   const unpriced = result.metrics.unpriced.slice(0, Math.max(0, max - listed.length));
   return {
     listed,
