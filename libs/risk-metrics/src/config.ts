@@ -127,3 +127,15 @@ export const ES99_FACTOR: Decimal = Z99.pow(2)
   .div(Money.acos(-1).times(2).sqrt())
   .div('0.01')
   .toDecimalPlaces(16);
+
+const sqrtByDays = new Map<number, Decimal>();
+
+/** √days at Money's precision, for annualising; kept per value (one or two in practice). */
+export function sqrtTradingDays(days: number): Decimal {
+  let root = sqrtByDays.get(days);
+  if (root === undefined) {
+    root = new Money(days).sqrt();
+    if (sqrtByDays.size < 16) sqrtByDays.set(days, root);
+  }
+  return root;
+}

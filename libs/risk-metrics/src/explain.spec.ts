@@ -4,7 +4,11 @@ import { Money } from './config';
 import { explainMetrics, positionsToExplain } from './explain';
 import { parseFormatted } from './format';
 import { checkLimits } from './limits';
-import { computePortfolioMetrics } from './portfolio-metrics';
+import {
+  computePortfolioMetrics,
+  type PortfolioMetricsResult,
+  type PositionValuation,
+} from './portfolio-metrics';
 import { FixedMarket } from './test-market';
 
 describe('explainMetrics', () => {
@@ -239,5 +243,44 @@ describe('explainMetrics of a 20,000-position snapshot', () => {
     expect(Buffer.byteLength(JSON.stringify(steps))).toBeLessThan(100_000);
     const warm = steps.find((s) => /warming up/.test(s.text));
     expect(warm?.text).toMatch(/and 15950 more/);
+  });
+});
+
+describe('positionsToExplain', () => {
+  it('names the largest by |value| (ties by symbol) in snapshot order, as sorting them all did', () => {
+    const reference = (all: PositionValuation[], max: number): PositionValuation[] => {
+      const largest = new Set(
+        [...all]
+          .sort(
+            (a, b) =>
+              Math.abs(b.value) - Math.abs(a.value) ||
+              (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0),
+          )
+          .slice(0, max),
+      );
+      return all.filter((p) => largest.has(p));
+    };
+    const value = fc.oneof(
+      fc.integer({ min: -4, max: 4 }),
+      fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+      fc.constantFrom(Infinity, -Infinity, NaN, -0),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.string({ maxLength: 2 }), value), { maxLength: 80 }),
+        fc.integer({ min: -2, max: 60 }),
+        (rows, max) => {
+          const positions = rows.map(([symbol, v]) => ({ symbol, value: v }) as PositionValuation);
+          const result = {
+            positions,
+            metrics: { unpriced: [] },
+          } as unknown as PortfolioMetricsResult;
+          expect(positionsToExplain(result, max).listed).toEqual(
+            positions.length > max ? reference(positions, max) : positions,
+          );
+        },
+      ),
+      { numRuns: 3_000 },
+    );
   });
 });

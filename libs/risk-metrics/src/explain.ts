@@ -1,6 +1,6 @@
 import type { ExplanationStep } from '@risk/contracts';
 import type { Decimal } from 'decimal.js';
-import { ES99_FACTOR, Money, Z99 } from './config';
+import { ES99_FACTOR, Money, Z99, sqrtTradingDays } from './config';
 import { formatExact, formatMoneyExact, formatPercent, formatRounded } from './format';
 import { DEFAULT_LIMITS, type LimitCheck } from './limits';
 import type { PortfolioMetricsResult, PositionValuation } from './portfolio-metrics';
@@ -34,25 +34,50 @@ export interface ExplainedPositions {
   readonly truncated: number;
 }
 
+/** The default choice per result: the explanation and the evaluation's count both ask for it. */
+const explainedByResult = new WeakMap<PortfolioMetricsResult, ExplainedPositions>();
+
 /** Which positions an explanation names: the `max` largest by |value|, then unpriced ones. */
 export function positionsToExplain(
   result: PortfolioMetricsResult,
   max = MAX_EXPLAINED_POSITIONS,
 ): ExplainedPositions {
-  const all = result.positions;
-  let listed: readonly PositionValuation[] = all;
-  if (all.length > max) {
+  if (max !== MAX_EXPLAINED_POSITIONS) return choosePositions(result, max);
+  let named = explainedByResult.get(result);
+  if (named === undefined) explainedByResult.set(result, (named = choosePositions(result, max)));
+  return named;
+}
+
+const bySymbol = (a: PositionValuation, b: PositionValuation): number =>
+  a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0;
+
+/**
+ * The `max` largest positions by |value| (ties by symbol), in snapshot order: the first `max` of
+ * a stable sort by that order, found from the `max`-th largest |value| (a numeric sort) so that
+ * only the positions tied with it are compared by symbol.
+ */
+function largestNamed(all: readonly PositionValuation[], max: number): PositionValuation[] {
+  const abs = new Float64Array(all.length);
+  for (let i = 0; i < all.length; i++) abs[i] = Math.abs(all[i].value);
+  if (max < 1 || !abs.every(Number.isFinite)) {
     const largest = new Set(
       [...all]
-        .sort(
-          (a, b) =>
-            Math.abs(b.value) - Math.abs(a.value) ||
-            (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0),
-        )
+        .sort((a, b) => Math.abs(b.value) - Math.abs(a.value) || bySymbol(a, b))
         .slice(0, max),
     );
-    listed = all.filter((p) => largest.has(p));
+    return all.filter((p) => largest.has(p));
   }
+  const cut = abs.slice().sort()[all.length - max];
+  const tied = all.filter((_, i) => abs[i] === cut);
+  const room = max - abs.filter((a) => a > cut).length;
+  const tiedNamed = new Set(tied.length > room ? tied.sort(bySymbol).slice(0, room) : tied);
+  return all.filter((p, i) => abs[i] > cut || (abs[i] === cut && tiedNamed.has(p)));
+}
+
+function choosePositions(result: PortfolioMetricsResult, max: number): ExplainedPositions {
+  const all = result.positions;
+  let listed: readonly PositionValuation[] = all;
+  if (all.length > max) listed = largestNamed(all, max);
   const unpriced = result.metrics.unpriced.slice(0, Math.max(0, max - listed.length));
   return {
     listed,
@@ -166,9 +191,12 @@ export function explainMetrics(
   if (gross.isZero()) {
     metric('HHI = 0 (no exposure)', { hhi: 0 });
   } else {
-    const shares = valuesOf(true).map((v) => `(${money(v)} / ${money(gross)})²`);
     const body =
-      positions.length <= maxTerms ? shares.join(' + ') : `over ${positions.length} positions`;
+      positions.length <= maxTerms
+        ? valuesOf(true)
+            .map((v) => `(${money(v)} / ${money(gross)})²`)
+            .join(' + ')
+        : `over ${positions.length} positions`;
     metric(`HHI = Σ (|v_i| / gross)² = ${body} ≈ ${formatRounded(result.metrics.hhi, 4)}`, {
       hhi: result.metrics.hhi,
     });
@@ -182,12 +210,13 @@ export function explainMetrics(
       volatilityDay: Object.fromEntries(listed.map((p) => [p.symbol, p.volatilityDay])),
     },
   );
-  const listedSymbols = new Set(listed.map((p) => p.symbol));
-  const warming = result.warmingUp.filter((s) => listedSymbols.has(s));
+  // The listed positions still warming up, in snapshot order (as result.warmingUp lists them).
+  const warmingListed = listed.filter((p) => !p.warm);
+  const warming = warmingListed.map((p) => p.symbol);
   const warmingUnnamed = result.warmingUp.length - warming.length;
   if (result.warmingUp.length > 0)
     metric(
-      warmupText(result, warming, warmingUnnamed, options),
+      warmupText(warmingListed, warmingUnnamed, options),
       warmingUnnamed > 0
         ? { warmingUp: warming, warmingUpCount: result.warmingUp.length }
         : { warmingUp: warming },
@@ -205,7 +234,7 @@ export function explainMetrics(
   metric(
     result.navNonPositive
       ? `annualised vol undefined: nav ${money(exact.nav)} ≤ 0 (reported as 0)`
-      : `annualised vol = σ_P ${money(exact.sigmaDay)} / nav ${money(exact.nav)} × √${tradingDays} ≈ ${formatPercent(sigma.div(nav).times(new Money(tradingDays).sqrt()))}`,
+      : `annualised vol = σ_P ${money(exact.sigmaDay)} / nav ${money(exact.nav)} × √${tradingDays} ≈ ${formatPercent(sigma.div(nav).times(sqrtTradingDays(tradingDays)))}`,
     { volAnnualized: result.metrics.volAnnualized },
   );
   const peak = new Money(exact.peakNav);
@@ -224,15 +253,13 @@ export function explainMetrics(
 }
 
 function warmupText(
-  result: PortfolioMetricsResult,
-  named: readonly string[],
+  named: readonly PositionValuation[],
   unnamed: number,
   options: ExplainOptions,
 ): string {
-  const bySymbol = new Map(result.positions.map((p) => [p.symbol, p]));
   const list = named
-    .map((s) => {
-      const n = (bySymbol.get(s)?.samples ?? 0).toFixed(2);
+    .map(({ symbol: s, samples }) => {
+      const n = samples.toFixed(2);
       return options.warmupDays === undefined
         ? `${s} (${n} trading days)`
         : `${s} (${n} of ${options.warmupDays} trading days)`;

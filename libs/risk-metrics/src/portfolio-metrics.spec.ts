@@ -305,3 +305,47 @@ describe('covarianceTimes', () => {
     withNew.forEach((x, i) => expect(x).toBeCloseTo(withNewSlow[i], 9));
   });
 });
+
+describe('exact strings of the positions', () => {
+  it("are Decimal's: quantity (summed over duplicate lines), price and value", () => {
+    const number = fc.oneof(
+      fc.double({ min: -1e22, max: 1e22, noNaN: true }),
+      fc.double({ min: -1e-5, max: 1e-5, noNaN: true }),
+      fc.integer({ min: -1e6, max: 1e6 }),
+      fc
+        .tuple(fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: 0, max: 9 }))
+        .map(([m, k]) => m / 10 ** k),
+    );
+    const price = fc.oneof(
+      fc.double({ min: 1e-12, max: 1e25, noNaN: true }),
+      fc
+        .tuple(fc.integer({ min: 1, max: 1e9 }), fc.integer({ min: 0, max: 9 }))
+        .map(([m, k]) => m / 10 ** k),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ symbol: fc.constantFrom('A', 'B', 'C', 'D'), quantity: number, mark: price }),
+          {
+            maxLength: 8,
+          },
+        ),
+        number,
+        (positions, cash) => {
+          const r = computePortfolioMetrics({ cash, positions }, new FixedMarket({}, {}), null);
+          for (const p of r.positions) {
+            const lines = positions.filter((l) => l.symbol === p.symbol);
+            const quantity = lines
+              .slice(1)
+              .reduce((q, l) => q.plus(l.quantity), new Money(lines[0].quantity));
+            expect(p.exact.quantity).toBe(quantity.toString());
+            expect(p.exact.price).toBe(new Money(p.price).toString());
+            expect(p.exact.value).toBe(quantity.times(p.price).toString());
+            expect(p.quantity).toBe(quantity.toNumber());
+          }
+        },
+      ),
+      { numRuns: 1_000 },
+    );
+  });
+});

@@ -1,7 +1,8 @@
 import type { RiskMetricsRecord } from '@risk/contracts';
 import type { Decimal } from 'decimal.js';
-import { DEFAULT_RISK_MODEL_CONFIG, ES99_FACTOR, Money, Z99 } from './config';
-import { roundCents } from './format';
+import { DEFAULT_RISK_MODEL_CONFIG, ES99_FACTOR, Money, Z99, sqrtTradingDays } from './config';
+import { roundCents, sqrtCents } from './format';
+import { decimalMoneyFigures, scaledMoneyFigures, type MoneyFigures } from './money-figures';
 import type { MarketView } from './instrument-book';
 
 export interface PositionInput {
@@ -77,9 +78,12 @@ export interface PortfolioMetricsOptions {
   readonly tradingDaysPerYear?: number;
 }
 
-interface Aggregated {
-  quantity: Decimal;
-  mark: number | undefined;
+/** A priced position before valuation; the quantity is a Decimal when duplicate lines were summed. */
+interface PricedLine {
+  readonly symbol: string;
+  readonly quantity: number | Decimal;
+  readonly price: number;
+  readonly source: 'tick' | 'mark';
 }
 
 /**
@@ -95,7 +99,7 @@ export function computePortfolioMetrics(
   if (!Number.isFinite(input.cash)) throw new RangeError('portfolio cash must be finite');
   const tradingDays = options.tradingDaysPerYear ?? DEFAULT_RISK_MODEL_CONFIG.tradingDaysPerYear;
 
-  const bySymbol = new Map<string, Aggregated>();
+  const bySymbol = new Map<string, { quantity: number | Decimal; mark: number | undefined }>();
   for (const p of input.positions) {
     if (!Number.isFinite(p.quantity))
       throw new RangeError(`quantity of ${p.symbol} must be finite`);
@@ -103,74 +107,48 @@ export function computePortfolioMetrics(
       p.mark !== undefined && Number.isFinite(p.mark) && p.mark > 0 ? p.mark : undefined;
     const entry = bySymbol.get(p.symbol);
     if (entry === undefined) {
-      bySymbol.set(p.symbol, { quantity: new Money(p.quantity), mark: usableMark });
+      bySymbol.set(p.symbol, { quantity: p.quantity, mark: usableMark });
     } else {
       // Duplicate lines of one symbol are one position; the last mark given wins.
-      entry.quantity = entry.quantity.plus(p.quantity);
+      entry.quantity = new Money(entry.quantity).plus(p.quantity);
       entry.mark = usableMark ?? entry.mark;
     }
   }
 
   const unpriced: string[] = [];
-  const priced: {
-    symbol: string;
-    quantity: Decimal;
-    price: number;
-    source: 'tick' | 'mark';
-    value: Decimal;
-  }[] = [];
+  const priced: PricedLine[] = [];
   for (const [symbol, { quantity, mark }] of bySymbol) {
-    if (quantity.isZero()) continue;
+    if (typeof quantity === 'number' ? quantity === 0 : quantity.isZero()) continue;
     const tick = market.lastPrice(symbol);
     const price = tick ?? mark;
     if (price === undefined) {
       unpriced.push(symbol);
       continue;
     }
-    const source = tick === undefined ? 'mark' : 'tick';
-    priced.push({ symbol, quantity, price, source, value: quantity.times(price) });
+    priced.push({ symbol, quantity, price, source: tick === undefined ? 'mark' : 'tick' });
   }
 
-  const cash = new Money(input.cash);
-  let net = new Money(0);
-  let gross = new Money(0);
-  let sumSquares = new Money(0);
-  for (const p of priced) {
-    net = net.plus(p.value);
-    gross = gross.plus(p.value.abs());
-    sumSquares = sumSquares.plus(p.value.pow(2));
-  }
-  const nav = cash.plus(net);
+  const money = scaledMoneyFigures(input.cash, priced) ?? decimalMoneyFigures(input.cash, priced);
+  const { cash, net, gross, nav, values } = money;
   const navPositive = nav.greaterThan(0);
-
-  let maxWeightSymbol: string | null = null;
-  let maxAbs = new Money(0);
-  for (const p of priced) {
-    if (p.value.abs().greaterThan(maxAbs)) {
-      maxAbs = p.value.abs();
-      maxWeightSymbol = p.symbol;
-    }
-  }
-  const maxWeight = navPositive && maxWeightSymbol !== null ? maxAbs.div(nav).toNumber() : 0;
-  const hhi = gross.isZero() ? 0 : sumSquares.div(gross.pow(2)).toNumber();
+  const maxWeightSymbol = money.largest < 0 ? null : priced[money.largest].symbol;
 
   // Delta-normal: σ_P² = vᵀ Σ_day v over the priced positions.
-  const values = priced.map((p) => p.value.toNumber());
-  const sigmaV = covarianceTimes(
-    priced.map((p) => p.symbol),
-    values,
-    market,
-  );
+  const symbols = priced.map((p) => p.symbol);
+  const factors = market.oneFactor ? symbols.map((s) => market.oneFactor!(s)) : null;
+  const sigmaV = factors
+    ? oneFactorTimes(factors, values)
+    : covarianceTimes(symbols, values, market);
   const rawVariance = Math.max(
     0,
     values.reduce((acc, v, i) => acc + v * sigmaV[i], 0),
   );
   const varianceDay = roundCents(rawVariance);
-  const sigmaDay = roundCents(varianceDay.sqrt());
+  const sigmaDay = sqrtCents(varianceDay);
   const var99 = roundCents(Z99.times(sigmaDay));
   const es99 = roundCents(ES99_FACTOR.times(sigmaDay));
   const volAnnualized = navPositive
-    ? sigmaDay.div(nav).times(new Money(tradingDays).sqrt()).toNumber()
+    ? sigmaDay.div(nav).times(sqrtTradingDays(tradingDays)).toNumber()
     : 0;
 
   const peak =
@@ -185,22 +163,21 @@ export function computePortfolioMetrics(
   const rawSigma = Math.sqrt(rawVariance);
   const positions: PositionValuation[] = priced.map((p, i) => ({
     symbol: p.symbol,
-    quantity: p.quantity.toNumber(),
+    quantity: money.quantities[i],
     price: p.price,
     priceSource: p.source,
     value: values[i],
-    weight: navPositive ? p.value.abs().div(nav).toNumber() : 0,
-    grossShare: p.value.abs().div(gross).toNumber(),
-    volatilityDay: Math.sqrt(market.covarianceDay(p.symbol, p.symbol)),
+    weight: money.weights[i],
+    grossShare: money.grossShares[i],
+    // covarianceDay(s, s) is the one-factor variance (MarketView.oneFactor).
+    volatilityDay: Math.sqrt(
+      factors ? factors[i].variance : market.covarianceDay(p.symbol, p.symbol),
+    ),
     samples: market.samples(p.symbol),
     warm: market.isWarm(p.symbol),
-    componentVar99: rawSigma > 0 ? (Z99.toNumber() * values[i] * sigmaV[i]) / rawSigma : 0,
+    componentVar99: rawSigma > 0 ? (Z99_NUMBER * values[i] * sigmaV[i]) / rawSigma : 0,
     covValue: sigmaV[i],
-    exact: {
-      quantity: p.quantity.toString(),
-      price: new Money(p.price).toString(),
-      value: p.value.toString(),
-    },
+    exact: new ExactStrings(p, money, i),
   }));
 
   return {
@@ -208,9 +185,9 @@ export function computePortfolioMetrics(
       nav: nav.toNumber(),
       grossExposure: gross.toNumber(),
       netExposure: net.toNumber(),
-      maxWeight,
+      maxWeight: money.maxWeight,
       maxWeightSymbol,
-      hhi,
+      hhi: money.hhi,
       var99: var99.toNumber(),
       es99: es99.toNumber(),
       volAnnualized,
@@ -239,6 +216,48 @@ export function computePortfolioMetrics(
 }
 
 /**
+ * A position's exact decimal strings, made on first read: an explanation names at most 50
+ * positions, and most evaluations' positions are never printed.
+ */
+class ExactStrings implements Readonly<Record<'quantity' | 'price' | 'value', string>> {
+  readonly #line: PricedLine;
+  readonly #money: MoneyFigures;
+  readonly #index: number;
+  #strings: { quantity: string; price: string; value: string } | undefined;
+
+  constructor(line: PricedLine, money: MoneyFigures, index: number) {
+    this.#line = line;
+    this.#money = money;
+    this.#index = index;
+  }
+
+  get quantity(): string {
+    return this.toJSON().quantity;
+  }
+
+  get price(): string {
+    return this.toJSON().price;
+  }
+
+  get value(): string {
+    return this.toJSON().value;
+  }
+
+  toJSON(): { quantity: string; price: string; value: string } {
+    const { quantity, price } = this.#line;
+    // String(x) is Decimal's toString of a number: it reads those very digits, and both switch
+    // to exponent notation at 1e21 and below 1e-6.
+    return (this.#strings ??= {
+      quantity: typeof quantity === 'number' ? String(quantity) : quantity.toString(),
+      price: String(price),
+      value: this.#money.exactValueText(this.#index),
+    });
+  }
+}
+
+const Z99_NUMBER = Z99.toNumber();
+
+/**
  * Σ_day v: for each position, Σ_j covarianceDay(i, j) · v_j. With a one-factor view
  * (MarketView.oneFactor) that is σ_i² v_i + β_i (F − β_i v_i) with F = Σ_j β_j v_j, in
  * O(positions); otherwise the O(positions²) sum. The two agree up to floating-point rounding
@@ -250,12 +269,22 @@ export function covarianceTimes(
   market: MarketView,
 ): number[] {
   if (market.oneFactor) {
-    const f = symbols.map((s) => market.oneFactor!(s));
-    let factor = 0;
-    for (let i = 0; i < f.length; i++) factor += f[i].loading * values[i];
-    return f.map((x, i) => x.variance * values[i] + x.loading * (factor - x.loading * values[i]));
+    return oneFactorTimes(
+      symbols.map((s) => market.oneFactor!(s)),
+      values,
+    );
   }
   return symbols.map((a) =>
     symbols.reduce((acc, b, j) => acc + market.covarianceDay(a, b) * values[j], 0),
   );
+}
+
+/** Σ_day v from each position's one-factor loading and variance, in O(positions). */
+function oneFactorTimes(
+  f: readonly { loading: number; variance: number }[],
+  values: readonly number[],
+): number[] {
+  let factor = 0;
+  for (let i = 0; i < f.length; i++) factor += f[i].loading * values[i];
+  return f.map((x, i) => x.variance * values[i] + x.loading * (factor - x.loading * values[i]));
 }

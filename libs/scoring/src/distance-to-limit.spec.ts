@@ -1,5 +1,6 @@
 import { InstrumentBook, checkLimits, computePortfolioMetrics } from '@risk/risk-metrics';
-import { distanceSteps, distancesToLimits } from './distance-to-limit';
+import fc from 'fast-check';
+import { distanceSteps, distancesToLimits, largestByValue } from './distance-to-limit';
 
 describe('distancesToLimits', () => {
   const book = new InstrumentBook();
@@ -63,5 +64,24 @@ describe('distancesToLimits', () => {
       /^distance to limits, A: its max-weight limit after a rise of 28\.6% \(to 128\.57\)/,
     );
     expect(text[0]).toMatch(/the drawdown limit after a fall of 25\.0% \(to 75\.00\)/);
+  });
+});
+
+describe('largestByValue', () => {
+  it('gives what a stable sort by |value| and the first `top` give, ties in order', () => {
+    const values = fc.array(
+      fc.oneof(fc.integer({ min: -5, max: 5 }), fc.double({ noNaN: false })),
+      { maxLength: 40 },
+    );
+    fc.assert(
+      fc.property(values, fc.integer({ min: 0, max: 6 }), (vs, top) => {
+        const positions = vs.map((value, i) => ({ value, i }));
+        const sorted = [...positions]
+          .sort((a, b) => Math.abs(b.value) - Math.abs(a.value))
+          .slice(0, top);
+        expect(largestByValue(positions, top)).toEqual(sorted);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });

@@ -36,6 +36,31 @@ function roots(a: number, b: number, c: number): number[] {
 }
 
 /**
+ * The `top` largest positions by |value|, ties in snapshot order: what a stable sort by |value|
+ * then the first `top` give, in one pass instead of sorting every position.
+ */
+export function largestByValue<T extends { value: number }>(
+  positions: readonly T[],
+  top: number,
+): T[] {
+  const best: T[] = [];
+  for (const p of positions) {
+    const a = Math.abs(p.value);
+    // NaN or ∞ would make the sort's order its own: leave such a book to the sort.
+    if (!Number.isFinite(a)) {
+      return [...positions].sort((x, y) => Math.abs(y.value) - Math.abs(x.value)).slice(0, top);
+    }
+    let at = best.length;
+    while (at > 0 && Math.abs(best[at - 1].value) < a) at -= 1;
+    if (at < top) {
+      best.splice(at, 0, p);
+      if (best.length > top) best.pop();
+    }
+  }
+  return best;
+}
+
+/**
  * For each of the `top` largest holdings: the price move that breaches the max-weight limit (of
  * that holding), the VaR99 limit and the drawdown limit, each in closed form (docs/tree-scoring.md
  * § Distance to limit). A holding's move changes its value v_i → v_i(1 + x) and nav by v_i·x.
@@ -50,9 +75,7 @@ export function distancesToLimits(
   const nav = result.metrics.nav;
   if (!(nav > 0)) return [];
   const byLimit = new Map(checks.map((c) => [c.limit, c]));
-  const positions = [...result.positions]
-    .sort((a, b) => Math.abs(b.value) - Math.abs(a.value))
-    .slice(0, top);
+  const positions = largestByValue(result.positions, top);
   const out: LimitDistance[] = [];
   for (const p of positions) {
     const v = p.value;
