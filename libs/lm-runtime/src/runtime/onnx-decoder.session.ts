@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { float16ToFloat32, float32ToFloat16 } from '../formats/float16';
 import { ModelFormat, readModelFormat } from '../formats/model-format';
 import { withNewKvOutputs } from '../formats/new-kv-outputs';
+import { DeviceKv, KvTransferMeter } from '../kv/device-kv';
 import type { ModelSpec } from '../model-spec';
 import {
   concatArrays,
@@ -30,6 +31,17 @@ export interface DecoderSessionOptions {
   readonly deviceId?: number;
   /** Fail instead of falling back to CPU when no listed accelerator opens (benchmarks, checks). */
   readonly requireAccelerator?: boolean;
+  /**
+   * Keep K/V as the session's own tensors (`preferredOutputLocation: 'gpu-buffer'` for the
+   * `present` outputs), fed back without a copy: `auto` (default) on when the opened execution
+   * provider is not `cpu`; `true` on any provider (CPU tests exercise the path); `false` off.
+   */
+  readonly kvOnDevice?: 'auto' | boolean;
+}
+
+/** Whether the device-resident K/V path is on for a session opened on `ep`. */
+export function kvOnDeviceFor(setting: 'auto' | boolean | undefined, ep: string): boolean {
+  return setting === undefined || setting === 'auto' ? ep !== 'cpu' : setting;
 }
 
 export interface SessionLogger {
@@ -58,6 +70,12 @@ export interface DecoderBackend {
   /** A batch step may return only its new K/V (`StepOutputs.newKeys`): batches grow in place. */
   readonly hasNewKv: boolean;
   readonly layout?: DecoderLayout;
+  /**
+   * K/V stays as the session's tensors (StepOutputs.presentDevice; PackedStep.pastDevice fed as
+   * is); host K/V fed and device K/V downloaded are counted in `transfers`.
+   */
+  readonly kvOnDevice?: boolean;
+  readonly transfers?: KvTransferMeter;
   run(step: PackedStep): Promise<StepOutputs>;
   release(): Promise<void>;
 }
@@ -207,6 +225,8 @@ class OrtDecoderBackend implements DecoderBackend {
     private readonly kvType: FloatType,
     format: ModelFormat,
     derivedNewKv: boolean,
+    readonly kvOnDevice = false,
+    readonly transfers = new KvTransferMeter(),
   ) {
     outputType(session.outputMetadata, io.logits); // refuses a logits type it cannot read
     this.layout = {
@@ -281,12 +301,50 @@ class OrtDecoderBackend implements DecoderBackend {
     const L = this.spec.numLayers;
     const feeds = this.baseFeeds(step);
     const growFilled = step.grow?.filled;
+    const device = step.pastDevice;
+    let hostBytes = 0;
     for (let l = 0; l < L; l++) {
-      feeds[this.io.pastKeys[l]] = this.kvTensor(step.pastKeys[l], [B, H, P, D], growFilled);
-      feeds[this.io.pastValues[l]] = this.kvTensor(step.pastValues[l], [B, H, P, D], growFilled);
+      if (device) {
+        // An earlier step's present, fed as it is (IO binding keeps a device tensor there).
+        feeds[this.io.pastKeys[l]] = device.keys[l] as ort.Tensor;
+        feeds[this.io.pastValues[l]] = device.values[l] as ort.Tensor;
+        // A tensor downloaded earlier is a host tensor again: a device provider uploads it.
+        if (this.executionProvider !== 'cpu') {
+          for (const t of [device.keys[l], device.values[l]] as ort.Tensor[])
+            if (t.location === 'cpu') hostBytes += (t.data as KvArray).byteLength;
+        }
+        continue;
+      }
+      const k = this.kvTensor(step.pastKeys[l], [B, H, P, D], growFilled);
+      const v = this.kvTensor(step.pastValues[l], [B, H, P, D], growFilled);
+      feeds[this.io.pastKeys[l]] = k;
+      feeds[this.io.pastValues[l]] = v;
+      hostBytes += (k.data as KvArray).byteLength + (v.data as KvArray).byteLength;
     }
+    // Host K/V fed to the session is uploaded by a device provider (counted on the device path).
+    if (this.kvOnDevice) this.transfers.add('hostToDevice', hostBytes);
     const logitsOf = (out: ort.InferenceSession.OnnxValueMapType): Float32Array =>
       toFloat32(out[this.io.logits].data as KvArray);
+    if (!step.grow && this.kvOnDevice) {
+      // present stays where the session put it (preferredOutputLocation 'gpu-buffer').
+      const out = await this.session.run(feeds, [
+        this.io.logits,
+        ...this.io.presentKeys,
+        ...this.io.presentValues,
+      ]);
+      return {
+        logits: logitsOf(out),
+        presentKeys: [],
+        presentValues: [],
+        presentDevice: new DeviceKv(
+          {
+            keys: this.io.presentKeys.map((n) => out[n]),
+            values: this.io.presentValues.map((n) => out[n]),
+          },
+          this.transfers,
+        ),
+      };
+    }
     if (!step.grow) {
       const names = [...this.io.presentKeys, ...this.io.presentValues];
       const out = await this.session.run(feeds, [this.io.logits, ...names]);
@@ -459,6 +517,16 @@ class OrtDecoderBackend implements DecoderBackend {
       fetches[this.io.presentKeys[l]] = k;
       fetches[this.io.presentValues[l]] = v;
     }
+    if (this.kvOnDevice) {
+      // The shared buffer is host memory bound as input and output: a device provider copies it
+      // in and back out on every run (GroupQueryAttention batches are not device-resident).
+      const bytes = Object.values(fetches).reduce(
+        (n, t) => n + (t ? (t.data as KvArray).byteLength : 0),
+        0,
+      );
+      this.transfers.add('hostToDevice', bytes);
+      this.transfers.add('deviceToHost', bytes);
+    }
     const out = await this.session.run(feeds, fetches);
     return out[this.io.logits].data as KvArray;
   }
@@ -579,6 +647,7 @@ export async function openDecoderSession(
         ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
         graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
       };
+      let source: string | Uint8Array = file;
       let session = await ort.InferenceSession.create(file, sessionOptions);
       let io = discoverIoNames(
         session.inputNames,
@@ -591,13 +660,12 @@ export async function openDecoderSession(
         const bytes = await newKvModel(file, io);
         if (bytes) {
           await session.release();
-          session = await ort.InferenceSession.create(bytes, {
-            ...sessionOptions,
-            // Loaded from bytes: external data files are found beside the original file.
-            extra: {
-              session: { model_external_initializers_file_folder_path: path.dirname(file) },
-            },
-          });
+          source = bytes;
+          // Loaded from bytes: external data files are found beside the original file.
+          sessionOptions.extra = {
+            session: { model_external_initializers_file_folder_path: path.dirname(file) },
+          };
+          session = await ort.InferenceSession.create(bytes, sessionOptions);
           io = discoverIoNames(
             session.inputNames,
             session.outputNames,
@@ -608,10 +676,22 @@ export async function openDecoderSession(
         }
       }
       const kvType = kvTypeOf(session.inputMetadata, io.pastKeys);
+      const kvOnDevice = kvOnDeviceFor(options.kvOnDevice, ep);
+      if (kvOnDevice) {
+        // Opened again now that the present outputs' names are known: they stay on the device
+        // (on the CPU provider there is no device memory and they come back as CPU tensors).
+        await session.release();
+        sessionOptions.preferredOutputLocation = Object.fromEntries(
+          [...io.presentKeys, ...io.presentValues].map((n) => [n, 'gpu-buffer' as const]),
+        );
+        session = await (typeof source === 'string'
+          ? ort.InferenceSession.create(source, sessionOptions)
+          : ort.InferenceSession.create(source, sessionOptions));
+      }
       logger?.log(
-        `reasoning model ${file} opened on execution provider ${ep} (${format.exporter}, ${format.attention} attention, ${kvType} K/V)`,
+        `reasoning model ${file} opened on execution provider ${ep} (${format.exporter}, ${format.attention} attention, ${kvType} K/V${kvOnDevice ? ', K/V kept on the device' : ''})`,
       );
-      return new OrtDecoderBackend(session, io, spec, ep, kvType, format, derived);
+      return new OrtDecoderBackend(session, io, spec, ep, kvType, format, derived, kvOnDevice);
     } catch (err) {
       if (err instanceof DecoderSignatureError) throw err;
       lastError = err;
