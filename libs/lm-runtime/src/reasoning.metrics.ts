@@ -46,12 +46,12 @@ export class ReasoningMetrics implements KvCacheObserver {
     });
     this.deviceToHostBytes = new Counter({
       name: 'reasoning_kv_device_to_host_bytes_total',
-      help: 'K/V bytes downloaded from the session before JS rearranged them (REASONING_KV_ON_DEVICE)',
+      help: 'K/V bytes fetched from the device: outputs, or downloads to rearrange device-resident K/V',
       registers,
     });
     this.hostToDeviceBytes = new Counter({
       name: 'reasoning_kv_host_to_device_bytes_total',
-      help: 'Host K/V bytes fed to the session on the device-resident path (uploaded by a device provider)',
+      help: 'Host K/V bytes fed to a device execution provider (uploaded)',
       registers,
     });
     this.batchSize = new Histogram({

@@ -22,10 +22,11 @@ export interface KvTensors {
 export type TransferDirection = 'deviceToHost' | 'hostToDevice';
 
 /**
- * K/V bytes that cross between host and device on the device-resident path: downloads before
- * the engine rearranges K/V in JS (a row joins a batch, compaction, rewind, window trim), and
- * host K/V fed to the session (uploaded by a device execution provider). On the CPU execution
- * provider nothing crosses, and the same events are counted as the bytes a device would move.
+ * K/V bytes that cross between host and device: host K/V fed to the session (uploaded by a
+ * device execution provider), K/V outputs fetched to host, and the downloads the device-resident
+ * path makes before the engine rearranges K/V in JS (a row joins a batch, compaction, rewind,
+ * window trim). Counted on a device provider, and on the device-resident path forced on the CPU
+ * provider, where nothing crosses and the figures are the bytes a device would move.
  */
 export class KvTransferMeter {
   deviceToHostBytes = 0;

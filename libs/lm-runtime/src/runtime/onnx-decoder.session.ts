@@ -72,7 +72,8 @@ export interface DecoderBackend {
   readonly layout?: DecoderLayout;
   /**
    * K/V stays as the session's tensors (StepOutputs.presentDevice; PackedStep.pastDevice fed as
-   * is); host K/V fed and device K/V downloaded are counted in `transfers`.
+   * is). `transfers` counts K/V crossing between host and device: on a device provider whatever
+   * the path, and on the device path forced on CPU (what a device would move).
    */
   readonly kvOnDevice?: boolean;
   readonly transfers?: KvTransferMeter;
@@ -321,8 +322,8 @@ class OrtDecoderBackend implements DecoderBackend {
       feeds[this.io.pastValues[l]] = v;
       hostBytes += (k.data as KvArray).byteLength + (v.data as KvArray).byteLength;
     }
-    // Host K/V fed to the session is uploaded by a device provider (counted on the device path).
-    if (this.kvOnDevice) this.transfers.add('hostToDevice', hostBytes);
+    // Host K/V fed to the session is uploaded by a device provider.
+    if (this.countsTransfers) this.transfers.add('hostToDevice', hostBytes);
     const logitsOf = (out: ort.InferenceSession.OnnxValueMapType): Float32Array =>
       toFloat32(out[this.io.logits].data as KvArray);
     if (!step.grow && this.kvOnDevice) {
@@ -348,6 +349,7 @@ class OrtDecoderBackend implements DecoderBackend {
     if (!step.grow) {
       const names = [...this.io.presentKeys, ...this.io.presentValues];
       const out = await this.session.run(feeds, [this.io.logits, ...names]);
+      this.countFetched(out, names);
       const kv = (n: string): Float32Array => this.adopt(out[n].data as KvArray);
       return {
         logits: logitsOf(out),
@@ -364,6 +366,7 @@ class OrtDecoderBackend implements DecoderBackend {
         ...this.io.newKeys,
         ...this.io.newValues,
       ]);
+      this.countFetched(out, [...this.io.newKeys, ...this.io.newValues]);
       const fresh = (names: string[], buffers: readonly Float32Array[]): Float32Array[] =>
         names.map((n, l) => {
           const data = out[n].data as KvArray;
@@ -379,6 +382,21 @@ class OrtDecoderBackend implements DecoderBackend {
       };
     }
     throw new Error('a growing step needs present_new outputs or GroupQueryAttention');
+  }
+
+  /**
+   * Whether K/V crossing between host and device is counted: on a device provider (where it
+   * does cross), and on the device-resident path forced on CPU (the bytes a device would move).
+   */
+  private get countsTransfers(): boolean {
+    return this.kvOnDevice || this.executionProvider !== 'cpu';
+  }
+
+  /** K/V outputs fetched to host memory: copied off the device by a device provider. */
+  private countFetched(out: ort.InferenceSession.OnnxValueMapType, names: readonly string[]): void {
+    if (!this.countsTransfers) return;
+    const bytes = names.reduce((n, name) => n + (out[name].data as KvArray).byteLength, 0);
+    this.transfers.add('deviceToHost', bytes);
   }
 
   private boundTensor(data: KvArray, dims: number[]): ort.Tensor {
@@ -517,7 +535,7 @@ class OrtDecoderBackend implements DecoderBackend {
       fetches[this.io.presentKeys[l]] = k;
       fetches[this.io.presentValues[l]] = v;
     }
-    if (this.kvOnDevice) {
+    if (this.countsTransfers) {
       // The shared buffer is host memory bound as input and output: a device provider copies it
       // in and back out on every run (GroupQueryAttention batches are not device-resident).
       const bytes = Object.values(fetches).reduce(
