@@ -535,18 +535,49 @@ class OrtDecoderBackend implements DecoderBackend {
       fetches[this.io.presentKeys[l]] = k;
       fetches[this.io.presentValues[l]] = v;
     }
-    if (this.countsTransfers) {
-      // The shared buffer is host memory bound as input and output: a device provider copies it
-      // in and back out on every run (GroupQueryAttention batches are not device-resident).
-      const bytes = Object.values(fetches).reduce(
-        (n, t) => n + (t ? (t.data as KvArray).byteLength : 0),
-        0,
-      );
-      this.transfers.add('hostToDevice', bytes);
+    // The shared buffer is host memory bound as input and output: a device provider copies it
+    // in and back out on every run (GroupQueryAttention batches are not device-resident).
+    const bytes = Object.values(fetches).reduce(
+      (n, t) => n + (t ? (t.data as KvArray).byteLength : 0),
+      0,
+    );
+    if (this.countsTransfers) this.transfers.add('hostToDevice', bytes);
+    const out = await this.session.run(feeds, fetches);
+    if (this.kvOnDevice) {
+      // Outputs with a preferred location ('gpu-buffer') are written to buffers of onnxruntime's
+      // own, not to the bound ones (measured on the CPU provider): copied back into the buffer.
+      let fetched = 0;
+      for (const name of [...this.io.presentKeys, ...this.io.presentValues]) {
+        const bound = fetches[name] as ort.Tensor;
+        fetched += await this.copyBack(out[name], bound.data as KvArray, count, C);
+      }
+      this.transfers.add('deviceToHost', fetched);
+    } else if (this.countsTransfers) {
       this.transfers.add('deviceToHost', bytes);
     }
-    const out = await this.session.run(feeds, fetches);
     return out[this.io.logits].data as KvArray;
+  }
+
+  /**
+   * Copies a present output into the shared buffer rows it was meant to be written to
+   * ([count, H, C, D]; the output's time axis may differ), then frees it. Returns its bytes.
+   */
+  private async copyBack(
+    present: ort.Tensor,
+    into: KvArray,
+    count: number,
+    capacity: number,
+  ): Promise<number> {
+    const data = (await present.getData()) as KvArray;
+    if (data !== into) {
+      const D = this.spec.headDim;
+      const T = present.dims[2];
+      const n = Math.min(T, capacity) * D;
+      for (let bh = 0; bh < count * this.spec.numKvHeads; bh++)
+        into.set(data.subarray(bh * T * D, bh * T * D + n), bh * capacity * D);
+    }
+    present.dispose();
+    return data.byteLength;
   }
 
   /** Copies each row's real past slots to slots [0, length) of a new right-aligned buffer. */

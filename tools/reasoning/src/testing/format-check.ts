@@ -21,6 +21,10 @@ export interface FormatCheck {
   readonly prefillTokensPerSecond: number;
   /** Greedy decoding, one row. */
   readonly decodeTokensPerSecond: number;
+  /** Whether K/V stayed as the session's tensors (REASONING_KV_ON_DEVICE). */
+  readonly kvOnDevice: boolean;
+  /** K/V tensors the session returned that were still live when the check ended. */
+  readonly liveKvTensors: number;
 }
 
 const SYSTEM = 'You are a risk analyst. Judge the portfolio risk after each event.';
@@ -30,7 +34,15 @@ export const FORMAT_CHECK_OPTIONS = [' LOW', ' MEDIUM', ' HIGH', ' CRITICAL risk
 
 export async function checkModelFolder(
   dir: string,
-  opts: { executionProviders?: readonly string[]; decodeTokens?: number } = {},
+  opts: {
+    executionProviders?: readonly string[];
+    decodeTokens?: number;
+    /**
+     * The device-resident K/V path (default: auto, on for a device provider); forced `true` on
+     * the CPU provider it also makes any read of K/V not downloaded first throw.
+     */
+    kvOnDevice?: boolean;
+  } = {},
 ): Promise<FormatCheck> {
   const eps = opts.executionProviders ?? ['cpu'];
   const base = testConfig({ maxStepTokens: 16, maxBatch: 8, maxWaitMs: 20 });
@@ -41,8 +53,10 @@ export async function checkModelFolder(
       ...base.session,
       executionProviders: eps,
       requireAccelerator: eps.some((ep) => ep !== 'cpu'),
+      ...(opts.kvOnDevice !== undefined ? { kvOnDevice: opts.kvOnDevice } : {}),
     },
   });
+  if (opts.kvOnDevice && engine.executionProvider === 'cpu') engine.transfers.emulateDevice = true;
   try {
     let maxLogitDiff = 0;
     const compare = async (id: string): Promise<void> => {
@@ -98,6 +112,8 @@ export async function checkModelFolder(
       largestBatch: Math.max(...engine.batchHistory),
       prefillTokensPerSecond: prefillMs > 0 ? (prefillTokens * 1000) / prefillMs : 0,
       decodeTokensPerSecond: decode.timings.tokensPerSecond,
+      kvOnDevice: engine.kvOnDevice,
+      liveKvTensors: engine.transfers.liveTensors,
     };
   } finally {
     await engine.close();
