@@ -208,13 +208,15 @@ describe('device-resident K/V (forced on the CPU execution provider)', () => {
       expect(running[1].tokens).toEqual(generated[1].tokens.slice(0, 8));
       expect(late?.tokens).toEqual(generated[2].tokens.slice(0, 4));
 
-      // Nothing leaks: forgetting every context leaves only the shared root's tensors.
+      // Nothing leaks: forgetting every context leaves only the shared root's tensors, and
+      // closing the engine frees those before the session is released.
       for (const id of ids) batched.forget(id);
       const L = batched.spec.numLayers;
       expect(batched.transfers.liveTensors).toBe(2 * L);
     } finally {
       await batched.close();
     }
+    expect(batched.transfers.liveTensors).toBe(0);
   });
 
   it('scores options on branches without keeping their K/V', async () => {

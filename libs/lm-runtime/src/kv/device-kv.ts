@@ -82,6 +82,8 @@ export class DeviceKv {
   constructor(
     readonly tensors: KvTensors,
     private readonly meter: KvTransferMeter,
+    /** Told once the tensors are disposed (the session's owner forgets them). */
+    private readonly onDispose?: (kv: DeviceKv) => void,
   ) {
     meter.liveTensors += tensors.keys.length + tensors.values.length;
   }
@@ -148,6 +150,7 @@ export class DeviceKv {
     const n = this.tensors.keys.length + this.tensors.values.length;
     this.meter.liveTensors -= n;
     this.meter.disposedTensors += n;
+    this.onDispose?.(this);
   }
 
   private assertLive(): void {

@@ -217,6 +217,8 @@ class OrtDecoderBackend implements DecoderBackend {
   private readonly halves = new WeakMap<Float32Array, { half: Uint16Array; filled?: number }>();
   /** GroupQueryAttention buffers of growing batches, by the engine's buffer. */
   private readonly rightAligned = new WeakMap<object, RightAlignedKv>();
+  /** Device-resident K/V not disposed yet: freed before the session is released. */
+  private readonly liveKv = new Set<DeviceKv>();
 
   constructor(
     private readonly session: ort.InferenceSession,
@@ -251,6 +253,8 @@ class OrtDecoderBackend implements DecoderBackend {
   }
 
   async release(): Promise<void> {
+    // Tensors of a released session must not outlive it (their memory is its allocator's).
+    for (const kv of [...this.liveKv]) kv.dispose();
     await this.session.release();
   }
 
@@ -337,12 +341,15 @@ class OrtDecoderBackend implements DecoderBackend {
         logits: logitsOf(out),
         presentKeys: [],
         presentValues: [],
-        presentDevice: new DeviceKv(
-          {
-            keys: this.io.presentKeys.map((n) => out[n]),
-            values: this.io.presentValues.map((n) => out[n]),
-          },
-          this.transfers,
+        presentDevice: this.track(
+          new DeviceKv(
+            {
+              keys: this.io.presentKeys.map((n) => out[n]),
+              values: this.io.presentValues.map((n) => out[n]),
+            },
+            this.transfers,
+            (kv) => this.liveKv.delete(kv),
+          ),
         ),
       };
     }
@@ -382,6 +389,11 @@ class OrtDecoderBackend implements DecoderBackend {
       };
     }
     throw new Error('a growing step needs present_new outputs or GroupQueryAttention');
+  }
+
+  private track(kv: DeviceKv): DeviceKv {
+    this.liveKv.add(kv);
+    return kv;
   }
 
   /**

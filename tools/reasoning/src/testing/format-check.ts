@@ -23,8 +23,6 @@ export interface FormatCheck {
   readonly decodeTokensPerSecond: number;
   /** Whether K/V stayed as the session's tensors (REASONING_KV_ON_DEVICE). */
   readonly kvOnDevice: boolean;
-  /** K/V tensors the session returned that were still live when the check ended. */
-  readonly liveKvTensors: number;
 }
 
 const SYSTEM = 'You are a risk analyst. Judge the portfolio risk after each event.';
@@ -113,7 +111,6 @@ export async function checkModelFolder(
       prefillTokensPerSecond: prefillMs > 0 ? (prefillTokens * 1000) / prefillMs : 0,
       decodeTokensPerSecond: decode.timings.tokensPerSecond,
       kvOnDevice: engine.kvOnDevice,
-      liveKvTensors: engine.transfers.liveTensors,
     };
   } finally {
     await engine.close();
