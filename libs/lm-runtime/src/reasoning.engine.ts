@@ -151,8 +151,8 @@ export class ReasoningEngine {
   /** K/V bytes copied in JS since start (padding, row split, rewind, window trim). */
   readonly copies: CopyMeter;
   /**
-   * Device-resident K/V (REASONING_KV_ON_DEVICE): bytes downloaded before the engine rearranges
-   * K/V in JS and host K/V fed to the session; live and disposed K/V tensors.
+   * K/V bytes between host and device (on a device provider; on CPU only with the device path
+   * forced on, as what a device would move), and live/disposed device K/V tensors.
    */
   readonly transfers: KvTransferMeter;
   /** Whether K/V stays as the session's tensors between steps (docs/reasoning.md § GPU). */
