@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { ReasoningEngine } from '@risk/lm-runtime';
-import { maxAbsDiff, testConfig } from './model-fixture';
+import { emulateDeviceOnCpu, maxAbsDiff, testConfig } from './model-fixture';
 
 /**
  * The checks every downloaded-folder format must pass through the engine: cached against full
@@ -54,7 +54,7 @@ export async function checkModelFolder(
       ...(opts.kvOnDevice !== undefined ? { kvOnDevice: opts.kvOnDevice } : {}),
     },
   });
-  if (opts.kvOnDevice && engine.executionProvider === 'cpu') engine.transfers.emulateDevice = true;
+  emulateDeviceOnCpu(engine);
   try {
     let maxLogitDiff = 0;
     const compare = async (id: string): Promise<void> => {
