@@ -7,7 +7,10 @@
  *  - fp32 vs INT8 latency and resident memory (each in its own child process);
  *  - K/V bytes copied in JS per generated token;
  *  - news reasoning latency (p50, p99) on the shipped reasoner while 32, 64 and 96 portfolios'
- *    move judgements are in flight (bench/reasoning-inflight.ts; alone with `-- --inflight`).
+ *    move judgements are in flight (bench/reasoning-inflight.ts; alone with `-- --inflight`);
+ *  - decode tokens/s with the K/V cache kept on the device (REASONING_KV_ON_DEVICE) on vs off,
+ *    and K/V bytes between host and device per decode step (alone with `-- --kv-device`;
+ *    `--model DIR` picks another model folder for that section).
  * Figures are medians of a few repetitions. Ends with one RESULT line.
  */
 import { execFileSync } from 'node:child_process';
@@ -163,6 +166,149 @@ async function throughput(
   return { evalsPerSec: n / seconds, genTokens, copiedBytes: engine.copies.bytes - copied0 };
 }
 
+interface KvDeviceFigures {
+  rows: number;
+  onDevice: boolean;
+  tokensPerSec: number;
+  steps: number;
+  /** K/V bytes device→host and host→device in the first decode step (contexts packed). */
+  firstD2h: number;
+  firstH2d: number;
+  /** The same per step over the later steps, and JS copies per later step. */
+  d2hPerStep: number;
+  h2dPerStep: number;
+  copiedPerStep: number;
+}
+
+/**
+ * `rows` portfolios, each prefilled alone with `contextTokens`, decode `decodeTokens` tokens
+ * together with the K/V cache kept on the device or not. Bytes are the engine's transfer meter:
+ * on a device provider what crosses PCIe; on CPU nothing crosses with the path off, and with it
+ * forced on the figures are what a device would move.
+ */
+async function kvDeviceRun(
+  dir: string,
+  rows: number,
+  onDevice: boolean,
+  contextTokens: number,
+  decodeTokens: number,
+): Promise<KvDeviceFigures> {
+  const base = config();
+  const engine = await ReasoningEngine.open(dir, {
+    ...base,
+    session: { ...base.session, kvOnDevice: onDevice },
+  });
+  try {
+    const ids = Array.from({ length: rows }, (_, i) => `kvd${i}`);
+    for (const [i, id] of ids.entries())
+      await engine.prefill(id, tokensOf(engine, `kv-device-${i}`, contextTokens));
+    // Warm-up: one short generation, so session start-up costs are not in the figures.
+    await engine.generate(ids[0], { maxTokens: 2, minTokens: 2 });
+    const meters = () => ({
+      d2h: engine.transfers.deviceToHostBytes,
+      h2d: engine.transfers.hostToDeviceBytes,
+      copied: engine.copies.bytes,
+    });
+    const m0 = meters();
+    let m1 = m0;
+    const runs0 = engine.batchHistory.length;
+    let tokens = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      ids.map(async (id, i) => {
+        const g = await engine.generate(id, {
+          maxTokens: decodeTokens,
+          minTokens: decodeTokens,
+          // The second token of the first row: the first decode step (packing) is done.
+          onToken: () => {
+            if (i === 0 && m1 === m0 && engine.batchHistory.length > runs0) m1 = meters();
+          },
+        });
+        tokens += g.tokens.length;
+      }),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    const m2 = meters();
+    const steps = engine.batchHistory.length - runs0;
+    const later = Math.max(1, steps - 1);
+    return {
+      rows,
+      onDevice,
+      tokensPerSec: tokens / seconds,
+      steps,
+      firstD2h: m1.d2h - m0.d2h,
+      firstH2d: m1.h2d - m0.h2d,
+      d2hPerStep: (m2.d2h - m1.d2h) / later,
+      h2dPerStep: (m2.h2d - m1.h2d) / later,
+      copiedPerStep: (m2.copied - m1.copied) / later,
+    };
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Decode with the K/V cache on the device vs on the host, alone and as a 32-row batch. */
+async function kvDeviceSection(dir: string): Promise<KvDeviceFigures[]> {
+  const rowsList = (process.env.BENCH_KV_ROWS ?? '1,32').split(',').map(Number);
+  const contextTokens = Number(process.env.BENCH_KV_CONTEXT ?? 256);
+  const decodeTokens = Number(process.env.BENCH_KV_DECODE ?? 32);
+  console.log(
+    `K/V on the device (${dir}): ${contextTokens}-token contexts, ${decodeTokens} decode ` +
+      `tokens each; bytes are K/V between host and device${EPS.every((p) => p === 'cpu') ? ' (cpu: nothing crosses; with the path forced on, what a device would move)' : ''}`,
+  );
+  const figures: KvDeviceFigures[] = [];
+  for (const rows of rowsList) {
+    for (const onDevice of [false, true]) {
+      const f = await kvDeviceRun(dir, rows, onDevice, contextTokens, decodeTokens);
+      figures.push(f);
+      console.log(
+        `  ${rows} row${rows > 1 ? 's' : ''}, K/V on device ${onDevice ? 'on ' : 'off'}: ` +
+          `${fmt(f.tokensPerSec, 1)} tokens/s over ${f.steps} steps; first step ` +
+          `device→host ${fmt(f.firstD2h, 0)} B, host→device ${fmt(f.firstH2d, 0)} B; then per ` +
+          `step device→host ${fmt(f.d2hPerStep, 0)} B, host→device ${fmt(f.h2dPerStep, 0)} B, ` +
+          `JS copies ${fmt(f.copiedPerStep, 0)} B`,
+      );
+    }
+  }
+  return figures;
+}
+
+function kvDeviceResult(figures: readonly KvDeviceFigures[]): string {
+  return figures
+    .map((f) => {
+      const k = `kv_${f.onDevice ? 'on' : 'off'}_${f.rows}`;
+      return (
+        `${k}_tps=${fmt(f.tokensPerSec, 1)} ${k}_d2h_per_step=${fmt(f.d2hPerStep, 0)} ` +
+        `${k}_h2d_per_step=${fmt(f.h2dPerStep, 0)}`
+      );
+    })
+    .join(' ');
+}
+
+function modelArg(): string | undefined {
+  const i = process.argv.indexOf('--model');
+  return i >= 0 ? path.resolve(process.argv[i + 1]) : undefined;
+}
+
+/** Only the K/V-on-device section (scripts/gpu-check.sh runs it first). */
+async function kvDeviceOnly(): Promise<void> {
+  console.log(`reasoning bench (K/V on device): ${os.cpus().length} CPUs, node ${process.version}`);
+  refuseMissingProviders();
+  const dir = modelArg() ?? (await ensureModel('none'));
+  console.log(`RESULT ${kvDeviceResult(await kvDeviceSection(dir))}`);
+}
+
+/** Exits (code 2) with the reason when a requested execution provider cannot open here. */
+function refuseMissingProviders(): void {
+  for (const ep of EPS) {
+    const problem = executionProviderProblem(ep);
+    if (problem) {
+      console.error(`--ep ${ep}: ${problem}`);
+      process.exit(2);
+    }
+  }
+}
+
 /** Child process: one model's latency and resident memory, isolated from the parent's heap. */
 async function probe(dir: string): Promise<void> {
   const rss0 = process.memoryUsage().rss;
@@ -221,13 +367,7 @@ function runProbe(dir: string): {
 async function main(): Promise<void> {
   const started = performance.now();
   console.log(`reasoning bench: ${os.cpus().length} CPUs, node ${process.version}, reps ${REPS}`);
-  for (const ep of EPS) {
-    const problem = executionProviderProblem(ep);
-    if (problem) {
-      console.error(`--ep ${ep}: ${problem}`);
-      process.exit(2);
-    }
-  }
+  refuseMissingProviders();
   const fp32Dir = await ensureModel('none');
   const int8Dir = await ensureModel('int8');
 
@@ -332,12 +472,16 @@ async function main(): Promise<void> {
 
   // 4. News latency while move judgements are in flight (shipped reasoner).
   const inflight = await newsUnderLoad(SHIPPED_REASONER, config(), IN_FLIGHT, NEWS_PER_RUN);
+
+  // 5. K/V kept on the device vs on the host (decode tokens/s, bytes per step).
+  const kvDevice = await kvDeviceSection(modelArg() ?? fp32Dir);
   console.log(`total bench time ${fmt((performance.now() - started) / 1000)} s`);
   console.log(
     `RESULT kv_speedup_1k=${fmt(kv[1024].fullMs / kv[1024].cachedMs, 2)} ` +
       `kv_speedup_4k=${fmt(kv[4096].fullMs / kv[4096].cachedMs, 2)} batch_gain_32=${fmt(gains[32], 2)} ` +
       `int8_speedup=${fmt(int8Speedup, 2)} int8_mem_ratio=${fmt(int8MemRatio, 3)} ` +
-      `copied_bytes_per_token=${fmt(decodeBatched, 0)} ${inflightResult(inflight)}`,
+      `copied_bytes_per_token=${fmt(decodeBatched, 0)} ${inflightResult(inflight)} ` +
+      kvDeviceResult(kvDevice),
   );
 }
 
@@ -374,7 +518,9 @@ const probeIndex = process.argv.indexOf('--probe');
   ? probe(process.argv[probeIndex + 1])
   : process.argv.includes('--inflight')
     ? inflightOnly()
-    : main()
+    : process.argv.includes('--kv-device')
+      ? kvDeviceOnly()
+      : main()
 ).catch((err: unknown) => {
   console.error(err);
   process.exit(1);

@@ -5,6 +5,7 @@ export * from './tokenizer';
 export * from './text-units';
 export * from './prng';
 export * from './kv/kv-block';
+export * from './kv/device-kv';
 export * from './kv/kv-cache.manager';
 export * from './kv/reuse-plan';
 export * from './runtime/batch-scheduler';

@@ -1,4 +1,5 @@
 import { readReasoningConfig, ReasoningConfigError } from './reasoning.config';
+import { kvOnDeviceFor } from './runtime/onnx-decoder.session';
 
 describe('readReasoningConfig', () => {
   it('reads the provider list and limits', () => {
@@ -32,5 +33,26 @@ describe('readReasoningConfig', () => {
   it('fails fast on a bad value', () => {
     expect(() => readReasoningConfig({ REASONING_MAX_BATCH: '0' })).toThrow(ReasoningConfigError);
     expect(() => readReasoningConfig({ REASONING_GRAPH_OPT: 'max' })).toThrow(ReasoningConfigError);
+  });
+});
+
+describe('REASONING_KV_ON_DEVICE', () => {
+  it('is auto by default (absent from the session options), true/false force it', () => {
+    expect(readReasoningConfig({}).session.kvOnDevice).toBeUndefined();
+    expect(readReasoningConfig({ REASONING_KV_ON_DEVICE: 'auto' }).session.kvOnDevice).toBe(
+      undefined,
+    );
+    expect(readReasoningConfig({ REASONING_KV_ON_DEVICE: 'true' }).session.kvOnDevice).toBe(true);
+    expect(readReasoningConfig({ REASONING_KV_ON_DEVICE: 'false' }).session.kvOnDevice).toBe(false);
+    expect(() => readReasoningConfig({ REASONING_KV_ON_DEVICE: 'gpu' })).toThrow(
+      ReasoningConfigError,
+    );
+  });
+
+  it('auto turns the path on for any provider but cpu', () => {
+    expect(kvOnDeviceFor(undefined, 'cpu')).toBe(false);
+    expect(kvOnDeviceFor('auto', 'cuda')).toBe(true);
+    expect(kvOnDeviceFor(true, 'cpu')).toBe(true);
+    expect(kvOnDeviceFor(false, 'cuda')).toBe(false);
   });
 });

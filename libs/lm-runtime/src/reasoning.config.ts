@@ -57,6 +57,12 @@ export const REASONING_RUNTIME_ENV = {
     .default('false')
     .transform((v) => v === 'true'),
   REASONING_PRIORITY_AGING_STEPS: intFrom(64, 1),
+  // K/V kept as the session's own (device) tensors between steps: auto = when the execution
+  // provider is not cpu; true forces it on any provider (how CPU tests exercise it).
+  REASONING_KV_ON_DEVICE: z
+    .enum(['auto', 'true', 'false'])
+    .default('auto')
+    .transform((v): 'auto' | boolean => (v === 'auto' ? 'auto' : v === 'true')),
 };
 
 /** The validated runtime settings, as the service's config carries them. */
@@ -70,6 +76,8 @@ export interface ReasoningRuntimeSettings {
   readonly reasoningMaxStepTokens: number;
   readonly reasoningPriorityFill: boolean;
   readonly reasoningPriorityAgingSteps: number;
+  /** Optional so configs built before the setting existed still type (absent: `auto`). */
+  readonly reasoningKvOnDevice?: 'auto' | boolean;
 }
 
 /** Validated settings → what `ReasoningEngine.open` takes. */
@@ -79,6 +87,8 @@ export function reasoningRuntimeConfig(s: ReasoningRuntimeSettings): ReasoningRu
       executionProviders: [...s.reasoningEp],
       graphOptimizationLevel: s.reasoningGraphOpt,
       ...(s.reasoningThreads > 0 ? { intraOpNumThreads: s.reasoningThreads } : {}),
+      // Absent means `auto` (the session decides from the provider it opens).
+      ...(typeof s.reasoningKvOnDevice === 'boolean' ? { kvOnDevice: s.reasoningKvOnDevice } : {}),
     },
     budgetBytes: s.reasoningKvBudgetMb * 1024 * 1024,
     maxBatch: s.reasoningMaxBatch,
@@ -110,5 +120,6 @@ export function readReasoningConfig(env: NodeJS.ProcessEnv = process.env): Reaso
     reasoningMaxStepTokens: e.REASONING_MAX_STEP_TOKENS,
     reasoningPriorityFill: e.REASONING_PRIORITY_FILL,
     reasoningPriorityAgingSteps: e.REASONING_PRIORITY_AGING_STEPS,
+    reasoningKvOnDevice: e.REASONING_KV_ON_DEVICE,
   });
 }

@@ -8,6 +8,7 @@ import {
   truncateToPosition,
 } from './kv/kv-block';
 import { CachedContext, KvCacheManager, KvCacheStats, KvLease } from './kv/kv-cache.manager';
+import { downloadKv, dropKv, holdKv, KvTransferMeter } from './kv/device-kv';
 import { planReuse } from './kv/reuse-plan';
 import { readModelSpec } from './formats/model-format';
 import { kvBytesPerToken, ModelSpec } from './model-spec';
@@ -17,7 +18,15 @@ import { BatchScheduler, type SubmitOptions } from './runtime/batch-scheduler';
 import { KeyedSerial } from './runtime/keyed-serial';
 import { DecoderBackend, openDecoderSession, SessionLogger } from './runtime/onnx-decoder.session';
 import { argmax, optionLogProb, softmax } from './runtime/option-scoring';
-import { packStep, RowResult, rowsCompatible, StepRow, unpackRow } from './runtime/step-packing';
+import {
+  packStep,
+  pastReadInJs,
+  RowResult,
+  rowsCompatible,
+  StepOutputs,
+  StepRow,
+  unpackRow,
+} from './runtime/step-packing';
 import { currentStepContext, withStepSignal } from './runtime/step-context';
 import { chunkText } from './text-units';
 import { loadTokenizer, TextTokenizer } from './tokenizer';
@@ -92,7 +101,10 @@ export class ReasoningError extends Error {
   }
 }
 
-/** A computed context held in hand, whether or not the cache could keep it. */
+/**
+ * A computed context held in hand, whether or not the cache could keep it. Whoever gets one
+ * holds its block once (device-kv's holdKv) and lets go of it with dropKv after use.
+ */
 interface Materialized {
   readonly ctx: CachedContext;
   readonly timings: ReasoningTimings;
@@ -120,6 +132,14 @@ function hashTokens(tokens: readonly number[]): string {
  */
 const GROW_HEADROOM = 64;
 
+/**
+ * Slots a generation branch of a sliding-window model may hold beyond G + W - 1 before it is
+ * trimmed, on the device-resident path: the graph masks keys outside the window by position
+ * (keeping more is allowed), so the download + upload of a trim is paid once per this many
+ * steps instead of every step. Stored contexts are always trimmed to G + W - 1.
+ */
+const WINDOW_SLACK = 64;
+
 /** Steps a lower-priority step request waits before it counts one priority higher. */
 const AGING_STEPS = 64;
 
@@ -130,6 +150,13 @@ export class ReasoningEngine {
   readonly cache: KvCacheManager;
   /** K/V bytes copied in JS since start (padding, row split, rewind, window trim). */
   readonly copies: CopyMeter;
+  /**
+   * K/V bytes between host and device (on a device provider; on CPU only with the device path
+   * forced on, as what a device would move), and live/disposed device K/V tensors.
+   */
+  readonly transfers: KvTransferMeter;
+  /** Whether K/V stays as the session's tensors between steps (docs/reasoning.md § GPU). */
+  readonly kvOnDevice: boolean;
   readonly metrics: ReasoningMetrics;
   private readonly scheduler: BatchScheduler<StepRow, RowResult>;
   private readonly contexts = new Map<string, number[]>();
@@ -146,7 +173,13 @@ export class ReasoningEngine {
     this.metrics = options.metrics ?? new ReasoningMetrics();
     const metrics = this.metrics;
     this.copies = new CopyMeter((bytes) => metrics.copied(bytes));
-    this.cache = new KvCacheManager(options.budgetBytes, this.metrics);
+    this.kvOnDevice = backend.kvOnDevice ?? false;
+    this.transfers = backend.transfers ?? new KvTransferMeter();
+    this.transfers.observe((direction, bytes) => metrics.transferred(direction, bytes));
+    this.cache = new KvCacheManager(options.budgetBytes, this.metrics, {
+      retain: holdKv,
+      release: dropKv,
+    });
     this.metrics.bindStats(() => this.cache.stats());
     this.bytesPerToken = kvBytesPerToken(spec);
     this.scheduler = new BatchScheduler((rows) => this.runRows(rows), {
@@ -158,6 +191,10 @@ export class ReasoningEngine {
       strict: options.strictPriority ?? true,
       // Move steps still advance, one step in AGING_STEPS, under a flood of news steps.
       agingSteps: options.priorityAgingSteps ?? AGING_STEPS,
+      // A step result nobody will take (its request was aborted) lets go of its K/V.
+      discard: (r) => {
+        if (r.block) dropKv(r.block);
+      },
     });
   }
 
@@ -201,8 +238,17 @@ export class ReasoningEngine {
     return this.scheduler.history;
   }
 
-  stats(): KvCacheStats & { copiedBytes: number } {
-    return { ...this.cache.stats(), copiedBytes: this.copies.bytes };
+  stats(): KvCacheStats & {
+    copiedBytes: number;
+    deviceToHostBytes: number;
+    hostToDeviceBytes: number;
+  } {
+    return {
+      ...this.cache.stats(),
+      copiedBytes: this.copies.bytes,
+      deviceToHostBytes: this.transfers.deviceToHostBytes,
+      hostToDeviceBytes: this.transfers.hostToDeviceBytes,
+    };
   }
 
   /** Releases the session; later calls wait for the same release (a session is freed once). */
@@ -298,65 +344,74 @@ export class ReasoningEngine {
     const prompt = opts.prompt ? this.encode(opts.prompt) : [];
     return this.withContext(key, async ({ ctx, timings }, started) => {
       let block = ctx.block;
-      let logits = ctx.lastLogits as Float32Array;
-      let pos = ctx.tokens.length;
-      const tp = performance.now();
-      if (prompt.length > 0) {
-        const r = await this.compute(block, prompt, pos);
-        block = r.block;
-        logits = r.lastLogits;
-        pos += prompt.length;
-      }
-      const promptMs = performance.now() - tp;
-      const out: number[] = [];
-      let text = '';
-      let stoppedBy: GenerateResult['stoppedBy'] = 'maxTokens';
-      let firstAt = 0;
-      const decodeStart = performance.now();
-      while (out.length < opts.maxTokens) {
-        // Like HF min_new_tokens: eos cannot end the text before minTokens.
-        const next =
-          out.length < (opts.minTokens ?? 0)
-            ? argmax(logits, this.spec.eosTokenIds)
-            : argmax(logits);
-        if (this.spec.eosTokenIds.includes(next)) {
-          stoppedBy = 'eos';
-          break;
-        }
-        out.push(next);
-        text = this.tokenizer.decode(out);
-        if (out.length === 1) firstAt = performance.now();
-        opts.onToken?.(next, text);
-        const hit = (opts.stop ?? []).find((s) => s.length > 0 && text.includes(s));
-        if (hit !== undefined) {
-          text = text.slice(0, text.indexOf(hit));
-          stoppedBy = 'stop';
-          break;
-        }
-        // A model without a sliding window cannot go past its position table.
-        if (
-          out.length >= opts.maxTokens ||
-          (!this.spec.slidingWindow && pos >= this.spec.maxPositions)
-        ) {
-          break;
-        }
-        const r = await this.compute(block, [next], pos++);
-        block = r.block;
-        logits = r.lastLogits;
-      }
-      const decodeMs = performance.now() - decodeStart;
-      return {
-        text,
-        tokens: out,
-        stoppedBy,
-        timings: {
-          cachedTokens: timings.cachedTokens,
-          newTokens: timings.newTokens + prompt.length + Math.max(0, out.length - 1),
-          prefillMs: timings.prefillMs + promptMs,
-          timeToFirstTokenMs: (out.length > 0 ? firstAt : performance.now()) - started,
-          tokensPerSecond: decodeMs > 0 ? (out.length * 1000) / decodeMs : 0,
-        },
+      // The branch's own blocks (not the context's) are let go of as the next one replaces them.
+      const advance = (next: KvBlock): void => {
+        if (block !== ctx.block) dropKv(block);
+        block = next;
       };
+      try {
+        let logits = ctx.lastLogits as Float32Array;
+        let pos = ctx.tokens.length;
+        const tp = performance.now();
+        if (prompt.length > 0) {
+          const r = await this.compute(block, prompt, pos, this.windowSlack);
+          advance(r.block);
+          logits = r.lastLogits;
+          pos += prompt.length;
+        }
+        const promptMs = performance.now() - tp;
+        const out: number[] = [];
+        let text = '';
+        let stoppedBy: GenerateResult['stoppedBy'] = 'maxTokens';
+        let firstAt = 0;
+        const decodeStart = performance.now();
+        while (out.length < opts.maxTokens) {
+          // Like HF min_new_tokens: eos cannot end the text before minTokens.
+          const next =
+            out.length < (opts.minTokens ?? 0)
+              ? argmax(logits, this.spec.eosTokenIds)
+              : argmax(logits);
+          if (this.spec.eosTokenIds.includes(next)) {
+            stoppedBy = 'eos';
+            break;
+          }
+          out.push(next);
+          text = this.tokenizer.decode(out);
+          if (out.length === 1) firstAt = performance.now();
+          opts.onToken?.(next, text);
+          const hit = (opts.stop ?? []).find((s) => s.length > 0 && text.includes(s));
+          if (hit !== undefined) {
+            text = text.slice(0, text.indexOf(hit));
+            stoppedBy = 'stop';
+            break;
+          }
+          // A model without a sliding window cannot go past its position table.
+          if (
+            out.length >= opts.maxTokens ||
+            (!this.spec.slidingWindow && pos >= this.spec.maxPositions)
+          ) {
+            break;
+          }
+          const r = await this.compute(block, [next], pos++, this.windowSlack);
+          advance(r.block);
+          logits = r.lastLogits;
+        }
+        const decodeMs = performance.now() - decodeStart;
+        return {
+          text,
+          tokens: out,
+          stoppedBy,
+          timings: {
+            cachedTokens: timings.cachedTokens,
+            newTokens: timings.newTokens + prompt.length + Math.max(0, out.length - 1),
+            prefillMs: timings.prefillMs + promptMs,
+            timeToFirstTokenMs: (out.length > 0 ? firstAt : performance.now()) - started,
+            tokensPerSecond: decodeMs > 0 ? (out.length * 1000) / decodeMs : 0,
+          },
+        };
+      } finally {
+        if (block !== ctx.block) dropKv(block);
+      }
     });
   }
 
@@ -452,9 +507,11 @@ export class ReasoningEngine {
     };
     const packed = packStep([step]);
     const out = await this.backend.run(packed);
-    return unpackRow(packed, [step], 0, out).logits.slice(
+    const logits = unpackRow(packed, [step], 0, out).logits.slice(
       (tokens.length - 1) * this.spec.vocabSize,
     );
+    disposeUnheld(out);
+    return logits;
   }
 
   /** The key's context logits after its last token, materializing the context if needed. */
@@ -482,7 +539,8 @@ export class ReasoningEngine {
       this.contexts.set(key, target);
       const lease = this.cache.acquire(key);
       try {
-        const { timings } = await this.materialize(lease, target);
+        const { ctx, timings } = await this.materialize(lease, target);
+        dropKv(ctx.block);
         return { contextTokens: target.length, timings };
       } finally {
         lease.release();
@@ -501,7 +559,12 @@ export class ReasoningEngine {
       if (!target) throw new ReasoningError('NO_CONTEXT', `no context set for ${key}`);
       const lease = this.cache.acquire(key);
       try {
-        return await fn(await this.materialize(lease, target), started);
+        const m = await this.materialize(lease, target);
+        try {
+          return await fn(m, started);
+        } finally {
+          dropKv(m.ctx.block);
+        }
       } finally {
         lease.release();
       }
@@ -512,6 +575,8 @@ export class ReasoningEngine {
   private async materialize(lease: KvLease, target: readonly number[]): Promise<Materialized> {
     const t0 = performance.now();
     const plan = planReuse(target, lease.context, this.bestRoot(target), this.spec.slidingWindow);
+    // Held while in use here: the cache may let go of it meanwhile (reserveReplacing).
+    if (plan.source) holdKv(plan.source.block);
     if (plan.exact && plan.source) {
       this.cache.recordTokens(target.length, target.length, 0);
       return {
@@ -525,18 +590,29 @@ export class ReasoningEngine {
         },
       };
     }
-    const base = plan.source
-      ? truncateToPosition(plan.source.block, plan.reuse, this.copies)
-      : emptyBlock(this.spec.numLayers, this.spec.numKvHeads, this.spec.headDim);
     const sw = this.spec.slidingWindow;
     const finalSlots = sw
       ? Math.min(target.length, sw.globalTokens + sw.window - 1)
       : target.length;
-    const keep = lease.reserveReplacing(finalSlots * this.bytesPerToken);
     const suffix = target.slice(plan.reuse);
-    const { block, lastLogits } = await this.compute(base, suffix, plan.reuse);
+    let computed: { block: KvBlock; lastLogits: Float32Array };
+    let keep: boolean;
+    try {
+      const base = plan.source
+        ? await this.truncate(plan.source.block, plan.reuse)
+        : emptyBlock(this.spec.numLayers, this.spec.numKvHeads, this.spec.headDim);
+      keep = lease.reserveReplacing(finalSlots * this.bytesPerToken);
+      computed = await this.compute(base, suffix, plan.reuse);
+    } finally {
+      if (plan.source) dropKv(plan.source.block);
+    }
+    const { lastLogits } = computed;
     // The cache stores compact blocks only, so its byte count is exact.
-    const ctx: CachedContext = { tokens: [...target], block: compactBlock(block), lastLogits };
+    const ctx: CachedContext = {
+      tokens: [...target],
+      block: await this.compact(computed.block),
+      lastLogits,
+    };
     if (keep) lease.commit(ctx);
     this.cache.recordTokens(target.length, plan.reuse, suffix.length);
     const ms = performance.now() - t0;
@@ -582,8 +658,14 @@ export class ReasoningEngine {
       flight = withStepSignal(undefined, async () => {
         const empty = emptyBlock(this.spec.numLayers, this.spec.numKvHeads, this.spec.headDim);
         const { block, lastLogits } = await this.compute(empty, system, 0);
-        const root: CachedContext = { tokens: [...system], block: compactBlock(block), lastLogits };
+        const root: CachedContext = {
+          tokens: [...system],
+          block: await this.compact(block),
+          lastLogits,
+        };
         this.cache.setRoot(key, root);
+        // The cache holds it now, or nothing does (it did not fit).
+        dropKv(root.block);
         this.cache.recordTokens(system.length, 0, system.length);
         return root;
       });
@@ -593,40 +675,83 @@ export class ReasoningEngine {
     await flight;
   }
 
-  /** Runs new tokens after `past` in steps of at most maxStepTokens; returns the extended cache. */
+  /**
+   * Runs new tokens after `past` in steps of at most maxStepTokens; returns the extended cache
+   * (under a sliding window trimmed once it holds more than `windowSlack` extra slots).
+   */
   private async compute(
     past: KvBlock,
     tokens: readonly number[],
     startPos: number,
+    windowSlack = 0,
   ): Promise<{ block: KvBlock; lastLogits: Float32Array }> {
     let block = past;
     let lastLogits = new Float32Array(0);
     const step = this.options.maxStepTokens;
-    for (let i = 0; i < tokens.length; i += step) {
-      const chunk = tokens.slice(i, i + step);
-      const res = await this.scheduler.submit(
-        {
-          past: block,
-          tokens: chunk,
-          positions: chunk.map((_, j) => startPos + i + j),
-        },
-        this.stepOptions(),
-      );
-      block = this.trimToWindow(res.block as KvBlock);
-      // A copy, so the cache does not keep the whole [S, V] logits buffer alive.
-      lastLogits = res.logits.slice((chunk.length - 1) * this.spec.vocabSize);
+    try {
+      for (let i = 0; i < tokens.length; i += step) {
+        const chunk = tokens.slice(i, i + step);
+        const res = await this.scheduler.submit(
+          {
+            past: block,
+            tokens: chunk,
+            positions: chunk.map((_, j) => startPos + i + j),
+          },
+          this.stepOptions(),
+        );
+        const next = await this.trimToWindow(res.block as KvBlock, windowSlack);
+        // An intermediate block of this call is let go of once the next one is computed.
+        if (block !== past) dropKv(block);
+        block = next;
+        // A copy, so the cache does not keep the whole [S, V] logits buffer alive.
+        lastLogits = res.logits.slice((chunk.length - 1) * this.spec.vocabSize);
+      }
+    } catch (err) {
+      if (block !== past) dropKv(block);
+      throw err;
     }
     return { block, lastLogits };
   }
 
-  /** Under a sliding window keeps only the first G and the last W-1 positions. */
-  private trimToWindow(block: KvBlock): KvBlock {
+  /** A rewind to the slots before `position`; device K/V is downloaded only when slots go. */
+  private async truncate(block: KvBlock, position: number): Promise<KvBlock> {
+    const kept = block.positions.findIndex((p) => p >= position);
+    if (kept < 0) return block;
+    await downloadKv(block);
+    return truncateToPosition(block, position, this.copies);
+  }
+
+  /**
+   * The block as the cache stores it (its own K/V only). A row of a batch is gathered in JS
+   * (downloaded first on the device path) and the row's hold on the batch is let go of; a
+   * single row's block (device tensors included) is kept as it is.
+   */
+  private async compact(block: KvBlock): Promise<KvBlock> {
+    if (!block.view) return block;
+    await downloadKv(block);
+    const compact = compactBlock(block);
+    dropKv(block);
+    return compact;
+  }
+
+  /** Slots a generation branch may hold past the window before a trim (see WINDOW_SLACK). */
+  private get windowSlack(): number {
+    return this.kvOnDevice ? WINDOW_SLACK : 0;
+  }
+
+  /**
+   * Under a sliding window keeps only the first G and the last W-1 positions, once the block
+   * holds more than `slack` slots beyond them.
+   */
+  private async trimToWindow(block: KvBlock, slack = 0): Promise<KvBlock> {
     const sw = this.spec.slidingWindow;
     if (!sw) return block;
     const bound = sw.globalTokens + sw.window - 1;
-    if (block.length <= bound) return block;
+    if (block.length <= bound + slack) return block;
     const g = Math.min(sw.globalTokens, block.length);
-    return selectSlots(
+    // The device path downloads the block (counted); the trimmed copy is a host block.
+    await downloadKv(block);
+    const trimmed = selectSlots(
       block,
       [
         { start: 0, end: g },
@@ -634,6 +759,8 @@ export class ReasoningEngine {
       ].filter((r) => r.end > r.start),
       this.copies,
     );
+    if (trimmed !== block) dropKv(block);
+    return trimmed;
   }
 
   /** The current call's step priority and signal, for the scheduler. */
@@ -643,12 +770,32 @@ export class ReasoningEngine {
   }
 
   private async runRows(rows: StepRow[]): Promise<RowResult[]> {
-    const packed = packStep(rows, this.copies, {
-      headroom: this.backend.hasNewKv ? GROW_HEADROOM : 0,
-    });
+    // Device K/V is downloaded (counted) only when packing reads it: a row joins a batch, or a
+    // row of an earlier batch goes on alone.
+    if (this.kvOnDevice && pastReadInJs(rows)) {
+      await Promise.all(rows.map((r) => downloadKv(r.past)));
+    }
+    const packed = packStep(rows, this.copies, { headroom: this.growsBatches ? GROW_HEADROOM : 0 });
     const t0 = performance.now();
     const out = await this.backend.run(packed);
     this.metrics.step(rows.length, (performance.now() - t0) / 1000);
-    return rows.map((_, b) => unpackRow(packed, rows, b, out, this.copies));
+    const results = rows.map((_, b) => unpackRow(packed, rows, b, out, this.copies));
+    disposeUnheld(out);
+    return results;
   }
+
+  /**
+   * Whether a batch grows its own host buffer (present_new). Not on the device path with
+   * concat attention, where feeding the device-resident `present` back beats uploading the
+   * buffer every step; GroupQueryAttention batches keep their shared host buffer either way.
+   */
+  private get growsBatches(): boolean {
+    if (!this.backend.hasNewKv) return false;
+    return !this.kvOnDevice || this.backend.layout?.newKv === 'shared-buffer';
+  }
+}
+
+/** A step's device K/V that no row kept (option scoring branches, a reference run): freed. */
+function disposeUnheld(out: StepOutputs): void {
+  if (out.presentDevice && out.presentDevice.holders === 0) out.presentDevice.dispose();
 }

@@ -11,6 +11,8 @@ export class ReasoningMetrics implements KvCacheObserver {
   private readonly recomputed: Counter;
   private readonly evictions: Counter;
   private readonly copiedBytes: Counter;
+  private readonly deviceToHostBytes: Counter;
+  private readonly hostToDeviceBytes: Counter;
   private readonly batchSize: Histogram;
   private readonly stepSeconds: Histogram;
   private statsSource: (() => KvCacheStats) | undefined;
@@ -40,6 +42,16 @@ export class ReasoningMetrics implements KvCacheObserver {
     this.copiedBytes = new Counter({
       name: 'reasoning_kv_copied_bytes_total',
       help: 'K/V bytes copied in JS (batch padding, row split, rewind, window trim)',
+      registers,
+    });
+    this.deviceToHostBytes = new Counter({
+      name: 'reasoning_kv_device_to_host_bytes_total',
+      help: 'K/V bytes fetched from the device: outputs, or downloads to rearrange device-resident K/V',
+      registers,
+    });
+    this.hostToDeviceBytes = new Counter({
+      name: 'reasoning_kv_host_to_device_bytes_total',
+      help: 'Host K/V bytes fed to a device execution provider (uploaded)',
       registers,
     });
     this.batchSize = new Histogram({
@@ -97,6 +109,11 @@ export class ReasoningMetrics implements KvCacheObserver {
 
   copied(bytes: number): void {
     if (bytes > 0) this.copiedBytes.inc(bytes);
+  }
+
+  transferred(direction: 'deviceToHost' | 'hostToDevice', bytes: number): void {
+    if (bytes <= 0) return;
+    (direction === 'deviceToHost' ? this.deviceToHostBytes : this.hostToDeviceBytes).inc(bytes);
   }
 
   step(rows: number, seconds: number): void {

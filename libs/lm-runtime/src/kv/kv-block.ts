@@ -1,3 +1,5 @@
+import type { DeviceKv } from './device-kv';
+
 /**
  * An immutable K/V cache for one sequence: per layer, K and V as contiguous Float32Arrays laid
  * out [H_kv, length, D], i.e. exactly the ORT `[1, H_kv, P, D]` tensor, so a block is fed to the
@@ -18,6 +20,11 @@ export interface KvBlock {
   readonly values: readonly Float32Array[];
   /** Set while the block is still a row of a batched `present` output (see BatchRowBlock). */
   readonly view?: BatchRowView;
+  /**
+   * Set when the K/V is the session's own `present` tensors (the device-resident path): fed back
+   * as they are; `keys`/`values` are readable only after `device.download()` (device-kv.ts).
+   */
+  readonly device?: DeviceKv;
 }
 
 /**
@@ -42,6 +49,8 @@ export interface BatchKvState {
    * (an older state's slots beyond its own `total` belong to a later step).
    */
   readonly buffer?: { filled: number };
+  /** Set when the tensors are the step's `present` kept as the session returned them. */
+  readonly device?: DeviceKv;
 }
 
 export interface BatchRowView {

@@ -27,6 +27,15 @@ export interface KvCacheObserver {
   eviction(): void;
 }
 
+/**
+ * Told when the cache starts and stops holding a block (device-resident K/V is freed when its
+ * last holder lets go: the engine passes device-kv's holdKv/dropKv).
+ */
+export interface KvBlockHolder {
+  retain(block: KvBlock): void;
+  release(block: KvBlock): void;
+}
+
 export class KvCacheError extends Error {
   override readonly name = 'KvCacheError';
 }
@@ -56,6 +65,7 @@ export class KvCacheManager {
   constructor(
     readonly budgetBytes: number,
     private readonly observer?: KvCacheObserver,
+    private readonly holder?: KvBlockHolder,
   ) {
     if (!(budgetBytes >= 0)) throw new KvCacheError('budget must be >= 0');
   }
@@ -94,14 +104,26 @@ export class KvCacheManager {
   /** A shared root (e.g. a system prompt); pinned. Returns false when it does not fit. */
   setRoot(key: string, ctx: CachedContext): boolean {
     const old = this.roots.get(key);
-    if (old) this.unref(old.block);
-    if (!this.fits(this.addedBytes(ctx.block))) {
-      if (old) this.ref(old.block);
-      return false;
+    return this.replacing(old?.block, () => {
+      if (old) this.unref(old.block);
+      if (!this.fits(this.addedBytes(ctx.block))) {
+        if (old) this.ref(old.block);
+        return false;
+      }
+      this.ref(ctx.block);
+      this.roots.set(key, ctx);
+      return true;
+    });
+  }
+
+  /** Runs fn holding `old` meanwhile, so un- and re-counting it does not free it in between. */
+  private replacing(old: KvBlock | undefined, fn: () => boolean): boolean {
+    if (old) this.holder?.retain(old);
+    try {
+      return fn();
+    } finally {
+      if (old) this.holder?.release(old);
     }
-    this.ref(ctx.block);
-    this.roots.set(key, ctx);
-    return true;
   }
 
   getRoot(key: string): CachedContext | undefined {
@@ -163,14 +185,16 @@ export class KvCacheManager {
   /** @internal Stores ctx as the entry's cache; keeps the old one when the new does not fit. */
   store(e: Entry, ctx: CachedContext): boolean {
     const old = e.ctx;
-    if (old) this.unref(old.block);
-    if (!this.makeRoom(this.addedBytes(ctx.block))) {
-      if (old) this.ref(old.block);
-      return false;
-    }
-    this.ref(ctx.block);
-    e.ctx = ctx;
-    return true;
+    return this.replacing(old?.block, () => {
+      if (old) this.unref(old.block);
+      if (!this.makeRoom(this.addedBytes(ctx.block))) {
+        if (old) this.ref(old.block);
+        return false;
+      }
+      this.ref(ctx.block);
+      e.ctx = ctx;
+      return true;
+    });
   }
 
   /** @internal Forgets the entry's cache (its bytes are freed unless shared). */
@@ -213,7 +237,10 @@ export class KvCacheManager {
 
   private ref(block: KvBlock): void {
     const n = this.blockRefs.get(block) ?? 0;
-    if (n === 0) this.storedBytes += blockBytes(block);
+    if (n === 0) {
+      this.storedBytes += blockBytes(block);
+      this.holder?.retain(block);
+    }
     this.blockRefs.set(block, n + 1);
   }
 
@@ -221,7 +248,10 @@ export class KvCacheManager {
     const n = this.blockRefs.get(block) ?? 0;
     if (n <= 1) {
       this.blockRefs.delete(block);
-      if (n === 1) this.storedBytes -= blockBytes(block);
+      if (n === 1) {
+        this.storedBytes -= blockBytes(block);
+        this.holder?.release(block);
+      }
     } else {
       this.blockRefs.set(block, n - 1);
     }

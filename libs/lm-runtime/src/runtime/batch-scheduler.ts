@@ -1,7 +1,7 @@
 import { abortReason } from './step-context';
 import { planStep, type WaitingStep } from './step-plan';
 
-export interface BatchSchedulerOptions<I = unknown> {
+export interface BatchSchedulerOptions<I = unknown, O = unknown> {
   /** Most requests per batch. */
   readonly maxBatch: number;
   /** Longest the first request of an idle scheduler waits for others before its step runs. */
@@ -20,6 +20,8 @@ export interface BatchSchedulerOptions<I = unknown> {
    * as many again): under a flood of higher-priority steps, lower ones still advance.
    */
   readonly agingSteps?: number;
+  /** Called with the result of a request aborted while its step ran (frees what it holds). */
+  readonly discard?: (out: O) => void;
 }
 
 export interface SubmitOptions {
@@ -57,7 +59,7 @@ export class BatchScheduler<I, O> {
 
   constructor(
     private readonly runner: (items: I[]) => Promise<O[]>,
-    private readonly options: BatchSchedulerOptions<I>,
+    private readonly options: BatchSchedulerOptions<I, O>,
   ) {
     if (!(options.maxBatch >= 1)) throw new RangeError('maxBatch must be >= 1');
   }
@@ -172,6 +174,7 @@ export class BatchScheduler<I, O> {
       batch.forEach((p, i) => {
         if (p.signal?.aborted) {
           this.droppedCount++;
+          this.options.discard?.(out[i]);
           p.reject(abortReason(p.signal));
         } else p.resolve(out[i]);
       });

@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { float16ToFloat32, float32ToFloat16 } from '../formats/float16';
 import { ModelFormat, readModelFormat } from '../formats/model-format';
 import { withNewKvOutputs } from '../formats/new-kv-outputs';
+import { DeviceKv, KvTransferMeter } from '../kv/device-kv';
 import type { ModelSpec } from '../model-spec';
 import {
   concatArrays,
@@ -30,6 +31,17 @@ export interface DecoderSessionOptions {
   readonly deviceId?: number;
   /** Fail instead of falling back to CPU when no listed accelerator opens (benchmarks, checks). */
   readonly requireAccelerator?: boolean;
+  /**
+   * Keep K/V as the session's own tensors (`preferredOutputLocation: 'gpu-buffer'` for the
+   * `present` outputs), fed back without a copy: `auto` (default) on when the opened execution
+   * provider is not `cpu`; `true` on any provider (CPU tests exercise the path); `false` off.
+   */
+  readonly kvOnDevice?: 'auto' | boolean;
+}
+
+/** Whether the device-resident K/V path is on for a session opened on `ep`. */
+export function kvOnDeviceFor(setting: 'auto' | boolean | undefined, ep: string): boolean {
+  return setting === undefined || setting === 'auto' ? ep !== 'cpu' : setting;
 }
 
 export interface SessionLogger {
@@ -58,6 +70,13 @@ export interface DecoderBackend {
   /** A batch step may return only its new K/V (`StepOutputs.newKeys`): batches grow in place. */
   readonly hasNewKv: boolean;
   readonly layout?: DecoderLayout;
+  /**
+   * K/V stays as the session's tensors (StepOutputs.presentDevice; PackedStep.pastDevice fed as
+   * is). `transfers` counts K/V crossing between host and device: on a device provider whatever
+   * the path, and on the device path forced on CPU (what a device would move).
+   */
+  readonly kvOnDevice?: boolean;
+  readonly transfers?: KvTransferMeter;
   run(step: PackedStep): Promise<StepOutputs>;
   release(): Promise<void>;
 }
@@ -198,6 +217,8 @@ class OrtDecoderBackend implements DecoderBackend {
   private readonly halves = new WeakMap<Float32Array, { half: Uint16Array; filled?: number }>();
   /** GroupQueryAttention buffers of growing batches, by the engine's buffer. */
   private readonly rightAligned = new WeakMap<object, RightAlignedKv>();
+  /** Device-resident K/V not disposed yet: freed before the session is released. */
+  private readonly liveKv = new Set<DeviceKv>();
 
   constructor(
     private readonly session: ort.InferenceSession,
@@ -207,6 +228,8 @@ class OrtDecoderBackend implements DecoderBackend {
     private readonly kvType: FloatType,
     format: ModelFormat,
     derivedNewKv: boolean,
+    readonly kvOnDevice = false,
+    readonly transfers = new KvTransferMeter(),
   ) {
     outputType(session.outputMetadata, io.logits); // refuses a logits type it cannot read
     this.layout = {
@@ -230,6 +253,8 @@ class OrtDecoderBackend implements DecoderBackend {
   }
 
   async release(): Promise<void> {
+    // Tensors of a released session must not outlive it (their memory is its allocator's).
+    for (const kv of [...this.liveKv]) kv.dispose();
     await this.session.release();
   }
 
@@ -281,15 +306,57 @@ class OrtDecoderBackend implements DecoderBackend {
     const L = this.spec.numLayers;
     const feeds = this.baseFeeds(step);
     const growFilled = step.grow?.filled;
+    const device = step.pastDevice;
+    let hostBytes = 0;
     for (let l = 0; l < L; l++) {
-      feeds[this.io.pastKeys[l]] = this.kvTensor(step.pastKeys[l], [B, H, P, D], growFilled);
-      feeds[this.io.pastValues[l]] = this.kvTensor(step.pastValues[l], [B, H, P, D], growFilled);
+      if (device) {
+        // An earlier step's present, fed as it is (IO binding keeps a device tensor there).
+        feeds[this.io.pastKeys[l]] = device.keys[l] as ort.Tensor;
+        feeds[this.io.pastValues[l]] = device.values[l] as ort.Tensor;
+        // A tensor downloaded earlier is a host tensor again: a device provider uploads it.
+        if (this.executionProvider !== 'cpu') {
+          for (const t of [device.keys[l], device.values[l]] as ort.Tensor[])
+            if (t.location === 'cpu') hostBytes += (t.data as KvArray).byteLength;
+        }
+        continue;
+      }
+      const k = this.kvTensor(step.pastKeys[l], [B, H, P, D], growFilled);
+      const v = this.kvTensor(step.pastValues[l], [B, H, P, D], growFilled);
+      feeds[this.io.pastKeys[l]] = k;
+      feeds[this.io.pastValues[l]] = v;
+      hostBytes += (k.data as KvArray).byteLength + (v.data as KvArray).byteLength;
     }
+    // Host K/V fed to the session is uploaded by a device provider.
+    if (this.countsTransfers) this.transfers.add('hostToDevice', hostBytes);
     const logitsOf = (out: ort.InferenceSession.OnnxValueMapType): Float32Array =>
       toFloat32(out[this.io.logits].data as KvArray);
+    if (!step.grow && this.kvOnDevice) {
+      // present stays where the session put it (preferredOutputLocation 'gpu-buffer').
+      const out = await this.session.run(feeds, [
+        this.io.logits,
+        ...this.io.presentKeys,
+        ...this.io.presentValues,
+      ]);
+      return {
+        logits: logitsOf(out),
+        presentKeys: [],
+        presentValues: [],
+        presentDevice: this.track(
+          new DeviceKv(
+            {
+              keys: this.io.presentKeys.map((n) => out[n]),
+              values: this.io.presentValues.map((n) => out[n]),
+            },
+            this.transfers,
+            (kv) => this.liveKv.delete(kv),
+          ),
+        ),
+      };
+    }
     if (!step.grow) {
       const names = [...this.io.presentKeys, ...this.io.presentValues];
       const out = await this.session.run(feeds, [this.io.logits, ...names]);
+      this.countFetched(out, names);
       const kv = (n: string): Float32Array => this.adopt(out[n].data as KvArray);
       return {
         logits: logitsOf(out),
@@ -306,6 +373,7 @@ class OrtDecoderBackend implements DecoderBackend {
         ...this.io.newKeys,
         ...this.io.newValues,
       ]);
+      this.countFetched(out, [...this.io.newKeys, ...this.io.newValues]);
       const fresh = (names: string[], buffers: readonly Float32Array[]): Float32Array[] =>
         names.map((n, l) => {
           const data = out[n].data as KvArray;
@@ -321,6 +389,26 @@ class OrtDecoderBackend implements DecoderBackend {
       };
     }
     throw new Error('a growing step needs present_new outputs or GroupQueryAttention');
+  }
+
+  private track(kv: DeviceKv): DeviceKv {
+    this.liveKv.add(kv);
+    return kv;
+  }
+
+  /**
+   * Whether K/V crossing between host and device is counted: on a device provider (where it
+   * does cross), and on the device-resident path forced on CPU (the bytes a device would move).
+   */
+  private get countsTransfers(): boolean {
+    return this.kvOnDevice || this.executionProvider !== 'cpu';
+  }
+
+  /** K/V outputs fetched to host memory: copied off the device by a device provider. */
+  private countFetched(out: ort.InferenceSession.OnnxValueMapType, names: readonly string[]): void {
+    if (!this.countsTransfers) return;
+    const bytes = names.reduce((n, name) => n + (out[name].data as KvArray).byteLength, 0);
+    this.transfers.add('deviceToHost', bytes);
   }
 
   private boundTensor(data: KvArray, dims: number[]): ort.Tensor {
@@ -459,8 +547,49 @@ class OrtDecoderBackend implements DecoderBackend {
       fetches[this.io.presentKeys[l]] = k;
       fetches[this.io.presentValues[l]] = v;
     }
+    // The shared buffer is host memory bound as input and output: a device provider copies it
+    // in and back out on every run (GroupQueryAttention batches are not device-resident).
+    const bytes = Object.values(fetches).reduce(
+      (n, t) => n + (t ? (t.data as KvArray).byteLength : 0),
+      0,
+    );
+    if (this.countsTransfers) this.transfers.add('hostToDevice', bytes);
     const out = await this.session.run(feeds, fetches);
+    if (this.kvOnDevice) {
+      // Outputs with a preferred location ('gpu-buffer') are written to buffers of onnxruntime's
+      // own, not to the bound ones (measured on the CPU provider): copied back into the buffer.
+      let fetched = 0;
+      for (const name of [...this.io.presentKeys, ...this.io.presentValues]) {
+        const bound = fetches[name] as ort.Tensor;
+        fetched += await this.copyBack(out[name], bound.data as KvArray, count, C);
+      }
+      this.transfers.add('deviceToHost', fetched);
+    } else if (this.countsTransfers) {
+      this.transfers.add('deviceToHost', bytes);
+    }
     return out[this.io.logits].data as KvArray;
+  }
+
+  /**
+   * Copies a present output into the shared buffer rows it was meant to be written to
+   * ([count, H, C, D]; the output's time axis may differ), then frees it. Returns its bytes.
+   */
+  private async copyBack(
+    present: ort.Tensor,
+    into: KvArray,
+    count: number,
+    capacity: number,
+  ): Promise<number> {
+    const data = (await present.getData()) as KvArray;
+    if (data !== into) {
+      const D = this.spec.headDim;
+      const T = present.dims[2];
+      const n = Math.min(T, capacity) * D;
+      for (let bh = 0; bh < count * this.spec.numKvHeads; bh++)
+        into.set(data.subarray(bh * T * D, bh * T * D + n), bh * capacity * D);
+    }
+    present.dispose();
+    return data.byteLength;
   }
 
   /** Copies each row's real past slots to slots [0, length) of a new right-aligned buffer. */
@@ -579,6 +708,7 @@ export async function openDecoderSession(
         ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
         graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
       };
+      let source: string | Uint8Array = file;
       let session = await ort.InferenceSession.create(file, sessionOptions);
       let io = discoverIoNames(
         session.inputNames,
@@ -591,13 +721,12 @@ export async function openDecoderSession(
         const bytes = await newKvModel(file, io);
         if (bytes) {
           await session.release();
-          session = await ort.InferenceSession.create(bytes, {
-            ...sessionOptions,
-            // Loaded from bytes: external data files are found beside the original file.
-            extra: {
-              session: { model_external_initializers_file_folder_path: path.dirname(file) },
-            },
-          });
+          source = bytes;
+          // Loaded from bytes: external data files are found beside the original file.
+          sessionOptions.extra = {
+            session: { model_external_initializers_file_folder_path: path.dirname(file) },
+          };
+          session = await ort.InferenceSession.create(bytes, sessionOptions);
           io = discoverIoNames(
             session.inputNames,
             session.outputNames,
@@ -608,10 +737,22 @@ export async function openDecoderSession(
         }
       }
       const kvType = kvTypeOf(session.inputMetadata, io.pastKeys);
+      const kvOnDevice = kvOnDeviceFor(options.kvOnDevice, ep);
+      if (kvOnDevice) {
+        // Opened again now that the present outputs' names are known: they stay on the device
+        // (on the CPU provider there is no device memory and they come back as CPU tensors).
+        await session.release();
+        sessionOptions.preferredOutputLocation = Object.fromEntries(
+          [...io.presentKeys, ...io.presentValues].map((n) => [n, 'gpu-buffer' as const]),
+        );
+        session = await (typeof source === 'string'
+          ? ort.InferenceSession.create(source, sessionOptions)
+          : ort.InferenceSession.create(source, sessionOptions));
+      }
       logger?.log(
-        `reasoning model ${file} opened on execution provider ${ep} (${format.exporter}, ${format.attention} attention, ${kvType} K/V)`,
+        `reasoning model ${file} opened on execution provider ${ep} (${format.exporter}, ${format.attention} attention, ${kvType} K/V${kvOnDevice ? ', K/V kept on the device' : ''})`,
       );
-      return new OrtDecoderBackend(session, io, spec, ep, kvType, format, derived);
+      return new OrtDecoderBackend(session, io, spec, ep, kvType, format, derived, kvOnDevice);
     } catch (err) {
       if (err instanceof DecoderSignatureError) throw err;
       lastError = err;

@@ -1,4 +1,5 @@
 import { BatchKvState, BatchRowBlock, CopyMeter, KvBlock, maskRuns, SlotRun } from '../kv/kv-block';
+import { DeviceBlock, deviceBatchState, DeviceKv, KvTensors } from '../kv/device-kv';
 
 /** One sequence's forward step: its cached past and the new tokens with their positions. */
 export interface StepRow {
@@ -21,9 +22,14 @@ export interface PackedStep {
   /** [B, P + S]: 1 for real past and new tokens, 0 for padding. */
   readonly attentionMask: BigInt64Array;
   readonly positionIds: BigInt64Array;
-  /** Per layer [B, H, P, D]. */
+  /** Per layer [B, H, P, D]; empty when the past is fed as tensors (`pastDevice`). */
   readonly pastKeys: readonly Float32Array[];
   readonly pastValues: readonly Float32Array[];
+  /**
+   * The past as an earlier step's `present` tensors, fed as they are (the device-resident path:
+   * a single row's own cache, or the batch these rows continue); the engine never reads them.
+   */
+  readonly pastDevice?: KvTensors;
   /** Packed row of each input row (rows may be reordered to continue a batch in place). */
   readonly rowOf: readonly number[];
   /**
@@ -48,6 +54,11 @@ export interface StepOutputs {
   /** Per layer [B, H, S, D], this step's K/V: fetched instead of `present` by a `grow` step. */
   readonly newKeys?: readonly Float32Array[];
   readonly newValues?: readonly Float32Array[];
+  /**
+   * The device-resident path: `present` kept as the session's tensors (presentKeys/Values are
+   * then empty); the rows' blocks hold it and feed it back as the next `past`.
+   */
+  readonly presentDevice?: DeviceKv;
 }
 
 /** How a step is packed: `headroom` > 0 lets a batch (B > 1) grow its own K/V buffer in place. */
@@ -81,6 +92,19 @@ function continuedState(rows: readonly StepRow[], seqLen: number): BatchKvState 
     seen.add(r.past.view.row);
   }
   return seen.size === rows.length ? state : undefined;
+}
+
+/**
+ * Whether packing these rows reads their past K/V in JS (rows copied into a padded batch, or a
+ * row of an earlier batch gathered on its own); false when the past is fed as it is (one row's
+ * own cache, or the rows continue one earlier batched step). The device-resident path downloads
+ * the pasts first exactly when this is true.
+ */
+export function pastReadInJs(rows: readonly StepRow[]): boolean {
+  if (rows.length === 0) return false;
+  const seqLen = Math.max(...rows.map((r) => r.tokens.length));
+  if (continuedState(rows, seqLen)) return false;
+  return rows.length > 1 || rows[0].past.view !== undefined;
 }
 
 interface PastSource {
@@ -210,7 +234,16 @@ export function packStep(
   let pastKeys: readonly Float32Array[];
   let pastValues: readonly Float32Array[];
   let buffer: { filled: number } | undefined;
-  if (state) {
+  const device = state
+    ? state.device
+    : B === 1 && !rows[0].past.view
+      ? rows[0].past.device
+      : undefined;
+  if (device) {
+    // Fed as the session returned it: its K/V is not read here.
+    pastKeys = [];
+    pastValues = [];
+  } else if (state) {
     pastKeys = state.keys;
     pastValues = state.values;
     buffer = state.buffer;
@@ -230,6 +263,7 @@ export function packStep(
     positionIds,
     pastKeys,
     pastValues,
+    ...(device ? { pastDevice: device.tensors } : {}),
     rowOf,
     ...(growing && buffer
       ? { grow: { keys: pastKeys, values: pastValues, filled: realPast, buffer } }
@@ -306,6 +340,14 @@ export function unpackRow(
   const positions = new Int32Array(row.past.length + s);
   positions.set(row.past.positions, 0);
   positions.set(row.positions, row.past.length);
+  if (B === 1 && out.presentDevice) {
+    // The row's owner holds the tensors until it lets go of the block (device-kv.ts).
+    out.presentDevice.retain();
+    return {
+      logits,
+      block: new DeviceBlock(out.presentDevice, numLayers, numKvHeads, headDim, positions),
+    };
+  }
   if (B === 1) {
     const block: KvBlock = {
       numLayers,
@@ -322,16 +364,20 @@ export function unpackRow(
   if (!state) {
     state = packed.grow
       ? grownState(packed, out, row.past, meter)
-      : {
-          batch: B,
-          total: P + S,
-          stride: P + S,
-          keys: out.presentKeys,
-          values: out.presentValues,
-          mask: packed.attentionMask,
-        };
+      : out.presentDevice
+        ? deviceBatchState(B, P + S, packed.attentionMask, out.presentDevice)
+        : {
+            batch: B,
+            total: P + S,
+            stride: P + S,
+            keys: out.presentKeys,
+            values: out.presentValues,
+            mask: packed.attentionMask,
+          };
     statesByOutput.set(out, state);
   }
+  // Each row's block is one hold on the batch's device tensors.
+  state.device?.retain();
   return {
     logits,
     block: new BatchRowBlock({ state, row: b }, numLayers, numKvHeads, headDim, positions, meter),

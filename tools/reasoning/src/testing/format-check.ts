@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { ReasoningEngine } from '@risk/lm-runtime';
-import { maxAbsDiff, testConfig } from './model-fixture';
+import { emulateDeviceOnCpu, maxAbsDiff, testConfig } from './model-fixture';
 
 /**
  * The checks every downloaded-folder format must pass through the engine: cached against full
@@ -21,6 +21,8 @@ export interface FormatCheck {
   readonly prefillTokensPerSecond: number;
   /** Greedy decoding, one row. */
   readonly decodeTokensPerSecond: number;
+  /** Whether K/V stayed as the session's tensors (REASONING_KV_ON_DEVICE). */
+  readonly kvOnDevice: boolean;
 }
 
 const SYSTEM = 'You are a risk analyst. Judge the portfolio risk after each event.';
@@ -30,7 +32,15 @@ export const FORMAT_CHECK_OPTIONS = [' LOW', ' MEDIUM', ' HIGH', ' CRITICAL risk
 
 export async function checkModelFolder(
   dir: string,
-  opts: { executionProviders?: readonly string[]; decodeTokens?: number } = {},
+  opts: {
+    executionProviders?: readonly string[];
+    decodeTokens?: number;
+    /**
+     * The device-resident K/V path (default: auto, on for a device provider); forced `true` on
+     * the CPU provider it also makes any read of K/V not downloaded first throw.
+     */
+    kvOnDevice?: boolean;
+  } = {},
 ): Promise<FormatCheck> {
   const eps = opts.executionProviders ?? ['cpu'];
   const base = testConfig({ maxStepTokens: 16, maxBatch: 8, maxWaitMs: 20 });
@@ -41,8 +51,10 @@ export async function checkModelFolder(
       ...base.session,
       executionProviders: eps,
       requireAccelerator: eps.some((ep) => ep !== 'cpu'),
+      ...(opts.kvOnDevice !== undefined ? { kvOnDevice: opts.kvOnDevice } : {}),
     },
   });
+  emulateDeviceOnCpu(engine);
   try {
     let maxLogitDiff = 0;
     const compare = async (id: string): Promise<void> => {
@@ -98,6 +110,7 @@ export async function checkModelFolder(
       largestBatch: Math.max(...engine.batchHistory),
       prefillTokensPerSecond: prefillMs > 0 ? (prefillTokens * 1000) / prefillMs : 0,
       decodeTokensPerSecond: decode.timings.tokensPerSecond,
+      kvOnDevice: engine.kvOnDevice,
     };
   } finally {
     await engine.close();

@@ -27,7 +27,12 @@ export function testConfig(
   overrides: Partial<ReasoningEngineOptions> = {},
 ): ReasoningRuntimeConfig {
   return {
-    session: { executionProviders: ['cpu'], intraOpNumThreads: 1 },
+    session: {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: 1,
+      // TEST_KV_ON_DEVICE=1: every engine spec runs the device-resident K/V path on CPU.
+      ...(process.env.TEST_KV_ON_DEVICE === '1' ? { kvOnDevice: true } : {}),
+    },
     budgetBytes: overrides.budgetBytes ?? 64 * 1024 * 1024,
     maxBatch: overrides.maxBatch ?? 8,
     maxWaitMs: overrides.maxWaitMs ?? 0,
@@ -39,7 +44,18 @@ export async function openTestEngine(
   dir: string,
   overrides: Partial<ReasoningEngineOptions> = {},
 ): Promise<ReasoningEngine> {
-  return ReasoningEngine.open(dir, testConfig(overrides));
+  const engine = await ReasoningEngine.open(dir, testConfig(overrides));
+  emulateDeviceOnCpu(engine);
+  return engine;
+}
+
+/**
+ * With the device-resident K/V path on the CPU provider, makes any read of K/V the engine did
+ * not download first throw, as on a device (KvTransferMeter.emulateDevice).
+ */
+export function emulateDeviceOnCpu(engine: ReasoningEngine): void {
+  if (engine.kvOnDevice && engine.executionProvider === 'cpu')
+    engine.transfers.emulateDevice = true;
 }
 
 export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
