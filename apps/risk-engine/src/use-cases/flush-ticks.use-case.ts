@@ -23,19 +23,15 @@ import { PortfolioScorer } from '../ports/portfolio-scorer';
 import { EvaluationRepository } from '../repositories/evaluation.repository';
 import { EngineLock } from '../state/engine-lock';
 import { TopicLayout } from '../state/topic-layout';
+import { TurnSizer } from '../state/turn-sizer';
 
 /**
- * Portfolios a flush plans, or evaluates, per turn of the engine lock: between two turns news,
- * snapshots and the event loop (heartbeats) get their turn, so a flush of 2,000 portfolios at
- * ~2-15 ms each never holds the engine for seconds (bench:scale); news turns go first.
+ * A flush plans, then evaluates, its portfolios a turn of the engine lock at a time, each turn
+ * about `TURN_MS` long (`TurnSizer`): between two turns news, snapshots and the event loop
+ * (heartbeats) get their turn, so a flush of 2,000 portfolios never holds the engine for seconds
+ * (bench:scale); news turns go first (at most two ahead of each flush turn: EngineLock).
  */
-const CHUNK = 16;
-
-/** `xs` in slices of `CHUNK`. */
-const chunks = <T>(xs: readonly T[]): T[][] =>
-  Array.from({ length: Math.ceil(xs.length / CHUNK) }, (_, i) =>
-    xs.slice(i * CHUNK, (i + 1) * CHUNK),
-  );
+const TURN_MS = 100;
 
 /** One dirty portfolio of a flush, as planned in the lock: its evaluation and what to judge. */
 interface FlushItem {
@@ -91,12 +87,23 @@ export class FlushTicksUseCase {
     private readonly committed: CommittedOutcomes,
   ) {}
 
+  /** Portfolios planned per turn of the lock, and evaluated per turn (planning costs more). */
+  private readonly planTurns = new TurnSizer(TURN_MS, 4, 512, 16);
+  private readonly evaluateTurns = new TurnSizer(TURN_MS, 4, 512, 16);
+
   async execute(): Promise<Record<string, string> | null> {
     const plan = await this.lock.run(() => this.take());
     if (!plan) return null;
     try {
-      for (const part of chunks(plan.dirty))
-        plan.items.push(...(await this.lock.run(() => this.planChunk(part, plan.incidentId))));
+      for (let i = 0; i < plan.dirty.length;) {
+        const part = plan.dirty.slice(i, i + this.planTurns.next());
+        i += part.length;
+        plan.items.push(
+          ...(await this.lock.run(() =>
+            this.timed(this.planTurns, part.length, () => this.planChunk(part, plan.incidentId)),
+          )),
+        );
+      }
       // All portfolios at once: the reasoning engine batches the move judgements they ask for
       // (one decoder step for many portfolios); results keep the dirty order. The flush waits
       // for them until REASONING_MOVE_BUDGET_MS after it started, then commits without the rest.
@@ -110,14 +117,29 @@ export class FlushTicksUseCase {
       );
       const results: FlushResult[] = [];
       const indexed = plan.items.map((item, i) => ({ item, reasoning: judged[i] }));
-      for (const part of chunks(indexed))
-        results.push(...(await this.lock.run(() => this.evaluateChunk(plan, part))));
+      for (let i = 0; i < indexed.length;) {
+        const part = indexed.slice(i, i + this.evaluateTurns.next());
+        i += part.length;
+        results.push(
+          ...(await this.lock.run(() =>
+            this.timed(this.evaluateTurns, part.length, () => this.evaluateChunk(plan, part)),
+          )),
+        );
+      }
       await this.lock.run(() => this.commit(plan, results));
     } catch (e) {
       this.core.restoreDirty(plan.dirty);
       throw e;
     }
     return plan.offsets;
+  }
+
+  /** `fn`, its time per item fed to `sizer`. */
+  private async timed<T>(sizer: TurnSizer, items: number, fn: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    const r = await fn();
+    sizer.took(items, performance.now() - t0);
+    return r;
   }
 
   /** In the lock: takes the dirty set, with the tick offsets it covers. */
