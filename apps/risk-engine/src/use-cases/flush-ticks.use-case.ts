@@ -33,6 +33,14 @@ import { TurnSizer } from '../state/turn-sizer';
  */
 const TURN_MS = 100;
 
+/**
+ * Evaluations per commit (one transaction, one turn of the lock). A crash between two parts
+ * leaves the earlier parts committed and the tick offsets not: the ticks are read again and
+ * their portfolios evaluated again — from the same trigger tick the idempotency claim refuses
+ * them, from a later one it is a later evaluation (docs/architecture.md § Effects exactly once).
+ */
+const COMMIT_PART = 250;
+
 /** One dirty portfolio of a flush, as planned in the lock: its evaluation and what to judge. */
 interface FlushItem {
   d: DirtyPortfolio;
@@ -126,7 +134,13 @@ export class FlushTicksUseCase {
           )),
         );
       }
-      await this.lock.run(() => this.commit(plan, results));
+      // Committed a part per turn (a transaction of 2,000 evaluations held the lock for seconds);
+      // the price state and the tick offsets go with the last part.
+      for (let i = 0; i === 0 || i < results.length; i += COMMIT_PART) {
+        const part = results.slice(i, i + COMMIT_PART);
+        const last = i + COMMIT_PART >= results.length;
+        await this.lock.run(() => this.commit(plan, part, last));
+      }
     } catch (e) {
       this.core.restoreDirty(plan.dirty);
       throw e;
@@ -253,11 +267,15 @@ export class FlushTicksUseCase {
   }
 
   /**
-   * In the lock: the flush's evaluations committed with the price state and tick offsets, in
-   * one transaction; one whose portfolio changed since it was evaluated is evaluated again
-   * first, one a rebalance took away meanwhile is left out.
+   * In the lock: a part of the flush's evaluations committed in one transaction, the last part
+   * with the price state and tick offsets; one whose portfolio changed since it was evaluated is
+   * evaluated again first, one a rebalance took away meanwhile is left out.
    */
-  private async commit(plan: FlushPlan, evaluated: readonly FlushResult[]): Promise<void> {
+  private async commit(
+    plan: FlushPlan,
+    evaluated: readonly FlushResult[],
+    last: boolean,
+  ): Promise<void> {
     const owned = evaluated.filter((r) => this.core.portfolios.has(r.item.state.id));
     const stale = owned.filter((r) => this.core.portfolios.get(r.item.state.id) !== r.from);
     const again = await this.evaluateChunk(plan, stale);
@@ -267,21 +285,24 @@ export class FlushTicksUseCase {
       const x = redone.get(r);
       return x ? [x.result] : [];
     });
+    if (!last && results.length === 0) return;
     // Only the symbols changed since the last durable save are written (docs/risk-methodology.md).
-    const delta = this.core.book.stateDelta();
+    const delta = last ? this.core.book.stateDelta() : null;
     const res = await this.evaluations.commit(
       results.map((r) => r.outcome),
-      {
-        instanceId: this.cfg.instanceId,
-        instruments: delta.header,
-        symbols: delta,
-        tickOffsets: plan.offsets,
-      },
+      delta
+        ? {
+            instanceId: this.cfg.instanceId,
+            instruments: delta.header,
+            symbols: delta,
+            tickOffsets: plan.offsets,
+          }
+        : undefined,
     );
-    this.core.book.markSaved(delta.mark);
+    if (delta) this.core.book.markSaved(delta.mark);
     const committed = new Set(res.committed);
     for (const r of results) if (committed.has(r.outcome)) this.core.install(r.next);
-    this.ticks.flushed(plan.ticks);
+    if (last) this.ticks.flushed(plan.ticks);
     this.committed.report(res.committed, 'ticks', plan.started);
   }
 }
