@@ -135,4 +135,31 @@ describe('RiskStore.commitOutcomes', () => {
     expect(again.committed).toEqual([]);
     expect(await ds.query(`SELECT count(*)::int AS n FROM outbox`)).toEqual([{ n: 6 }]);
   });
+
+  it('stores explanations, positions and outbox payloads exactly, whatever characters they hold', async () => {
+    const text = 'quote " backslash \\ \\" tab \t newline \n unicode é 東京 😀 \u2028 {"a":[1]}';
+    const o = outcome('pf-a', 'odd-1', '2026-12-20T10:00:00.000Z');
+    o.evaluation.explanation = {
+      steps: [{ kind: 'metric', text, data: { s: text, n: -0.000001, big: 1e21, nested: [text] } }],
+      models: { tree: 'trees@3' },
+    };
+    o.closing.positions = [{ symbol: `ODD"${text}`, quantity: 1.5, price: 100 } as never];
+    o.outbox[0].payload = JSON.stringify({ text, evaluation: o.evaluation });
+    const res = await store.commitOutcomes([o]);
+    expect(res.committed).toHaveLength(1);
+    const [ev] = await ds.query<{ explanation: unknown }[]>(
+      `SELECT explanation FROM evaluations WHERE id = $1`,
+      [o.evaluation.id],
+    );
+    expect(ev.explanation).toEqual(JSON.parse(JSON.stringify(o.evaluation.explanation)));
+    const [day] = await ds.query<{ positions: unknown }[]>(
+      `SELECT positions FROM daily_risk WHERE evaluation_id = $1`,
+      [o.evaluation.id],
+    );
+    expect(day.positions).toEqual(o.closing.positions);
+    const [row] = await ds.query<{ payload: string }[]>(
+      `SELECT payload FROM outbox WHERE payload LIKE '%odd-1%'`,
+    );
+    expect(row.payload).toBe(o.outbox[0].payload);
+  });
 });
