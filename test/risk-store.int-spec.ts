@@ -143,7 +143,7 @@ describe('RiskStore.commitOutcomes', () => {
       steps: [{ kind: 'metric', text, data: { s: text, n: -0.000001, big: 1e21, nested: [text] } }],
       models: { tree: 'trees@3' },
     };
-    o.closing.positions = [{ symbol: `ODD"${text}`, quantity: 1.5, price: 100 } as never];
+    o.closing.positions = [{ symbol: `ODD"${text}`, quantity: 1.5, price: 100 }];
     o.outbox[0].payload = JSON.stringify({ text, evaluation: o.evaluation });
     const res = await store.commitOutcomes([o]);
     expect(res.committed).toHaveLength(1);
