@@ -92,7 +92,8 @@ export class EvaluateNewsUseCase {
     const deadline = deadlineAfter(started, this.cfg.reasoningNewsBudgetMs);
     // The encoder stage of entity linking runs before the lock (the exact one inside it).
     const fuzzy = await this.fuzzy.issuersIn(n);
-    const todo = await this.lock.run(() => this.holdersToEvaluate(n, topic, only, fuzzy), URGENT);
+    const holders = await this.lock.run(async () => this.holdersNow(n, topic, only, fuzzy), URGENT);
+    const todo = await this.notYetEvaluated(n, topic, holders);
     const size = this.cfg.newsBatchPortfolios;
     if (todo.length > 0 && todo.length <= size) {
       // One batch (most stories): scored and committed in one turn of the lock.
@@ -147,13 +148,13 @@ export class EvaluateNewsUseCase {
     );
   }
 
-  /** In the lock: the owned portfolios `n` reaches that it is not yet evaluated for. */
-  private async holdersToEvaluate(
+  /** In the lock: the owned portfolios `n` reaches now (and the item remembered as passed). */
+  private holdersNow(
     n: NewsEvent,
     topic: string,
     only: ReadonlySet<string> | undefined,
     fuzzy: readonly string[],
-  ): Promise<ReachedPortfolio[]> {
+  ): ReachedPortfolio[] {
     const holders = this.reach(n, fuzzy).filter((p) => !only || only.has(p.portfolioId));
     if (!only) {
       this.metrics.messages.inc({
@@ -164,8 +165,20 @@ export class EvaluateNewsUseCase {
       // point finds it in the ring and replays it to the portfolios it brings.
       this.recentNews.add(topic, n);
     }
+    return holders;
+  }
+
+  /**
+   * The holders the ledger does not show as evaluated for `n` (a redelivered item must not run
+   * the language model again, nor extend its context). Outside the lock: the commit's claim
+   * settles any race.
+   */
+  private async notYetEvaluated(
+    n: NewsEvent,
+    topic: string,
+    holders: ReachedPortfolio[],
+  ): Promise<ReachedPortfolio[]> {
     if (holders.length === 0) return [];
-    // A redelivered item must not run the language model again (nor extend its context).
     const done = await this.evaluations.evaluatedScopes(
       topic,
       n.id,

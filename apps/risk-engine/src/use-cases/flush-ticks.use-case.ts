@@ -46,7 +46,11 @@ interface FlushItem {
   d: DirtyPortfolio;
   /** The state it was planned from; the commit re-scores if the portfolio's state moved on. */
   state: PortfolioState;
-  args: EvaluateArgs;
+  /**
+   * Its evaluation's arguments, kept only while a judgement may need them (without one the
+   * plain evaluation is all it needs: a flush of 2,000 portfolios held 2,000 assessments).
+   */
+  args?: EvaluateArgs;
   /** The evaluation without a judgement, when planning needed it. */
   plain?: Evaluated;
   judge?: { move: PriceMove; why: MoveWhy };
@@ -198,7 +202,7 @@ export class FlushTicksUseCase {
     const to = plain.outcome.evaluation.level;
     const move = moveToJudgeOnLevelChange(this.cfg.reasoningGate, d.move, state.lastLevel, to);
     const why = { gate: 'levels' as const, from: state.lastLevel!, to };
-    return move ? { d, state, args, plain, judge: { move, why } } : { d, state, args, plain };
+    return move ? { d, state, args, plain, judge: { move, why } } : { d, state, plain };
   }
 
   /** The evaluation arguments of dirty portfolios from the given states, the trees in one run. */
@@ -253,9 +257,15 @@ export class FlushTicksUseCase {
     p: FlushItem,
     reasoning: Judgement | undefined,
     state: PortfolioState,
-    args: EvaluateArgs = p.args,
+    given?: EvaluateArgs,
   ): Evaluated {
     const plain = state === p.state ? p.plain : undefined;
+    const args = given ?? p.args;
+    if (!args) {
+      // Unchanged and planned without a judgement: its plain evaluation stands.
+      if (!plain) throw new Error(`flush item ${p.state.id} has neither arguments nor evaluation`);
+      return plain;
+    }
     if (!reasoning || !p.judge) return plain ?? this.core.evaluate(args);
     let why = p.judge.why;
     if (state !== p.state && why.gate === 'levels') {
