@@ -148,7 +148,7 @@ describe('FlushTicksUseCase', () => {
     expect(deadline!.at).toBeLessThanOrEqual(performance.now() + 250);
   });
 
-  it('frees the engine lock between chunks of a large flush, and evaluates each portfolio once', async () => {
+  it('frees the engine lock between chunks of a large flush, and commits each portfolio once, in parts', async () => {
     const { core, lock, evaluations, useCase, apply } = setup();
     for (let i = 0; i < 150; i++)
       core.install(portfolio(`pf-${i}`, [{ symbol: 'AAPL', quantity: 10 + i, price: 100 }]));
@@ -158,8 +158,15 @@ describe('FlushTicksUseCase', () => {
     // Taking the dirty set, at least 2 turns planning and 2 evaluating (the first takes 16 of
     // the 151 portfolios), the commit.
     expect(turns.mock.calls.length).toBeGreaterThanOrEqual(6);
-    const [outcomes] = evaluations.commit.mock.calls[0];
+    // Committed in parts (64 first), the price state and offsets with the last part only.
+    const calls = evaluations.commit.mock.calls;
+    expect(calls.length).toBeGreaterThan(1);
+    const outcomes = calls.flatMap(([o]) => o);
     expect(outcomes).toHaveLength(151);
     expect(new Set(outcomes.map((o) => o.evaluation.portfolioId)).size).toBe(151);
+    expect(calls.map(([, state]) => state !== undefined)).toEqual([
+      ...calls.slice(1).map(() => false),
+      true,
+    ]);
   });
 });

@@ -33,13 +33,14 @@ import { TurnSizer } from '../state/turn-sizer';
  */
 const TURN_MS = 100;
 
-/**
- * Evaluations per commit (one transaction, one turn of the lock). A crash between two parts
- * leaves the earlier parts committed and the tick offsets not: the ticks are read again and
- * their portfolios evaluated again — from the same trigger tick the idempotency claim refuses
- * them, from a later one it is a later evaluation (docs/architecture.md § Effects exactly once).
+/*
+ * A flush commits its evaluations in parts (one transaction, one turn of the lock each) sized
+ * like its other turns (a part of 250 desk-sized evaluations, ~5 MB with the outbox, held the
+ * lock for a second). A crash between two parts leaves the earlier parts committed and the tick
+ * offsets not: the ticks are read again and their portfolios evaluated again — from the same
+ * trigger tick the idempotency claim refuses them, from a later one it is a later evaluation
+ * (docs/architecture.md § Effects exactly once).
  */
-const COMMIT_PART = 250;
 
 /** One dirty portfolio of a flush, as planned in the lock: its evaluation and what to judge. */
 interface FlushItem {
@@ -102,6 +103,8 @@ export class FlushTicksUseCase {
   /** Portfolios planned per turn of the lock, and evaluated per turn (planning costs more). */
   private readonly planTurns = new TurnSizer(TURN_MS, 4, 512, 16);
   private readonly evaluateTurns = new TurnSizer(TURN_MS, 4, 512, 16);
+  /** Evaluations committed per transaction (and turn). */
+  private readonly commitTurns = new TurnSizer(TURN_MS, 16, 500, 64);
 
   async execute(): Promise<Record<string, string> | null> {
     const plan = await this.lock.run(() => this.take());
@@ -140,10 +143,13 @@ export class FlushTicksUseCase {
       }
       // Committed a part per turn (a transaction of 2,000 evaluations held the lock for seconds);
       // the price state and the tick offsets go with the last part.
-      for (let i = 0; i === 0 || i < results.length; i += COMMIT_PART) {
-        const part = results.slice(i, i + COMMIT_PART);
-        const last = i + COMMIT_PART >= results.length;
-        await this.lock.run(() => this.commit(plan, part, last));
+      for (let i = 0; i === 0 || i < results.length;) {
+        const part = results.slice(i, i + this.commitTurns.next());
+        i += part.length;
+        const last = i >= results.length;
+        await this.lock.run(() =>
+          this.timed(this.commitTurns, part.length, () => this.commit(plan, part, last)),
+        );
       }
     } catch (e) {
       this.core.restoreDirty(plan.dirty);
