@@ -1,4 +1,5 @@
 import { EngineCore, type OutputTopics, type PortfolioState } from './engine-core';
+import { portfolioState } from './testing/portfolio-state';
 
 const out: OutputTopics = {
   evaluations: 'risk.evaluations',
@@ -6,29 +7,11 @@ const out: OutputTopics = {
   partitionFor: () => 0,
 };
 
-function state(
+const state = (
   id: string,
   positions: { symbol: string; quantity: number; price?: number }[],
   limits: Record<string, number> | null = null,
-): PortfolioState {
-  return {
-    id,
-    snapshot: {
-      id: `snap-${id}`,
-      portfolioId: id,
-      sourceTopic: 'portfolio.positions',
-      sourceId: `p-${id}`,
-      ts: '2026-11-30T09:00:00.000Z',
-      baseCurrency: 'USD',
-      cash: 100_000,
-      positions,
-      limits,
-    },
-    peakNav: null,
-    lastLevel: null,
-    breaches: [],
-  };
-}
+): PortfolioState => portfolioState(id, positions, { limits });
 
 const core = () =>
   new EngineCore({ ewmaLambda: 0.94, sampleIntervalMs: 60_000, largeMoveSigma: 3 });

@@ -18,6 +18,7 @@ import type { EngineStateRecord, EvaluationOutcome } from '@risk/persistence';
 import { ServiceMetrics, type AppConfig } from '@risk/platform';
 import { assessPortfolio } from '@risk/scoring';
 import type { CommittedOutcomes } from '../ports/committed-outcomes';
+import { portfolioState } from '@risk/engine/testing/portfolio-state';
 import type { PortfolioScorer } from '../ports/portfolio-scorer';
 import type { EvaluationRepository } from '../repositories/evaluation.repository';
 import { TopicLayout } from '../state/topic-layout';
@@ -50,28 +51,10 @@ export const config = (
     ...settings,
   }) as AppConfig;
 
-export function portfolio(
+export const portfolio = (
   id: string,
   positions: { symbol: string; quantity: number; price?: number }[],
-): PortfolioState {
-  return {
-    id,
-    snapshot: {
-      id: `snap-${id}`,
-      portfolioId: id,
-      sourceTopic: TOPICS.positions,
-      sourceId: `p-${id}`,
-      ts: '2026-11-30T09:00:00.000Z',
-      baseCurrency: 'USD',
-      cash: 100_000,
-      positions,
-      limits: null,
-    },
-    peakNav: null,
-    lastLevel: null,
-    breaches: [],
-  };
-}
+): PortfolioState => portfolioState(id, positions, { sourceTopic: TOPICS.positions });
 
 export const news = (
   id: string,

@@ -7,14 +7,18 @@ import type { PortfolioState } from '../engine-core';
 export function portfolioState(
   id: string,
   positions: { symbol: string; quantity: number; price?: number }[],
-  options: { cash?: number; limits?: Record<string, number> | null } = {},
+  options: {
+    cash?: number;
+    limits?: Record<string, number> | null;
+    sourceTopic?: string;
+  } = {},
 ): PortfolioState {
   return {
     id,
     snapshot: {
       id: `snap-${id}`,
       portfolioId: id,
-      sourceTopic: 'portfolio.positions',
+      sourceTopic: options.sourceTopic ?? 'portfolio.positions',
       sourceId: `p-${id}`,
       ts: '2026-11-30T09:00:00.000Z',
       baseCurrency: 'USD',
