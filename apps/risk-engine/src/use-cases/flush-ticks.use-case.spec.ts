@@ -169,4 +169,15 @@ describe('FlushTicksUseCase', () => {
       true,
     ]);
   });
+
+  it('a flush whose portfolios all left commits once: the price state and offsets, no evaluation', async () => {
+    const { core, evaluations, useCase, apply } = setup();
+    apply(tick('t1', 'AAPL', 100), tick('t2', 'AAPL', 101));
+    core.drop('pf-a');
+    await expect(useCase.execute()).resolves.toEqual({ [`${TOPICS.ticks}:0`]: '12' });
+    expect(evaluations.commit).toHaveBeenCalledTimes(1);
+    const [outcomes, engineState] = evaluations.commit.mock.calls[0];
+    expect(outcomes).toEqual([]);
+    expect(engineState).toMatchObject({ tickOffsets: { [`${TOPICS.ticks}:0`]: '12' } });
+  });
 });

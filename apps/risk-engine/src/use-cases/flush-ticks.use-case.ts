@@ -143,14 +143,16 @@ export class FlushTicksUseCase {
       }
       // Committed a part per turn (a transaction of 2,000 evaluations held the lock for seconds);
       // the price state and the tick offsets go with the last part.
-      for (let i = 0; i === 0 || i < results.length;) {
+      // At least one commit: a flush without evaluations still saves the state and offsets.
+      let i = 0;
+      do {
         const part = results.slice(i, i + this.commitTurns.next());
         i += part.length;
         const last = i >= results.length;
         await this.lock.run(() =>
           this.timed(this.commitTurns, part.length, () => this.commit(plan, part, last)),
         );
-      }
+      } while (i < results.length);
     } catch (e) {
       this.core.restoreDirty(plan.dirty);
       throw e;
