@@ -107,10 +107,12 @@ export async function ensureTopics(
         replicationFactor: options.replicationFactor ?? -1,
         configEntries,
       }));
-      // Resolves false (no throw) when another caller created them first.
+      // Resolves false (no throw) when another caller created them first. Leaders are waited
+      // for below: kafkajs's own wait gives up on UNKNOWN_TOPIC_OR_PARTITION, which a broker
+      // that has just started answers for a topic it is still creating (CI's first suites).
       await admin.createTopics({
         topics,
-        waitForLeaders: true,
+        waitForLeaders: false,
         timeout: options.timeoutMs ?? 30000,
       });
     }
@@ -128,15 +130,25 @@ async function waitForLeaders(admin: Admin, topics: string[], timeoutMs: number)
   if (topics.length === 0) return;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const metadata = await admin.fetchTopicMetadata({ topics });
-    const leaderless = metadata.topics.filter(
-      (topic) =>
-        topic.partitions.length === 0 || topic.partitions.some((partition) => partition.leader < 0),
-    );
+    let leaderless: string[];
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      leaderless = metadata.topics
+        .filter(
+          (topic) =>
+            topic.partitions.length === 0 ||
+            topic.partitions.some((partition) => partition.leader < 0),
+        )
+        .map((topic) => topic.name);
+    } catch (e) {
+      // Not known to the broker yet, or no leader yet: asked again until the deadline.
+      const type = (e as { type?: string }).type;
+      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw e;
+      leaderless = topics;
+    }
     if (leaderless.length === 0) return;
     if (Date.now() > deadline) {
-      const names = leaderless.map((topic) => topic.name).join(', ');
-      throw new Error(`topics without a leader after ${timeoutMs} ms: ${names}`);
+      throw new Error(`topics without a leader after ${timeoutMs} ms: ${leaderless.join(', ')}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
