@@ -7,6 +7,7 @@ import { ReasoningEngine } from './reasoning.engine';
 import {
   buildTempModel,
   maxAbsDiff,
+  WORKSPACE,
   testConfig,
 } from '@risk/reasoning-tools/testing/model-fixture';
 import type { GenerateResult, ReasoningEngineOptions } from './reasoning.engine';
@@ -17,10 +18,8 @@ jest.setTimeout(60000);
 // the present tensors come back as CPU tensors, and `emulateDevice` makes any synchronous read
 // of K/V the engine did not download first throw, as `.data` of a `gpu-buffer` tensor does.
 
-const SYSTEM = 'You are a risk analyst. Judge the workspace risk after each event.';
-const SNAPSHOT = 'Workspace P1: AAPL 100 shares, MSFT 50 shares, cash 20000 USD.';
-const EVENTS = ['News: AAPL drops 5% on weak guidance.', 'Tick: MSFT 410.5 up 1%.'];
-const LEVELS = [' LOW', ' MEDIUM', ' HIGH', ' CRITICAL'];
+const { system: SYSTEM, snapshot: SNAPSHOT, levels: LEVELS } = WORKSPACE;
+const EVENTS = [...WORKSPACE.events];
 
 function open(
   dir: string,

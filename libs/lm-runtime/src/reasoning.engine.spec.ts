@@ -9,15 +9,14 @@ import { ReasoningMetrics } from './reasoning.metrics';
 import {
   buildTempModel,
   maxAbsDiff,
+  WORKSPACE,
   openTestEngine,
 } from '@risk/reasoning-tools/testing/model-fixture';
 
 jest.setTimeout(30000);
 
-const SYSTEM = 'You are a risk analyst. Judge the workspace risk after each event.';
-const SNAPSHOT = 'Workspace P1: AAPL 100 shares, MSFT 50 shares, cash 20000 USD.';
-const EVENTS = ['News: AAPL drops 5% on weak guidance.', 'Tick: MSFT 410.5 up 1%.'];
-const LEVELS = [' LOW', ' MEDIUM', ' HIGH', ' CRITICAL'];
+const { system: SYSTEM, snapshot: SNAPSHOT, levels: LEVELS } = WORKSPACE;
+const EVENTS = [...WORKSPACE.events];
 const TOL = 1e-4;
 
 describe('ReasoningEngine (onnxruntime-node, tiny model)', () => {

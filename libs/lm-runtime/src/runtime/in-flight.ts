@@ -1,14 +1,23 @@
 import { abortReason } from './step-context';
 
-/** The outcome of a call made stale by a newer one of the same key and kind. */
-export class SupersededError extends Error {
-  override readonly name = 'SupersededError';
-  readonly code = 'SUPERSEDED' as const;
+/** A call the limiter dropped (its `key`, a portfolio, and its `kind`) before it finished. */
+export abstract class DroppedCallError extends Error {
+  abstract readonly code: string;
   constructor(
     readonly key: string,
     readonly kind: string,
+    message: string,
   ) {
-    super(`${kind} call for ${key} superseded by a newer one`);
+    super(message);
+  }
+}
+
+/** The outcome of a call made stale by a newer one of the same key and kind. */
+export class SupersededError extends DroppedCallError {
+  override readonly name = 'SupersededError';
+  readonly code = 'SUPERSEDED' as const;
+  constructor(key: string, kind: string) {
+    super(key, kind, `${kind} call for ${key} superseded by a newer one`);
   }
 }
 
@@ -18,15 +27,15 @@ export const isSuperseded = (e: unknown): e is SupersededError => e instanceof S
  * The outcome of a call its caller stopped waiting for: its deadline passed before it finished
  * (queued: it never runs; running: its remaining steps are dropped).
  */
-export class DeadlineError extends Error {
+export class DeadlineError extends DroppedCallError {
   override readonly name = 'DeadlineError';
   readonly code = 'DEADLINE' as const;
   constructor(
-    readonly key: string,
-    readonly kind: string,
+    key: string,
+    kind: string,
     readonly budgetMs: number,
   ) {
-    super(`${kind} call for ${key} past its deadline (${budgetMs} ms)`);
+    super(key, kind, `${kind} call for ${key} past its deadline (${budgetMs} ms)`);
   }
 }
 

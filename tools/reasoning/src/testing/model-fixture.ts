@@ -8,6 +8,15 @@ import {
 } from '@risk/lm-runtime';
 import { DECODER_PRESETS, DecoderConfig, writeModelFolder } from '../graph';
 
+/** The workspace conversation the engine specs run: a system prompt, a snapshot, two events. */
+export const WORKSPACE = {
+  system: 'You are a risk analyst. Judge the workspace risk after each event.',
+  snapshot: 'Workspace P1: AAPL 100 shares, MSFT 50 shares, cash 20000 USD.',
+  events: ['News: AAPL drops 5% on weak guidance.', 'Tick: MSFT 410.5 up 1%.'],
+  /** Judgement options scored as continuations. */
+  levels: [' LOW', ' MEDIUM', ' HIGH', ' CRITICAL'],
+} as const;
+
 /** Writes a seeded random model folder into a temp dir (tests build their models on the fly). */
 export async function buildTempModel(
   overrides: Partial<DecoderConfig> = {},
