@@ -66,3 +66,88 @@ describe('EngineLock', () => {
     expect(order).toEqual(['n1', 'n2', 'flush', 'n3', 'n4']);
   });
 });
+
+describe('EngineLock.commit', () => {
+  /** An I/O that ends when told to. */
+  function io<T>(value: T) {
+    let end!: () => void;
+    let fail!: (e: Error) => void;
+    const started = jest.fn();
+    const run = () => {
+      started();
+      return new Promise<T>((resolve, reject) => {
+        end = () => resolve(value);
+        fail = reject;
+      });
+    };
+    return { run, started, end: () => end(), fail: (e: Error) => fail(e) };
+  }
+
+  it('frees the lock while the I/O runs: other turns go on', async () => {
+    const lock = new EngineLock();
+    const write = io('written');
+    const { done } = await lock.commit(['pf-a'], async () => write.run);
+    expect(write.started).toHaveBeenCalledTimes(1);
+    await expect(lock.run(async () => 'other turn')).resolves.toBe('other turn');
+    expect(lock.inFlight).toBe(1);
+    write.end();
+    await expect(done).resolves.toBe('written');
+    expect(lock.inFlight).toBe(0);
+  });
+
+  it('a commit of a portfolio whose commit is in flight decides only after that one ended', async () => {
+    const lock = new EngineLock();
+    const order: string[] = [];
+    const first = io('first');
+    const { done: d1 } = await lock.commit(['pf-a', 'pf-b'], async () => {
+      order.push('decide 1');
+      return () => first.run().finally(() => order.push('installed 1'));
+    });
+    const second = lock.commit(['pf-b'], async () => {
+      order.push('decide 2');
+      return async () => 'second';
+    });
+    // Other portfolios are not held up.
+    const other = await lock.commit(['pf-c'], async () => {
+      order.push('decide 3');
+      return async () => 'third';
+    });
+    await expect(other.done).resolves.toBe('third');
+    await settle();
+    expect(order).toEqual(['decide 1', 'decide 3']);
+    first.end();
+    await d1;
+    const { done: d2 } = await second;
+    await expect(d2).resolves.toBe('second');
+    expect(order).toEqual(['decide 1', 'decide 3', 'installed 1', 'decide 2']);
+  });
+
+  it('a failed I/O rejects its end and frees its portfolios', async () => {
+    const lock = new EngineLock();
+    const write = io('never');
+    const { done } = await lock.commit(['pf-a'], async () => write.run);
+    write.fail(new Error('connection lost'));
+    await expect(done).rejects.toThrow('connection lost');
+    const again = await lock.commit(['pf-a'], async () => async () => 'retried');
+    await expect(again.done).resolves.toBe('retried');
+  });
+
+  it('settled waits for the commits of the given portfolios, or of all', async () => {
+    const lock = new EngineLock();
+    const a = io('a');
+    const b = io('b');
+    await lock.commit(['pf-a'], async () => a.run);
+    await lock.commit(['pf-b'], async () => b.run);
+    let aSettled = false;
+    let allSettled = false;
+    void lock.settled(['pf-a']).then(() => (aSettled = true));
+    void lock.settled().then(() => (allSettled = true));
+    await expect(lock.settled(['pf-c'])).resolves.toBeUndefined();
+    a.fail(new Error('a failed'));
+    await settle();
+    expect([aSettled, allSettled]).toEqual([true, false]);
+    b.end();
+    await settle();
+    expect(allSettled).toBe(true);
+  });
+});

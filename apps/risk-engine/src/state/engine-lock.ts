@@ -27,12 +27,20 @@ const MAX_PASSED = 2;
  * of a flush waiting in line, so news waits for at most the turn in progress (a flush takes its
  * portfolios a chunk per turn) — except that a turn waits behind at most `MAX_PASSED` others
  * that came after it.
+ *
+ * A commit's PostgreSQL work runs outside the lock (`commit`): its portfolios are reserved
+ * instead, from the turn that decided it until its new states are installed, so the lock is free
+ * while PostgreSQL writes (bench:scale: the engine's main thread sat idle a quarter of the time,
+ * every other turn waiting behind a commit's I/O). A turn that would commit a reserved portfolio
+ * waits, outside the lock, for that commit to end, then decides again from the state it left.
  */
 @Injectable()
 export class EngineLock {
   private held = false;
   private seq = 0;
   private readonly waiting: Waiter[] = [];
+  /** Portfolios whose commit is in flight, and its end (settled, never rejected). */
+  private readonly reserved = new Map<string, Promise<void>>();
 
   run<T>(fn: () => Promise<T>, priority = 0): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -49,6 +57,76 @@ export class EngineLock {
       if (!this.held) start();
       else this.waiting.push({ priority, seq: this.seq++, passed: 0, start });
     });
+  }
+
+  /**
+   * A commit of `ids` whose I/O runs outside the lock. In a turn (at `priority`) in which none
+   * of `ids` has a commit in flight, `decide` makes the final decisions from the portfolios'
+   * states now and returns the I/O: it must install the new states itself, right after
+   * PostgreSQL commits (`ids` stay reserved until it returns). Resolves when the turn ends, to
+   * the I/O's end (wrapped: the caller chooses when to wait for it).
+   */
+  async commit<T>(
+    ids: readonly string[],
+    decide: () => Promise<() => Promise<T>>,
+    priority = 0,
+  ): Promise<{ done: Promise<T> }> {
+    for (;;) {
+      const turn = await this.run<{ busy: Promise<void> } | { done: Promise<T> }>(async () => {
+        const busy = this.busy(ids);
+        if (busy) return { busy };
+        const io = await decide();
+        return { done: this.reserve(ids, io) };
+      }, priority);
+      if ('done' in turn) return turn;
+      await turn.busy;
+    }
+  }
+
+  /**
+   * The end of the commits in flight for `ids` (every commit when omitted). Called in a turn,
+   * nothing can reserve them again until it ends.
+   */
+  async settled(ids?: readonly string[]): Promise<void> {
+    const ends = ids
+      ? ids.flatMap((id) => this.reserved.get(id) ?? [])
+      : [...this.reserved.values()];
+    await Promise.all(ends);
+  }
+
+  /** Portfolios with a commit in flight now. */
+  get inFlight(): number {
+    return this.reserved.size;
+  }
+
+  private busy(ids: readonly string[]): Promise<void> | null {
+    const ends = new Set<Promise<void>>();
+    for (const id of ids) {
+      const end = this.reserved.get(id);
+      if (end) ends.add(end);
+    }
+    return ends.size > 0 ? Promise.all(ends).then(() => undefined) : null;
+  }
+
+  /** Starts `io` with `ids` reserved until it ends (they are free again however it ends). */
+  private reserve<T>(ids: readonly string[], io: () => Promise<T>): Promise<T> {
+    let done: Promise<T>;
+    try {
+      done = io();
+    } catch (e) {
+      done = Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+    const end = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    for (const id of ids) this.reserved.set(id, end);
+    void end.then(() => {
+      for (const id of ids) if (this.reserved.get(id) === end) this.reserved.delete(id);
+    });
+    // The caller awaits it after the turn: not an unhandled rejection meanwhile.
+    done.catch(() => undefined);
+    return done;
   }
 
   private release(): void {

@@ -34,6 +34,8 @@ export class AdoptPartitionsUseCase {
   }
 
   private async adopt(partitions: number[]): Promise<{ gained: Set<number>; restored: string[] }> {
+    // Commits in flight end first: what is dropped or loaded next includes them.
+    await this.lock.settled();
     // Read before the states: every snapshot below these offsets is in what is loaded next.
     const applied = await this.watermark.committedPositions(partitions);
     const gained = new Set(partitions.filter((p) => !this.ownership.ownedPartitions.has(p)));

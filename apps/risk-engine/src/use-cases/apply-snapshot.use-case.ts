@@ -33,6 +33,8 @@ export class ApplySnapshotUseCase {
 
   private async apply(s: PositionsSnapshot, topic: string, partition: number): Promise<void> {
     const started = performance.now();
+    // A commit of the portfolio still in flight ends first: the snapshot builds on its state.
+    await this.lock.settled([s.portfolioId]);
     const candidate = snapshotCandidate(
       s,
       topic,

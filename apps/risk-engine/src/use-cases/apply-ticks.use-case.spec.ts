@@ -103,7 +103,8 @@ describe('ApplyTicksUseCase', () => {
     expect(judge.mock.calls.map(([, item]) => item.id)).toEqual(['move:t2', 'move:t3']);
     pending.get('pf-a')!(judged('move:t3', 'AAPL', 0.3));
     await second;
-    const [secondOutcomes] = evaluations.commit.mock.calls[1];
+    // calls[1]: the first flush's price state and offsets.
+    const [secondOutcomes] = evaluations.commit.mock.calls[2];
     const steps = secondOutcomes[0].evaluation.explanation.steps;
     expect(steps[0].text).toMatch(/^tick t3: "AAPL falls 9.6% in minutes"/);
     expect(steps.some((s) => s.kind === 'reasoning')).toBe(true);

@@ -38,7 +38,8 @@ const HEARTBEAT_MS = 3000;
  * model run), batch after batch until the wave has taken `NEWS_WAVE_MS` (or holds 8 batches);
  * then the wave is committed, a batch's worth per transaction (multi-row statements), each
  * transaction taking every k-th of the wave, so its holders, direct or reached through the
- * graph, see their evaluations at about the same time. Its turns of the lock are `URGENT`: they
+ * graph, see their evaluations at about the same time; the transactions' PostgreSQL work runs
+ * outside the lock (EngineLock.commit). Its turns of the lock are `URGENT`: they
  * go ahead of a flush's waiting turns. A holder whose state changed after it was
  * scored (a tick flush, a snapshot, another story) is scored again in its commit; one a rebalance
  * took away is left to its new owner. The lock is free between batches and between transactions
@@ -98,10 +99,12 @@ export class EvaluateNewsUseCase {
     if (todo.length > 0 && todo.length <= size) {
       // One batch (most stories): scored and committed in one turn of the lock.
       const judged = await Promise.all(todo.map((p) => this.judgeFor(p, n, deadline)));
-      return this.lock.run(async () => {
-        const scored = await this.score(n, topic, todo, judged);
-        return this.commit(n, topic, scored, started, only);
-      }, URGENT);
+      const { done } = await this.lock.commit(
+        todo.map((p) => p.portfolioId),
+        async () => this.commit(n, topic, await this.score(n, topic, todo, judged), started, only),
+        URGENT,
+      );
+      return done;
     }
     let committed = 0;
     let next = 0;
@@ -121,11 +124,20 @@ export class EvaluateNewsUseCase {
       );
       // Every transaction takes every k-th of the wave by strength: all are ready, so none
       // queues behind the others (holders reached through the graph behind direct ones).
+      // Their PostgreSQL work runs at once, outside the lock.
       const parts = Math.ceil(wave.length / size);
+      const writing: Promise<number>[] = [];
       for (let j = 0; j < parts; j++) {
         const part = wave.filter((_, i) => i % parts === j);
-        committed += await this.lock.run(() => this.commit(n, topic, part, started, only), URGENT);
+        const { done } = await this.lock.commit(
+          part.map((s) => s.p.portfolioId),
+          () => this.commit(n, topic, part, started, only),
+          URGENT,
+        );
+        done.catch(() => undefined);
+        writing.push(done);
       }
+      for (const c of await Promise.all(writing)) committed += c;
     }
     return committed;
   }
@@ -242,9 +254,10 @@ export class EvaluateNewsUseCase {
   }
 
   /**
-   * In the lock: scored evaluations of `n`, committed in one transaction. One whose portfolio
-   * changed since it was scored is scored again from its state now; a holder a rebalance took
-   * away meanwhile is left to its new owner (which evaluates the item live or replays it).
+   * In the lock: scored evaluations of `n`, to commit in one transaction (outside the lock:
+   * EngineLock.commit). One whose portfolio changed since it was scored is scored again from its
+   * state now; a holder a rebalance took away meanwhile is left to its new owner (which
+   * evaluates the item live or replays it).
    */
   private async commit(
     n: NewsEvent,
@@ -252,7 +265,7 @@ export class EvaluateNewsUseCase {
     scored: readonly Scored[],
     started: number,
     only: ReadonlySet<string> | undefined,
-  ): Promise<number> {
+  ): Promise<() => Promise<number>> {
     const kept: Scored[] = [];
     const stale: Omit<Scored, 'result'>[] = [];
     for (const s of scored) {
@@ -265,18 +278,21 @@ export class EvaluateNewsUseCase {
       const again = await this.evaluateAll(n, topic, stale);
       kept.push(...stale.map((s, i) => ({ ...s, result: again[i] })));
     }
-    const res = await this.evaluations.commit(kept.map((s) => s.result.outcome));
-    const committed = new Set(res.committed);
-    for (const { result: r } of kept)
-      if (committed.has(r.outcome)) {
-        // A replayed (older) item must not replace newer news the portfolio remembers.
-        const before = this.core.portfolios.get(r.next.id)?.lastNews;
-        this.core.install({ ...r.next, lastNews: newerNews(before, r.next.lastNews) });
-      }
-    if (only && res.committed.length > 0)
-      this.metrics.messages.inc({ kind: 'news', outcome: 'replayed' }, res.committed.length);
-    this.committed.report(res.committed, 'news', started);
-    return res.committed.length;
+    return async () => {
+      if (kept.length === 0) return 0;
+      const res = await this.evaluations.commit(kept.map((s) => s.result.outcome));
+      const committed = new Set(res.committed);
+      for (const { result: r } of kept)
+        if (committed.has(r.outcome)) {
+          // A replayed (older) item must not replace newer news the portfolio remembers.
+          const before = this.core.portfolios.get(r.next.id)?.lastNews;
+          this.core.install({ ...r.next, lastNews: newerNews(before, r.next.lastNews) });
+        }
+      if (only && res.committed.length > 0)
+        this.metrics.messages.inc({ kind: 'news', outcome: 'replayed' }, res.committed.length);
+      this.committed.report(res.committed, 'news', started);
+      return res.committed.length;
+    };
   }
 }
 

@@ -71,10 +71,13 @@ describe('FlushTicksUseCase', () => {
     const offsets = await useCase.execute();
 
     expect(offsets).toEqual({ [`${TOPICS.ticks}:0`]: '12' });
-    const [outcomes, engineState] = evaluations.commit.mock.calls[0];
+    // The evaluations first, then (once they are durable) the price state with the offsets.
+    const [[outcomes, none], [noOutcomes, engineState]] = evaluations.commit.mock.calls;
     expect(outcomes.map((o) => [o.evaluation.portfolioId, o.source.eventId])).toEqual([
       ['pf-a', 't2'],
     ]);
+    expect(none).toBeUndefined();
+    expect(noOutcomes).toEqual([]);
     expect(engineState).toMatchObject({ instanceId: 'engine-test', tickOffsets: offsets });
     expect(judge).not.toHaveBeenCalled();
     expect(core.hasDirty()).toBe(false);
@@ -155,10 +158,10 @@ describe('FlushTicksUseCase', () => {
     const turns = jest.spyOn(lock, 'run');
     apply(tick('t1', 'AAPL', 100), tick('t2', 'AAPL', 101));
     await useCase.execute();
-    // Taking the dirty set, at least 2 turns planning and 2 evaluating (the first takes 16 of
-    // the 151 portfolios), the commit.
+    // Taking the dirty set, at least 2 turns planning (the first takes 16 of the 151
+    // portfolios), 2 deciding commits, the price state's.
     expect(turns.mock.calls.length).toBeGreaterThanOrEqual(6);
-    // Committed in parts (64 first), the price state and offsets with the last part only.
+    // Committed in parts (64 first), then the price state and offsets in a commit of their own.
     const calls = evaluations.commit.mock.calls;
     expect(calls.length).toBeGreaterThan(1);
     const outcomes = calls.flatMap(([o]) => o);
@@ -168,6 +171,7 @@ describe('FlushTicksUseCase', () => {
       ...calls.slice(1).map(() => false),
       true,
     ]);
+    expect(calls[calls.length - 1][0]).toEqual([]);
   });
 
   it('a flush whose portfolios all left commits once: the price state and offsets, no evaluation', async () => {

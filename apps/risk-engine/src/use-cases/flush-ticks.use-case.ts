@@ -34,13 +34,21 @@ import { TurnSizer } from '../state/turn-sizer';
 const TURN_MS = 100;
 
 /*
- * A flush commits its evaluations in parts (one transaction, one turn of the lock each) sized
- * like its other turns (a part of 250 desk-sized evaluations, ~5 MB with the outbox, held the
- * lock for a second). A crash between two parts leaves the earlier parts committed and the tick
- * offsets not: the ticks are read again and their portfolios evaluated again — from the same
- * trigger tick the idempotency claim refuses them, from a later one it is a later evaluation
- * (docs/architecture.md § Effects exactly once).
+ * A flush commits its evaluations in parts (one transaction each, ~TURN_MS of PostgreSQL work: a
+ * part of 250 desk-sized evaluations is ~5 MB with the outbox), each decided in a turn of the lock
+ * and written outside it (EngineLock.commit), then the price state and the tick offsets in a
+ * transaction of their own once every part is durable. A crash between two commits leaves the
+ * earlier parts committed and the tick offsets not: the ticks are read again and their portfolios
+ * evaluated again — from the same trigger tick the idempotency claim refuses them, from a later
+ * one it is a later evaluation (docs/architecture.md § Effects exactly once).
  */
+
+/**
+ * Commits of a flush under way at once: PostgreSQL writes one part while the engine plans the
+ * next (bench:scale: the engine's main thread sat idle a quarter of the time while one commit at
+ * a time held the lock).
+ */
+const COMMITS_IN_FLIGHT = 2;
 
 /** One dirty portfolio of a flush, as planned in the lock: its evaluation and what to judge. */
 interface FlushItem {
@@ -77,13 +85,14 @@ interface FlushResult {
 
 /**
  * Evaluates every portfolio a tick touched since the last flush, and saves the price state
- * with the tick offsets it covers. The dirty set is taken in the engine lock, then planned and
- * evaluated a chunk per turn of the lock, and committed in one last turn; the language model
- * judges its moves outside the lock, for up to REASONING_MOVE_BUDGET_MS. Positions and news are
- * applied between turns: a portfolio they changed after its evaluation is evaluated again, in
- * the commit, from its current state, with the judgement already made. Returns the tick offsets
- * now durable (null: nothing to flush); the caller runs flushes one at a time and commits those
- * offsets.
+ * with the tick offsets it covers. The dirty set is taken in the engine lock, then planned a
+ * chunk per turn of the lock and committed in parts as it goes (the PostgreSQL work outside the
+ * lock); the language model judges its moves outside the lock, for up to
+ * REASONING_MOVE_BUDGET_MS, and those portfolios are evaluated with the judgement and committed
+ * after the others. Positions and news are applied between turns: a portfolio they changed
+ * after its evaluation is evaluated again, in the commit's turn, from its current state, with
+ * the judgement already made. Returns the tick offsets now durable (null: nothing to flush); the
+ * caller runs flushes one at a time and commits those offsets.
  */
 @Injectable()
 export class FlushTicksUseCase {
@@ -109,55 +118,80 @@ export class FlushTicksUseCase {
   async execute(): Promise<Record<string, string> | null> {
     const plan = await this.lock.run(() => this.take());
     if (!plan) return null;
+    const commits = new CommitsInFlight(COMMITS_IN_FLIGHT);
     try {
+      // Planned a chunk per turn. A chunk's portfolios without a judgement to wait for are
+      // committed at once (PostgreSQL writes them while the next chunk is planned); the others
+      // wait for the model, whose calls are all made now, so the reasoning engine batches the
+      // flush's move judgements (one decoder step for many portfolios). The flush waits for
+      // them until REASONING_MOVE_BUDGET_MS after it started, then commits without the rest.
+      const deadline = deadlineAfter(plan.started, this.cfg.reasoningMoveBudgetMs);
+      const judging: { item: FlushItem; judged: Promise<Judgement | undefined> }[] = [];
       for (let i = 0; i < plan.dirty.length;) {
         const part = plan.dirty.slice(i, i + this.planTurns.next());
         i += part.length;
-        plan.items.push(
-          ...(await this.lock.run(() =>
-            this.timed(this.planTurns, part.length, () => this.planChunk(part, plan.incidentId)),
-          )),
+        const items = await this.lock.run(() =>
+          this.timed(this.planTurns, part.length, () => this.planChunk(part, plan.incidentId)),
         );
+        const ready: FlushResult[] = [];
+        for (const item of items) {
+          if (item.judge)
+            judging.push({
+              item,
+              judged: this.judge.judge(
+                item.state.id,
+                moveJudgeItem(item.judge.move),
+                item.judge.why.gate,
+                deadline,
+              ),
+            });
+          else ready.push({ item, reasoning: undefined, from: item.state, result: item.plain! });
+        }
+        await this.commitAll(plan, ready, commits);
       }
-      // All portfolios at once: the reasoning engine batches the move judgements they ask for
-      // (one decoder step for many portfolios); results keep the dirty order. The flush waits
-      // for them until REASONING_MOVE_BUDGET_MS after it started, then commits without the rest.
-      const deadline = deadlineAfter(plan.started, this.cfg.reasoningMoveBudgetMs);
-      const judged = await Promise.all(
-        plan.items.map((p) =>
-          p.judge
-            ? this.judge.judge(p.state.id, moveJudgeItem(p.judge.move), p.judge.why.gate, deadline)
-            : Promise.resolve(undefined),
-        ),
-      );
-      const results: FlushResult[] = [];
-      const indexed = plan.items.map((item, i) => ({ item, reasoning: judged[i] }));
+      const judged = await Promise.all(judging.map((j) => j.judged));
+      const indexed = judging.map((j, i) => ({ item: j.item, reasoning: judged[i] }));
       for (let i = 0; i < indexed.length;) {
         const part = indexed.slice(i, i + this.evaluateTurns.next());
         i += part.length;
-        results.push(
-          ...(await this.lock.run(() =>
-            this.timed(this.evaluateTurns, part.length, () => this.evaluateChunk(plan, part)),
-          )),
+        const results = await this.lock.run(() =>
+          this.timed(this.evaluateTurns, part.length, () => this.evaluateChunk(plan, part)),
         );
+        await this.commitAll(plan, results, commits);
       }
-      // Committed a part per turn (a transaction of 2,000 evaluations held the lock for seconds);
-      // the price state and the tick offsets go with the last part.
-      // At least one commit: a flush without evaluations still saves the state and offsets.
-      let i = 0;
-      do {
-        const part = results.slice(i, i + this.commitTurns.next());
-        i += part.length;
-        const last = i >= results.length;
-        await this.lock.run(() =>
-          this.timed(this.commitTurns, part.length, () => this.commit(plan, part, last)),
-        );
-      } while (i < results.length);
+      // Every evaluation durable: then the price state and the tick offsets they cover.
+      await commits.drain();
+      const { done } = await this.lock.commit([], () => this.commitState(plan));
+      await done;
     } catch (e) {
+      await commits.settle();
       this.core.restoreDirty(plan.dirty);
       throw e;
     }
     return plan.offsets;
+  }
+
+  /**
+   * Commits `results` a part per transaction (a transaction of 2,000 evaluations held the lock
+   * for seconds), each part's PostgreSQL work outside the lock, at most COMMITS_IN_FLIGHT at once.
+   */
+  private async commitAll(
+    plan: FlushPlan,
+    results: readonly FlushResult[],
+    commits: CommitsInFlight,
+  ): Promise<void> {
+    for (let i = 0; i < results.length;) {
+      const part = results.slice(i, i + this.commitTurns.next());
+      i += part.length;
+      const t0 = performance.now();
+      const { done } = await this.lock.commit(
+        part.map((r) => r.item.state.id),
+        () => this.commitPart(plan, part),
+      );
+      await commits.add(
+        done.then(() => this.commitTurns.took(part.length, performance.now() - t0)),
+      );
+    }
   }
 
   /** `fn`, its time per item fed to `sizer`. */
@@ -285,15 +319,14 @@ export class FlushTicksUseCase {
   }
 
   /**
-   * In the lock: a part of the flush's evaluations committed in one transaction, the last part
-   * with the price state and tick offsets; one whose portfolio changed since it was evaluated is
-   * evaluated again first, one a rebalance took away meanwhile is left out.
+   * In the lock: a part of the flush's evaluations, to commit in one transaction (outside the
+   * lock); one whose portfolio changed since it was evaluated is evaluated again first, one a
+   * rebalance took away meanwhile is left out.
    */
-  private async commit(
+  private async commitPart(
     plan: FlushPlan,
     evaluated: readonly FlushResult[],
-    last: boolean,
-  ): Promise<void> {
+  ): Promise<() => Promise<void>> {
     const owned = evaluated.filter((r) => this.core.portfolios.has(r.item.state.id));
     const stale = owned.filter((r) => this.core.portfolios.get(r.item.state.id) !== r.from);
     const again = await this.evaluateChunk(plan, stale);
@@ -303,24 +336,57 @@ export class FlushTicksUseCase {
       const x = redone.get(r);
       return x ? [x.result] : [];
     });
-    if (!last && results.length === 0) return;
-    // Only the symbols changed since the last durable save are written (docs/risk-methodology.md).
-    const delta = last ? this.core.book.stateDelta() : null;
-    const res = await this.evaluations.commit(
-      results.map((r) => r.outcome),
-      delta
-        ? {
-            instanceId: this.cfg.instanceId,
-            instruments: delta.header,
-            symbols: delta,
-            tickOffsets: plan.offsets,
-          }
-        : undefined,
-    );
-    if (delta) this.core.book.markSaved(delta.mark);
-    const committed = new Set(res.committed);
-    for (const r of results) if (committed.has(r.outcome)) this.core.install(r.next);
-    if (last) this.ticks.flushed(plan.ticks);
-    this.committed.report(res.committed, 'ticks', plan.started);
+    return async () => {
+      if (results.length === 0) return;
+      const res = await this.evaluations.commit(results.map((r) => r.outcome));
+      const committed = new Set(res.committed);
+      for (const r of results) if (committed.has(r.outcome)) this.core.install(r.next);
+      this.committed.report(res.committed, 'ticks', plan.started);
+    };
+  }
+
+  /**
+   * In the lock, once all the flush's evaluations are durable: the price state (only the
+   * symbols changed since the last durable save: docs/risk-methodology.md) and the tick offsets,
+   * to commit outside the lock.
+   */
+  private async commitState(plan: FlushPlan): Promise<() => Promise<void>> {
+    const delta = this.core.book.stateDelta();
+    return async () => {
+      await this.evaluations.commit([], {
+        instanceId: this.cfg.instanceId,
+        instruments: delta.header,
+        symbols: delta,
+        tickOffsets: plan.offsets,
+      });
+      this.core.book.markSaved(delta.mark);
+      this.ticks.flushed(plan.ticks);
+    };
+  }
+}
+
+/**
+ * The commits of a flush whose PostgreSQL work is under way: at most `max` at once (adding one
+ * more waits for the oldest), all waited for before the flush saves its offsets.
+ */
+class CommitsInFlight {
+  private readonly running: Promise<void>[] = [];
+
+  constructor(private readonly max: number) {}
+
+  async add(done: Promise<void>): Promise<void> {
+    done.catch(() => undefined);
+    this.running.push(done);
+    while (this.running.length >= this.max) await this.running.shift();
+  }
+
+  /** Waits for every commit; throws the first failure. */
+  async drain(): Promise<void> {
+    while (this.running.length > 0) await this.running.shift();
+  }
+
+  /** Waits for every commit, whatever its outcome. */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.running.splice(0));
   }
 }
