@@ -95,16 +95,21 @@ export class EvaluateNewsUseCase {
     const fuzzy = await this.fuzzy.issuersIn(n);
     const holders = await this.lock.run(async () => this.holdersNow(n, topic, only, fuzzy), URGENT);
     const todo = await this.notYetEvaluated(n, topic, holders);
+    const found = performance.now();
+    this.stage('news_holders', started, found);
     const size = this.cfg.newsBatchPortfolios;
     if (todo.length > 0 && todo.length <= size) {
       // One batch (most stories): scored and committed in one turn of the lock.
       const judged = await Promise.all(todo.map((p) => this.judgeFor(p, n, deadline)));
+      const judgedAt = performance.now();
+      this.stage('news_judge', found, judgedAt);
       const { done } = await this.lock.commit(
         todo.map((p) => p.portfolioId),
         async () => this.commit(n, topic, await this.score(n, topic, todo, judged), started, only),
         URGENT,
       );
-      return done;
+      this.stage('news_commit_turn', judgedAt, performance.now());
+      return done.finally(() => this.stage('news_commit', judgedAt, performance.now()));
     }
     let committed = 0;
     let next = 0;
@@ -140,6 +145,11 @@ export class EvaluateNewsUseCase {
       for (const c of await Promise.all(writing)) committed += c;
     }
     return committed;
+  }
+
+  /** A part of a story's evaluation, timed (docs/benchmarks.md § bench:scale reads them). */
+  private stage(name: string, from: number, to: number): void {
+    this.metrics.stageSeconds.observe({ stage: name }, (to - from) / 1000);
   }
 
   /**
