@@ -162,4 +162,76 @@ describe('RiskStore.commitOutcomes', () => {
     );
     expect(row.payload).toBe(o.outbox[0].payload);
   });
+
+  it("sends the engine's evaluation JSON once: the outbox payload as it is, the JSON columns from it", async () => {
+    // What JSON.stringify writes and jsonb would not keep: key order, -0 as 0, 1e-7, 1e21,
+    // escapes of quotes, backslashes and control characters, astral text and U+2028.
+    const odd = 'q " b \\ \\" c \u0001\u001f\b\f\r\t\n 😀 𝄞 東京 \u2028 {"a":[1]}';
+    const o = outcome('pf-b', 'once-1', '2026-12-21T10:00:00.000Z', { alert: true });
+    o.evaluation.explanation = {
+      steps: [{ kind: 'metric', text: odd, data: { z: -0, a: 1e-7, m: 1e21, f: 0.1 + 0.2 } }],
+      models: { zeta: odd, alpha: 'trees@3' },
+    };
+    o.evaluation.metrics.drawdown = -0;
+    o.evaluation.metrics.hhi = 1e-7;
+    const json = JSON.stringify(o.evaluation);
+    o.outbox = [
+      { topic: 'risk.evaluations', partition: 0, key: 'pf-b', payload: json, isEvaluation: true },
+      { topic: 'risk.alerts', partition: 0, key: 'pf-b', payload: JSON.stringify(o.alert) },
+    ];
+    const before = await ds.query<{ id: string }[]>(`SELECT max(id)::text AS id FROM outbox`);
+    const res = await store.commitOutcomes([o]);
+    expect(res.committed).toEqual([o]);
+
+    const rowsOut = await ds.query<{ payload: string; topic: string; rt: string }[]>(
+      `SELECT payload, topic, payload::jsonb::text AS rt FROM outbox WHERE id > $1 ORDER BY id`,
+      [before[0].id],
+    );
+    expect(rowsOut.map((r) => r.topic)).toEqual(['risk.evaluations', 'risk.alerts']);
+    // Byte for byte the engine's text, which a jsonb round trip would not have kept.
+    expect(Buffer.from(rowsOut[0].payload).equals(Buffer.from(json))).toBe(true);
+    expect(rowsOut[0].rt).not.toBe(json);
+    expect(rowsOut[1].payload).toBe(JSON.stringify(o.alert));
+    const [ev] = await ds.query<{ metrics: unknown; explanation: unknown; timings: unknown }[]>(
+      `SELECT metrics, explanation, timings FROM evaluations WHERE id = $1`,
+      [o.evaluation.id],
+    );
+    const parsed = JSON.parse(json) as Record<string, unknown>;
+    expect(ev).toEqual({
+      metrics: parsed.metrics,
+      explanation: parsed.explanation,
+      timings: parsed.timings,
+    });
+
+    // Another claim of the same trigger (a second scope), alone and twice in a batch with a new
+    // one: the duplicate inserts no evaluation and no outbox row, the new one its own rows.
+    const dup = (scope: string) => {
+      const d = outcome('pf-b', 'once-1', '2026-12-21T10:00:00.000Z', { alert: true });
+      d.source.scope = scope;
+      d.outbox = [{ ...d.outbox[0], payload: JSON.stringify(d.evaluation), isEvaluation: true }];
+      return d;
+    };
+    const count = async () =>
+      (await ds.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM outbox`))[0].n;
+    const n0 = await count();
+    expect((await store.commitOutcomes([dup('other-1')])).committed).toEqual([]);
+    expect(await count()).toBe(n0);
+    const fresh = outcome('pf-b', 'once-2', '2026-12-21T10:01:00.000Z');
+    fresh.outbox = [
+      { ...fresh.outbox[0], payload: JSON.stringify(fresh.evaluation), isEvaluation: true },
+    ];
+    const mixed = await store.commitOutcomes([dup('other-2'), fresh, dup('other-3')]);
+    expect(mixed.committed).toEqual([fresh]);
+    const last = await ds.query<{ payload: string }[]>(
+      `SELECT payload FROM outbox ORDER BY id DESC LIMIT 1`,
+    );
+    expect(await count()).toBe(n0 + 1);
+    expect(last[0].payload).toBe(fresh.outbox[0].payload);
+    expect(
+      await ds.query(
+        `SELECT count(*)::int AS n FROM alerts WHERE evaluation_id = ANY($1::uuid[])`,
+        [[o.evaluation.id]],
+      ),
+    ).toEqual([{ n: 1 }]);
+  });
 });

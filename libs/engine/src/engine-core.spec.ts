@@ -184,6 +184,9 @@ describe('EngineCore', () => {
     });
     expect(outcome.outbox.map((m) => m.topic)).toEqual(['risk.evaluations', 'risk.alerts']);
     expect(JSON.parse(outcome.outbox[0].payload)).toEqual(outcome.evaluation);
+    // The store takes the evaluation's JSON columns from this text (it sends it once).
+    expect(outcome.outbox.map((m) => m.isEvaluation === true)).toEqual([true, false]);
+    expect(outcome.outbox[0].payload).toBe(JSON.stringify(outcome.evaluation));
     expect(outcome.source).toEqual({ topic: 'portfolio.positions', eventId: 'p-a', scope: 'a' });
     expect(c.portfolios.has('a')).toBe(false);
     c.install(next);

@@ -341,6 +341,8 @@ export class EngineCore {
         partition: out.partitionFor(out.evaluations, state.id),
         key: state.id,
         payload: JSON.stringify(evaluation),
+        // The store reads the evaluation's JSON columns from this text: serialized once, sent once.
+        isEvaluation: true,
       },
     ];
     if (alert) {

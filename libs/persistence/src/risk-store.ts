@@ -8,6 +8,13 @@ export interface OutboxDraft {
   partition: number;
   key: string;
   payload: string;
+  /**
+   * The payload is the outcome's evaluation as JSON, exactly `JSON.stringify(evaluation)` (the
+   * engine's evaluation message). The store then sends that text to PostgreSQL once, for this
+   * row and for the evaluation's JSON columns both, instead of serializing the evaluation again
+   * (at most one draft of an outcome; without one the columns come from the evaluation object).
+   */
+  isEvaluation?: boolean;
 }
 
 /** Everything one evaluation changes, committed atomically. */
@@ -190,7 +197,9 @@ export class RiskStore {
    * other would leave them: an outcome whose claim or trigger key is taken (or repeats an earlier
    * one of the batch) has no effect; the portfolio row ends as the last outcome of its portfolio
    * leaves it, the day's record as the latest `asOf` (the later outcome on a tie); outbox rows
-   * keep the outcomes' order (ids follow it). Returns the outcomes that took effect, in order.
+   * keep the outcomes' order (ids follow it: ev1, alert1, ev2, ...), and an evaluation's JSON is
+   * sent once, as its outbox payload and its JSON columns both. Returns the outcomes that took
+   * effect, in order.
    */
   private async insertOutcomes(
     em: EntityManager,
@@ -220,17 +229,48 @@ export class RiskStore {
       claimedKeys.has(keyOf(o.source.topic, o.source.eventId, o.source.scope)),
     );
     if (toInsert.length === 0) return [];
-    // Evaluations: a trigger key taken already (or twice in the batch) inserts nothing.
+    // Evaluations and their outbox rows in one statement, each evaluation's JSON sent once: the
+    // engine's evaluation message (`isEvaluation`) is the row's payload as it is (byte for byte:
+    // a jsonb round trip would reorder keys and respell numbers) and, cast to jsonb once, the
+    // source of the JSON columns. Sending it twice, and serializing the evaluation again for the
+    // columns, cost the engine's main thread more than evaluating at desk scale (bench:scale).
+    // A trigger key taken already (or twice in the batch) inserts nothing, and no outbox row:
+    // those join the evaluations' RETURNING, the one way a sub-statement sees another's rows.
+    // Outbox rows keep the outcomes' order (its drafts in turn): ids follow the ORDER BY.
     const evs = toInsert.map((o) => o.evaluation);
+    const docs: string[] = [];
+    const drafts: { n: number; d: OutboxDraft; payload: string | null }[] = [];
+    toInsert.forEach((o, i) => {
+      const own = o.outbox.findIndex((d) => d.isEvaluation);
+      docs.push(own >= 0 ? o.outbox[own].payload : JSON.stringify(o.evaluation));
+      o.outbox.forEach((d, j) =>
+        drafts.push({ n: i + 1, d, payload: j === own ? null : d.payload }),
+      );
+    });
     const inserted = await em.query<{ id: string }[]>(
-      `INSERT INTO evaluations (id, portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics, explanation, timings)
-       SELECT u.id, u.pid, u.ts, u.tt, u.te, u.score, u.level, j.doc->0, j.doc->1, j.doc->2
-         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
-                     $6::float8[], $7::text[])
-              WITH ORDINALITY AS u(id, pid, ts, tt, te, score, level, n)
-         JOIN jsonb_array_elements($8::jsonb) WITH ORDINALITY AS j(doc, n) ON j.n = u.n
-        ORDER BY u.n
-       ON CONFLICT (portfolio_id, trigger_topic, trigger_event_id, ts) DO NOTHING RETURNING id`,
+      `WITH d AS (
+         SELECT u.id, u.pid, u.ts, u.tt, u.te, u.score, u.level, u.n, j.doc
+           FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
+                       $6::float8[], $7::text[])
+                WITH ORDINALITY AS u(id, pid, ts, tt, te, score, level, n)
+           JOIN json_array_elements_text($8::json) WITH ORDINALITY AS j(doc, n) ON j.n = u.n
+       ), ins AS (
+         INSERT INTO evaluations (id, portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics, explanation, timings)
+         SELECT d.id, d.pid, d.ts, d.tt, d.te, d.score, d.level, c.metrics, c.explanation, c.timings
+           FROM d CROSS JOIN LATERAL
+                jsonb_to_record(d.doc::jsonb) AS c(metrics jsonb, explanation jsonb, timings jsonb)
+          ORDER BY d.n
+         ON CONFLICT (portfolio_id, trigger_topic, trigger_event_id, ts) DO NOTHING RETURNING id
+       ), ob AS (
+         INSERT INTO outbox (topic, partition, message_key, payload)
+         SELECT m.t, m.p, m.k, coalesce(v.v, d.doc)
+           FROM unnest($9::int[], $10::text[], $11::int[], $12::text[]) WITH ORDINALITY AS m(n, t, p, k, i)
+           JOIN json_array_elements_text($13::json) WITH ORDINALITY AS v(v, i) ON v.i = m.i
+           JOIN d ON d.n = m.n
+           JOIN ins ON ins.id = d.id
+          ORDER BY m.i
+       )
+       SELECT id FROM ins`,
       [
         evs.map((e) => e.id),
         evs.map((e) => e.portfolioId),
@@ -239,9 +279,15 @@ export class RiskStore {
         evs.map((e) => e.trigger.eventId),
         evs.map((e) => e.score),
         evs.map((e) => e.level),
-        // The JSON columns as one JSON document: a text[] of 16 KB explanations cost more CPU
-        // in node-postgres's array escaping than the evaluations themselves (bench:scale).
-        JSON.stringify(evs.map((e) => [e.metrics, e.explanation, e.timings])),
+        // Large texts as one JSON array of strings: escaped natively, where a text[] of 16 KB
+        // evaluations cost more CPU in node-postgres's array escaping than evaluating them.
+        JSON.stringify(docs),
+        drafts.map((r) => r.n),
+        drafts.map((r) => r.d.topic),
+        drafts.map((r) => r.d.partition),
+        drafts.map((r) => r.d.key),
+        // The other payloads (alerts), null where the row's payload is the evaluation's text.
+        JSON.stringify(drafts.map((r) => r.payload)),
       ],
     );
     const insertedIds = new Set(inserted.map((r) => r.id));
@@ -325,23 +371,6 @@ export class RiskStore {
       ],
     );
 
-    // Outbox rows in the outcomes' order: ids are taken in the SELECT's order.
-    const rows = done.flatMap((o) => o.outbox);
-    if (rows.length > 0)
-      await em.query(
-        `INSERT INTO outbox (topic, partition, message_key, payload)
-         SELECT u.t, u.p, u.k, v.v FROM unnest($1::text[], $2::int[], $3::text[])
-                WITH ORDINALITY AS u(t, p, k, n)
-           JOIN json_array_elements_text($4::json) WITH ORDINALITY AS v(v, n) ON v.n = u.n
-          ORDER BY u.n`,
-        [
-          rows.map((m) => m.topic),
-          rows.map((m) => m.partition),
-          rows.map((m) => m.key),
-          // The payloads as one JSON array of strings: escaped natively, not element by element.
-          JSON.stringify(rows.map((m) => m.payload)),
-        ],
-      );
     return done;
   }
 
