@@ -257,6 +257,12 @@ interface RunFigures {
   evalsPerS: number;
   rssMb: number;
   cpuPerEventMs: number;
+  /** Mean ms per one-batch story of each news stage (holders, judge, commit turn, commit). */
+  newsStages: Record<string, number>;
+  /** The engine's event loop delay p50, p99 and max in the window, ms (the worst instance). */
+  loopLagMs: number[];
+  /** Holders per story sent in the window, ascending. */
+  reach: number[];
   cpuPerEvalMs: number;
   /** Engine CPU time over the window's wall time: cores the engine got. */
   cores: number;
@@ -563,6 +569,18 @@ async function runOnce(n: number, instances: number, kafka: Kafka): Promise<RunF
           1024
         : 0;
     const ticksRead = sum((m) => m('risk_input_messages_total', 'kind="tick"'), metrics1);
+    // How many portfolios a story reached: a story's p99 is its slowest holder's.
+    const reach = [...newsSent.values()]
+      .filter((s) => s.at >= measureStart)
+      .map((s) => s.holders)
+      .sort((a, b) => a - b);
+    // Where a one-batch story's time went, mean ms per story in the window (the engine's stages).
+    const newsStages: Record<string, number> = {};
+    for (const stage of ['news_holders', 'news_judge', 'news_commit_turn', 'news_commit']) {
+      const count = d('risk_stage_duration_seconds_count', `stage="${stage}"`);
+      newsStages[stage] =
+        count > 0 ? (1000 * d('risk_stage_duration_seconds_sum', `stage="${stage}"`)) / count : NaN;
+    }
     return {
       portfolios: n,
       instances,
@@ -586,6 +604,12 @@ async function runOnce(n: number, instances: number, kafka: Kafka): Promise<RunF
       flushStateKb,
       flushes,
       backlogTicks: Math.max(0, tickSeq - ticksRead),
+      newsStages,
+      reach,
+      // The engine's event loop delay since the previous scrape (prom-client resets it).
+      loopLagMs: ['p50', 'p99', 'max'].map(
+        (q) => 1000 * Math.max(...metrics1.map((m) => m(`nodejs_eventloop_lag_${q}_seconds`))),
+      ),
     };
   } finally {
     stop = true;
@@ -628,6 +652,11 @@ function describe(f: RunFigures): string {
     `news→eval (model on) calm p50/p99 ${ms(f.newsCalm, 50)}/${ms(f.newsCalm, 99)} ms (${f.newsCalm.length}), ` +
     `shock p50/p99 ${ms(f.newsShock, 50)}/${ms(f.newsShock, 99)} ms (${f.newsShock.length}), ` +
     `${f.newsUnfinished} stories unanswered by all holders after the drain; ` +
+    `event loop delay p50/p99/max ${f.loopLagMs.map((x) => round(x, 0)).join('/')} ms; ` +
+    `holders per story p50/p90/max ${ms(f.reach, 50)}/${ms(f.reach, 90)}/${f.reach[f.reach.length - 1] ?? NaN}; ` +
+    `one-batch story stages (mean ms) ${Object.entries(f.newsStages)
+      .map(([k, v]) => `${k.slice(5)} ${round(v, 0)}`)
+      .join(', ')}; ` +
     `${f.backlogTicks} ticks not yet read when the load stopped; ${round(f.evalsPerS, 1)} evaluations/s; RSS ${Math.round(f.rssMb)} MB; ` +
     `CPU ${round(f.cpuPerEventMs, 3)} ms per input event, ${round(f.cpuPerEvalMs, 2)} ms per evaluation (${round(f.cores, 2)} cores used); ` +
     `K/V hit rate ${round(f.kvHitRate, 3)}, ${f.kvEvictions} evictions; model runs ${JSON.stringify(f.modelRuns)}; ` +
