@@ -66,6 +66,10 @@ const SYMBOL_ROWS_PER_STATEMENT = 5_000;
  */
 const OUTCOMES_PER_STATEMENT = 500;
 
+/** Outcomes a commit writes within PostgreSQL's default work_mem; larger ones get COMMIT_WORK_MEM. */
+const SPILL_FREE_OUTCOMES = 64;
+const COMMIT_WORK_MEM = '64MB';
+
 export interface StoredPortfolioState {
   id: string;
   baseCurrency: string;
@@ -101,6 +105,10 @@ export class RiskStore {
     snapshot?: SnapshotRecord,
   ): Promise<{ committed: EvaluationOutcome[]; snapshotApplied: boolean }> {
     return this.ds.transaction(async (em) => {
+      // A part of a desk-sized flush is MBs of JSON: its joins and sorts would spill to
+      // temporary files at the default 4 MB (EXPLAIN ANALYZE of 250 evaluations).
+      if (outcomes.length > SPILL_FREE_OUTCOMES)
+        await em.query(`SET LOCAL work_mem = '${COMMIT_WORK_MEM}'`);
       let snapshotApplied = false;
       if (snapshot) {
         snapshotApplied = await this.claim(em, snapshot.sourceTopic, snapshot.sourceId, '');
