@@ -151,3 +151,18 @@ describe('EngineLock.commit', () => {
     expect(allSettled).toBe(true);
   });
 });
+
+describe('EngineLock.urgentWaiting', () => {
+  it('is true while an urgent turn waits, not for routine ones', async () => {
+    const lock = new EngineLock();
+    const first = held();
+    const running = lock.run(first.fn);
+    const routine = lock.run(async () => undefined);
+    expect(lock.urgentWaiting).toBe(false);
+    const urgent = lock.run(async () => undefined, URGENT);
+    expect(lock.urgentWaiting).toBe(true);
+    first.release();
+    await Promise.all([running, routine, urgent]);
+    expect(lock.urgentWaiting).toBe(false);
+  });
+});

@@ -94,6 +94,11 @@ export class EngineLock {
     await Promise.all(ends);
   }
 
+  /** Whether an urgent turn (news) is waiting for the lock. */
+  get urgentWaiting(): boolean {
+    return this.waiting.some((w) => w.priority > 0);
+  }
+
   /** Portfolios with a commit in flight now. */
   get inFlight(): number {
     return this.reserved.size;
