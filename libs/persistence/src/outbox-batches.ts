@@ -24,7 +24,7 @@ export const DEFAULT_SEND_BUDGET_BYTES = 1_000_000;
 
 /**
  * The most bytes gzip makes of `n` bytes, whatever they hold: zlib's `deflateBound` for its
- * default settings (the ones Node's `zlib.gzip`, so kafkajs, uses) with the 18-byte gzip
+ * default window and memory settings (Node's `zlib.gzip`, at any level) with the 18-byte gzip
  * wrapper, each shift rounded up and the constant taken larger.
  */
 export function gzipBound(n: number): number {
