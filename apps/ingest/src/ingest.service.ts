@@ -27,6 +27,7 @@ import {
   METRICS,
   TOPICS,
   groupIds,
+  outputCompression,
   sendDeadLetters,
   trackConsumerLag,
   type AppConfig,
@@ -146,6 +147,7 @@ export class IngestService
         this.producer!,
         this.topics.dlq,
         letters.map((value) => ({ key: `${batch.topic}:${batch.partition}`, value })),
+        { compression: outputCompression(this.cfg.kafkaOutputCompression) },
       );
     }
     this.metrics.messages.inc({ kind, outcome: 'valid' }, valid);

@@ -1,7 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import {
   BROKER_MESSAGE_MAX_BYTES,
+  DEFAULT_SEND_BUDGET_BYTES,
   RECORD_BATCH_OVERHEAD_BYTES,
+  gzipBound,
   recordBytes,
+  sendBudget,
   splitIntoSends,
   type SizedMessage,
 } from './outbox-batches';
@@ -77,5 +82,45 @@ describe('splitIntoSends', () => {
 
   it('returns no send for no message', () => {
     expect(splitIntoSends([])).toEqual([]);
+  });
+});
+
+describe('gzipBound and sendBudget', () => {
+  it('bound what zlib makes of bytes that do not compress, tightly', () => {
+    for (const n of [0, 1, 100, 16_384, 65_536, 999_939, 2_000_000]) {
+      const bytes = randomBytes(n);
+      for (const level of [1, 6, 9]) {
+        const out = gzipSync(bytes, { level }).length;
+        expect(out).toBeGreaterThan(n); // incompressible input really grows...
+        expect(out).toBeLessThanOrEqual(gzipBound(n)); // ...but never past the bound
+        expect(gzipBound(n) - out).toBeLessThan(64 + n / 4096);
+      }
+    }
+  });
+
+  it('leave the budget alone uncompressed, and gzip room for its worst case', () => {
+    expect(sendBudget(DEFAULT_SEND_BUDGET_BYTES, 'none')).toBe(DEFAULT_SEND_BUDGET_BYTES);
+    const budget = sendBudget(DEFAULT_SEND_BUDGET_BYTES, 'gzip');
+    expect(budget).toBe(1_000_000 - 339);
+    expect(gzipBound(budget)).toBeLessThanOrEqual(DEFAULT_SEND_BUDGET_BYTES);
+  });
+
+  it('keep a gzip batch of random payloads under the budget once compressed', () => {
+    // Incompressible payloads as large as the split allows: the compressed records and the
+    // batch header must still fit the uncompressed budget.
+    const messages = Array.from({ length: 40 }, () => ({
+      topic: 'risk.evaluations',
+      partition: 0,
+      key: 'pf-1',
+      payload: randomBytes(30_000).toString('latin1'),
+      headers: { 'outbox-id': '123' },
+    }));
+    const sends = splitIntoSends(messages, sendBudget(DEFAULT_SEND_BUDGET_BYTES, 'gzip'));
+    expect(sends.length).toBeGreaterThan(1);
+    for (const send of sends) {
+      const records = Buffer.concat(send.map((m) => Buffer.from(m.payload)));
+      const compressed = RECORD_BATCH_OVERHEAD_BYTES + gzipSync(records).length;
+      expect(compressed).toBeLessThanOrEqual(DEFAULT_SEND_BUDGET_BYTES);
+    }
   });
 });

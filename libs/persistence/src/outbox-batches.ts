@@ -2,6 +2,12 @@
  * Kafka producers put every message for one partition of a send into one record batch, and the
  * broker refuses a batch larger than its `message.max.bytes` (1 MiB by default) with an error no
  * retry cures. These helpers cut a send into sends whose batches stay under a byte budget.
+ *
+ * The sizes counted are uncompressed. A compressed batch is its 61-byte header and one
+ * compressed blob of the same records, so the uncompressed count bounds it for any input that
+ * compresses, and the service's JSON compresses several-fold. Only incompressible bytes grow,
+ * and gzip's worst case is bounded (`gzipBound`): `sendBudget` takes that growth off the budget
+ * when the relay compresses, so a send fits whatever its payloads hold.
  */
 
 /** The broker's default `message.max.bytes` (1 MiB). */
@@ -15,6 +21,24 @@ export const RECORD_BATCH_OVERHEAD_BYTES = 61;
  * estimates' rounding.
  */
 export const DEFAULT_SEND_BUDGET_BYTES = 1_000_000;
+
+/**
+ * The most bytes gzip makes of `n` bytes, whatever they hold: zlib's `deflateBound` for its
+ * default window and memory settings (Node's `zlib.gzip`, at any level) with the 18-byte gzip
+ * wrapper, each shift rounded up and the constant taken larger.
+ */
+export function gzipBound(n: number): number {
+  return n + Math.ceil(n / 4096) + Math.ceil(n / 16384) + Math.ceil(n / 33_554_432) + 13 + 18;
+}
+
+/**
+ * The uncompressed budget that keeps a batch under `budget` once compressed: `budget` itself
+ * uncompressed, less gzip's worst-case growth (about 0.03 %: 339 bytes of 1,000,000) with gzip.
+ */
+export function sendBudget(budget: number, codec: 'gzip' | 'none'): number {
+  if (codec === 'none') return budget;
+  return budget - (gzipBound(budget) - budget);
+}
 
 export interface SizedMessage {
   topic: string;

@@ -9,7 +9,8 @@ import {
   parseReasoningGate,
   redactedConfig,
 } from './app-config';
-import { kafkaSecurity } from './kafka';
+import { CompressionTypes } from 'kafkajs';
+import { kafkaSecurity, outputCompression } from './kafka';
 
 describe('REASONING_GATE', () => {
   it('runs the language model on news, large moves and level changes by default', () => {
@@ -228,5 +229,30 @@ describe('WEBHOOK_SECRET_KEY', () => {
   it('refuses a key that is not 32 bytes, and is never logged', () => {
     expect(() => loadConfig({ WEBHOOK_SECRET_KEY: 'short' })).toThrow(/WEBHOOK_SECRET_KEY/);
     expect(SECRET_SETTINGS).toContain('WEBHOOK_SECRET_KEY');
+  });
+});
+
+describe('KAFKA_OUTPUT_COMPRESSION', () => {
+  it('is gzip by default, for kafkajs its GZIP codec', () => {
+    const cfg = loadConfig({});
+    expect(cfg.kafkaOutputCompression).toBe('gzip');
+    expect(outputCompression(cfg.kafkaOutputCompression)).toBe(CompressionTypes.GZIP);
+  });
+
+  it('takes none: uncompressed batches', () => {
+    const cfg = loadConfig({ KAFKA_OUTPUT_COMPRESSION: 'none' });
+    expect(cfg.kafkaOutputCompression).toBe('none');
+    expect(outputCompression(cfg.kafkaOutputCompression)).toBe(CompressionTypes.None);
+  });
+
+  it('refuses any other codec at startup, naming the setting and the choices', () => {
+    // zstd cannot be produced here (kafka-codecs.ts); snappy and lz4 would be pure JS on the
+    // event loop, and any other spelling is a mistake.
+    for (const bad of ['zstd', 'snappy', 'lz4', 'GZIP', '', 'true']) {
+      expect(() => loadConfig({ KAFKA_OUTPUT_COMPRESSION: bad })).toThrow(ConfigError);
+      expect(() => loadConfig({ KAFKA_OUTPUT_COMPRESSION: bad })).toThrow(
+        /invalid configuration: KAFKA_OUTPUT_COMPRESSION: .*'gzip' \| 'none'/,
+      );
+    }
   });
 });

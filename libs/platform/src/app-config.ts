@@ -24,6 +24,10 @@ export function parseDurationList(text: string): number[] {
   });
 }
 
+/** Codecs the service produces with (`KAFKA_OUTPUT_COMPRESSION`); kafka.ts maps them to kafkajs. */
+export const OUTPUT_COMPRESSIONS = ['gzip', 'none'] as const;
+export type OutputCompression = (typeof OUTPUT_COMPRESSIONS)[number];
+
 const flag = (v: string): boolean => v === 'true' || v === '1';
 
 /** Events that may run the reasoning language model (docs/reasoning.md § Gating). */
@@ -84,6 +88,9 @@ export const CONFIG_SCHEMA = z.object({
         .filter(Boolean),
     ),
   KAFKA_CLIENT_ID: z.string().min(1).default('risk-service'),
+  // How the service compresses what it produces (evaluations, alerts, dead letters): gzip runs
+  // in zlib on libuv's thread pool, off the event loop; snappy and lz4 would be pure JS on it.
+  KAFKA_OUTPUT_COMPRESSION: z.enum(OUTPUT_COMPRESSIONS).default('gzip'),
   // Partitions of the topics `npm run infra:up` creates (scripts/infra reads it too).
   KAFKA_PARTITIONS: intFrom(3, 1, 1000),
   // A managed or shared cluster (docs/infrastructure.md § Secure clusters): TLS, then SASL.

@@ -1,11 +1,12 @@
 import { CompressionCodecs, CompressionTypes } from 'kafkajs';
 import * as snappy from 'snappyjs';
-import { registerKafkaCodecs, snappyDecompress } from './kafka-codecs';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { GZIP_OUTPUT_LEVEL, registerKafkaCodecs, snappyDecompress } from './kafka-codecs';
 
 describe('kafka codecs', () => {
   const text = Buffer.from('{"id":"p-1","positions":[' + '{"symbol":"AAPL"},'.repeat(200) + ']}');
 
-  it.each([CompressionTypes.Snappy, CompressionTypes.LZ4] as const)(
+  it.each([CompressionTypes.GZIP, CompressionTypes.Snappy, CompressionTypes.LZ4] as const)(
     'round-trips codec %s through kafkajs',
     async (type) => {
       registerKafkaCodecs();
@@ -20,6 +21,21 @@ describe('kafka codecs', () => {
       expect((await codec.decompress(packed)).equals(text)).toBe(true);
     },
   );
+
+  it('produces gzip at the fastest level, read by any inflater, and reads any gzip', async () => {
+    registerKafkaCodecs();
+    const codec = (
+      CompressionCodecs[CompressionTypes.GZIP] as () => {
+        compress(e: { buffer: Buffer }): Promise<Buffer>;
+        decompress(b: Buffer): Promise<Buffer>;
+      }
+    )();
+    const packed = await codec.compress({ buffer: text });
+    expect(packed.equals(gzipSync(text, { level: GZIP_OUTPUT_LEVEL }))).toBe(true);
+    expect(gunzipSync(packed).equals(text)).toBe(true);
+    const best = gzipSync(text, { level: 9 });
+    expect((await codec.decompress(best)).equals(text)).toBe(true);
+  });
 
   it('reads the Java client’s xerial-framed snappy in several chunks', () => {
     const a = text.subarray(0, 1000);

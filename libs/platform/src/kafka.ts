@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
-import type { AppConfig } from './app-config';
+import { CompressionTypes, Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import type { AppConfig, OutputCompression } from './app-config';
 import { topicNames, type TopicNames } from '@risk/contracts';
 import { registerKafkaCodecs } from './kafka-codecs';
 
@@ -106,6 +106,15 @@ export function kafkaSecurity(
           ? { mechanism: 'scram-sha-256', username, password }
           : { mechanism: 'scram-sha-512', username, password };
   return out;
+}
+
+/**
+ * The kafkajs codec for what the service produces (`KAFKA_OUTPUT_COMPRESSION`). kafkajs
+ * compresses each partition's record batch of a send as one; its gzip runs zlib asynchronously,
+ * on libuv's thread pool. Any Kafka client reads gzip batches.
+ */
+export function outputCompression(codec: OutputCompression): CompressionTypes {
+  return codec === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
 }
 
 export function configuredTopics(cfg: AppConfig): TopicNames {

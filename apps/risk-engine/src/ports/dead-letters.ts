@@ -1,7 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import type { TopicNames } from '@risk/contracts';
-import { DeadLetterSink, KAFKA, TOPICS } from '@risk/platform';
+import {
+  APP_CONFIG,
+  DeadLetterSink,
+  KAFKA,
+  TOPICS,
+  outputCompression,
+  type AppConfig,
+} from '@risk/platform';
 
 /**
  * The engine's dead-letter topic (`risk.dlq`). Ingest dead-letters what breaks the contract; the
@@ -12,8 +19,16 @@ import { DeadLetterSink, KAFKA, TOPICS } from '@risk/platform';
 export class DeadLetters {
   private readonly sink: DeadLetterSink;
 
-  constructor(@Inject(KAFKA) kafka: Kafka, @Inject(TOPICS) topics: TopicNames) {
-    this.sink = new DeadLetterSink(kafka, topics.dlq);
+  constructor(
+    @Inject(KAFKA) kafka: Kafka,
+    @Inject(TOPICS) topics: TopicNames,
+    @Inject(APP_CONFIG) cfg: AppConfig,
+  ) {
+    this.sink = new DeadLetterSink(
+      kafka,
+      topics.dlq,
+      outputCompression(cfg.kafkaOutputCompression),
+    );
   }
 
   /** Sends serialized letters, acknowledged by every in-sync replica, in order. */
