@@ -127,8 +127,11 @@ function expectReadByKcat(topic: string, ns: number[]): KcatMessage[] {
   return read;
 }
 
-describe('outbox relay: gzip output (the default)', () => {
-  const env = useTestEnvironment('outboxgzip', { partitions: 2 });
+describe('outbox relay: KAFKA_OUTPUT_COMPRESSION=gzip', () => {
+  const env = useTestEnvironment('outboxgzip', {
+    partitions: 2,
+    env: { KAFKA_OUTPUT_COMPRESSION: 'gzip' },
+  });
 
   it('publishes gzip batches a non-kafkajs client reads, and reconciles through them', async () => {
     const cfg = env.config();
@@ -164,7 +167,7 @@ describe('outbox relay: gzip output (the default)', () => {
   });
 });
 
-describe('outbox relay: KAFKA_OUTPUT_COMPRESSION=none', () => {
+describe('outbox relay: KAFKA_OUTPUT_COMPRESSION=none (the default)', () => {
   const env = useTestEnvironment('outboxplain', {
     partitions: 2,
     env: { KAFKA_OUTPUT_COMPRESSION: 'none' },

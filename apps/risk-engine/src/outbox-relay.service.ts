@@ -35,8 +35,8 @@ export const OUTBOX_ID_HEADER = 'outbox-id';
  * publishing and competes for the lock again), numbers the committed rows it is about to send in
  * `relay_seq` through that session, and publishes each partition's rows in that order with an
  * idempotent producer, each stamped with its outbox id, in sends that keep every partition's
- * record batch under the broker's size limit, compressed (`KAFKA_OUTPUT_COMPRESSION`, gzip by
- * default: zlib works on libuv's thread pool, and kafkajs's CRC32C covers the smaller bytes).
+ * record batch under the broker's size limit, compressed with `KAFKA_OUTPUT_COMPRESSION=gzip` (zlib works on libuv's thread
+ * pool, and kafkajs's CRC32C covers the smaller bytes; default none).
  * After anything failed between "sent" and
  * "marked" (a crash, a failed mark, a lost lock), the relay reads the last message of each
  * partition with numbered pending rows and marks those rows up to its relay_seq as published

@@ -233,16 +233,16 @@ describe('WEBHOOK_SECRET_KEY', () => {
 });
 
 describe('KAFKA_OUTPUT_COMPRESSION', () => {
-  it('is gzip by default, for kafkajs its GZIP codec', () => {
+  it('is none by default: uncompressed batches', () => {
     const cfg = loadConfig({});
-    expect(cfg.kafkaOutputCompression).toBe('gzip');
-    expect(outputCompression(cfg.kafkaOutputCompression)).toBe(CompressionTypes.GZIP);
-  });
-
-  it('takes none: uncompressed batches', () => {
-    const cfg = loadConfig({ KAFKA_OUTPUT_COMPRESSION: 'none' });
     expect(cfg.kafkaOutputCompression).toBe('none');
     expect(outputCompression(cfg.kafkaOutputCompression)).toBe(CompressionTypes.None);
+  });
+
+  it('takes gzip, for kafkajs its GZIP codec', () => {
+    const cfg = loadConfig({ KAFKA_OUTPUT_COMPRESSION: 'gzip' });
+    expect(cfg.kafkaOutputCompression).toBe('gzip');
+    expect(outputCompression(cfg.kafkaOutputCompression)).toBe(CompressionTypes.GZIP);
   });
 
   it('refuses any other codec at startup, naming the setting and the choices', () => {

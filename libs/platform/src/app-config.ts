@@ -90,7 +90,7 @@ export const CONFIG_SCHEMA = z.object({
   KAFKA_CLIENT_ID: z.string().min(1).default('risk-service'),
   // How the service compresses what it produces (evaluations, alerts, dead letters): gzip runs
   // in zlib on libuv's thread pool, off the event loop; snappy and lz4 would be pure JS on it.
-  KAFKA_OUTPUT_COMPRESSION: z.enum(OUTPUT_COMPRESSIONS).default('gzip'),
+  KAFKA_OUTPUT_COMPRESSION: z.enum(OUTPUT_COMPRESSIONS).default('none'),
   // Partitions of the topics `npm run infra:up` creates (scripts/infra reads it too).
   KAFKA_PARTITIONS: intFrom(3, 1, 1000),
   // A managed or shared cluster (docs/infrastructure.md § Secure clusters): TLS, then SASL.
