@@ -576,7 +576,14 @@ async function runOnce(n: number, instances: number, kafka: Kafka): Promise<RunF
       .sort((a, b) => a - b);
     // Where a one-batch story's time went, mean ms per story in the window (the engine's stages).
     const newsStages: Record<string, number> = {};
-    for (const stage of ['news_holders', 'news_judge', 'news_commit_turn', 'news_commit']) {
+    for (const stage of [
+      'news_delivery',
+      'news_caught_up',
+      'news_holders',
+      'news_judge',
+      'news_commit_turn',
+      'news_commit',
+    ]) {
       const count = d('risk_stage_duration_seconds_count', `stage="${stage}"`);
       newsStages[stage] =
         count > 0 ? (1000 * d('risk_stage_duration_seconds_sum', `stage="${stage}"`)) / count : NaN;

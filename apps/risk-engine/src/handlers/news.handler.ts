@@ -21,6 +21,11 @@ export class NewsHandler {
 
   async handle(payload: EachMessagePayload): Promise<void> {
     const { topic, partition, message } = payload;
+    // From the record's timestamp (its producer's clock) to its handling: Kafka and the queue
+    // of its partition (bench:scale reads it).
+    const delivered = Date.now() - Number(message.timestamp);
+    if (Number.isFinite(delivered) && delivered >= 0)
+      this.metrics.stageSeconds.observe({ stage: 'news_delivery' }, delivered / 1000);
     const r = decodeInput('news', message.key, message.value, this.clock.decodeClock());
     if (r.ok) {
       const evaluated = await this.unstorable.execute(

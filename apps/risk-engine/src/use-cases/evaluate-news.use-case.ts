@@ -70,7 +70,9 @@ export class EvaluateNewsUseCase {
    * service stops first: the item stays uncommitted, for redelivery.
    */
   async execute(n: NewsEvent, topic: string, heartbeat: () => Promise<void>): Promise<boolean> {
+    const waited = performance.now();
     if (!(await this.watermark.caughtUp(heartbeat))) return false;
+    this.stage('news_caught_up', waited, performance.now());
     // Heartbeats while the item's holders are judged and committed: with the model on, one item
     // can take longer than the session timeout, and a member that sends none is dropped from
     // the group and its consumer crashes (bench:scale, two instances at 2,000 portfolios).
