@@ -61,6 +61,7 @@ export class RiskEngineLifecycle implements OnApplicationBootstrap, BeforeApplic
     await c.positions.subscribe({ topic: this.topics.positions, fromBeginning: true });
     await c.ticks.connect();
     await c.ticks.subscribe({ topic: this.topics.ticks, fromBeginning: true });
+    c.news.on(c.news.events.GROUP_JOIN, () => this.news.onAssignment());
     await c.news.connect();
     await c.news.subscribe({ topic: this.topics.news, fromBeginning: true });
     await c.reference.connect();
@@ -77,7 +78,7 @@ export class RiskEngineLifecycle implements OnApplicationBootstrap, BeforeApplic
     await c.news.run({
       autoCommit: false,
       partitionsConsumedConcurrently: this.cfg.newsPartitionsConcurrently,
-      eachMessage: (p) => this.news.handle(p),
+      eachBatch: (p) => this.news.handleBatch(p),
     });
     await c.reference.run({ autoCommit: false, eachBatch: (p) => this.reference.handle(p) });
     this.flushTimer = setInterval(
@@ -94,6 +95,9 @@ export class RiskEngineLifecycle implements OnApplicationBootstrap, BeforeApplic
     const c = this.consumers;
     this.stop.stop();
     if (this.flushTimer) clearInterval(this.flushTimer);
+    // News runs apart from its batches: the stories under way finish (and commit their offsets)
+    // or give up, while the consumer still runs.
+    await this.news.drain();
     // Stop fetching first, then let in-flight work finish and flush what ticks left dirty.
     await Promise.allSettled([
       c.ticks.stop(),

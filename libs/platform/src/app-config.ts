@@ -139,6 +139,9 @@ export const CONFIG_SCHEMA = z.object({
   // News partitions an engine evaluates at once (each in order): a news item mostly waits (for
   // the engine lock, PostgreSQL, the model), so one at a time cannot keep up at desk scale.
   NEWS_PARTITIONS_CONCURRENTLY: intFrom(3, 1, 64),
+  // Stories an engine evaluates at once, on any partitions (offsets still commit in order):
+  // Kafka fetches the next stories while they run (NewsHandler).
+  NEWS_CONCURRENCY: intFrom(6, 1, 256),
   LARGE_MOVE_SIGMA: numFrom(3, 0.5, 100),
   EWMA_LAMBDA: numFrom(0.94, 0.5, 0.9999),
   SAMPLE_INTERVAL_MS: intFrom(60_000, 1000, 86_400_000),
