@@ -42,7 +42,7 @@ function setup(concurrency = 6) {
     new InputClock(config({}, { maxClockSkewMs: 300_000 }), {
       now: () => new Date('2026-11-30T10:00:00.000Z'),
     }),
-    strictMock<EvaluateNewsUseCase>('evaluateNews', { execute } as Partial<EvaluateNewsUseCase>),
+    strictMock<EvaluateNewsUseCase>('evaluateNews', { execute }),
     strictMock<DeadLetterUnstorableUseCase>('unstorable', {
       execute: (work: () => Promise<unknown>) => work(),
     } as Partial<DeadLetterUnstorableUseCase>),

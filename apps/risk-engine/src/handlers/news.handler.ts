@@ -48,15 +48,16 @@ export class NewsHandler {
   ) {}
 
   /** kafkajs `eachBatch`: starts the batch's stories and returns once all are started. */
-  async handleBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    const { topic, partition } = batch;
-    const beat = () => heartbeat().catch(() => undefined);
-    for (const message of batch.messages) {
+  async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { topic, partition } = payload.batch;
+    const beat = () => payload.heartbeat().catch(() => undefined);
+    const current = () => payload.isRunning() && !payload.isStale();
+    for (const message of payload.batch.messages) {
       while (this.running.size >= this.cfg.newsConcurrency) {
         await Promise.race(this.running);
         await beat();
       }
-      if (!this.accepting || !isRunning() || isStale()) return;
+      if (!this.accepting || !current()) return;
       const work = this.workOf(partition);
       // Delivered again in this assignment: being worked on, or done, already.
       if (!work.offsets.started(message.offset)) continue;
