@@ -166,3 +166,43 @@ describe('EngineLock.urgentWaiting', () => {
     expect(lock.urgentWaiting).toBe(false);
   });
 });
+
+describe('EngineLock.commitFree', () => {
+  it('commits the portfolios without a commit in flight now, and returns the others with its end', async () => {
+    const lock = new EngineLock();
+    let endFirst!: () => void;
+    const first = await lock.commit(
+      ['pf-b'],
+      async () => () => new Promise<void>((r) => (endFirst = r)),
+    );
+    const decided: (readonly string[])[] = [];
+    const r = await lock.commitFree(['pf-a', 'pf-b', 'pf-c'], async (free) => {
+      decided.push(free);
+      return async () => free.length;
+    });
+    expect(decided).toEqual([['pf-a', 'pf-c']]);
+    await expect(r.done).resolves.toBe(2);
+    expect(r.busy).toEqual(['pf-b']);
+    let freed = false;
+    void r.free.then(() => (freed = true));
+    await settle();
+    expect(freed).toBe(false);
+    endFirst();
+    await first.done;
+    await settle();
+    expect(freed).toBe(true);
+    const again = await lock.commitFree(['pf-b'], async (free) => async () => free.length);
+    await expect(again.done).resolves.toBe(1);
+    expect(again.busy).toEqual([]);
+  });
+
+  it('decides nothing when every portfolio is busy', async () => {
+    const lock = new EngineLock();
+    await lock.commit(['pf-a'], async () => () => new Promise<void>(() => undefined));
+    const decide = jest.fn();
+    const r = await lock.commitFree(['pf-a'], decide);
+    expect(decide).not.toHaveBeenCalled();
+    expect(r.done).toBeNull();
+    expect(r.busy).toEqual(['pf-a']);
+  });
+});

@@ -105,13 +105,41 @@ export class EvaluateNewsUseCase {
       const judged = await Promise.all(todo.map((p) => this.judgeFor(p, n, deadline)));
       const judgedAt = performance.now();
       this.stage('news_judge', found, judgedAt);
-      const { done } = await this.lock.commit(
-        todo.map((p) => p.portfolioId),
-        async () => this.commit(n, topic, await this.score(n, topic, todo, judged), started, only),
-        URGENT,
-      );
-      this.stage('news_commit_turn', judgedAt, performance.now());
-      return done.finally(() => this.stage('news_commit', judgedAt, performance.now()));
+      // Holders a commit in flight (a flush part) holds are committed once it ends, the others
+      // at once.
+      const judgedOf = new Map(todo.map((p, i) => [p.portfolioId, judged[i]]));
+      const writes: Promise<number>[] = [];
+      let left = todo;
+      let turned = false;
+      while (left.length > 0) {
+        const { done, busy, free } = await this.lock.commitFree(
+          left.map((p) => p.portfolioId),
+          async (ids) => {
+            const now = new Set(ids);
+            const part = left.filter((p) => now.has(p.portfolioId));
+            const scored = await this.score(
+              n,
+              topic,
+              part,
+              part.map((p) => judgedOf.get(p.portfolioId)),
+            );
+            return this.commit(n, topic, scored, started, only);
+          },
+          URGENT,
+        );
+        if (!turned) this.stage('news_commit_turn', judgedAt, performance.now());
+        turned = true;
+        if (done) {
+          done.catch(() => undefined);
+          writes.push(done);
+        }
+        const waiting = new Set(busy);
+        left = left.filter((p) => waiting.has(p.portfolioId));
+        if (left.length > 0) await free;
+      }
+      const counts = await Promise.all(writes);
+      this.stage('news_commit', judgedAt, performance.now());
+      return counts.reduce((a, b) => a + b, 0);
     }
     let committed = 0;
     let next = 0;
