@@ -8,7 +8,7 @@ import { PlatformModule } from '@risk/platform';
 
 import { OUTBOX_ID_HEADER, OutboxRelayService } from '../apps/risk-engine/src/outbox-relay.service';
 import { evaluationPayload } from './support/evaluation-payload';
-import { BROKERS, query, waitFor } from './support/harness';
+import { BROKERS, outboxEmpty, query } from './support/harness';
 import { useTestEnvironment } from './support/running-service';
 
 /**
@@ -86,19 +86,7 @@ async function insertEvaluations(url: string, topic: string, from: number, rows:
   }
 }
 
-async function drained(url: string): Promise<void> {
-  await waitFor(
-    async () =>
-      (
-        await query<{ n: string }>(
-          url,
-          'SELECT count(*)::text AS n FROM outbox WHERE published_at IS NULL',
-        )
-      )[0].n === '0' || undefined,
-    60_000,
-    'an empty outbox',
-  );
-}
+const drained = outboxEmpty;
 
 function relayModule(cfg: AppConfig) {
   return Test.createTestingModule({

@@ -6,7 +6,7 @@ import { PlatformModule, type AppConfig } from '@risk/platform';
 
 import { OUTBOX_ID_HEADER, OutboxRelayService } from '../apps/risk-engine/src/outbox-relay.service';
 import { FailingMarks } from './support/failing-outbox';
-import { TopicReader, produce, query, waitFor } from './support/harness';
+import { TopicReader, outboxEmpty, produce, query, waitFor } from './support/harness';
 import { useTestEnvironment } from './support/running-service';
 
 /**
@@ -119,17 +119,7 @@ function relayModule(cfg: AppConfig, store?: (ds: DataSource) => OutboxStore) {
 
 /** Waits until no outbox row is pending, then a little longer for stray duplicates. */
 async function drained(url: string): Promise<void> {
-  await waitFor(
-    async () =>
-      (
-        await query<{ n: string }>(
-          url,
-          'SELECT count(*)::text AS n FROM outbox WHERE published_at IS NULL',
-        )
-      )[0].n === '0' || undefined,
-    60_000,
-    'an empty outbox',
-  );
+  await outboxEmpty(url);
   await new Promise((r) => setTimeout(r, 1500));
 }
 

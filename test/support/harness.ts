@@ -248,3 +248,18 @@ export class TopicReader {
     await this.consumer?.disconnect();
   }
 }
+
+/** Waits until the outbox of the database at `url` has no row left to publish. */
+export async function outboxEmpty(url: string): Promise<void> {
+  await waitFor(
+    async () =>
+      (
+        await query<{ n: string }>(
+          url,
+          'SELECT count(*)::text AS n FROM outbox WHERE published_at IS NULL',
+        )
+      )[0].n === '0' || undefined,
+    60_000,
+    'an empty outbox',
+  );
+}
