@@ -115,6 +115,18 @@ function expectReadByKcat(topic: string, ns: number[]): KcatMessage[] {
   return read;
 }
 
+/** A relay on `env`'s database (opened and migrated by it) publishing `count` evaluations. */
+async function publishThroughRelay(env: ReturnType<typeof useTestEnvironment>, count: number) {
+  const cfg = env.config();
+  const topic = env.topics.evaluations;
+  const relay = env.own(await relayModule(cfg));
+  await relay.init();
+  // The rows commit together.
+  await insertEvaluations(cfg.databaseUrl, topic, 0, count);
+  await drained(cfg.databaseUrl);
+  return { cfg, topic, relay };
+}
+
 describe('outbox relay: KAFKA_OUTPUT_COMPRESSION=gzip', () => {
   const env = useTestEnvironment('outboxgzip', {
     partitions: 2,
@@ -122,14 +134,8 @@ describe('outbox relay: KAFKA_OUTPUT_COMPRESSION=gzip', () => {
   });
 
   it('publishes gzip batches a non-kafkajs client reads, and reconciles through them', async () => {
-    const cfg = env.config();
+    const { cfg, topic, relay: first } = await publishThroughRelay(env, 60);
     expect(cfg.kafkaOutputCompression).toBe('gzip');
-    const topic = env.topics.evaluations;
-    // The relay opens (and migrates) the database; the 60 rows commit together.
-    const first = env.own(await relayModule(cfg));
-    await first.init();
-    await insertEvaluations(cfg.databaseUrl, topic, 0, 60);
-    await drained(cfg.databaseUrl);
     await env.close(first);
 
     expectReadByKcat(topic, range(0, 60));
@@ -162,12 +168,8 @@ describe('outbox relay: KAFKA_OUTPUT_COMPRESSION=none (the default)', () => {
   });
 
   it('publishes uncompressed batches', async () => {
-    const cfg = env.config();
-    const topic = env.topics.evaluations;
-    const relay = env.own(await relayModule(cfg));
-    await relay.init();
-    await insertEvaluations(cfg.databaseUrl, topic, 0, 20);
-    await drained(cfg.databaseUrl);
+    const { cfg, topic } = await publishThroughRelay(env, 20);
+    expect(cfg.kafkaOutputCompression).toBe('none');
     expectReadByKcat(topic, range(0, 20));
     const log = brokerLog(topic, 2);
     expect(new Set(log.codecs)).toEqual(new Set(['none']));

@@ -21,6 +21,7 @@ import { CommittedOutcomes } from '../ports/committed-outcomes';
 import { Judge, deadlineAfter } from '../ports/judge';
 import { PortfolioScorer } from '../ports/portfolio-scorer';
 import { EvaluationRepository } from '../repositories/evaluation.repository';
+import { CommitsInFlight } from '../state/commits-in-flight';
 import { EngineLock } from '../state/engine-lock';
 import { TopicLayout } from '../state/topic-layout';
 import { TurnSizer } from '../state/turn-sizer';
@@ -386,31 +387,5 @@ export class FlushTicksUseCase {
       this.core.book.markSaved(delta.mark);
       this.ticks.flushed(plan.ticks);
     };
-  }
-}
-
-/**
- * The commits of a flush whose PostgreSQL work is under way: at most `max` at once (adding one
- * more waits for the oldest), all waited for before the flush saves its offsets.
- */
-class CommitsInFlight {
-  private readonly running: Promise<void>[] = [];
-
-  constructor(private readonly max: number) {}
-
-  async add(done: Promise<void>): Promise<void> {
-    done.catch(() => undefined);
-    this.running.push(done);
-    while (this.running.length >= this.max) await this.running.shift();
-  }
-
-  /** Waits for every commit; throws the first failure. */
-  async drain(): Promise<void> {
-    while (this.running.length > 0) await this.running.shift();
-  }
-
-  /** Waits for every commit, whatever its outcome. */
-  async settle(): Promise<void> {
-    await Promise.allSettled(this.running.splice(0));
   }
 }
