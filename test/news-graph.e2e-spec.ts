@@ -1,6 +1,15 @@
 import type { Evaluation, ExplanationStep, Instrument } from '@risk/contracts';
 import { ReferenceGraph } from '../apps/risk-engine/src/state/reference-graph';
-import { json, newsMessage, positionsMessage, produce, waitFor } from './support/harness';
+import { groupIds } from '@risk/platform';
+import {
+  committedOffsets,
+  json,
+  newsMessage,
+  outboxEmpty,
+  positionsMessage,
+  produce,
+  waitFor,
+} from './support/harness';
 import { instrumentMessage, relationMessage } from './support/reference-messages';
 import { useRunningService } from './support/running-service';
 
@@ -14,8 +23,8 @@ const relation = relationMessage;
  * such evaluation says the path (docs/knowledge-graph.md § Wiring).
  */
 describe('news travels along the knowledge graph', () => {
-  // One partition: items are evaluated in the order produced, so a later item's evaluation
-  // means an earlier one is done.
+  // One partition: the news group's committed offset (committed in order, after each item's
+  // effect is durable) says which items are done, though items are judged concurrently.
   const svc = useRunningService('graph', {
     partitions: 1,
     listen: false,
@@ -94,7 +103,7 @@ describe('news travels along the knowledge graph', () => {
     });
 
     // Kestrel named in the headline only; then the first story again (a redelivery); then a
-    // story about ACME, whose evaluation means both earlier items are done.
+    // story about ACME. All four items are done when the group has committed offset 4.
     await produce(svc.kafka, svc.topics.news, [
       newsMessage({
         id: 'g-2',
@@ -110,7 +119,16 @@ describe('news travels along the knowledge graph', () => {
         symbols: ['ACME'],
       }),
     ]);
-    await waitFor(() => evaluationsOf('g-3').length === 1 || undefined);
+    const newsGroup = groupIds(svc.config()).news;
+    await waitFor(
+      async () => (await committedOffsets(svc.kafka, newsGroup, svc.topics.news)) === 4,
+      30_000,
+      'the news group to commit all four items',
+    );
+    await outboxEmpty(svc.cfg.databaseUrl);
+    await waitFor(
+      () => (evaluationsOf('g-3').length === 1 && evaluationsOf('g-2').length === 2) || undefined,
+    );
     expect(evaluationsOf('g-2').map((e) => [e.portfolioId, relationOf(e)?.data.path])).toEqual([
       ['pf-customer', [{ from: 'KESTREL', kind: 'supplier_of', to: 'HARROW', weight: 0.4 }]],
       ['pf-fund', [{ from: 'KSTL', kind: 'constituent_of', to: 'DEVX', weight: 0.25 }]],

@@ -183,6 +183,18 @@ export async function waitFor<T>(
   }
 }
 
+/** The offsets a consumer group has committed on a topic, summed over its partitions (0 if none). */
+export async function committedOffsets(kafka: Kafka, groupId: string, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (t?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Reads a topic from the beginning into memory, for assertions on what the service published. */
 export class TopicReader {
   readonly messages: {

@@ -80,6 +80,9 @@ describe('BatchScheduler', () => {
 });
 
 describe('BatchScheduler, continuous (step by step)', () => {
+  const waitUntil = async (ok: () => boolean): Promise<void> => {
+    while (!ok()) await new Promise((r) => setTimeout(r, 1));
+  };
   /** A sequence of `steps` forward steps; each step is a submit after the previous one is back. */
   const sequence = async (
     s: BatchScheduler<string, string>,
@@ -92,19 +95,23 @@ describe('BatchScheduler, continuous (step by step)', () => {
 
   it('keeps running sequences in the batch, lets new ones join at the next step and finished ones leave', async () => {
     const ran: string[][] = [];
+    let release!: () => void;
+    const firstStepHeld = new Promise<void>((r) => (release = r));
     const s = new BatchScheduler(
       async (xs: string[]) => {
         ran.push(xs);
-        await new Promise((r) => setTimeout(r, 2));
+        if (ran.length === 1) await firstStepHeld;
+        else await new Promise((r) => setTimeout(r, 1));
         return xs;
       },
       { maxBatch: 8, maxWaitMs: 0 },
     );
     const a = sequence(s, 'a', 3);
     const b = sequence(s, 'b', 1);
-    // c arrives while the first step runs: it joins the second step.
-    await new Promise((r) => setTimeout(r, 1));
+    // c arrives while the first step runs (held until c is queued): it joins the second step.
+    await waitUntil(() => ran.length === 1);
     const c = sequence(s, 'c', 2);
+    release();
     await Promise.all([a, b, c]);
     expect(ran.map((batch) => [...batch].sort())).toEqual([
       ['a0', 'b0'],
