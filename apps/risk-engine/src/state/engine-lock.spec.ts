@@ -132,6 +132,28 @@ describe('EngineLock.commit', () => {
     await expect(again.done).resolves.toBe('retried');
   });
 
+  it('a routine commit waits once for the urgent commits writing now, not for later ones', async () => {
+    const lock = new EngineLock();
+    const order: string[] = [];
+    const news = io('news');
+    const { done: urgent } = await lock.commit(['pf-n'], async () => news.run, URGENT);
+    const routine = lock.commit(['pf-r'], async () => {
+      order.push('routine decides');
+      return async () => 'routine';
+    });
+    await settle();
+    expect(order).toEqual([]);
+    news.end();
+    await urgent;
+    // Another urgent commit starts before the routine one gets its turn again: not waited for.
+    const later = io('later');
+    await lock.commit(['pf-m'], async () => later.run, URGENT);
+    const { done } = await routine;
+    await expect(done).resolves.toBe('routine');
+    expect(order).toEqual(['routine decides']);
+    later.end();
+  });
+
   it('settled waits for the commits of the given portfolios, or of all', async () => {
     const lock = new EngineLock();
     const a = io('a');

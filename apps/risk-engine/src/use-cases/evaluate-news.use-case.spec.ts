@@ -351,6 +351,29 @@ describe('EvaluateNewsUseCase', () => {
       expect(after.lastNews?.newsId).toBe('n1');
     });
 
+    it('commits a one-batch story 32 holders per transaction, strongest first', async () => {
+      const t = setup();
+      // 40 holders of AAPL, the larger share of nav first (pf-a and pf-b hold it too).
+      for (let i = 0; i < 40; i++)
+        t.core.install(
+          portfolio(`pf-h${String(i).padStart(2, '0')}`, [
+            { symbol: 'AAPL', quantity: 100 - i, price: 100 },
+            { symbol: 'MSFT', quantity: 100, price: 100 },
+          ]),
+        );
+      await expect(t.useCase.evaluate(news('n1', ['AAPL']), TOPICS.news)).resolves.toBe(42);
+      const parts = t.evaluations.commit.mock.calls.map(([o]) =>
+        o.map((x) => x.evaluation.portfolioId),
+      );
+      expect(parts.map((p) => p.length)).toEqual([32, 10]);
+      // The first transaction takes the strongest exposures.
+      const weight = (pid: string) => t.core.weightOfNav(pid, 'AAPL') ?? 0;
+      const weakestFirst = Math.min(...parts[0].map(weight));
+      expect(Math.max(...parts[1].map(weight))).toBeLessThanOrEqual(weakestFirst);
+      expect(parts[0]).toContain('pf-h00');
+      expect(parts[1]).toContain('pf-h39');
+    });
+
     it('caps the portfolios one story reaches, strongest exposure first', async () => {
       const t = setup({ settings: { newsMaxPortfolios: 1 } });
       t.core.install(

@@ -101,41 +101,48 @@ export class EvaluateNewsUseCase {
     this.stage('news_holders', started, found);
     const size = this.cfg.newsBatchPortfolios;
     if (todo.length > 0 && todo.length <= size) {
-      // One batch (most stories): scored and committed in one turn of the lock.
+      // One batch (most stories): judged at once, then scored and committed in parts.
       const judged = await Promise.all(todo.map((p) => this.judgeFor(p, n, deadline)));
       const judgedAt = performance.now();
       this.stage('news_judge', found, judgedAt);
-      // Holders a commit in flight (a flush part) holds are committed once it ends, the others
-      // at once.
+      // Scored and committed a part at a time, strongest first: each part's PostgreSQL work
+      // starts as soon as it is scored, while the next part is scored. Holders a commit in
+      // flight (a flush part) holds are committed once it ends, the others at once.
       const judgedOf = new Map(todo.map((p, i) => [p.portfolioId, judged[i]]));
       const writes: Promise<number>[] = [];
       let left = todo;
       let turned = false;
       while (left.length > 0) {
-        const { done, busy, free } = await this.lock.commitFree(
-          left.map((p) => p.portfolioId),
-          async (ids) => {
-            const now = new Set(ids);
-            const part = left.filter((p) => now.has(p.portfolioId));
-            const scored = await this.score(
-              n,
-              topic,
-              part,
-              part.map((p) => judgedOf.get(p.portfolioId)),
-            );
-            return this.commit(n, topic, scored, started, only);
-          },
-          URGENT,
-        );
-        if (!turned) this.stage('news_commit_turn', judgedAt, performance.now());
-        turned = true;
-        if (done) {
-          done.catch(() => undefined);
-          writes.push(done);
+        const waiting = new Set<string>();
+        const ends: Promise<void>[] = [];
+        for (let i = 0; i < left.length; i += NEWS_COMMIT_PART) {
+          const part = left.slice(i, i + NEWS_COMMIT_PART);
+          const { done, busy, free } = await this.lock.commitFree(
+            part.map((p) => p.portfolioId),
+            async (ids) => {
+              const now = new Set(ids);
+              const these = part.filter((p) => now.has(p.portfolioId));
+              const scored = await this.score(
+                n,
+                topic,
+                these,
+                these.map((p) => judgedOf.get(p.portfolioId)),
+              );
+              return this.commit(n, topic, scored, started, only);
+            },
+            URGENT,
+          );
+          if (!turned) this.stage('news_commit_turn', judgedAt, performance.now());
+          turned = true;
+          if (done) {
+            done.catch(() => undefined);
+            writes.push(done);
+          }
+          for (const id of busy) waiting.add(id);
+          if (busy.length > 0) ends.push(free);
         }
-        const waiting = new Set(busy);
         left = left.filter((p) => waiting.has(p.portfolioId));
-        if (left.length > 0) await free;
+        if (left.length > 0) await Promise.all(ends);
       }
       const counts = await Promise.all(writes);
       this.stage('news_commit', judgedAt, performance.now());
@@ -335,6 +342,13 @@ export class EvaluateNewsUseCase {
     };
   }
 }
+
+/**
+ * A story's holders (one batch) are scored and committed this many per turn and transaction:
+ * the first parts are durable while the later ones are scored (bench:scale, 500 portfolios: a
+ * story of ~200 holders scored in one turn and committed in one transaction took ~1 s).
+ */
+const NEWS_COMMIT_PART = 32;
 
 /** A wave is at most this many batches: bounds the scored evaluations held in memory. */
 const MAX_WAVE_BATCHES = 8;
