@@ -304,6 +304,10 @@ async function runOnce(n: number, instances: number, kafka: Kafka): Promise<RunF
   await db.connect();
   const rand = mulberry32(1000 + n);
   const desk = makeDesk(n, rand);
+  // Stories and the shock draw from their own sequences: the same stories (and shocked symbols)
+  // in every run of a size, however many ticks the load generator managed to send.
+  const newsRand = mulberry32(2000 + n);
+  const shockRand = mulberry32(3000 + n);
   const positions = desk.holdings.reduce((s, h) => s + h.length, 0);
   let stop = false;
   let watch: Promise<void> = Promise.resolve();
@@ -428,11 +432,11 @@ async function runOnce(n: number, instances: number, kafka: Kafka): Promise<RunF
     const sendNews = async (shock: boolean) => {
       const at = performance.now();
       // A story about a held symbol, drawn as positions are (popular symbols more often).
-      const holder = desk.holdings[Math.floor(rand() * n)];
-      const s = holder[Math.floor(rand() * holder.length)] ?? heldSymbols[0];
+      const holder = desk.holdings[Math.floor(newsRand() * n)];
+      const s = holder[Math.floor(newsRand() * holder.length)] ?? heldSymbols[0];
       const id = `n.${Math.round(at)}.${newsSeq++}`;
       newsSent.set(id, { at, shock, holders: desk.holders[s].length, seen: 0 });
-      const bad = rand() < 0.6;
+      const bad = newsRand() < 0.6;
       await producer.send({
         topic: topics.news,
         acks: 1,
@@ -497,7 +501,7 @@ async function runOnce(n: number, instances: number, kafka: Kafka): Promise<RunF
     // The shock: 30% of the symbols move 3σ (down), in ten batches within one second.
     const shockAt = performance.now();
     const shocked: number[] = [];
-    for (let s = 0; s < SYMBOLS; s++) if (rand() < SHOCK_SHARE) shocked.push(s);
+    for (let s = 0; s < SYMBOLS; s++) if (shockRand() < SHOCK_SHARE) shocked.push(s);
     for (let b = 0; b < 10; b++) {
       const part = shocked.filter((_, i) => i % 10 === b);
       await sendTicks(

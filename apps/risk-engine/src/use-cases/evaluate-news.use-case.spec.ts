@@ -374,6 +374,19 @@ describe('EvaluateNewsUseCase', () => {
       expect(parts[1]).toContain('pf-h39');
     });
 
+    it('scores a wave 32 holders per turn and commits it at most 32 per transaction', async () => {
+      const t = setup({ settings: { newsBatchPortfolios: 40 } });
+      for (let i = 0; i < 98; i++)
+        t.core.install(portfolio(`pf-w${i}`, [{ symbol: 'AAPL', quantity: 10 + i, price: 100 }]));
+      const turns = jest.spyOn(t.lock, 'run');
+      await expect(t.useCase.evaluate(news('n1', ['AAPL']), TOPICS.news)).resolves.toBe(100);
+      const sizes = t.evaluations.commit.mock.calls.map(([o]) => o.length);
+      expect(sizes).toEqual([25, 25, 25, 25]);
+      // Holders found in one turn; batches of 40, 40, 20 scored in turns of 32, 8, 32, 8, 20;
+      // four commit turns.
+      expect(turns).toHaveBeenCalledTimes(1 + 5 + 4);
+    });
+
     it('caps the portfolios one story reaches, strongest exposure first', async () => {
       const t = setup({ settings: { newsMaxPortfolios: 1 } });
       t.core.install(
