@@ -10,6 +10,7 @@ import { DailyRisk1796010000007 } from './1796010000007-DailyRisk';
 import { ReferenceData1796010000008 } from './1796010000008-ReferenceData';
 import { StreamSafeXid1796010000015 } from './1796010000015-StreamSafeXid';
 import { PartitionEvaluations1796010000030 } from './1796010000030-PartitionEvaluations';
+import { Lz4Toast1796010000031 } from './1796010000031-Lz4Toast';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   ReferenceData1796010000008,
   StreamSafeXid1796010000015,
   PartitionEvaluations1796010000030,
+  Lz4Toast1796010000031,
 ];
