@@ -154,7 +154,10 @@ async function startEngine(cfg: AppConfig, instanceId: string): Promise<Engine> 
   const port = await freePort();
   // As test/support's spawnApp, with node flags for profiling (SCALE_ENGINE_NODE_ARGS, e.g.
   // `--cpu-prof --cpu-prof-dir=/tmp/prof`; NODE_OPTIONS refuses --cpu-prof).
-  const flags = (process.env.SCALE_ENGINE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // The engine's young generation as `npm run start:risk-engine` sets it (docs/operations.md).
+  const flags = ['--max-semi-space-size=64'].concat(
+    (process.env.SCALE_ENGINE_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  );
   const child = spawn(
     process.execPath,
     [
