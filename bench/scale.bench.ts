@@ -68,7 +68,7 @@ const TICK_SIGMA = 0.0003;
 const MIN_POSITIONS = 50;
 const MAX_POSITIONS = 300;
 const POWER_LAW_ALPHA = 1.2;
-const POLL_MS = 100;
+const POLL_MS = 25;
 const LOG_DIR = process.env.SCALE_LOG_DIR ?? tmpdir();
 let stopping = false;
 
@@ -365,25 +365,37 @@ async function runOnce(n: number, instances: number, kafka: Kafka): Promise<RunF
     >();
     let measuring = false;
     let evaluationsSeen = 0;
-    let lastSeq = 0n;
+    // Read in commit-safe order (the API stream's): rows after the cursor (tx_id, seq); the cursor
+    // moves only over transactions below stream_safe_xid() (all committed), so a transaction that
+    // commits later with a lower seq is still read, and each poll reads only rows not yet past it.
+    let cursor = { tx: '0', seq: '0' };
     const seen = new Set<string>();
-    const lookback = BigInt(3 * n + 2000);
     watch = (async () => {
       while (!stop) {
-        const from = lastSeq > lookback ? lastSeq - lookback : 0n;
-        const r = await db.query<{ seq: string; topic: string; event: string; pid: string }>(
-          `SELECT s.seq::text AS seq, e.trigger_topic AS topic, e.trigger_event_id AS event,
-                  e.portfolio_id AS pid
+        const r = await db.query<{
+          seq: string;
+          tx: string;
+          safe: boolean;
+          topic: string;
+          event: string;
+          pid: string;
+        }>(
+          `SELECT s.seq::text AS seq, s.tx_id::text AS tx, s.tx_id < (SELECT stream_safe_xid()) AS safe,
+                  e.trigger_topic AS topic, e.trigger_event_id AS event, e.portfolio_id AS pid
              FROM stream_events s JOIN evaluations e ON e.id = s.ref_id
-            WHERE s.kind = 'evaluation' AND s.seq > $1 ORDER BY s.seq`,
-          [from.toString()],
+            WHERE s.kind = 'evaluation' AND (s.tx_id, s.seq) > ($1::bigint, $2::bigint)
+            ORDER BY s.tx_id, s.seq`,
+          [cursor.tx, cursor.seq],
         );
         const now = performance.now();
         for (const row of r.rows) {
-          if (seen.has(row.seq)) continue;
-          seen.add(row.seq);
-          const seq = BigInt(row.seq);
-          if (seq > lastSeq) lastSeq = seq;
+          const already = seen.has(row.seq);
+          // Rows are in tx_id order: the safe ones come first, and the cursor passes them for good.
+          if (row.safe) {
+            cursor = { tx: row.tx, seq: row.seq };
+            seen.delete(row.seq);
+          } else seen.add(row.seq);
+          if (already) continue;
           if (measuring) evaluationsSeen++;
           const p = Number(row.pid.slice(3));
           if (row.topic === topics.ticks) {
@@ -402,7 +414,6 @@ async function runOnce(n: number, instances: number, kafka: Kafka): Promise<RunF
             }
           }
         }
-        for (const k of seen) if (BigInt(k) < lastSeq - lookback) seen.delete(k);
         await sleep(POLL_MS);
       }
     })();
