@@ -205,6 +205,39 @@ describe('EngineCore', () => {
     expect(again.outcome.alert).toBeNull();
   });
 
+  it('indexes holdings from the snapshot: a state with the same snapshot keeps them, a new one replaces them', () => {
+    const c = core();
+    const first = state('a', [
+      { symbol: 'AAPL', quantity: 10, price: 100 },
+      { symbol: 'MSFT', quantity: 0, price: 100 },
+    ]);
+    c.install(first);
+    c.install({ ...first, lastLevel: 'HIGH' });
+    expect(c.holdersOf(['AAPL', 'MSFT'])).toEqual(['a']);
+    expect(c.holdings.portfoliosHolding('MSFT').size).toBe(0);
+    c.install(state('a', [{ symbol: 'MSFT', quantity: 5, price: 100 }]));
+    expect([...c.holdings.portfoliosHolding('AAPL')]).toEqual([]);
+    expect([...c.holdings.portfoliosHolding('MSFT')]).toEqual(['a']);
+    c.drop('a');
+    c.install({ ...first, lastLevel: 'LOW' });
+    expect([...c.holdings.portfoliosHolding('AAPL')]).toEqual(['a']);
+  });
+
+  it('a dirty entry taken is not changed by later ticks', () => {
+    const c = core();
+    c.install(state('a', [{ symbol: 'AAPL', quantity: 10, price: 100 }]));
+    const tick = (id: string, price: number, ts: string) =>
+      c.applyTick({ id, symbol: 'AAPL', price, ts }, Date.parse(ts));
+    tick('t1', 101, '2026-11-30T09:30:00.000Z');
+    tick('t2', 102, '2026-11-30T09:30:01.000Z');
+    const [taken] = c.takeDirty();
+    tick('t3', 103, '2026-11-30T09:30:02.000Z');
+    expect(taken.tick.id).toBe('t2');
+    expect(taken.move?.tickId).toBe('t2');
+    c.restoreDirty([taken]);
+    expect(c.takeDirty().map((d) => d.tick.id)).toEqual(['t3']);
+  });
+
   it('lists the owned holders of news symbols, sorted and unique', () => {
     const c = core();
     c.install(

@@ -146,7 +146,11 @@ export class EngineCore {
 
   /** Makes `state` the portfolio's current state (after its outcome is durable). */
   install(state: PortfolioState): void {
+    const before = this.portfolios.get(state.id);
     this.portfolios.set(state.id, state);
+    // Holdings follow the snapshot: an evaluation installs its portfolio with the same one
+    // (bench:scale: re-indexing 125 positions per committed evaluation cost ~3% of the engine).
+    if (before?.snapshot === state.snapshot) return;
     this.holdings.setHoldings(
       state.id,
       state.snapshot.positions.filter((p) => p.quantity !== 0).map((p) => p.symbol),
@@ -181,12 +185,15 @@ export class EngineCore {
           z: r.zScore,
           large: r.largeMove,
         };
+      // One trigger object for every holder, and a holder's entry updated in place (the map owns
+      // its entries: takeDirty copies them): ~50 holders a tick at 2,500 ticks a second.
+      const tick = { id: t.id, ts };
       for (const pid of this.holdings.portfoliosHolding(t.symbol)) {
         const cur = this.dirty.get(pid);
-        this.dirty.set(pid, {
-          tick: { id: t.id, ts },
-          move: strongerMove(cur?.move ?? null, move),
-        });
+        if (cur) {
+          cur.tick = tick;
+          cur.move = strongerMove(cur.move, move);
+        } else this.dirty.set(pid, { tick, move });
       }
     }
     return { applied: r.applied, stale: r.stale, largeMove: r.largeMove, move };
