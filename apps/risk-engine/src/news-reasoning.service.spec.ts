@@ -1,7 +1,7 @@
 /**
  * @jest-environment <rootDir>/tools/reasoning/src/graph/ort-test-environment.ts
  */
-import { DeadlineError, SupersededError } from '@risk/lm-runtime';
+import { BudgetAdmission, DeadlineError, SupersededError } from '@risk/lm-runtime';
 import type { NewsInput } from '@risk/reasoning';
 import { loadConfig, ModelStatusRegistry, ServiceMetrics } from '@risk/platform';
 import { NewsReasoningService } from './news-reasoning.service';
@@ -86,6 +86,30 @@ describe('NewsReasoningService on the shipped reasoner: in flight, priority, sup
     ).rejects.toBeInstanceOf(DeadlineError);
     const judged = await svc.judge('pd', move('9.5'), 0, 'move');
     const reference = await fresh.judge('pd', move('9.5'));
+    expect(judged!.probabilities).toEqual(reference!.probabilities);
+  });
+
+  it('refuses a judgement its class would not finish in time, measuring again with a probe of its own', async () => {
+    const admission = new BudgetAdmission(0); // a probe every time the class is refused
+    Object.assign(svc as unknown as Record<string, unknown>, { admission });
+    // Cut at 5 ms: news is estimated to take at least that.
+    const cut = svc.judge('pq', news, 1, 'news:q1', { at: performance.now() + 5, budgetMs: 5 });
+    await expect(cut).rejects.toBeInstanceOf(DeadlineError);
+    const estimated = admission.estimate('news')!;
+    // 1 ms left of a 60 s budget: refused at once; the probe runs under its own key with the
+    // whole budget, and its time becomes the estimate.
+    await expect(
+      svc.judge('pq', news, 1, 'news:q2', { at: performance.now() + 1, budgetMs: 60_000 }),
+    ).rejects.toBeInstanceOf(DeadlineError);
+    const deadline = Date.now() + 30_000;
+    while (admission.estimate('news') === estimated && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(admission.estimate('news')).not.toBe(estimated);
+    // Neither the refused call nor the probe left anything in the portfolio's context.
+    expect(svc.hasContext('pq')).toBe(false);
+    expect(svc.hasContext('probe:pq')).toBe(false);
+    const judged = await svc.judge('pq', move('9.5'), 0, 'move');
+    const reference = await fresh.judge('pq', move('9.5'));
     expect(judged!.probabilities).toEqual(reference!.probabilities);
   });
 });

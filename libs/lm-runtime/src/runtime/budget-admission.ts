@@ -3,8 +3,9 @@
  * long calls of its class took lately: a call that would only be dropped at its deadline is not
  * started, so the model's time goes to calls that finish (and the CPU to the evaluations). The
  * estimate is an EWMA of finished calls' latencies; a call dropped at its deadline took at least
- * that long, so it never lowers the estimate. While calls are refused, one is let through every
- * `probeMs` to measure again (the load may have eased).
+ * that long, so it never lowers the estimate. While calls are refused, every `probeMs` one is
+ * answered `probe`: the caller refuses it too but measures the model again with a call of its own
+ * that nobody waits for (the load may have eased), so no caller pays the probe's wait.
  */
 export class BudgetAdmission {
   private readonly classes = new Map<string, { estimateMs: number; lastTried: number }>();
@@ -19,14 +20,18 @@ export class BudgetAdmission {
     return this.classes.get(cls)?.estimateMs;
   }
 
-  /** Whether to start a call of `cls` with `remainingMs` of its budget left, at `now` (ms). */
-  admit(cls: string, remainingMs: number, now: number): boolean {
+  /**
+   * Whether to start a call of `cls` with `remainingMs` of its budget left, at `now` (ms): `run`;
+   * `refuse`; or `probe`, refused but time to measure again (one in `probeMs` while refusing).
+   */
+  admit(cls: string, remainingMs: number, now: number): 'run' | 'refuse' | 'probe' {
     const c = this.classes.get(cls);
-    if (!c || c.estimateMs <= remainingMs || now - c.lastTried >= this.probeMs) {
-      if (c) c.lastTried = now;
-      return true;
+    if (!c || c.estimateMs <= remainingMs) return 'run';
+    if (now - c.lastTried >= this.probeMs) {
+      c.lastTried = now;
+      return 'probe';
     }
-    return false;
+    return 'refuse';
   }
 
   /** A call of `cls` finished in `ms`. */
