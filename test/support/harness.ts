@@ -184,7 +184,11 @@ export async function waitFor<T>(
 }
 
 /** The offsets a consumer group has committed on a topic, summed over its partitions (0 if none). */
-export async function committedOffsets(kafka: Kafka, groupId: string, topic: string): Promise<number> {
+export async function committedOffsets(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   try {
