@@ -309,7 +309,7 @@ async function runOnce(n: number, instances: number, kafka: Kafka): Promise<RunF
   const desk = makeDesk(n, rand);
   // Stories and the shock draw from their own sequences: the same stories (and shocked symbols)
   // in every run of a size, however many ticks the load generator managed to send.
-  const newsRand = mulberry32(2000 + n);
+  let newsRand = mulberry32(2000 + n);
   const shockRand = mulberry32(3000 + n);
   const positions = desk.holdings.reduce((s, h) => s + h.length, 0);
   let stop = false;
@@ -510,6 +510,8 @@ async function runOnce(n: number, instances: number, kafka: Kafka): Promise<RunF
     }, 1000);
     const measureStart = performance.now();
     measuring = true;
+    // The measured stories start the sequence again: the warm-up sends as many as its timing allows.
+    newsRand = mulberry32(2000 + n);
     firstTouch.fill(0);
     await loadUntil(measureStart + STEADY_S * 1000, null);
     // The shock: 30% of the symbols move 3σ (down), in ten batches within one second.
