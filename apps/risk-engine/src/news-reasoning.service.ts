@@ -188,7 +188,9 @@ export class NewsReasoningService implements OnModuleInit, OnApplicationShutdown
           if (isPastDeadline(e)) this.admission.cut(cls, performance.now() - t0, performance.now());
         },
       )
-      .finally(() => reasoner.forget(key));
+      .finally(() => reasoner.forget(key))
+      // Nothing waits for a probe: whatever happens to it (the service closing) ends here.
+      .catch(() => undefined);
   }
 
   /** A newer event made the portfolio's judgements of `kind` stale; returns how many dropped. */
