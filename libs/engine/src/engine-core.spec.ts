@@ -223,6 +223,30 @@ describe('EngineCore', () => {
     expect([...c.holdings.portfoliosHolding('AAPL')]).toEqual(['a']);
   });
 
+  it('takes dirty portfolios in the order a flush last took them, the longest waiting first', () => {
+    const c = core();
+    for (const id of ['a', 'b', 'c'])
+      c.install(state(id, [{ symbol: id.toUpperCase(), quantity: 10, price: 100 }]));
+    let n = 0;
+    const tick = (symbol: string) =>
+      c.applyTick(
+        { id: `t${++n}`, symbol, price: 100 + n, ts: new Date(1_800_000_000_000 + n).toISOString() },
+        1_800_000_000_000 + n,
+      );
+    tick('B');
+    tick('A');
+    expect(c.takeDirty().map((d) => d.portfolioId)).toEqual(['b', 'a']);
+    // Whichever ticks first now, b (taken first last time) comes first again; c, never taken,
+    // before both.
+    tick('A');
+    tick('C');
+    tick('B');
+    expect(c.takeDirty().map((d) => d.portfolioId)).toEqual(['c', 'b', 'a']);
+    tick('A');
+    tick('B');
+    expect(c.takeDirty().map((d) => d.portfolioId)).toEqual(['b', 'a']);
+  });
+
   it('a dirty entry taken is not changed by later ticks', () => {
     const c = core();
     c.install(state('a', [{ symbol: 'AAPL', quantity: 10, price: 100 }]));
