@@ -230,7 +230,12 @@ describe('EngineCore', () => {
     let n = 0;
     const tick = (symbol: string) =>
       c.applyTick(
-        { id: `t${++n}`, symbol, price: 100 + n, ts: new Date(1_800_000_000_000 + n).toISOString() },
+        {
+          id: `t${++n}`,
+          symbol,
+          price: 100 + n,
+          ts: new Date(1_800_000_000_000 + n).toISOString(),
+        },
         1_800_000_000_000 + n,
       );
     tick('B');
