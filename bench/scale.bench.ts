@@ -253,6 +253,8 @@ interface RunFigures {
   instances: number;
   positions: number;
   tickFirst: number[];
+  tickFirstCalm: number[];
+  tickFirstShock: number[];
   tickTrigger: number[];
   newsShock: number[];
   newsCalm: number[];
@@ -357,6 +359,10 @@ async function runOnce(n: number, instances: number, kafka: Kafka): Promise<RunF
     const firstTouch = new Float64Array(n); // ms; 0 = no tick since the last evaluation
     const tickFirst: number[] = [];
     const tickTrigger: number[] = [];
+    // From the first tick, split as the news figures are: seen in the shock's window or not.
+    const tickFirstShock: number[] = [];
+    const tickFirstCalm: number[] = [];
+    let shockStart = Infinity;
     const newsShock: number[] = [];
     const newsCalm: number[] = [];
     const newsSent = new Map<
@@ -402,7 +408,11 @@ async function runOnce(n: number, instances: number, kafka: Kafka): Promise<RunF
             const sentAt = Number(row.event.split('.')[1]);
             if (measuring) {
               tickTrigger.push(now - sentAt);
-              if (firstTouch[p] > 0) tickFirst.push(now - firstTouch[p]);
+              if (firstTouch[p] > 0) {
+                tickFirst.push(now - firstTouch[p]);
+                const inShock = now >= shockStart && now < shockStart + SHOCK_WINDOW_S * 1000;
+                (inShock ? tickFirstShock : tickFirstCalm).push(now - firstTouch[p]);
+              }
             }
             // Ticks after the trigger are not in this evaluation: the next one answers them.
             firstTouch[p] = 0;
@@ -516,6 +526,7 @@ async function runOnce(n: number, instances: number, kafka: Kafka): Promise<RunF
     await loadUntil(measureStart + STEADY_S * 1000, null);
     // The shock: 30% of the symbols move 3σ (down), in ten batches within one second.
     const shockAt = performance.now();
+    shockStart = shockAt;
     const shocked: number[] = [];
     for (let s = 0; s < SYMBOLS; s++) if (shockRand() < SHOCK_SHARE) shocked.push(s);
     for (let b = 0; b < 10; b++) {
@@ -614,6 +625,8 @@ async function runOnce(n: number, instances: number, kafka: Kafka): Promise<RunF
       positions,
       tickFirst: tickFirst.sort((a, b) => a - b),
       tickTrigger: tickTrigger.sort((a, b) => a - b),
+      tickFirstCalm: tickFirstCalm.sort((a, b) => a - b),
+      tickFirstShock: tickFirstShock.sort((a, b) => a - b),
       newsShock: newsShock.sort((a, b) => a - b),
       newsCalm: newsCalm.sort((a, b) => a - b),
       newsUnfinished,
@@ -675,7 +688,8 @@ function describe(f: RunFigures): string {
   return (
     `  ${f.portfolios} portfolios × ${f.instances} instance(s) (${f.positions} positions): ` +
     `tick→eval p50/p99 ${ms(f.tickFirst, 50)}/${ms(f.tickFirst, 99)} ms from the first tick ` +
-    `(${ms(f.tickTrigger, 50)}/${ms(f.tickTrigger, 99)} ms from the trigger tick; ${f.tickFirst.length} evaluations); ` +
+    `(${ms(f.tickTrigger, 50)}/${ms(f.tickTrigger, 99)} ms from the trigger tick; ${f.tickFirst.length} evaluations; ` +
+    `from the first tick calm p50/p99 ${ms(f.tickFirstCalm, 50)}/${ms(f.tickFirstCalm, 99)} ms, shock ${ms(f.tickFirstShock, 50)}/${ms(f.tickFirstShock, 99)} ms); ` +
     `news→eval (model on) calm p50/p99 ${ms(f.newsCalm, 50)}/${ms(f.newsCalm, 99)} ms (${f.newsCalm.length}), ` +
     `shock p50/p99 ${ms(f.newsShock, 50)}/${ms(f.newsShock, 99)} ms (${f.newsShock.length}), ` +
     `${f.newsUnfinished} stories unanswered by all holders after the drain; ` +

@@ -151,6 +151,29 @@ describe('FlushTicksUseCase', () => {
     expect(deadline!.at).toBeLessThanOrEqual(performance.now() + 250);
   });
 
+  it('commits a judged portfolio as soon as its judgement is back, not after the whole flush', async () => {
+    const { core, evaluations, judge, useCase, apply } = setup({ moves: true });
+    for (let i = 0; i < 150; i++)
+      core.install(portfolio(`pf-${i}`, [{ symbol: 'MSFT', quantity: 10 + i, price: 100 }]));
+    // AAPL −6 %: pf-a's move is judged (at once here); MSFT +0.01 %: 150 plain evaluations.
+    apply(
+      tick('t1', 'AAPL', 100),
+      tick('t2', 'AAPL', 94),
+      tick('t3', 'MSFT', 100),
+      tick('t4', 'MSFT', 100.01),
+    );
+    await useCase.execute();
+    expect(judge).toHaveBeenCalledTimes(1);
+    const parts = evaluations.commit.mock.calls.map(([o]) =>
+      o.map((x) => x.evaluation.portfolioId),
+    );
+    const judgedPart = parts.findIndex((p) => p.includes('pf-a'));
+    const lastPlainPart = parts.findIndex((p) => p.includes('pf-149'));
+    expect(parts.flat()).toHaveLength(152);
+    expect(judgedPart).toBeGreaterThanOrEqual(0);
+    expect(judgedPart).toBeLessThan(lastPlainPart);
+  });
+
   it('frees the engine lock between chunks of a large flush, and commits each portfolio once, in parts', async () => {
     const { core, lock, evaluations, useCase, apply } = setup();
     for (let i = 0; i < 150; i++)

@@ -85,6 +85,13 @@ interface FlushPlan {
   items: FlushItem[];
 }
 
+/** A planned portfolio's judgement in flight: `reasoning` once `settled` (undefined: none). */
+interface Judging {
+  item: FlushItem;
+  settled: boolean;
+  reasoning: Judgement | undefined;
+}
+
 /** A planned portfolio's evaluation, and the state it was made from. */
 interface FlushResult {
   item: FlushItem;
@@ -133,10 +140,15 @@ export class FlushTicksUseCase {
       // Planned a chunk per turn. A chunk's portfolios without a judgement to wait for are
       // committed at once (PostgreSQL writes them while the next chunk is planned); the others
       // wait for the model, whose calls are all made now, so the reasoning engine batches the
-      // flush's move judgements (one decoder step for many portfolios). The flush waits for
-      // them until REASONING_MOVE_BUDGET_MS after it started, then commits without the rest.
+      // flush's move judgements (one decoder step for many portfolios). A judgement that has
+      // come back (or was refused: the model is over its budget) is evaluated and committed with
+      // the next chunk; the flush waits for the rest until REASONING_MOVE_BUDGET_MS after it
+      // started, then commits without them. (Waiting for every judgement until the flush's
+      // planning ended put those portfolios, ~4% of a flush at 500 portfolios, a whole flush
+      // behind: bench:scale's tick p99.)
       const deadline = deadlineAfter(plan.started, this.cfg.reasoningMoveBudgetMs);
-      const judging: { item: FlushItem; judged: Promise<Judgement | undefined> }[] = [];
+      let judging: Judging[] = [];
+      const calls: Promise<void>[] = [];
       for (let i = 0; i < plan.dirty.length;) {
         const part = plan.dirty.slice(i, i + this.planTurns.next());
         const { items, taken } = await this.lock.run(async () => {
@@ -148,30 +160,34 @@ export class FlushTicksUseCase {
         i += taken;
         const ready: FlushResult[] = [];
         for (const item of items) {
-          if (item.judge)
-            judging.push({
-              item,
-              judged: this.judge.judge(
-                item.state.id,
-                moveJudgeItem(item.judge.move),
-                item.judge.why.gate,
-                deadline,
-              ),
-            });
-          else ready.push({ item, reasoning: undefined, from: item.state, result: item.plain! });
+          if (item.judge) {
+            const j: Judging = { item, settled: false, reasoning: undefined };
+            const call = this.judge
+              .judge(item.state.id, moveJudgeItem(item.judge.move), item.judge.why.gate, deadline)
+              .then(
+                (r) => {
+                  j.reasoning = r;
+                },
+                // The port answers undefined when a call fails; one that throws all the same
+                // is a judgement not made, never a lost evaluation.
+                () => undefined,
+              )
+              .finally(() => {
+                j.settled = true;
+              });
+            judging.push(j);
+            calls.push(call);
+          } else ready.push({ item, reasoning: undefined, from: item.state, result: item.plain! });
         }
         await this.commitAll(plan, ready, commits);
+        const settled = judging.filter((j) => j.settled);
+        if (settled.length > 0) {
+          judging = judging.filter((j) => !j.settled);
+          await this.evaluateJudged(plan, settled, commits);
+        }
       }
-      const judged = await Promise.all(judging.map((j) => j.judged));
-      const indexed = judging.map((j, i) => ({ item: j.item, reasoning: judged[i] }));
-      for (let i = 0; i < indexed.length;) {
-        const part = indexed.slice(i, i + this.evaluateTurns.next());
-        i += part.length;
-        const results = await this.lock.run(() =>
-          this.timed(this.evaluateTurns, part.length, () => this.evaluateChunk(plan, part)),
-        );
-        await this.commitAll(plan, results, commits);
-      }
+      await Promise.all(calls);
+      await this.evaluateJudged(plan, judging, commits);
       // Every evaluation durable: then the price state and the tick offsets they cover.
       await commits.drain();
       const { done } = await this.lock.commit([], () => this.commitState(plan));
@@ -204,6 +220,24 @@ export class FlushTicksUseCase {
       await commits.add(
         done.then(() => this.commitTurns.took(part.length, performance.now() - t0)),
       );
+    }
+  }
+
+  /** Judged portfolios (their calls settled) evaluated a turn at a time, then committed. */
+  private async evaluateJudged(
+    plan: FlushPlan,
+    judged: readonly Judging[],
+    commits: CommitsInFlight,
+  ): Promise<void> {
+    for (let i = 0; i < judged.length;) {
+      const part = judged
+        .slice(i, i + this.evaluateTurns.next())
+        .map((j) => ({ item: j.item, reasoning: j.reasoning }));
+      i += part.length;
+      const results = await this.lock.run(() =>
+        this.timed(this.evaluateTurns, part.length, () => this.evaluateChunk(plan, part)),
+      );
+      await this.commitAll(plan, results, commits);
     }
   }
 
