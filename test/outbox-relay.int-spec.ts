@@ -2,9 +2,10 @@ import { Test } from '@nestjs/testing';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { OUTBOX_STORE, OutboxRepository, type OutboxStore } from '@risk/persistence';
-import { PlatformModule, type AppConfig } from '@risk/platform';
+import { METRICS, PlatformModule, type AppConfig, type ServiceMetrics } from '@risk/platform';
 
 import { OUTBOX_ID_HEADER, OutboxRelayService } from '../apps/risk-engine/src/outbox-relay.service';
+import { OutboxRelay } from '../apps/risk-engine/src/outbox-relay.thread';
 import { FailingMarks } from './support/failing-outbox';
 import { TopicReader, outboxEmpty, produce, query, waitFor } from './support/harness';
 import { useTestEnvironment } from './support/running-service';
@@ -251,5 +252,60 @@ describe('outbox relay: batches over the broker limit', () => {
     await relay.init();
     await drained(cfg.databaseUrl);
     expect(sortedNs(env.readers.evaluations!)).toEqual(range(120));
+  });
+});
+
+describe('outbox relay on its worker thread (OUTBOX_RELAY_THREAD)', () => {
+  const env = useTestEnvironment('outboxthread', { partitions: 2, read: ['evaluations'] });
+  const cfg: AppConfig = { ...env.config(), outboxRelayThread: true };
+  const threadModule = () =>
+    Test.createTestingModule({
+      imports: [PlatformModule.forRoot(cfg)],
+      providers: [OutboxRelay],
+    }).compile();
+
+  it('publishes each row once across a lost lock session, its metrics in the engine', async () => {
+    const one = env.own(await threadModule());
+    await one.init();
+    const two = env.own(await threadModule());
+    await two.init();
+    await insertRows(
+      cfg.databaseUrl,
+      env.topics.evaluations,
+      range(10).map((n) => ({ partition: n % 2, n })),
+    );
+    // A kick wakes the thread at once (the poll would too, later).
+    for (const m of [one, two]) m.get(OutboxRelay).kick();
+    await env.readers.evaluations!.waitForCount(10);
+    const holder = await query<{ pid: number }>(
+      cfg.databaseUrl,
+      `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    );
+    expect(holder).toHaveLength(1);
+    await query(cfg.databaseUrl, 'SELECT pg_terminate_backend($1)', [holder[0].pid]);
+    for (let k = 0; k < 5; k++) {
+      await insertRows(
+        cfg.databaseUrl,
+        env.topics.evaluations,
+        range(20).map((i) => ({ partition: i % 2, n: 10 + k * 20 + i })),
+      );
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    await drained(cfg.databaseUrl);
+    expect(sortedNs(env.readers.evaluations!)).toEqual(range(110));
+    await waitFor(
+      () => [one, two].filter((m) => m.get(OutboxRelay).holdsLock).length === 1 || undefined,
+    );
+    // The holder's thread reports its sends to the engine's registry (stage outbox_publish).
+    const holderModule = [one, two].find((m) => m.get(OutboxRelay).holdsLock)!;
+    const h = await holderModule.get<ServiceMetrics>(METRICS).stageSeconds.get();
+    const sends = h.values
+      .filter((v) => v.labels.stage === 'outbox_publish' && v.metricName?.endsWith('_count'))
+      .reduce((a, v) => a + v.value, 0);
+    expect(sends).toBeGreaterThan(0);
+    // Both threads stop with their modules.
+    await env.close(one);
+    await env.close(two);
   });
 });

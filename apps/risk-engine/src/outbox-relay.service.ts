@@ -18,16 +18,15 @@ import {
   type PendingOutboxMessage,
   type RelayLease,
 } from '@risk/persistence';
-import {
-  APP_CONFIG,
-  KAFKA,
-  METRICS,
-  outputCompression,
-  type AppConfig,
-  type ServiceMetrics,
-} from '@risk/platform';
+import { APP_CONFIG, KAFKA, METRICS, outputCompression, type AppConfig } from '@risk/platform';
 
 export const OUTBOX_ID_HEADER = 'outbox-id';
+
+/** The metrics the relay keeps (its thread forwards them to the engine's registry). */
+export interface RelayMetrics {
+  outboxPending: { set(value: number): void };
+  stageSeconds: { observe(labels: { stage: string }, value: number): void };
+}
 
 /**
  * Publishes the transactional outbox to Kafka, exactly once. One relay holds a PostgreSQL
@@ -54,11 +53,13 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   private wake?: () => void;
   private running = false;
   private loop?: Promise<void>;
+  /** Told when this relay takes or loses the outbox lock (its thread tells the engine). */
+  onLockChange?: (held: boolean) => void;
 
   constructor(
     @Inject(APP_CONFIG) private readonly cfg: AppConfig,
     @Inject(KAFKA) private readonly kafka: Kafka,
-    @Inject(METRICS) private readonly metrics: ServiceMetrics,
+    @Inject(METRICS) private readonly metrics: RelayMetrics,
     @Inject(DataSource) ds: DataSource,
     @Optional() @Inject(OUTBOX_STORE) store?: OutboxStore,
   ) {
@@ -116,6 +117,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
             await this.sleep(2000);
             continue;
           }
+          this.onLockChange?.(true);
           this.reconciled = false;
         }
         if (!this.reconciled) {
@@ -138,6 +140,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   private async dropLease(): Promise<void> {
     const lease = this.lease;
     this.lease = null;
+    if (lease) this.onLockChange?.(false);
     await lease?.release();
   }
 

@@ -6,7 +6,7 @@ import { TicksHandler } from './handlers/ticks.handler';
 import { EngineConsumers } from './kafka/engine-consumers';
 import { NewsReasoningService } from './news-reasoning.service';
 import { NewsUnderstandingService } from './news-understanding.service';
-import { OutboxRelayService } from './outbox-relay.service';
+import { OutboxRelay } from './outbox-relay.thread';
 import { CommittedOutcomes } from './ports/committed-outcomes';
 import { DeadLetters } from './ports/dead-letters';
 import { InputClock } from './ports/input-clock';
@@ -75,7 +75,7 @@ import { ReplayNewsUseCase } from './use-cases/replay-news.use-case';
     CommittedOutcomes,
     DeadLetters,
     InputClock,
-    OutboxRelayService,
+    OutboxRelay,
     // In-memory state.
     ...engineStateProviders,
     topicLayoutProvider,

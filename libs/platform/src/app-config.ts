@@ -149,6 +149,8 @@ export const CONFIG_SCHEMA = z.object({
   OUTBOX_BATCH: intFrom(500, 1, 10_000),
   // Per partition and send: under the broker's message.max.bytes (1,048,576 by default).
   OUTBOX_MAX_BATCH_BYTES: intFrom(1_000_000, 1024, 100_000_000),
+  // The engine's outbox relay on a worker thread of its own (false: on the main thread).
+  OUTBOX_RELAY_THREAD: bool('true'),
   TREE_MODEL_PATH: z.string().default('models/risk-trees/model.onnx'),
   REASONING_MODEL_DIR: z.string().default('models/risk-reasoner/int8'),
   // The extracted pretrained news encoder (unset: .cache/news-encoder, fetched by infra:up).

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EvaluationOutcome } from '@risk/persistence';
 import { METRICS, type ServiceMetrics } from '@risk/platform';
-import { OutboxRelayService } from '../outbox-relay.service';
+import { OutboxRelay } from '../outbox-relay.thread';
 
 export type EvaluationTrigger = 'positions' | 'ticks' | 'news';
 
@@ -10,7 +10,7 @@ export type EvaluationTrigger = 'positions' | 'ticks' | 'news';
 export class CommittedOutcomes {
   constructor(
     @Inject(METRICS) private readonly metrics: ServiceMetrics,
-    private readonly relay: OutboxRelayService,
+    private readonly relay: OutboxRelay,
   ) {}
 
   report(committed: EvaluationOutcome[], trigger: EvaluationTrigger, started: number): void {
