@@ -11,6 +11,7 @@ import { ReferenceData1796010000008 } from './1796010000008-ReferenceData';
 import { StreamSafeXid1796010000015 } from './1796010000015-StreamSafeXid';
 import { PartitionEvaluations1796010000030 } from './1796010000030-PartitionEvaluations';
 import { Lz4Toast1796010000031 } from './1796010000031-Lz4Toast';
+import { EvaluationJsonText1796010000032 } from './1796010000032-EvaluationJsonText';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   StreamSafeXid1796010000015,
   PartitionEvaluations1796010000030,
   Lz4Toast1796010000031,
+  EvaluationJsonText1796010000032,
 ];

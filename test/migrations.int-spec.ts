@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, ensureDatabase, openDatabase } from '@risk/persistence';
+import { RiskStore, dataSourceOptions, ensureDatabase, openDatabase } from '@risk/persistence';
 import { dropDatabase, query } from './support/harness';
 import { insertAlerts } from './support/risk-rows';
 import { useTestEnvironment } from './support/running-service';
@@ -76,6 +76,62 @@ describe('migrations', () => {
       await ds.query('DROP TABLE evaluations_p299901');
     } finally {
       await ds.destroy();
+    }
+  });
+
+  it('store evaluations as json text, the rows written as jsonb before kept and still found', async () => {
+    const old = `${url}_json`;
+    try {
+      await ensureDatabase(old);
+      const all = dataSourceOptions(old).migrations as (new () => unknown)[];
+      const upTo = all.findIndex((m) => m.name === 'EvaluationJsonText1796010000032');
+      const before = new DataSource({ ...dataSourceOptions(old), migrations: all.slice(0, upTo) });
+      await before.initialize();
+      await before.runMigrations({ transaction: 'each' });
+      const steps = [
+        { kind: 'metric', text: 'nav = 1', data: { nav: 1 } },
+        { kind: 'reasoning', text: 'AAPL falls', data: { pNegative: 0.5 } },
+      ];
+      await before.query(
+        `INSERT INTO evaluations (id, portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics, explanation, timings)
+         VALUES (gen_random_uuid(), 'pf-j', now(), 'news', 'n-1', 0.5, 'MEDIUM', '{"nav":1}', $1, '{}')`,
+        [JSON.stringify({ steps, models: {} })],
+      );
+      await before.destroy();
+
+      const ds = await openDatabase(old);
+      try {
+        const types = await query<{ c: string; t: string }>(
+          old,
+          `SELECT attname AS c, format_type(atttypid, atttypmod) AS t FROM pg_attribute
+            WHERE attrelid = 'evaluations'::regclass AND attname IN ('metrics', 'explanation', 'timings')
+            ORDER BY 1`,
+        );
+        expect(types.map((r) => r.t)).toEqual(['json', 'json', 'json']);
+        // The converted row (jsonb's spelling, "kind": "reasoning") rebuilds a context.
+        const found = await new RiskStore(ds).recentReasoningSteps(['pf-j'], 4);
+        expect(found.get('pf-j')).toEqual([steps]);
+        // A row written now keeps the engine's text as it is, key order and spacing included.
+        const text = JSON.stringify({ steps: [steps[1]], models: { b: '1', a: '2' } });
+        await ds.query(
+          `INSERT INTO evaluations (id, portfolio_id, ts, trigger_topic, trigger_event_id, score, level, metrics, explanation, timings)
+           VALUES (gen_random_uuid(), 'pf-j', now(), 'news', 'n-2', 0.5, 'MEDIUM', '{"nav":1}', $1, '{}')`,
+          [text],
+        );
+        const [row] = await query<{ e: string }>(
+          old,
+          "SELECT explanation::text AS e FROM evaluations WHERE trigger_event_id = 'n-2'",
+        );
+        expect(row.e).toBe(text);
+        expect((await new RiskStore(ds).recentReasoningSteps(['pf-j'], 4)).get('pf-j')).toEqual([
+          steps,
+          [steps[1]],
+        ]);
+      } finally {
+        await ds.destroy();
+      }
+    } finally {
+      await dropDatabase(old);
     }
   });
 

@@ -22,6 +22,9 @@ import { APP_CONFIG, KAFKA, METRICS, outputCompression, type AppConfig } from '@
 
 export const OUTBOX_ID_HEADER = 'outbox-id';
 
+/** The pending gauge is counted at most this often while the relay is busy. */
+const PENDING_COUNT_MS = 1000;
+
 /** The metrics the relay keeps (its thread forwards them to the engine's registry). */
 export interface RelayMetrics {
   outboxPending: { set(value: number): void };
@@ -53,6 +56,8 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   private wake?: () => void;
   private running = false;
   private loop?: Promise<void>;
+  private countedAt = -Infinity;
+  private lastPending = -1;
   /** Told when this relay takes or loses the outbox lock (its thread tells the engine). */
   onLockChange?: (held: boolean) => void;
 
@@ -125,7 +130,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
           this.reconciled = true;
         }
         const sent = await this.publishBatch(this.lease);
-        this.metrics.outboxPending.set(await this.repo.countPending());
+        await this.countPending(sent);
         if (sent < this.cfg.outboxBatch) await this.sleep(this.cfg.outboxPollMs);
       } catch (e) {
         // What was sent but not marked is found in Kafka before the next send.
@@ -135,6 +140,19 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
       }
     }
     await this.dropLease();
+  }
+
+  /**
+   * The pending gauge, counted at most every PENDING_COUNT_MS while the relay is busy (the count
+   * was ~0.8 ms of PostgreSQL per batch at desk scale), at once when it found nothing to send
+   * and the last count was not 0.
+   */
+  private async countPending(sent: number): Promise<void> {
+    const now = performance.now();
+    if (now - this.countedAt < PENDING_COUNT_MS && !(sent === 0 && this.lastPending !== 0)) return;
+    this.lastPending = await this.repo.countPending();
+    this.countedAt = now;
+    this.metrics.outboxPending.set(this.lastPending);
   }
 
   private async dropLease(): Promise<void> {

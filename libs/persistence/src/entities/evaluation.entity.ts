@@ -32,13 +32,14 @@ export class EvaluationEntity {
   @Column({ type: 'text' })
   level!: string;
 
-  @Column({ type: 'jsonb' })
+  // json: the engine's text verbatim (migration 1796010000032).
+  @Column({ type: 'json' })
   metrics!: RiskMetricsRecord;
 
-  @Column({ type: 'jsonb' })
+  @Column({ type: 'json' })
   explanation!: { steps: ExplanationStep[]; models: Record<string, string> };
 
-  @Column({ type: 'jsonb' })
+  @Column({ type: 'json' })
   timings!: EvaluationTimings;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
