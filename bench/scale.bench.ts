@@ -363,6 +363,9 @@ async function runOnce(n: number, instances: number, kafka: Kafka): Promise<RunF
     const tickFirstShock: number[] = [];
     const tickFirstCalm: number[] = [];
     let shockStart = Infinity;
+    // SCALE_LATENCY_DIR: every tick latency with when it was seen (ms since measuring began).
+    const timeline = process.env.SCALE_LATENCY_DIR ? ([] as string[]) : undefined;
+    let measureStart = 0;
     const newsShock: number[] = [];
     const newsCalm: number[] = [];
     const newsSent = new Map<
@@ -410,6 +413,9 @@ async function runOnce(n: number, instances: number, kafka: Kafka): Promise<RunF
               tickTrigger.push(now - sentAt);
               if (firstTouch[p] > 0) {
                 tickFirst.push(now - firstTouch[p]);
+                timeline?.push(
+                  `${Math.round(now - measureStart)} ${Math.round(now - firstTouch[p])}`,
+                );
                 const inShock = now >= shockStart && now < shockStart + SHOCK_WINDOW_S * 1000;
                 (inShock ? tickFirstShock : tickFirstCalm).push(now - firstTouch[p]);
               }
@@ -518,7 +524,7 @@ async function runOnce(n: number, instances: number, kafka: Kafka): Promise<RunF
       const total = engines.reduce((s, e) => s + procStat(e.child.pid!).rssMb, 0);
       rssMb = Math.max(rssMb, total);
     }, 1000);
-    const measureStart = performance.now();
+    measureStart = performance.now();
     measuring = true;
     // The measured stories start the sequence again: the warm-up sends as many as its timing allows.
     newsRand = mulberry32(2000 + n);
@@ -541,6 +547,11 @@ async function runOnce(n: number, instances: number, kafka: Kafka): Promise<RunF
     }
     await loadUntil(shockAt + AFTER_S * 1000, shockAt);
     const loadEnd = performance.now();
+    if (timeline)
+      writeFileSync(
+        join(process.env.SCALE_LATENCY_DIR!, `ticks-${n}x${instances}-${Date.now()}.txt`),
+        `${timeline.join('\n')}\n# shock at ${Math.round(shockAt - measureStart)}\n`,
+      );
     const windowS = (loadEnd - measureStart) / 1000;
     const evaluationsInWindow = evaluationsSeen;
     const proc1 = engines.map((e) => procStat(e.child.pid!));
