@@ -7,7 +7,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * checks the text (~0.06 ms) and keeps it verbatim, so the API now returns an explanation's keys
  * in the order of the Kafka message. Reads are unchanged (node-postgres parses both; `->` and
  * `->>` work on json). The rows stored before are converted (their keys in jsonb's order). The
- * explanation keeps lz4 where the server has it (migration 1796010000031).
+ * explanation keeps lz4 where the server has it (migration 1796010000031). The daily record's
+ * `positions` (~6 KB a portfolio, rewritten by every evaluation of the day) likewise.
  */
 export class EvaluationJsonText1796010000032 implements MigrationInterface {
   name = 'EvaluationJsonText1796010000032';
@@ -29,6 +30,9 @@ async function alterTypes(q: QueryRunner, type: 'json' | 'jsonb'): Promise<void>
        ALTER COLUMN "explanation" TYPE ${type} USING "explanation"::${type},
        ALTER COLUMN "timings" TYPE ${type} USING "timings"::${type}`,
   );
+  await q.query(
+    `ALTER TABLE "daily_risk" ALTER COLUMN "positions" TYPE ${type} USING "positions"::${type}`,
+  );
   // A type change may reset the column's compression: lz4 again where it was.
   const lz4 = (await q.query(
     `SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)`,
@@ -40,4 +44,5 @@ async function alterTypes(q: QueryRunner, type: 'json' | 'jsonb'): Promise<void>
   )) as { name: string }[];
   for (const t of ['evaluations', ...parts.map((p) => p.name)])
     await q.query(`ALTER TABLE ONLY "${t}" ALTER COLUMN "explanation" SET COMPRESSION lz4`);
+  await q.query(`ALTER TABLE "daily_risk" ALTER COLUMN "positions" SET COMPRESSION lz4`);
 }

@@ -79,7 +79,7 @@ describe('migrations', () => {
     }
   });
 
-  it('store evaluations as json text, the rows written as jsonb before kept and still found', async () => {
+  it('store evaluations and daily records as json text, rows written as jsonb before kept and found', async () => {
     const old = `${url}_json`;
     try {
       await ensureDatabase(old);
@@ -108,6 +108,12 @@ describe('migrations', () => {
             ORDER BY 1`,
         );
         expect(types.map((r) => r.t)).toEqual(['json', 'json', 'json']);
+        const [daily] = await query<{ t: string }>(
+          old,
+          `SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute
+            WHERE attrelid = 'daily_risk'::regclass AND attname = 'positions'`,
+        );
+        expect(daily.t).toBe('json');
         // The converted row (jsonb's spelling, "kind": "reasoning") rebuilds a context.
         const found = await new RiskStore(ds).recentReasoningSteps(['pf-j'], 4);
         expect(found.get('pf-j')).toEqual([steps]);

@@ -375,7 +375,7 @@ export class RiskStore {
          FROM unnest($1::text[], $2::timestamptz[], $3::uuid[], $4::float8[], $5::float8[],
                      $6::float8[], $7::float8[])
               WITH ORDINALITY AS u(pid, asof, eid, nav, var99, es99, cash, n)
-         JOIN jsonb_array_elements($8::jsonb) WITH ORDINALITY AS j(positions, n) ON j.n = u.n
+         JOIN json_array_elements($8::json) WITH ORDINALITY AS j(positions, n) ON j.n = u.n
        ON CONFLICT (portfolio_id, day) DO UPDATE
          SET evaluation_id = EXCLUDED.evaluation_id, as_of = EXCLUDED.as_of,
              nav = EXCLUDED.nav, var99 = EXCLUDED.var99, es99 = EXCLUDED.es99, cash = EXCLUDED.cash,

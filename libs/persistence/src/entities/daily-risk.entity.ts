@@ -33,7 +33,7 @@ export class DailyRiskEntity {
   @Column({ type: 'double precision' })
   cash!: number;
 
-  @Column({ type: 'jsonb' })
+  @Column({ type: 'json' })
   positions!: DailyPosition[];
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
