@@ -9,16 +9,19 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { CompressionTypes, Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
+// Deep imports: this file is also the relay thread's (outbox-relay.worker.ts), which loads only
+// what the relay needs, not the libraries' whole index.
+import { sendBudget, splitIntoSends } from '@risk/persistence/outbox-batches';
 import {
   OUTBOX_STORE,
   OutboxRepository,
-  sendBudget,
-  splitIntoSends,
   type OutboxStore,
   type PendingOutboxMessage,
   type RelayLease,
-} from '@risk/persistence';
-import { APP_CONFIG, KAFKA, METRICS, outputCompression, type AppConfig } from '@risk/platform';
+} from '@risk/persistence/outbox.repository';
+import { APP_CONFIG, type AppConfig } from '@risk/platform/app-config';
+import { KAFKA, outputCompression } from '@risk/platform/kafka';
+import { METRICS } from '@risk/platform/metrics';
 
 export const OUTBOX_ID_HEADER = 'outbox-id';
 

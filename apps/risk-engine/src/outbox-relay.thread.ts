@@ -32,6 +32,8 @@ export type RelayThreadMessage =
 
 /** A relay thread that stopped by itself is started again after this long. */
 const RESTART_MS = 1000;
+/** The relay thread's young generation (V8's default for a 64-bit process is 16–32 MB). */
+const RELAY_YOUNG_GENERATION_MB = 16;
 /** How long shutdown waits for the thread to finish its batch and close. */
 const STOP_TIMEOUT_MS = 30_000;
 
@@ -104,6 +106,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     const fromSources = ext === '.ts' && !process.execArgv.some((a) => a.includes('ts-node'));
     const w = new Worker(join(__dirname, `outbox-relay.worker${ext}`), {
       workerData: { cfg: this.cfg },
+      // The engine's 64 MB semi-spaces (docs/operations.md § Node flags) are for its evaluations'
+      // garbage; the relay's is little more than the payload strings of a batch.
+      resourceLimits: { maxYoungGenerationSizeMb: RELAY_YOUNG_GENERATION_MB },
       ...(fromSources
         ? {
             execArgv: [

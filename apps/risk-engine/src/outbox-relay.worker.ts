@@ -11,8 +11,8 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '@risk/persistence';
-import { createKafka, type AppConfig } from '@risk/platform';
+import type { AppConfig } from '@risk/platform/app-config';
+import { createKafka } from '@risk/platform/kafka';
 import { OutboxRelayService, type RelayMetrics } from './outbox-relay.service';
 import type { RelayThreadMessage } from './outbox-relay.thread';
 
@@ -81,8 +81,10 @@ const metrics: RelayMetrics = {
 
 async function main(): Promise<void> {
   const cfg = (workerData as { cfg: AppConfig }).cfg;
+  // Raw statements only (OutboxRepository): no entities, no migrations (the engine ran them).
   const ds = new DataSource({
-    ...dataSourceOptions(cfg.databaseUrl),
+    type: 'postgres',
+    url: cfg.databaseUrl,
     // The relay's statements one at a time, and its lock's session.
     extra: { max: 3 },
   });
