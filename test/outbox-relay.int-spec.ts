@@ -133,6 +133,44 @@ function sortedNs(reader: TopicReader): number[] {
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
+/**
+ * Two relays running: 10 rows published, then PostgreSQL ends the lock holder's session (a
+ * restart, an idle timeout, an operator) and `rounds` × 20 more rows come; every row is read
+ * from Kafka exactly once.
+ */
+async function publishAcrossALostLock(
+  cfg: AppConfig,
+  topic: string,
+  reader: TopicReader,
+  rounds: number,
+  kick: () => void = () => undefined,
+): Promise<void> {
+  await insertRows(
+    cfg.databaseUrl,
+    topic,
+    range(10).map((n) => ({ partition: n % 2, n })),
+  );
+  kick();
+  await reader.waitForCount(10);
+  const holder = await query<{ pid: number }>(
+    cfg.databaseUrl,
+    `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+  );
+  expect(holder).toHaveLength(1);
+  await query(cfg.databaseUrl, 'SELECT pg_terminate_backend($1)', [holder[0].pid]);
+  for (let k = 0; k < rounds; k++) {
+    await insertRows(
+      cfg.databaseUrl,
+      topic,
+      range(20).map((i) => ({ partition: i % 2, n: 10 + k * 20 + i })),
+    );
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  await drained(cfg.databaseUrl);
+  expect(sortedNs(reader)).toEqual(range(10 + rounds * 20));
+}
+
 describe('outbox relay: a failed markPublished', () => {
   const env = useTestEnvironment('outboxmark', { partitions: 2, read: ['evaluations'] });
   const cfg = env.config();
@@ -199,30 +237,7 @@ describe('outbox relay: a relay whose lock session dies', () => {
     await one.init();
     const two = env.own(await relayModule(cfg));
     await two.init();
-    await insertRows(
-      cfg.databaseUrl,
-      env.topics.evaluations,
-      range(10).map((n) => ({ partition: n % 2, n })),
-    );
-    await env.readers.evaluations!.waitForCount(10);
-    // PostgreSQL ends the lock holder's session (a restart, an idle timeout, an operator).
-    const holder = await query<{ pid: number }>(
-      cfg.databaseUrl,
-      `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
-          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-    );
-    expect(holder).toHaveLength(1);
-    await query(cfg.databaseUrl, 'SELECT pg_terminate_backend($1)', [holder[0].pid]);
-    for (let k = 0; k < 10; k++) {
-      await insertRows(
-        cfg.databaseUrl,
-        env.topics.evaluations,
-        range(20).map((i) => ({ partition: i % 2, n: 10 + k * 20 + i })),
-      );
-      await new Promise((r) => setTimeout(r, 150));
-    }
-    await drained(cfg.databaseUrl);
-    expect(sortedNs(env.readers.evaluations!)).toEqual(range(210));
+    await publishAcrossALostLock(cfg, env.topics.evaluations, env.readers.evaluations!, 10);
     const holders = [one, two].filter((m) => m.get(OutboxRelayService).holdsLock);
     expect(holders).toHaveLength(1);
   });
@@ -269,31 +284,10 @@ describe('outbox relay on its worker thread (OUTBOX_RELAY_THREAD)', () => {
     await one.init();
     const two = env.own(await threadModule());
     await two.init();
-    await insertRows(
-      cfg.databaseUrl,
-      env.topics.evaluations,
-      range(10).map((n) => ({ partition: n % 2, n })),
-    );
     // A kick wakes the thread at once (the poll would too, later).
-    for (const m of [one, two]) m.get(OutboxRelay).kick();
-    await env.readers.evaluations!.waitForCount(10);
-    const holder = await query<{ pid: number }>(
-      cfg.databaseUrl,
-      `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
-          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-    );
-    expect(holder).toHaveLength(1);
-    await query(cfg.databaseUrl, 'SELECT pg_terminate_backend($1)', [holder[0].pid]);
-    for (let k = 0; k < 5; k++) {
-      await insertRows(
-        cfg.databaseUrl,
-        env.topics.evaluations,
-        range(20).map((i) => ({ partition: i % 2, n: 10 + k * 20 + i })),
-      );
-      await new Promise((r) => setTimeout(r, 150));
-    }
-    await drained(cfg.databaseUrl);
-    expect(sortedNs(env.readers.evaluations!)).toEqual(range(110));
+    await publishAcrossALostLock(cfg, env.topics.evaluations, env.readers.evaluations!, 5, () => {
+      for (const m of [one, two]) m.get(OutboxRelay).kick();
+    });
     await waitFor(
       () => [one, two].filter((m) => m.get(OutboxRelay).holdsLock).length === 1 || undefined,
     );
