@@ -1,4 +1,5 @@
 import { Test } from '@nestjs/testing';
+import type { Worker } from 'node:worker_threads';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { OUTBOX_STORE, OutboxRepository, type OutboxStore } from '@risk/persistence';
@@ -301,5 +302,32 @@ describe('outbox relay on its worker thread (OUTBOX_RELAY_THREAD)', () => {
     // Both threads stop with their modules.
     await env.close(one);
     await env.close(two);
+  });
+
+  it('starts its thread again when it dies, and publishes each row once', async () => {
+    const mod = env.own(await threadModule());
+    await mod.init();
+    const relay = mod.get(OutboxRelay);
+    const topic = env.topics.evaluations;
+    const reader = env.readers.evaluations!;
+    const before = reader.messages.length;
+    await insertRows(cfg.databaseUrl, topic, [{ partition: 0, n: 1000 }]);
+    relay.kick();
+    await reader.waitForCount(before + 1);
+    // The thread dies (an out-of-memory, a native crash): terminated from outside.
+    const thread = (relay as unknown as { worker?: Worker }).worker;
+    expect(thread).toBeDefined();
+    await thread!.terminate();
+    await insertRows(
+      cfg.databaseUrl,
+      topic,
+      range(10).map((i) => ({ partition: i % 2, n: 1001 + i })),
+    );
+    // Its successor starts a second later, takes the lock and publishes what is pending.
+    await drained(cfg.databaseUrl);
+    const ns = sortedNs(reader).filter((n) => n >= 1000);
+    expect(ns).toEqual(range(11).map((i) => 1000 + i));
+    await waitFor(() => relay.holdsLock || undefined);
+    expect((relay as unknown as { worker?: Worker }).worker).not.toBe(thread);
   });
 });
