@@ -8,3 +8,4 @@ export * from './recent-news';
 export * from './snapshot-candidate';
 export * from './tick-progress';
 export * from './news-propagation';
+export * from './flush-plan';

@@ -4,17 +4,15 @@ import type { TopicNames } from '@risk/contracts';
 import {
   EngineCore,
   TickProgress,
+  evaluateFlushItem,
   moveJudgeItem,
-  moveStep,
-  moveToJudgeFirst,
-  moveToJudgeOnLevelChange,
+  planDirty,
   type DirtyPortfolio,
   type EvaluateArgs,
   type Evaluated,
+  type FlushItem,
   type Judgement,
-  type MoveWhy,
   type PortfolioState,
-  type PriceMove,
 } from '@risk/engine';
 import { APP_CONFIG, TOPICS, type AppConfig } from '@risk/platform';
 import { CommittedOutcomes } from '../ports/committed-outcomes';
@@ -61,21 +59,6 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * 4 no lower and news p99 higher).
  */
 const COMMITS_IN_FLIGHT = 3;
-
-/** One dirty portfolio of a flush, as planned in the lock: its evaluation and what to judge. */
-interface FlushItem {
-  d: DirtyPortfolio;
-  /** The state it was planned from; the commit re-scores if the portfolio's state moved on. */
-  state: PortfolioState;
-  /**
-   * Its evaluation's arguments, kept only while a judgement may need them (without one the
-   * plain evaluation is all it needs: a flush of 2,000 portfolios held 2,000 assessments).
-   */
-  args?: EvaluateArgs;
-  /** The evaluation without a judgement, when planning needed it. */
-  plain?: Evaluated;
-  judge?: { move: PriceMove; why: MoveWhy };
-}
 
 interface FlushPlan {
   started: number;
@@ -131,6 +114,7 @@ export class FlushTicksUseCase {
   /** Portfolios planned per turn of the lock, and evaluated per turn (planning costs more). */
   private readonly planTurns = new TurnSizer(TURN_MS, 4, 512, 16);
   private readonly evaluateTurns = new TurnSizer(TURN_MS, 4, 512, 16);
+  private readonly evaluate = (args: EvaluateArgs): Evaluated => this.core.evaluate(args);
   /** Evaluations committed per transaction (and turn). */
   private readonly commitTurns = new TurnSizer(TURN_MS, 16, 500, 64);
 
@@ -287,25 +271,9 @@ export class FlushTicksUseCase {
         slice = performance.now();
       }
       // A commit in flight may install a newer state meanwhile: its commit's turn scores again.
-      items.push(this.planDirty(d, state, args[i]));
+      items.push(planDirty(this.cfg.reasoningGate, d, state, args[i], this.evaluate));
     }
     return { items, taken: part.length };
-  }
-
-  /**
-   * One portfolio ticks made dirty: the trees always; the language model at most once, on its
-   * largest move since the last flush — first if that move is large (gate `moves`), else if the
-   * evaluation without it changes the portfolio's level (gate `levels`), and then re-decided
-   * with the judgement.
-   */
-  private planDirty(d: DirtyPortfolio, state: PortfolioState, args: EvaluateArgs): FlushItem {
-    const large = moveToJudgeFirst(this.cfg.reasoningGate, d.move);
-    if (large) return { d, state, args, judge: { move: large, why: { gate: 'moves' } } };
-    const plain = this.core.evaluate(args);
-    const to = plain.outcome.evaluation.level;
-    const move = moveToJudgeOnLevelChange(this.cfg.reasoningGate, d.move, state.lastLevel, to);
-    const why = { gate: 'levels' as const, from: state.lastLevel!, to };
-    return move ? { d, state, args, plain, judge: { move, why } } : { d, state, plain };
   }
 
   /** The evaluation arguments of dirty portfolios from the given states, the trees in one run. */
@@ -351,32 +319,8 @@ export class FlushTicksUseCase {
       item: x.item,
       reasoning: x.reasoning,
       from: x.from,
-      result: this.evaluateOne(x.item, x.reasoning, x.from, argsOf.get(x)),
+      result: evaluateFlushItem(x.item, x.reasoning, x.from, this.evaluate, argsOf.get(x)),
     }));
-  }
-
-  /** One portfolio's evaluation from `state` (`args`: its arguments when it changed). */
-  private evaluateOne(
-    p: FlushItem,
-    reasoning: Judgement | undefined,
-    state: PortfolioState,
-    given?: EvaluateArgs,
-  ): Evaluated {
-    const plain = state === p.state ? p.plain : undefined;
-    const args = given ?? p.args;
-    if (!args) {
-      // Unchanged and planned without a judgement: its plain evaluation stands.
-      if (!plain) throw new Error(`flush item ${p.state.id} has neither arguments nor evaluation`);
-      return plain;
-    }
-    if (!reasoning || !p.judge) return plain ?? this.core.evaluate(args);
-    let why = p.judge.why;
-    if (state !== p.state && why.gate === 'levels') {
-      const to = this.core.evaluate(args).outcome.evaluation.level;
-      if (to === state.lastLevel) return this.core.evaluate(args);
-      why = { gate: 'levels', from: state.lastLevel!, to };
-    }
-    return this.core.evaluate({ ...args, reasoning, context: [moveStep(p.judge.move, why)] });
   }
 
   /**
